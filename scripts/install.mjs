@@ -1,0 +1,1 @@
+// Placeholder until the native backend lands: install must never fail.

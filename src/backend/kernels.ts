@@ -1,0 +1,104 @@
+/**
+ * The kernel interface every backend implements.
+ *
+ * Kernels are the small set of primitives the rest of deepts is written against
+ * (tinygrad / tfjs-core style): they read and write plain typed arrays in
+ * row-major order, never allocate their outputs and never keep references, so a
+ * native addon can work zero-copy on the same memory. Shapes are passed
+ * explicitly. Gradients live one layer up (src/autograd) and are written in
+ * terms of these same kernels, so a backend gets training for free.
+ *
+ * A backend may leave a kernel out; the registry then uses the reference (js)
+ * kernel, which works on the same memory. `test/backend-conformance.test.ts`
+ * checks every registered backend against the reference one.
+ */
+import type { Shape } from '../tensor/shape.js';
+
+export type F32 = Float32Array;
+
+/** Elementwise functions of one input. `alpha` is the parameter of leakyRelu / elu / clipMin etc. */
+export const UNARY_OPS = [
+  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sign',
+  'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'selu', 'leakyRelu', 'gelu', 'geluTanh', 'softplus', 'softsign',
+  'swish', 'hardSigmoid', 'log1p', 'expm1', 'floor', 'ceil', 'round', 'sin', 'cos', 'erf', 'step', 'linear',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Activations whose derivative can be computed from the output y alone (used by the fused dense kernels). */
+export const OUTPUT_DIFFERENTIABLE: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
+  'linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'leakyRelu', 'exp',
+]);
+
+/** Elementwise functions of two inputs, with NumPy broadcasting. Comparisons give 1 or 0. */
+export const BINARY_OPS = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference',
+  'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual',
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export const REDUCE_OPS = ['sum', 'max', 'min', 'prod'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+export interface Kernels {
+  /**
+   * out[m×n] = op(A) · op(B), op(A) is m×k, op(B) is k×n.
+   * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB).
+   * When `accumulate` is true, out += product instead of out = product.
+   */
+  matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): void;
+
+  /** out[i] = f(x[i]); x and out may be the same array (in place). */
+  unary(op: UnaryOp, x: F32, out: F32, alpha: number): void;
+
+  /**
+   * out[i] = dy[i] · f'(x[i]). `y` = f(x) is given so kernels may use whichever is cheaper;
+   * for ops in OUTPUT_DIFFERENTIABLE only `y` is read (x may be an empty array).
+   */
+  unaryBackward(op: UnaryOp, x: F32, y: F32, dy: F32, out: F32, alpha: number): void;
+
+  /** out = a ∘ b with broadcasting; outShape is the broadcast of aShape and bShape (already checked). */
+  binary(op: BinaryOp, a: F32, aShape: Shape, b: F32, bShape: Shape, out: F32, outShape: Shape): void;
+
+  /** Reduce x over `axes` (sorted, unique, non-empty). out has the shape of x without those axes. */
+  reduce(op: ReduceOp, x: F32, shape: Shape, axes: readonly number[], out: F32): void;
+
+  /** Index of the max (or min) along `axis`; out has the shape without that axis. Ties: first index. */
+  argReduce(op: 'argmax' | 'argmin', x: F32, shape: Shape, axis: number, out: Int32Array): void;
+
+  /** out = x permuted by perm (out.shape[i] = shape[perm[i]]). */
+  transpose(x: F32, shape: Shape, perm: readonly number[], out: F32): void;
+
+  /** out = x[begin : begin + size] per axis. */
+  slice(x: F32, shape: Shape, begin: readonly number[], size: readonly number[], out: F32): void;
+
+  /** out = x taken at `indices` along `axis` (indices already range-checked). */
+  gather(x: F32, shape: Shape, indices: Int32Array, axis: number, out: F32): void;
+
+  /** The adjoint of gather: out (zeroed by the kernel, shape outShape) += dy scattered to `indices` along `axis`. */
+  scatterAdd(dy: F32, indices: Int32Array, axis: number, outShape: Shape, out: F32): void;
+
+  /** Concatenate along `axis`; shapes agree except on that axis. */
+  concat(xs: readonly F32[], shapes: readonly Shape[], axis: number, out: F32): void;
+
+  /**
+   * Fused dense epilogue: out[r, c] = act(x[r, c] + bias[c]) for a rows×cols matrix.
+   * bias may be null. x and out may be the same array.
+   */
+  biasAct(x: F32, bias: F32 | null, act: UnaryOp, alpha: number, out: F32, rows: number, cols: number): void;
+
+  /**
+   * Backward of biasAct for act in OUTPUT_DIFFERENTIABLE: dz = dy · act'(·) computed from y,
+   * and dbias[c] = Σ_r dz[r, c] when dbias is not null. dz may alias dy.
+   */
+  biasActBackward(y: F32, dy: F32, act: UnaryOp, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
+
+  /** Row-wise softmax (or log-softmax) of a rows×cols matrix, numerically stable. */
+  softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+}
+
+export type KernelName = keyof Kernels;
+
+export const KERNEL_NAMES: readonly KernelName[] = [
+  'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
+  'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax',
+];

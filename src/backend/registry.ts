@@ -1,0 +1,77 @@
+/**
+ * Kernel registry: backends register their kernels by name; ops look kernels up
+ * through `kernels()`, which is the active backend's table with the reference
+ * (js) kernels filling any gap. All backends share the same memory layout
+ * (row-major Float32Array), so mixing kernels needs no copies.
+ */
+import { KERNEL_NAMES, type Kernels } from './kernels.js';
+
+export interface Backend {
+  /** 'js', 'wasm', 'native', ... */
+  readonly name: string;
+  readonly kernels: Partial<Kernels>;
+  /** Higher wins when choosing the default backend. */
+  readonly priority: number;
+  /** Facts for `deepts info` (CPU features, threads, ...). */
+  describe?(): Record<string, string | number | boolean>;
+}
+
+const backends = new Map<string, Backend>();
+let active: Backend | undefined;
+let explicitlyChosen = false;
+let table: Kernels | undefined;
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+  // A higher-priority backend becomes the default unless the user chose one.
+  if (!explicitlyChosen && (active === undefined || backend.priority > active.priority)) {
+    active = backend;
+    table = undefined;
+  }
+}
+
+export function listBackends(): Backend[] {
+  return [...backends.values()].sort((a, b) => b.priority - a.priority);
+}
+
+export function findBackend(name: string): Backend | undefined {
+  return backends.get(name);
+}
+
+/** Makes `name` the active backend for all following ops. */
+export function setBackend(name: string): void {
+  const b = backends.get(name);
+  if (!b) {
+    const known = [...backends.keys()].join(', ');
+    throw new Error(`unknown or unavailable backend '${name}' (available: ${known})`);
+  }
+  active = b;
+  explicitlyChosen = true;
+  table = undefined;
+}
+
+export function getBackend(): Backend {
+  if (!active) throw new Error('no backend registered: import deepts (or deepts/core) before using tensors');
+  return active;
+}
+
+/** Kernel names a backend implements itself (the rest come from the reference backend). */
+export function ownKernels(backend: Backend): string[] {
+  return KERNEL_NAMES.filter((n) => backend.kernels[n] !== undefined);
+}
+
+/** The active kernel table. */
+export function kernels(): Kernels {
+  if (table) return table;
+  const ref = backends.get('js');
+  if (!ref) throw new Error('the reference js backend is not registered');
+  const b = getBackend();
+  const merged = {} as Record<string, unknown>;
+  for (const n of KERNEL_NAMES) {
+    const own = b.kernels[n] ?? ref.kernels[n];
+    if (!own) throw new Error(`kernel '${n}' is missing from the reference backend`);
+    merged[n] = own;
+  }
+  table = merged as unknown as Kernels;
+  return table;
+}
