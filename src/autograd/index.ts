@@ -1,0 +1,2 @@
+export { gradients, backward, noGrad, isRecording } from './tape.js';
+export * as ops from './ops/index.js';

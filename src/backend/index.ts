@@ -1,0 +1,8 @@
+import { jsBackend } from './js/index.js';
+import { registerBackend } from './registry.js';
+
+registerBackend(jsBackend);
+
+export { registerBackend, setBackend, getBackend, listBackends, findBackend, kernels, ownKernels, type Backend } from './registry.js';
+export type { Kernels, KernelName, UnaryOp, BinaryOp, ReduceOp } from './kernels.js';
+export { KERNEL_NAMES, UNARY_OPS, BINARY_OPS, OUTPUT_DIFFERENTIABLE } from './kernels.js';

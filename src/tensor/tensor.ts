@@ -1,0 +1,151 @@
+/**
+ * The n-d array. A Tensor is an immutable view of row-major typed data plus a
+ * shape; ops create new tensors. Memory is ordinary JS memory, freed by the
+ * garbage collector — nobody ever calls dispose().
+ *
+ * Autograd (one layer up) attaches a `gradFn` to tensors produced from tensors
+ * that require gradients; this file only declares the slot.
+ */
+import { allocate, type DType, type TypedData } from './dtype.js';
+import { assertValidShape, formatShape, sizeOf, type Shape } from './shape.js';
+
+/** How a tensor was produced, for reverse-mode differentiation (filled in by src/autograd). */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  /** Given d(loss)/d(output), returns d(loss)/d(input) for each input (null where not needed). */
+  backward(grad: Tensor): readonly (Tensor | null)[];
+}
+
+let nextId = 0;
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** Row-major data. Treat as read-only unless you own the tensor (optimizers update variables in place). */
+  readonly data: TypedData;
+  /** True for leaves the user wants gradients of (weights), and for every tensor computed from them. */
+  requiresGrad: boolean;
+  gradFn: GradFn | null = null;
+  /** Accumulated gradient after backward(), for leaves that require it. */
+  grad: Tensor | null = null;
+
+  constructor(data: TypedData, shape: Shape, requiresGrad = false) {
+    assertValidShape(shape);
+    const size = sizeOf(shape);
+    if (data.length !== size) {
+      throw new Error(`tensor data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.size = size;
+    this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
+    this.requiresGrad = requiresGrad;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The data as Float32Array (throws for int32 tensors, where that would be a silent conversion). */
+  get values(): Float32Array {
+    if (!(this.data instanceof Float32Array)) throw new Error('expected a float32 tensor, got int32');
+    return this.data;
+  }
+
+  /** The single value of a size-1 tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item() needs a tensor with one element, this one has shape ${formatShape(this.shape)}`);
+    return this.data[0]!;
+  }
+
+  /** A nested JS array copy of the data (like tfjs arraySync / torch tolist). */
+  toArray(): NestedArray {
+    const build = (offset: number, axis: number): NestedArray => {
+      if (axis === this.shape.length) return this.data[offset]!;
+      const n = this.shape[axis]!;
+      const step = sizeOf(this.shape.slice(axis + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(offset + i * step, axis + 1));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A copy of the data as a flat number[]. */
+  toFlatArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  toString(): string {
+    const preview = this.size <= 20 ? JSON.stringify(this.toArray()) : `[${Array.from(this.data.subarray(0, 8)).map((v) => +v.toFixed(4)).join(', ')}, ...]`;
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}, ${preview})`;
+  }
+}
+
+export type NestedArray = number | NestedArray[];
+
+/** Flattens nested arrays and infers the shape, with a clear error for ragged input. */
+export function flattenNested(values: NestedArray): { flat: number[]; shape: number[] } {
+  const shape: number[] = [];
+  let probe: NestedArray = values;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0] as NestedArray;
+    if (probe === undefined) break;
+  }
+  const flat: number[] = [];
+  const walk = (v: NestedArray, axis: number): void => {
+    if (axis === shape.length) {
+      if (typeof v !== 'number') throw new Error(`ragged nested array: expected a number at depth ${axis}`);
+      flat.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) {
+      throw new Error(`ragged nested array: expected length ${shape[axis]} at depth ${axis}, got ${Array.isArray(v) ? v.length : typeof v}`);
+    }
+    for (const x of v) walk(x, axis + 1);
+  };
+  walk(values, 0);
+  return { flat, shape };
+}
+
+/** Creates a tensor from nested arrays, a flat array + shape, or a typed array + shape. */
+export function tensor(values: NestedArray | ArrayLike<number> | TypedData, shape?: Shape, dtype: DType = 'float32'): Tensor {
+  if (values instanceof Float32Array || values instanceof Int32Array) {
+    const s = shape ?? [values.length];
+    const data = values instanceof Float32Array && dtype === 'float32' ? values : values instanceof Int32Array && dtype === 'int32' ? values : copyAs(values, dtype);
+    return new Tensor(data, s);
+  }
+  if (typeof values === 'number') return new Tensor(copyAs([values], dtype), shape ?? []);
+  if (Array.isArray(values) && (values.length === 0 || Array.isArray(values[0]) || shape === undefined)) {
+    const { flat, shape: inferred } = flattenNested(values as NestedArray);
+    return new Tensor(copyAs(flat, dtype), shape ?? inferred);
+  }
+  const arr = values as ArrayLike<number>;
+  return new Tensor(copyAs(arr, dtype), shape ?? [arr.length]);
+}
+
+function copyAs(values: ArrayLike<number>, dtype: DType): TypedData {
+  const out = allocate(dtype, values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}
+
+export function ones(shape: Shape): Tensor {
+  return fill(shape, 1);
+}
+
+export function fill(shape: Shape, value: number): Tensor {
+  return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape);
+}
+
+export function scalar(value: number): Tensor {
+  return new Tensor(new Float32Array([value]), []);
+}
