@@ -1,0 +1,326 @@
+/**
+ * PNG encode/decode (RFC 2083 / PNG spec 1.2) on top of node:zlib.
+ * Encoding writes 8-bit RGBA; decoding reads every standard colour type and bit depth,
+ * all five filters and Adam7 interlacing, and returns 8-bit RGBA.
+ */
+import { deflateSync, inflateSync } from 'node:zlib';
+import { writeFileAtomic } from './atomic-write.js';
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  /** RGBA, row-major, 4 bytes per pixel. */
+  data: Uint8ClampedArray;
+}
+
+const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
+const MAX_SIDE = 1 << 24;
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 as PNG chunks use it (over chunk type + data). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+  return out;
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** Encode 8-bit RGBA pixels as a PNG file (per-row filter chosen by the minimum-sum heuristic). */
+export function encodePng(image: { width: number; height: number; data: ArrayLike<number> }): Uint8Array {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
+    throw new Error(`cannot encode PNG: size must be whole numbers ≥ 1, got ${width}×${height}`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new Error(`cannot encode PNG: ${width}×${height} RGBA needs ${width * height * 4} bytes, got ${data.length}`);
+  }
+  const stride = width * 4;
+  const raw = new Uint8Array((stride + 1) * height);
+  const candidate = new Uint8Array(stride);
+  const best = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride;
+    const prev = row - stride;
+    let bestSum = Infinity;
+    let bestFilter = 0;
+    for (let filter = 0; filter < 5; filter++) {
+      let sum = 0;
+      for (let i = 0; i < stride; i++) {
+        const x = data[row + i]! & 0xff;
+        const a = i >= 4 ? data[row + i - 4]! & 0xff : 0;
+        const b = y > 0 ? data[prev + i]! & 0xff : 0;
+        const c = y > 0 && i >= 4 ? data[prev + i - 4]! & 0xff : 0;
+        const predicted = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
+        const v = (x - predicted) & 0xff;
+        candidate[i] = v;
+        sum += v < 128 ? v : 256 - v;
+      }
+      if (sum < bestSum) {
+        bestSum = sum;
+        bestFilter = filter;
+        best.set(candidate);
+      }
+    }
+    raw[y * (stride + 1)] = bestFilter;
+    raw.set(best, y * (stride + 1) + 1);
+  }
+  const ihdr = new Uint8Array(13);
+  const hv = new DataView(ihdr.buffer);
+  hv.setUint32(0, width);
+  hv.setUint32(4, height);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // colour type RGBA
+  const idat = new Uint8Array(deflateSync(raw, { level: 9 }));
+  const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Encode and write atomically (a crash never leaves a half-written file at `path`). */
+export function writePng(path: string, image: { width: number; height: number; data: ArrayLike<number> }): void {
+  writeFileAtomic(path, encodePng(image));
+}
+
+interface Header {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlace: number;
+}
+
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ALLOWED_DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+
+/** Decode a PNG file into 8-bit RGBA. `name` (e.g. the file path) is used in error messages. */
+export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
+  const fail = (what: string): never => {
+    throw new Error(`${name}: ${what}`);
+  };
+  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    fail('not a PNG file (bad signature; expected the 8-byte PNG header)');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let header: Header | undefined;
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  const idat: Uint8Array[] = [];
+  let sawIend = false;
+  let pos = 8;
+  while (pos < bytes.length && !sawIend) {
+    if (pos + 8 > bytes.length) fail(`truncated chunk header at byte ${pos}`);
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (!/^[A-Za-z]{4}$/.test(type)) fail(`invalid chunk type at byte ${pos + 4} (file is corrupt)`);
+    if (pos + 12 + length > bytes.length) fail(`truncated ${type} chunk at byte ${pos}: needs ${length} data bytes + CRC, file ends early`);
+    const data = bytes.subarray(pos + 8, pos + 8 + length);
+    const storedCrc = view.getUint32(pos + 8 + length);
+    if (crc32(bytes, pos + 4, pos + 8 + length) !== storedCrc) fail(`CRC mismatch in ${type} chunk at byte ${pos} (file is corrupt)`);
+    if (type === 'IHDR') {
+      if (length !== 13) fail(`IHDR chunk must be 13 bytes, got ${length}`);
+      const hv = new DataView(data.buffer, data.byteOffset, 13);
+      header = { width: hv.getUint32(0), height: hv.getUint32(4), bitDepth: data[8]!, colorType: data[9]!, interlace: data[12]! };
+      if (data[10] !== 0 || data[11] !== 0) fail('unknown compression or filter method in IHDR');
+    } else if (!header) {
+      fail(`missing IHDR: first chunk is ${type}`);
+    } else if (type === 'PLTE') {
+      if (length % 3 !== 0 || length === 0 || length > 768) fail(`PLTE chunk length ${length} is not 3 × (1..256)`);
+      palette = data;
+    } else if (type === 'tRNS') {
+      transparency = data;
+    } else if (type === 'IDAT') {
+      idat.push(data);
+    } else if (type === 'IEND') {
+      sawIend = true;
+    } else if ((bytes[pos + 4]! & 0x20) === 0) {
+      fail(`unknown critical chunk ${type}`);
+    }
+    pos += 12 + length;
+  }
+  if (!header) return fail('missing IHDR chunk');
+  if (idat.length === 0) fail(sawIend ? 'missing IDAT chunk (no image data)' : 'truncated: file ends before any image data (IDAT)');
+  if (!sawIend) fail('truncated: missing IEND chunk (file ends early)');
+  const { width, height, bitDepth, colorType, interlace } = header;
+  if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) fail(`unsupported image size ${width}×${height}`);
+  const depths = ALLOWED_DEPTHS[colorType];
+  if (!depths) fail(`invalid colour type ${colorType}`);
+  if (!depths!.includes(bitDepth)) fail(`bit depth ${bitDepth} is not allowed for colour type ${colorType}`);
+  if (interlace > 1) fail(`unknown interlace method ${interlace}`);
+  if (colorType === 3 && !palette) fail('palette image (colour type 3) has no PLTE chunk');
+
+  let compressed: Uint8Array;
+  if (idat.length === 1) compressed = idat[0]!;
+  else {
+    compressed = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of idat) {
+      compressed.set(c, at);
+      at += c.length;
+    }
+  }
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(inflateSync(compressed));
+  } catch (e) {
+    return fail(`corrupt compressed image data (${(e as Error).message})`);
+  }
+  const out = new Uint8ClampedArray(width * height * 4);
+  const passes = interlace === 1 ? ADAM7 : [{ x0: 0, y0: 0, dx: 1, dy: 1 }];
+  const bitsPerPixel = CHANNELS[colorType]! * bitDepth;
+  const bytesPerPixel = Math.max(1, bitsPerPixel >> 3);
+  let offset = 0;
+  for (const pass of passes) {
+    const pw = Math.ceil((width - pass.x0) / pass.dx);
+    const ph = Math.ceil((height - pass.y0) / pass.dy);
+    if (pw <= 0 || ph <= 0) continue;
+    const stride = Math.ceil((pw * bitsPerPixel) / 8);
+    const needed = (stride + 1) * ph;
+    if (offset + needed > raw.length) fail(`image data too short: expected at least ${offset + needed} bytes after decompression, got ${raw.length}`);
+    const pixels = unfilter(raw.subarray(offset, offset + needed), stride, ph, bytesPerPixel, fail);
+    offset += needed;
+    const sample = makeSampler(header, palette, transparency, fail);
+    for (let y = 0; y < ph; y++) {
+      for (let x = 0; x < pw; x++) {
+        const o = ((pass.y0 + y * pass.dy) * width + pass.x0 + x * pass.dx) * 4;
+        sample(pixels, y * stride, x, out, o);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+const ADAM7 = [
+  { x0: 0, y0: 0, dx: 8, dy: 8 },
+  { x0: 4, y0: 0, dx: 8, dy: 8 },
+  { x0: 0, y0: 4, dx: 4, dy: 8 },
+  { x0: 2, y0: 0, dx: 4, dy: 4 },
+  { x0: 0, y0: 2, dx: 2, dy: 4 },
+  { x0: 1, y0: 0, dx: 2, dy: 2 },
+  { x0: 0, y0: 1, dx: 1, dy: 2 },
+];
+
+function unfilter(data: Uint8Array, stride: number, rows: number, bpp: number, fail: (what: string) => never): Uint8Array {
+  const out = new Uint8Array(stride * rows);
+  for (let y = 0; y < rows; y++) {
+    const filter = data[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    const row = y * stride;
+    const prev = row - stride;
+    for (let i = 0; i < stride; i++) {
+      const x = data[src + i]!;
+      const a = i >= bpp ? out[row + i - bpp]! : 0;
+      const b = y > 0 ? out[prev + i]! : 0;
+      let v: number;
+      switch (filter) {
+        case 0: v = x; break;
+        case 1: v = x + a; break;
+        case 2: v = x + b; break;
+        case 3: v = x + ((a + b) >> 1); break;
+        case 4: v = x + paeth(a, b, y > 0 && i >= bpp ? out[prev + i - bpp]! : 0); break;
+        default: return fail(`unknown filter type ${filter} on row ${y}`);
+      }
+      out[row + i] = v & 0xff;
+    }
+  }
+  return out;
+}
+
+type Sampler = (pixels: Uint8Array, rowStart: number, x: number, out: Uint8ClampedArray, o: number) => void;
+
+/** Reads pixel x of a row (any depth / colour type) and writes it as 8-bit RGBA. */
+function makeSampler(h: Header, palette: Uint8Array | undefined, trns: Uint8Array | undefined, fail: (what: string) => never): Sampler {
+  const depth = h.bitDepth;
+  const maxValue = (1 << depth) - 1;
+  const channels = CHANNELS[h.colorType]!;
+  // The raw sample (full precision, for tRNS comparisons) of channel ch at pixel x.
+  const raw = (p: Uint8Array, row: number, x: number, ch: number): number => {
+    if (depth === 8) return p[row + x * channels + ch]!;
+    if (depth === 16) {
+      const i = row + (x * channels + ch) * 2;
+      return (p[i]! << 8) | p[i + 1]!;
+    }
+    const bit = x * depth; // sub-byte depths only occur with one channel
+    return (p[row + (bit >> 3)]! >> (8 - depth - (bit & 7))) & maxValue;
+  };
+  const to8 = (v: number) => (depth === 16 ? v >> 8 : depth === 8 ? v : Math.round((v * 255) / maxValue));
+  const trnsView = trns && trns.length >= 2 ? new DataView(trns.buffer, trns.byteOffset, trns.byteLength) : undefined;
+  switch (h.colorType) {
+    case 0: {
+      const key = trnsView ? trnsView.getUint16(0) : -1;
+      return (p, row, x, out, o) => {
+        const v = raw(p, row, x, 0);
+        const g = to8(v);
+        out[o] = g; out[o + 1] = g; out[o + 2] = g;
+        out[o + 3] = v === key ? 0 : 255;
+      };
+    }
+    case 2: {
+      const key = trnsView && trns!.length >= 6 ? [trnsView.getUint16(0), trnsView.getUint16(2), trnsView.getUint16(4)] : undefined;
+      return (p, row, x, out, o) => {
+        const r = raw(p, row, x, 0);
+        const g = raw(p, row, x, 1);
+        const b = raw(p, row, x, 2);
+        out[o] = to8(r); out[o + 1] = to8(g); out[o + 2] = to8(b);
+        out[o + 3] = key && r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
+      };
+    }
+    case 3: {
+      const pal = palette!;
+      const entries = pal.length / 3;
+      return (p, row, x, out, o) => {
+        const idx = raw(p, row, x, 0);
+        if (idx >= entries) fail(`palette index ${idx} is outside the ${entries}-entry PLTE`);
+        out[o] = pal[idx * 3]!; out[o + 1] = pal[idx * 3 + 1]!; out[o + 2] = pal[idx * 3 + 2]!;
+        out[o + 3] = trns && idx < trns.length ? trns[idx]! : 255;
+      };
+    }
+    case 4:
+      return (p, row, x, out, o) => {
+        const g = to8(raw(p, row, x, 0));
+        out[o] = g; out[o + 1] = g; out[o + 2] = g;
+        out[o + 3] = to8(raw(p, row, x, 1));
+      };
+    default:
+      return (p, row, x, out, o) => {
+        out[o] = to8(raw(p, row, x, 0)); out[o + 1] = to8(raw(p, row, x, 1));
+        out[o + 2] = to8(raw(p, row, x, 2)); out[o + 3] = to8(raw(p, row, x, 3));
+      };
+  }
+}

@@ -1,0 +1,36 @@
+/** deepts pictures: a pure-TypeScript RGBA raster, a bitmap font and chart functions (browser-safe). */
+export { Raster, type TextOptions, type TextSize, type TextAlign, type TextBaseline } from './raster.js';
+export {
+  type Color,
+  type RGBA,
+  type ColormapName,
+  TAB10,
+  NAMED_COLORS,
+  parseColor,
+  classColor,
+  withAlpha,
+  luminance,
+  contrastingTextColor,
+  colormap,
+} from './color.js';
+export { GLYPH_COLUMNS, GLYPH_ROWS, CAP_HEIGHT, LINE_HEIGHT, glyphFor, lineWidth } from './font.js';
+export { niceTicks, logTicks, formatTick, formatValue } from './axes.js';
+export {
+  lineChart,
+  scatterPlot,
+  histogramWithCurves,
+  histogramDensity,
+  binEdges,
+  DEFAULT_CHART_WIDTH,
+  DEFAULT_CHART_HEIGHT,
+  type LineSeries,
+  type LineChartOptions,
+  type ScatterPoint,
+  type ScatterLine,
+  type ScatterPlotOptions,
+  type HistogramGroup,
+  type HistogramOptions,
+} from './charts.js';
+export { heatmap, type HeatmapOptions } from './heatmap.js';
+export { imageGrid, type ImageGridOptions } from './image-grid.js';
+export { scatterMatrix, type ScatterMatrixOptions } from './scatter-matrix.js';
