@@ -87,6 +87,9 @@ function applyAffine(m: DenseMatrix64, scale: readonly number[], offset: readonl
   return { data: out, rows: m.rows, cols: m.cols };
 }
 
+/** scikit-learn's `_handle_zeros_in_scale`: a range or std this small counts as a constant feature. */
+const CONSTANT_SCALE = 10 * Number.EPSILON;
+
 function notFitted(who: string): never {
   throw new Error(`${who}: not fitted yet; call fit() on training data first`);
 }
@@ -148,7 +151,7 @@ export class MinMaxScaler extends AffineScaler {
     this.dataMin = min;
     this.dataMax = max;
     // A constant feature gets range 1 (as scikit-learn), so it maps to `lo` instead of NaN.
-    this.scale = min.map((mn, j) => (hi - lo) / (max[j]! - mn === 0 ? 1 : max[j]! - mn));
+    this.scale = min.map((mn, j) => (hi - lo) / (max[j]! - mn < CONSTANT_SCALE ? 1 : max[j]! - mn));
     this.offset = min.map((mn, j) => lo - mn * this.scale![j]!);
   }
   toJSON(): MinMaxScalerJSON {
@@ -177,7 +180,7 @@ export class StandardScaler extends AffineScaler {
 
   protected compute(m: DenseMatrix64): void {
     const { mean, variance } = columnStats(m);
-    this.setStats(mean, variance.map((v) => (v === 0 ? 1 : Math.sqrt(v))));
+    this.setStats(mean, variance.map((v) => (Math.sqrt(v) < CONSTANT_SCALE ? 1 : Math.sqrt(v))));
   }
   private setStats(mean: number[], std: number[]): void {
     this.mean = mean;

