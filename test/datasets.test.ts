@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdx } from '../src/datasets/idx.js';
@@ -51,6 +51,12 @@ test('MNIST: damaged folders give errors naming the file', async () => {
     writeFileSync(join(dir, MNIST_FILES.trainLabels), encodeIdx({ dtype: 'uint8', shape: [2], data: [1, 12] }));
     writeFileSync(join(dir, MNIST_FILES.testImages), encodeIdx({ dtype: 'uint8', shape: [10000, 28, 28], data: new Uint8Array(10000 * 784) }));
     await assert.rejects(loadMnist({ dir }), /train-labels-idx1-ubyte: label 12 at index 1 is outside 0\.\.9/);
+    writeFileSync(join(dir, MNIST_FILES.trainLabels), encodeIdx({ dtype: 'uint8', shape: [2], data: [1, 2] }));
+    const realLabels = readFileSync(join(mnistDataDir(), MNIST_FILES.testLabels));
+    writeFileSync(join(dir, MNIST_FILES.testLabels), realLabels.subarray(0, realLabels.length - 10));
+    await assert.rejects(loadMnist({ dir }), /t10k-labels-idx1-ubyte: payload truncated.*expected 10008 bytes in the file, got 9998/);
+    const loaded = await loadMnist({ dir: dir, limitTest: 1 }).catch((e: Error) => e);
+    assert.ok(loaded instanceof Error, 'a damaged file fails even when limits would not read its end');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

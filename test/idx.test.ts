@@ -50,7 +50,7 @@ test('a file inside a larger buffer (non-zero byteOffset) parses', () => {
 });
 
 test('truncated payload names the file and the byte counts', () => {
-  assert.throws(() => parseIdx(small.subarray(0, small.length - 1), 'cut.idx'), /cut\.idx: payload truncated.*needs 18 bytes, got 17/);
+  assert.throws(() => parseIdx(small.subarray(0, small.length - 1), 'cut.idx'), /cut\.idx: payload truncated.*expected 18 bytes in the file, got 17/);
 });
 
 test('too short for a header', () => {

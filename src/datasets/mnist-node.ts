@@ -108,8 +108,8 @@ async function loadSplit(
   const n = checkLimit(limitName, limit, img.shape[0]!);
   const pixels = img.data as Uint8Array;
   const out = new Float32Array(n * MNIST_PIXELS);
-  const inv255 = 1 / 255;
-  for (let i = 0; i < out.length; i++) out[i] = pixels[i]! * inv255;
+  // One pass; division (not × 1/255) so values equal Keras' `x / 255.` exactly.
+  for (let i = 0; i < out.length; i++) out[i] = pixels[i]! / 255;
   const labelBytes = lab.data as Uint8Array;
   const outLabels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
