@@ -1,0 +1,115 @@
+/**
+ * One instance of the compiled kernels plus the scratch arena its calls use.
+ *
+ * Tensors live in JS Float32Arrays; a kernel call copies its inputs into linear memory,
+ * runs, and copies the result out. The arena is a bump allocator above __heap_base that
+ * is reset at the start of every call, so memory only grows to the largest single call's
+ * need and is then reused (no per-call growth, no free lists).
+ */
+
+/** Exports of wasm/src/*.c; pointers are byte offsets into linear memory, 0 means null. */
+export interface WasmKernelExports {
+  readonly memory: WebAssembly.Memory;
+  readonly __heap_base: WebAssembly.Global;
+  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void;
+  unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  unary_backward(op: number, x: number, y: number, dy: number, out: number, n: number, alpha: number): void;
+  bias_act(x: number, bias: number, op: number, alpha: number, out: number, rows: number, cols: number): void;
+  bias_act_backward(y: number, dy: number, op: number, alpha: number, dz: number, dbias: number, acc: number, rows: number, cols: number): void;
+  binary(op: number, a: number, aRowStep: number, aColStep: number, b: number, bRowStep: number, bColStep: number, out: number, rows: number, cols: number): void;
+  reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
+  softmax(x: number, out: number, rows: number, cols: number, log: number): void;
+}
+
+const PAGE_BYTES = 65536;
+const ALIGN_BYTES = 64;
+
+export class WasmArena {
+  readonly exports: WasmKernelExports;
+  private readonly base: number;
+  private top: number;
+  private view: Float32Array;
+
+  constructor(exports: WasmKernelExports) {
+    this.exports = exports;
+    this.base = align(Number(exports.__heap_base.value));
+    this.top = this.base;
+    this.view = new Float32Array(exports.memory.buffer);
+  }
+
+  /**
+   * Starts a call that needs room for buffers of the given float counts. Grows memory
+   * once, up front, if the call needs more than any call before it.
+   */
+  begin(...floatCounts: number[]): void {
+    let bytes = 0;
+    for (const n of floatCounts) bytes += paddedBytes(n);
+    const need = this.base + bytes;
+    const memory = this.exports.memory;
+    if (need > memory.buffer.byteLength) {
+      const pages = Math.ceil((need - memory.buffer.byteLength) / PAGE_BYTES);
+      try {
+        memory.grow(pages);
+      } catch (e) {
+        throw new Error(`wasm backend: cannot grow linear memory to ${(need / 2 ** 20).toFixed(0)} MiB for this kernel call (${String(e)})`);
+      }
+    }
+    if (this.view.buffer !== memory.buffer) this.view = new Float32Array(memory.buffer);
+    this.top = this.base;
+  }
+
+  /** Reserves n floats (plus at least 4 floats of padding that kernels may overrun into); returns the byte offset. */
+  alloc(n: number): number {
+    const ptr = this.top;
+    this.top += paddedBytes(n);
+    if (this.top > this.view.byteLength) throw new Error('wasm backend: arena overflow (begin() was given too few buffers)');
+    return ptr;
+  }
+
+  /** Copies src (its first n values) into a fresh buffer. */
+  put(src: Float32Array, n: number): number {
+    if (src.length < n) throw new Error(`wasm backend: input has ${src.length} values, the kernel needs ${n}`);
+    const ptr = this.alloc(n);
+    this.view.set(n === src.length ? src : src.subarray(0, n), ptr >>> 2);
+    return ptr;
+  }
+
+  /** Copies n floats from linear memory at ptr into dst. */
+  get(ptr: number, dst: Float32Array, n: number): void {
+    if (dst.length < n) throw new Error(`wasm backend: output has ${dst.length} values, the kernel writes ${n}`);
+    dst.set(this.view.subarray(ptr >>> 2, (ptr >>> 2) + n));
+  }
+
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / ALIGN_BYTES) * ALIGN_BYTES;
+}
+
+function paddedBytes(nFloats: number): number {
+  return align((nFloats + 4) * 4);
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** Compiles and instantiates the embedded module; throws if the runtime lacks WebAssembly SIMD128. */
+export async function instantiateKernels(base64: string): Promise<WasmArena> {
+  if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
+  const bytes = decodeBase64(base64);
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new Error(`this runtime cannot compile WebAssembly SIMD128 (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const instance = await WebAssembly.instantiate(module, {});
+  return new WasmArena(instance.exports as unknown as WasmKernelExports);
+}
