@@ -34,8 +34,10 @@ export function niceTicks(min: number, max: number, target = 6, integer = false)
   const first = Math.ceil(min / step - 1e-9);
   const last = Math.floor(max / step + 1e-9);
   const values: number[] = [];
-  // Multiply rather than accumulate so 0.1 + 0.2 style errors never reach the labels.
-  for (let i = first; i <= last; i++) values.push(Number((i * step).toPrecision(12)));
+  // Multiply rather than accumulate, then round to the step's decimals, so 0.1 + 0.2 style
+  // errors never reach the labels (even for a tiny span around a large value).
+  const decimals = Math.min(100, Math.max(0, 2 - Math.floor(Math.log10(step))));
+  for (let i = first; i <= last; i++) values.push(Number((i * step).toFixed(decimals)));
   return { values, step };
 }
 
