@@ -91,6 +91,15 @@ test('bad input gives clear errors', () => {
   assert.throws(() => fitted.score([[1]], ['a', 'b']), /X has 1 rows but y has 2 labels/);
 });
 
+test('classConditional gives the fitted normal of one feature in one class', () => {
+  const nb = new GaussianNB().fit(X, y);
+  const curve = nb.classConditional('b', 0);
+  assert.equal(curve.mu, 7);
+  assert.ok(Math.abs(curve.sigma - Math.sqrt(nb.var[1]![0]!)) < 1e-15);
+  assert.throws(() => nb.classConditional('c', 0), /unknown class "c"/);
+  assert.throws(() => nb.classConditional('a', 1), /feature must be an integer in \[0, 1\), got 1/);
+});
+
 test('returned arrays are copies: mutating them does not change the model', () => {
   const nb = new GaussianNB().fit(X, y);
   nb.theta[0]![0] = 1000;

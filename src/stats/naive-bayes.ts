@@ -1,3 +1,4 @@
+import { Normal } from './normal.js';
 import { logSumExp } from './special.js';
 import { checkFiniteMatrix, checkWidth } from './validate.js';
 
@@ -133,6 +134,21 @@ export class GaussianNB<L extends ClassLabel = ClassLabel> {
   /** The variance added to every entry of `var`: varSmoothing × max feature variance. */
   get epsilon(): number {
     return this.model('epsilon').epsilon;
+  }
+
+  /**
+   * The fitted bell curve N(θ[c][j], var[c][j]) of one feature within one
+   * class, e.g. to draw it over that class's histogram.
+   */
+  classConditional(label: L, feature: number): Normal {
+    const m = this.model('classConditional');
+    const c = m.classes.indexOf(label);
+    if (c < 0) throw new Error(`GaussianNB.classConditional: unknown class ${JSON.stringify(label)}; classes are ${JSON.stringify(m.classes)}`);
+    const width = m.theta[0]!.length;
+    if (!Number.isInteger(feature) || feature < 0 || feature >= width) {
+      throw new Error(`GaussianNB.classConditional: feature must be an integer in [0, ${width}), got ${feature}`);
+    }
+    return new Normal(m.theta[c]![feature]!, Math.sqrt(m.variance[c]![feature]!));
   }
 
   /** log P(c) + Σⱼ log N(xⱼ | θ, var) for every row and class, shape [rows][classes]. */
