@@ -1,0 +1,95 @@
+/**
+ * `deepts autoencoder`: the lecture's dense MNIST autoencoder, exactly as configured there:
+ *   Flatten → 128 relu → 64 relu → 32 relu → 64 relu → 128 relu → 784 sigmoid → Reshape(28, 28)
+ *   compile(optimizer='adamax', loss='mse'); fit(epochs=17, batch_size=256, shuffle=True,
+ *   validation_data=(x_test, x_test))
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Dense, Flatten, InputLayer, Reshape, Sequential, Tensor, ops, setSeed, getBackend } from '../../index.js';
+import { loadMnist } from '../../datasets/mnist-node.js';
+import { saveModel } from '../../io/model-io.js';
+import { writePng } from '../../io/png.js';
+import { imageGrid, lineChart } from '../../viz/index.js';
+import type { OptionSpecs, ParsedOptions } from '../args.js';
+import { MemoryProbe } from '../memory.js';
+
+export const autoencoderOptions: OptionSpecs = {
+  epochs: { type: 'int', default: 17, min: 1, help: 'training epochs' },
+  'batch-size': { type: 'int', default: 256, min: 1, help: 'samples per gradient step' },
+  seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling): same seed, same result' },
+  out: { type: 'string', default: 'autoencoder-out', help: 'folder for reconstructions.png, loss-curve.png and the saved model' },
+  limit: { type: 'int', min: 1, help: 'train on only the first N training images (validation still uses all 10,000 test images)' },
+  verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
+};
+
+/** The lecture's model. */
+export function buildAutoencoder(): Sequential {
+  return new Sequential([
+    new InputLayer({ shape: [28, 28] }),
+    new Flatten(),
+    // encoder
+    new Dense(128, { activation: 'relu' }),
+    new Dense(64, { activation: 'relu' }),
+    new Dense(32, { activation: 'relu' }),
+    // decoder
+    new Dense(64, { activation: 'relu' }),
+    new Dense(128, { activation: 'relu' }),
+    new Dense(784, { activation: 'sigmoid' }),
+    new Reshape([28, 28]),
+  ], { name: 'autoencoder' });
+}
+
+export async function runAutoencoder(o: ParsedOptions): Promise<void> {
+  const epochs = o['epochs'] as number;
+  const batchSize = o['batchSize'] as number;
+  const outDir = resolve(o['out'] as string);
+  const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
+  setSeed(o['seed'] as number);
+  mkdirSync(outDir, { recursive: true });
+
+  const mnist = await loadMnist({ limitTrain: o['limit'] as number | undefined });
+  const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
+  const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
+  console.log(`MNIST: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
+
+  const model = buildAutoencoder();
+  model.summary();
+  model.compile({ optimizer: 'adamax', loss: 'mse' });
+
+  const memory = new MemoryProbe();
+  const started = performance.now();
+  const epochTimes: number[] = [];
+  let epochStart = 0;
+  const history = await model.fit(xTrain, xTrain, {
+    epochs, batchSize, shuffle: true, validationData: [xTest, xTest], verbose,
+    callbacks: [{
+      onEpochBegin: () => { epochStart = performance.now(); },
+      onEpochEnd: () => { epochTimes.push((performance.now() - epochStart) / 1000); memory.sample(); },
+    }],
+  });
+  const seconds = (performance.now() - started) / 1000;
+
+  const valLoss = history.history['val_loss'] ?? [];
+  const finalVal = valLoss[valLoss.length - 1]!;
+  const perEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
+  console.log(`\nFinal validation MSE: ${finalVal.toFixed(4)} (after ${epochs} epochs)`);
+  console.log(`Compression factor: 28×28 / 32 = 784 / 32 = ${(784 / 32).toFixed(1)} (~25×)`);
+  console.log(`Time: ${seconds.toFixed(1)} s in all, ${perEpoch.toFixed(2)} s per epoch (training + validation) on the ${getBackend().name} backend`);
+  console.log(`Memory: ${memory.report()}`);
+
+  // Pictures: originals over reconstructions (the lecture's result plot), and the loss curves.
+  const shown = 10;
+  const originals = ops.slice(xTest, [0, 0, 0], [shown, 28, 28]);
+  const decoded = model.predict(originals);
+  const images = (t: Tensor): Float32Array[] => Array.from({ length: shown }, (_, i) => t.values.subarray(i * 784, (i + 1) * 784));
+  const grid = imageGrid({ rows: [images(originals), images(decoded)], width: 28, height: 28, scale: 3, rowLabels: ['Original', 'Reconstructed'], title: `Autoencoder reconstructions (val MSE ${finalVal.toFixed(4)})` });
+  const curve = lineChart({
+    series: [{ name: 'loss', values: history.history['loss'] ?? [] }, { name: 'val_loss', values: valLoss }],
+    title: 'Autoencoder training: MSE per epoch', xLabel: 'epoch', yLabel: 'mean squared error',
+  });
+  writePng(join(outDir, 'reconstructions.png'), grid);
+  writePng(join(outDir, 'loss-curve.png'), curve);
+  await saveModel(model, join(outDir, 'model'));
+  console.log(`Wrote ${join(outDir, 'reconstructions.png')}, ${join(outDir, 'loss-curve.png')} and the model in ${join(outDir, 'model')}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * deepts' browser-safe core: tensors, autograd, layers, models, training,
+ * data pipeline helpers, statistics and pictures — no Node built-ins.
+ * In Node, import 'deepts' instead (adds fast backends, files and datasets).
+ */
+import './backend/index.js';
+
+export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
+export type { Shape } from './tensor/shape.js';
+export type { DType } from './tensor/dtype.js';
+export { setSeed, getRng, Rng } from './tensor/random.js';
+export { registerBackend, setBackend, getBackend, listBackends, findBackend, ownKernels, type Backend, type Kernels } from './backend/index.js';
+export { gradients, backward, noGrad, ops } from './autograd/index.js';
+
+export * as layers from './nn/layers/index.js';
+export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from './nn/layers/index.js';
+export { Layer, Variable, clearSession, registerLayer, getActivation, getInitializer } from './nn/index.js';
+export type { LayerArgs, LayerConfig, LayerShape, ActivationName, InitializerName, DenseArgs } from './nn/index.js';
+
+export * as losses from './train/losses.js';
+export { getLoss, type Loss, type LossName } from './train/losses.js';
+export { metrics, getMetric, type Metric } from './train/metrics.js';
+export * as optimizers from './train/optimizers/index.js';
+export { SGD, Adam, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './train/optimizers/index.js';
+export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
+export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
+export { Progbar, type TextOutput } from './train/progbar.js';
+export type { FitArgs, EvaluateArgs } from './train/trainer.js';
+
+export { Model, Sequential, registerSaveHandler, type CompileArgs } from './models/index.js';
+
+/** keras.utils.to_categorical: integer labels → one-hot rows. */
+export { oneHot as toCategorical } from './autograd/ops/shape.js';

@@ -1,0 +1,22 @@
+/**
+ * deepts for Node: the core API plus the fast backends (native addon, WASM
+ * SIMD), files (save/load, PNG, atomic writes), bundled datasets, statistics,
+ * tabular data and pictures.
+ */
+import './backend/setup-node.js';
+
+export * from './core.js';
+export { saveModel, loadModel } from './io/model-io.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './io/model-checkpoint.js';
+export { encodePng, decodePng, writePng } from './io/png.js';
+export { writeFileAtomic, writeDirAtomic } from './io/atomic-write.js';
+export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js';
+export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing } from './datasets/tabular-node.js';
+export { parseIdx, encodeIdx } from './datasets/idx.js';
+
+export * as stats from './stats/index.js';
+export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares } from './stats/index.js';
+export * as viz from './viz/index.js';
+export { Table } from './data/table.js';
+export { parseCsv } from './data/csv.js';
+export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, TabularPreprocessor, trainTestSplit } from './data/preprocessing.js';

@@ -1,0 +1,107 @@
+/**
+ * Saving and loading models: a directory with model.json (architecture,
+ * weight manifest, training config) and weights.bin (little-endian float32,
+ * concatenated in manifest order). Written atomically: a crash mid-save never
+ * leaves a half-written model.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor } from '../tensor/tensor.js';
+import { sizeOf } from '../tensor/shape.js';
+import { Model, registerSaveHandler } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import type { JsonValue } from '../nn/layer.js';
+import { writeDirAtomic } from './atomic-write.js';
+
+export const MODEL_FORMAT = 'deepts-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+interface ModelFile {
+  format: string;
+  version: number;
+  modelConfig: { className: string; config: { [k: string]: JsonValue } };
+  weights: WeightEntry[];
+  trainingConfig?: { loss: string | null; optimizer: { name: string; config: { [k: string]: JsonValue } } | null; metrics: string[] };
+}
+
+export async function saveModel(model: Model, dir: string): Promise<void> {
+  const weights = model.weights;
+  const total = weights.reduce((s, w) => s + w.size, 0);
+  const bin = new Float32Array(total);
+  let offset = 0;
+  for (const w of weights) {
+    bin.set(w.values, offset);
+    offset += w.size;
+  }
+  const opt = model.optimizer;
+  const file: ModelFile = {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    modelConfig: model.toConfig(),
+    weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
+    trainingConfig: {
+      loss: model.loss?.name ?? null,
+      optimizer: opt ? { name: opt.name, config: opt.getConfig() } : null,
+      metrics: model.metricNames.slice(1),
+    },
+  };
+  // Float32Array memory is little-endian on every platform Node and browsers run on.
+  const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes });
+}
+
+function readModelFile(dir: string): ModelFile {
+  const path = join(dir, 'model.json');
+  if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
+  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts?)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot load model: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const f = parsed as Partial<ModelFile>;
+  if (f.format !== MODEL_FORMAT) throw new Error(`cannot load model: ${path} is not a deepts model file (format '${String(f.format)}')`);
+  if (f.version !== MODEL_FORMAT_VERSION) throw new Error(`cannot load model: ${path} has format version ${f.version}, this deepts reads version ${MODEL_FORMAT_VERSION}`);
+  if (!f.modelConfig || !Array.isArray(f.weights)) throw new Error(`cannot load model: ${path} lacks modelConfig or weights`);
+  return f as ModelFile;
+}
+
+/** Rebuilds a saved model with its weights (not compiled: call compile() to train it further). */
+export async function loadModel(dir: string): Promise<Sequential> {
+  const file = readModelFile(dir);
+  if (file.modelConfig.className !== 'Sequential') throw new Error(`cannot load model: unsupported model class '${file.modelConfig.className}'`);
+  const model = Sequential.fromConfig(file.modelConfig.config);
+  const own = model.weights;
+  if (own.length !== file.weights.length) {
+    throw new Error(`cannot load model from ${dir}: the architecture has ${own.length} weights but the manifest lists ${file.weights.length}`);
+  }
+  const binPath = join(dir, 'weights.bin');
+  if (!existsSync(binPath)) throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
+  const raw = readFileSync(binPath);
+  const expected = file.weights.reduce((s, w) => s + sizeOf(w.shape), 0) * 4;
+  if (raw.byteLength !== expected) {
+    throw new Error(`cannot load model: ${binPath} has ${raw.byteLength} bytes, the manifest needs ${expected} (truncated or from another model)`);
+  }
+  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  let offset = 0;
+  const values = file.weights.map((w, i) => {
+    const n = sizeOf(w.shape);
+    const t = new Tensor(all.slice(offset, offset + n), w.shape);
+    offset += n;
+    if (own[i]!.shape.join(',') !== w.shape.join(',')) {
+      throw new Error(`cannot load model from ${dir}: weight ${w.name} has shape [${w.shape}] in the manifest but [${own[i]!.shape}] in the architecture`);
+    }
+    return t;
+  });
+  model.setWeights(values);
+  return model;
+}
+
+registerSaveHandler({ save: saveModel });

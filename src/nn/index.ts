@@ -1,0 +1,6 @@
+export { Layer, clearSession, type LayerArgs, type LayerConfig, type LayerShape, type JsonValue } from './layer.js';
+export { Variable } from './variable.js';
+export * from './layers/index.js';
+export { getActivation, ACTIVATION_NAMES, type ActivationName, type Activation as ActivationFn } from './activations.js';
+export { getInitializer, type InitializerName, type Initializer } from './initializers.js';
+export { registerLayer, serializeLayer, deserializeLayer, type SerializedLayer } from './serialization.js';

@@ -1,0 +1,31 @@
+/** The built-in layers, registered for deserialization. */
+import { registerLayer } from '../serialization.js';
+import type { LayerConfig } from '../layer.js';
+import { Dense, type DenseArgs } from './dense.js';
+import { Flatten, InputLayer, Reshape } from './reshaping.js';
+import { Activation, Dropout } from './activation.js';
+
+const str = (c: LayerConfig, k: string): string | undefined => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
+const nums = (c: LayerConfig, k: string): number[] => {
+  const v = c[k];
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number')) throw new Error(`layer config: '${k}' must be a list of numbers`);
+  return v as number[];
+};
+const num = (c: LayerConfig, k: string): number => {
+  const v = c[k];
+  if (typeof v !== 'number') throw new Error(`layer config: '${k}' must be a number`);
+  return v;
+};
+
+registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
+  name: str(c, 'name'), activation: str(c, 'activation'), useBias: c['useBias'] !== false,
+  kernelInitializer: str(c, 'kernelInitializer'), biasInitializer: str(c, 'biasInitializer'), trainable: c['trainable'] !== false,
+} satisfies DenseArgs));
+registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
+registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));
+registerLayer('InputLayer', (c) => new InputLayer({ shape: nums(c, 'shape'), name: str(c, 'name') }));
+registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
+registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
+
+export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout };
+export type { DenseArgs };

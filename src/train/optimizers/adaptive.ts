@@ -1,0 +1,197 @@
+/** The adaptive optimizers, with Keras 3's default hyper-parameters and update rules. */
+import { Optimizer, type OptimizerConfig } from './optimizer.js';
+
+export interface AdamArgs {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
+}
+
+/**
+ * keras.optimizers.Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
+ *   m += (g − m)(1 − β1);  v += (g² − v)(1 − β2)
+ *   α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ);  w −= α·m/(√v + ε)   (amsgrad: v̂ = max(v̂, v) in place of v)
+ */
+export class Adam extends Optimizer {
+  readonly name = 'Adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+  protected readonly slotCount: number;
+
+  constructor(args: AdamArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.amsgrad = args.amsgrad ?? false;
+    this.slotCount = this.amsgrad ? 3 : 2;
+  }
+
+  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[], t: number): void {
+    const [m, v] = [slots[0]!, slots[1]!];
+    const vHat = slots[2];
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const alpha = (this.learningRate * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = m[i]! + (gi - m[i]!) * (1 - b1);
+      let vi = v[i]! + (gi * gi - v[i]!) * (1 - b2);
+      m[i] = mi;
+      v[i] = vi;
+      if (vHat) {
+        vi = Math.max(vHat[i]!, vi);
+        vHat[i] = vi;
+      }
+      w[i]! -= (alpha * mi) / (Math.sqrt(vi) + eps);
+    }
+  }
+
+  getConfig(): OptimizerConfig {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  }
+}
+
+export type AdamaxArgs = Omit<AdamArgs, 'amsgrad'>;
+
+/**
+ * keras.optimizers.Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7) — the lecture's optimizer:
+ *   m += (g − m)(1 − β1);  u = max(β2·u, |g|);  w −= lr/(1 − β1ᵗ) · m/(u + ε)
+ */
+export class Adamax extends Optimizer {
+  readonly name = 'Adamax';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly slotCount = 2;
+
+  constructor(args: AdamaxArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+
+  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[], t: number): void {
+    const [m, u] = [slots[0]!, slots[1]!];
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const step = this.learningRate / (1 - Math.pow(b1, t));
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = m[i]! + (gi - m[i]!) * (1 - b1);
+      const ui = Math.max(b2 * u[i]!, Math.abs(gi));
+      m[i] = mi;
+      u[i] = ui;
+      w[i]! -= (step * mi) / (ui + eps);
+    }
+  }
+
+  getConfig(): OptimizerConfig {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+export interface RMSpropArgs {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
+}
+
+/**
+ * keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
+ *   v = ρ·v + (1 − ρ)·g²;  (centered: a = ρ·a + (1 − ρ)·g, denominator v − a²)
+ *   Δ = lr·g/√(denominator + ε);  momentum: m = μ·m + Δ, w −= m;  else w −= Δ
+ */
+export class RMSprop extends Optimizer {
+  readonly name = 'RMSprop';
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  protected readonly slotCount = 3; // velocity, momentum, average gradient
+
+  constructor(args: RMSpropArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.rho = args.rho ?? 0.9;
+    this.momentum = args.momentum ?? 0;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.centered = args.centered ?? false;
+  }
+
+  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[]): void {
+    const [v, m, a] = [slots[0]!, slots[1]!, slots[2]!];
+    const { rho, momentum: mu, epsilon: eps, learningRate: lr } = this;
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const vi = rho * v[i]! + (1 - rho) * gi * gi;
+      v[i] = vi;
+      let denom = vi;
+      if (this.centered) {
+        const ai = rho * a[i]! + (1 - rho) * gi;
+        a[i] = ai;
+        denom = vi - ai * ai;
+      }
+      const inc = (lr * gi) / Math.sqrt(denom + eps);
+      if (mu > 0) {
+        const mi = mu * m[i]! + inc;
+        m[i] = mi;
+        w[i]! -= mi;
+      } else w[i]! -= inc;
+    }
+  }
+
+  getConfig(): OptimizerConfig {
+    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+}
+
+export interface AdagradArgs {
+  learningRate?: number;
+  initialAccumulatorValue?: number;
+  epsilon?: number;
+}
+
+/**
+ * keras.optimizers.Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+ *   acc += g²;  w −= lr·g/√(acc + ε)
+ */
+export class Adagrad extends Optimizer {
+  readonly name = 'Adagrad';
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  protected readonly slotCount = 1;
+
+  constructor(args: AdagradArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+
+  protected override slotInit(): number {
+    return this.initialAccumulatorValue;
+  }
+
+  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[]): void {
+    const acc = slots[0]!;
+    const { learningRate: lr, epsilon: eps } = this;
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const ai = acc[i]! + gi * gi;
+      acc[i] = ai;
+      w[i]! -= (lr * gi) / Math.sqrt(ai + eps);
+    }
+  }
+
+  getConfig(): OptimizerConfig {
+    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+}

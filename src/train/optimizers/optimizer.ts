@@ -1,0 +1,56 @@
+/**
+ * Optimizer base (keras.optimizers.Optimizer): keeps per-variable slots
+ * (moments, accumulators) and an iteration count, and updates variables in
+ * place. Subclasses implement `updateStep` on raw arrays — one fused loop per
+ * variable, which is what makes updates cheap next to the matmuls.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import type { Variable } from '../../nn/variable.js';
+
+export interface OptimizerConfig {
+  learningRate: number;
+  [key: string]: number | boolean | string;
+}
+
+export abstract class Optimizer {
+  abstract readonly name: string;
+  learningRate: number;
+  /** Number of update steps applied so far (Keras' optimizer.iterations). */
+  iterations = 0;
+  private readonly slots = new Map<Variable, Float32Array[]>();
+
+  constructor(learningRate: number) {
+    if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new Error(`learningRate must be a positive number, got ${learningRate}`);
+    this.learningRate = learningRate;
+  }
+
+  /** How many state arrays each variable needs (momentum, velocity, ...). */
+  protected abstract readonly slotCount: number;
+
+  /** Initial value of the slots (Adagrad starts its accumulator at 0.1). */
+  protected slotInit(_slot: number): number {
+    return 0;
+  }
+
+  /** One update of `value` from `grad`; `step` counts from 1. */
+  protected abstract updateStep(value: Float32Array, grad: Float32Array, slots: Float32Array[], step: number): void;
+
+  abstract getConfig(): OptimizerConfig;
+
+  /** Applies one step to every (gradient, variable) pair, like optimizer.apply_gradients(zip(grads, vars)). */
+  applyGradients(pairs: readonly (readonly [Tensor, Variable])[]): void {
+    this.iterations++;
+    for (const [grad, variable] of pairs) {
+      if (!shapesEqual(grad.shape, variable.shape)) {
+        throw new Error(`${this.name}: gradient of shape ${formatShape(grad.shape)} for variable '${variable.name}' of shape ${formatShape(variable.shape)}`);
+      }
+      let slots = this.slots.get(variable);
+      if (!slots) {
+        slots = Array.from({ length: this.slotCount }, (_, i) => new Float32Array(variable.size).fill(this.slotInit(i)));
+        this.slots.set(variable, slots);
+      }
+      this.updateStep(variable.values, grad.values, slots, this.iterations);
+    }
+  }
+}

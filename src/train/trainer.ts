@@ -1,0 +1,254 @@
+/**
+ * The training loops behind model.fit / evaluate / predict (keras/src/trainers).
+ * fit is async and yields to the event loop every few tens of milliseconds, so a
+ * browser page stays responsive. Each step's graph is dropped when the step
+ * ends, so memory stays flat however long training runs.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { getRng } from '../tensor/random.js';
+import { gradients, noGrad } from '../autograd/tape.js';
+import { ops } from '../autograd/index.js';
+import type { Variable } from '../nn/variable.js';
+import type { Loss } from './losses.js';
+import type { Metric } from './metrics.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
+import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
+
+export interface Compiled {
+  loss: Loss;
+  optimizer: Optimizer;
+  metrics: Metric[];
+}
+
+export interface TrainableModel extends CallbackModel {
+  readonly trainableWeights: Variable[];
+  /** Forward pass on a batch. */
+  forward(x: Tensor, training: boolean): Tensor;
+}
+
+export type Verbosity = 0 | 1 | 2 | 'auto';
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  verbose?: Verbosity;
+  callbacks?: (Callback | LambdaCallbackArgs)[];
+  /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  validationData?: readonly [Tensor, Tensor];
+  shuffle?: boolean;
+  initialEpoch?: number;
+  /** Where the progress bar goes (default: stdout in Node, console in browsers). */
+  output?: TextOutput;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: Verbosity;
+  output?: TextOutput;
+}
+
+function positiveInt(v: number, what: string): number {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function checkPair(x: Tensor, y: Tensor, what: string): void {
+  if (x.rank === 0 || y.rank === 0) throw new Error(`${what}: inputs and targets need a batch axis, got shapes ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+  if (x.shape[0] !== y.shape[0]) {
+    throw new Error(`${what}: inputs have ${x.shape[0]} samples (shape ${formatShape(x.shape)}) but targets have ${y.shape[0]} (shape ${formatShape(y.shape)})`);
+  }
+  assertFinite(x, `${what} inputs`);
+  assertFinite(y, `${what} targets`);
+}
+
+export function assertFinite(t: Tensor, what: string): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]!)) {
+      throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
+    }
+  }
+}
+
+/** Checks targets against the loss on one batch, so bad labels fail before the first epoch. */
+function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor): void {
+  const out = noGrad(() => model.forward(ops.slice(x, x.shape.map(() => 0), [1, ...x.shape.slice(1)]), false));
+  if (compiled.loss.accuracyKind === 'sparse') {
+    const classes = out.shape[out.rank - 1]!;
+    const perSample = y.size / y.shape[0]!;
+    if (perSample !== out.size / out.shape[0]! / classes) {
+      throw new Error(`${compiled.loss.name}: targets of shape ${formatShape(y.shape)} do not give one integer label per prediction of shape [N, ${out.shape.slice(1).join(', ')}]`);
+    }
+    for (let i = 0; i < y.size; i++) {
+      const v = y.data[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= classes) {
+        throw new Error(`${compiled.loss.name}: label ${v} at index ${i} is not a class in [0, ${classes}) (the model outputs ${classes} classes)`);
+      }
+    }
+    return;
+  }
+  const sampleShape = out.shape.slice(1);
+  if (y.shape.slice(1).join(',') !== sampleShape.join(',')) {
+    const hint = compiled.loss.accuracyKind === 'categorical' && y.rank === 1 ? ' (integer labels need sparse_categorical_crossentropy, or one-hot them with toCategorical)' : '';
+    throw new Error(`${compiled.loss.name}: targets have per-sample shape ${formatShape(y.shape.slice(1))} but the model outputs ${formatShape(sampleShape)}${hint}`);
+  }
+  if (compiled.loss.accuracyKind === 'categorical' || compiled.loss.accuracyKind === 'binary') {
+    for (let i = 0; i < y.size; i++) {
+      const v = y.data[i]!;
+      if (v < 0 || v > 1) throw new Error(`${compiled.loss.name}: target ${v} at index ${i} is not a probability in [0, 1]`);
+    }
+  }
+}
+
+let lastYield = 0;
+const YIELD_EVERY_MS = 30;
+
+/** Lets timers, rendering and input run now and then, without paying for it on every batch. */
+async function maybeYield(): Promise<void> {
+  const t = performance.now();
+  if (t - lastYield < YIELD_EVERY_MS) return;
+  lastYield = t;
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  await new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
+  return v === undefined || v === 'auto' ? 1 : v;
+}
+
+function rowsOf(t: Tensor, indices: Int32Array): Tensor {
+  return ops.gather(t, indices, 0);
+}
+
+function trainStep(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor): number {
+  const weights = model.trainableWeights;
+  const yPred = model.forward(x, true);
+  const loss = c.loss.call(y, yPred);
+  const grads = gradients(loss, weights);
+  const pairs: [Tensor, Variable][] = [];
+  grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
+  c.optimizer.applyGradients(pairs);
+  for (const m of c.metrics) m.update(y, yPred);
+  return loss.item();
+}
+
+function logsOf(lossMean: number, metrics: Metric[], prefix = ''): Logs {
+  const logs: Logs = { [`${prefix}loss`]: lossMean };
+  for (const m of metrics) logs[`${prefix}${m.name}`] = m.result();
+  return logs;
+}
+
+export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+  const epochs = positiveInt(args.epochs ?? 1, 'epochs');
+  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+  const verbose = resolveVerbose(args.verbose);
+  const out = args.output ?? defaultOutput();
+  checkPair(x, y, 'fit');
+  let [xTrain, yTrain] = [x, y];
+  let validation = args.validationData;
+  if (validation) checkPair(validation[0], validation[1], 'validationData');
+  if (args.validationSplit !== undefined && !validation) {
+    const split = args.validationSplit;
+    if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be in (0, 1), got ${split}`);
+    const n = x.shape[0]!;
+    const nTrain = Math.floor(n * (1 - split));
+    if (nTrain === 0 || nTrain === n) throw new Error(`validationSplit ${split} leaves no ${nTrain === 0 ? 'training' : 'validation'} samples out of ${n}`);
+    const part = (t: Tensor, from: number, count: number): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? from : 0)), [count, ...t.shape.slice(1)]);
+    [xTrain, yTrain] = [part(x, 0, nTrain), part(y, 0, nTrain)];
+    validation = [part(x, nTrain, n - nTrain), part(y, nTrain, n - nTrain)];
+  }
+  checkTargets(model, c, xTrain, yTrain);
+  if (validation) checkTargets(model, c, validation[0], validation[1]);
+
+  const n = xTrain.shape[0]!;
+  const steps = Math.ceil(n / batchSize);
+  const history = new History();
+  const callbacks: Callback[] = [history, ...(args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)))];
+  for (const cb of callbacks) {
+    cb.setModel(model);
+    cb.setParams({ epochs, steps, verbose });
+  }
+  model.stopTraining = false;
+  for (const cb of callbacks) await cb.onTrainBegin();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+
+  for (let epoch = args.initialEpoch ?? 0; epoch < epochs; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin(epoch);
+    if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
+    if (args.shuffle ?? true) getRng().shuffle(order);
+    const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
+    for (const m of c.metrics) m.reset();
+    let lossSum = 0;
+    let seen = 0;
+    for (let step = 0; step < steps; step++) {
+      for (const cb of callbacks) await cb.onBatchBegin(step);
+      const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
+      const lossValue = trainStep(model, c, rowsOf(xTrain, idx), rowsOf(yTrain, idx));
+      lossSum += lossValue * idx.length;
+      seen += idx.length;
+      const batchLogs = logsOf(lossSum / seen, c.metrics);
+      for (const cb of callbacks) await cb.onBatchEnd(step, batchLogs);
+      if (step < steps - 1) bar?.update(step + 1, batchLogs, false);
+      await maybeYield();
+      if (model.stopTraining) break;
+    }
+    const logs = logsOf(lossSum / Math.max(seen, 1), c.metrics);
+    if (validation) Object.assign(logs, await evaluateLoop(model, c, validation[0], validation[1], { batchSize, verbose: 0 }, 'val_'));
+    bar?.update(steps, logs, true);
+    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    if (model.stopTraining) break;
+  }
+  for (const cb of callbacks) await cb.onTrainEnd();
+  return history;
+}
+
+export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
+  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+  const verbose = resolveVerbose(args.verbose);
+  if (prefix === '') {
+    checkPair(x, y, 'evaluate');
+    checkTargets(model, c, x, y);
+  }
+  const n = x.shape[0]!;
+  const steps = Math.ceil(n / batchSize);
+  const bar = verbose > 0 ? new Progbar(steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
+  for (const m of c.metrics) m.reset();
+  let lossSum = 0;
+  for (let step = 0; step < steps; step++) {
+    const begin = step * batchSize;
+    const count = Math.min(batchSize, n - begin);
+    const part = (t: Tensor): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
+    const [xb, yb] = [part(x), part(y)];
+    noGrad(() => {
+      const yPred = model.forward(xb, false);
+      lossSum += c.loss.call(yb, yPred).item() * count;
+      for (const m of c.metrics) m.update(yb, yPred);
+    });
+    if (step < steps - 1) bar?.update(step + 1, logsOf(lossSum / (begin + count), c.metrics), false);
+    await maybeYield();
+  }
+  const logs = logsOf(lossSum / n, c.metrics, prefix);
+  bar?.update(steps, logsOf(lossSum / n, c.metrics), true);
+  return logs;
+}
+
+/** Batched inference; returns one tensor with all outputs (noGrad, training=false). */
+export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): Tensor {
+  positiveInt(batchSize, 'batchSize');
+  if (x.rank === 0) throw new Error(`predict: inputs need a batch axis, got a scalar`);
+  assertFinite(x, 'predict inputs');
+  const n = x.shape[0]!;
+  const outputs: Tensor[] = [];
+  noGrad(() => {
+    for (let begin = 0; begin < n; begin += batchSize) {
+      const count = Math.min(batchSize, n - begin);
+      outputs.push(model.forward(ops.slice(x, x.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...x.shape.slice(1)]), false));
+    }
+  });
+  if (outputs.length === 0) throw new Error('predict: no samples given');
+  return outputs.length === 1 ? outputs[0]! : noGrad(() => ops.concat(outputs, 0));
+}
