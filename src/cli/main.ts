@@ -1,47 +1,38 @@
 #!/usr/bin/env node
 /** The deepts command line: `npx deepts <command> [options]`. */
-import { parseArgs, helpText, UsageError, type OptionSpecs, type ParsedOptions } from './args.js';
+import { parseArgs, helpText, UsageError, type OptionSpecs } from './args.js';
+import type { Command } from './command.js';
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: OptionSpecs;
-  run(options: ParsedOptions, positional: string[]): Promise<void>;
-}
-
-const commands: Record<string, () => Promise<Command>> = {
-  autoencoder: async () => {
-    const m = await import('./commands/autoencoder.js');
-    return { summary: "train the lecture's MNIST autoencoder and draw its reconstructions", usage: 'deepts autoencoder [options]', options: m.autoencoderOptions, run: (o) => m.runAutoencoder(o) };
-  },
-  info: async () => {
-    const m = await import('./commands/info.js');
-    return { summary: 'show the backend, CPU features and threads', usage: 'deepts info', options: {}, run: () => m.runInfo() };
-  },
+/** Command name → its module (loaded lazily so `deepts info` does not load MNIST code, etc.). */
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  autoencoder: () => import('./commands/autoencoder.js'),
+  classify: () => import('./commands/classify.js'),
+  predict: () => import('./commands/predict.js'),
+  regress: () => import('./commands/regress.js'),
+  mle: () => import('./commands/mle.js'),
+  linreg: () => import('./commands/linreg.js'),
+  info: () => import('./commands/info.js'),
+  'build-native': () => import('./commands/build-native.js'),
 };
 
-function mainHelp(): string {
-  const lines = Object.entries(commandSummaries).map(([name, s]) => `  ${name.padEnd(14)} ${s}`);
+async function mainHelp(): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(14)} ${(await load()).command.summary}`);
   return `deepts — deep learning in TypeScript with the Keras API\n\nUsage: npx deepts <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'npx deepts <command> --help' for a command's options.\n`;
 }
-
-const commandSummaries: Record<string, string> = {
-  autoencoder: "train the lecture's MNIST autoencoder, save reconstructions and loss curves",
-  info: 'show the backend, CPU features and threads',
-};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(mainHelp());
+    process.stdout.write(await mainHelp());
     return name ? 0 : 1;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`deepts: unknown command '${name}'\n\n${mainHelp()}`);
+    process.stderr.write(`deepts: unknown command '${name}'\n\n${await mainHelp()}`);
     return 2;
   }
-  const cmd = await load();
+  const cmd = (await load()).command;
   const specs: OptionSpecs = { ...cmd.options, help: { type: 'flag', help: 'show this help' } };
   let parsed: ReturnType<typeof parseArgs>;
   try {

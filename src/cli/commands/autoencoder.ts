@@ -12,6 +12,7 @@ import { saveModel } from '../../io/model-io.js';
 import { writePng } from '../../io/png.js';
 import { imageGrid, lineChart } from '../../viz/index.js';
 import type { OptionSpecs, ParsedOptions } from '../args.js';
+import type { Command } from '../command.js';
 import { MemoryProbe } from '../memory.js';
 
 export const autoencoderOptions: OptionSpecs = {
@@ -93,3 +94,10 @@ export async function runAutoencoder(o: ParsedOptions): Promise<void> {
   await saveModel(model, join(outDir, 'model'));
   console.log(`Wrote ${join(outDir, 'reconstructions.png')}, ${join(outDir, 'loss-curve.png')} and the model in ${join(outDir, 'model')}`);
 }
+
+export const command: Command = {
+  summary: "train the lecture's MNIST autoencoder; save reconstructions, loss curves and the model",
+  usage: 'deepts autoencoder [options]',
+  options: autoencoderOptions,
+  run: (o) => runAutoencoder(o),
+};

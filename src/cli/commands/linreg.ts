@@ -1,0 +1,11 @@
+/** Placeholder: `deepts linreg` is being written (see the issues). Replaced by its real implementation. */
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  summary: '(not available yet)',
+  usage: 'deepts linreg',
+  options: {},
+  run: async () => {
+    throw new Error("'deepts linreg' is not available in this build yet");
+  },
+};
