@@ -3,6 +3,19 @@ import { Tensor } from '../../tensor/tensor.js';
 import { formatShape, normalizeAxis, sizeOf, type Shape } from '../../tensor/shape.js';
 import { record } from '../tape.js';
 import { float, kernels, newTensor } from './util.js';
+import { jsKernels } from '../../backend/js/kernels.js';
+import { allocate } from '../../tensor/dtype.js';
+
+/**
+ * int32 tensors (labels, indices) only need data movement, never math or gradients:
+ * the reference kernels copy elements with typed-array set(), which is exact for any
+ * element type, so they serve int32 directly.
+ */
+function moveInt32(x: Tensor, shape: readonly number[], run: (src: Float32Array, out: Float32Array) => void): Tensor {
+  const out = allocate('int32', sizeOf(shape));
+  run(x.data as unknown as Float32Array, out as unknown as Float32Array);
+  return new Tensor(out, shape);
+}
 
 /** Same data, new shape (one dimension may be -1). Shares memory: reshape is free. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -62,6 +75,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new Error(`slice: begin ${JSON.stringify(begin)} size ${JSON.stringify(sz)} is out of bounds for ${formatShape(x.shape)}`);
     }
   }
+  if (x.dtype === 'int32') return moveInt32(x, sz, (src, out) => jsKernels.slice(src, x.shape, begin, sz, out));
   const out = newTensor(sz);
   kernels().slice(float(x, 'slice'), x.shape, begin, sz, out.values);
   return record(out, 'slice', [x], (g) => {
@@ -114,6 +128,7 @@ export function gather(x: Tensor, indices: Tensor | ArrayLike<number>, axis = 0)
   const idx = toIndices(indices, x.shape[ax]!, 'gather');
   const shape = [...x.shape];
   shape[ax] = idx.length;
+  if (x.dtype === 'int32') return moveInt32(x, shape, (src, out) => jsKernels.gather(src, x.shape, idx, ax, out));
   const out = newTensor(shape);
   kernels().gather(float(x, 'gather'), x.shape, idx, ax, out.values);
   return record(out, 'gather', [x], (g) => {
@@ -134,6 +149,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[ax] = xs.reduce((s, t) => s + t.shape[ax]!, 0);
+  if (xs.every((t) => t.dtype === 'int32')) {
+    return moveInt32(first, shape, (_, out) => jsKernels.concat(xs.map((t) => t.data as unknown as Float32Array), xs.map((t) => t.shape), ax, out));
+  }
   const out = newTensor(shape);
   kernels().concat(xs.map((t) => float(t, 'concat')), xs.map((t) => t.shape), ax, out.values);
   return record(out, 'concat', xs, (g) => {
