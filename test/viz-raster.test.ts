@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Raster } from '../src/viz/raster.js';
 import { GLYPH_COLUMNS, GLYPH_ROWS, glyphFor, glyphPixel, lineWidth } from '../src/viz/font.js';
 import { classColor, colormap, contrastingTextColor, parseColor, TAB10, withAlpha } from '../src/viz/color.js';
-import { formatTick, logTicks, niceTicks } from '../src/viz/axes.js';
+import { formatTick, formatTicks, logTicks, niceTicks, wrapText } from '../src/viz/axes.js';
 
 /** Bounding box of pixels that differ from white, or undefined if none. */
 function inkBox(r: Raster): { x0: number; y0: number; x1: number; y1: number; count: number } | undefined {
@@ -223,4 +223,14 @@ test('formatTick has no floating-point noise; logTicks pick powers of ten', () =
   assert.deepEqual(logTicks(0.001, 10).values, [0.001, 0.01, 0.1, 1, 10]);
   assert.deepEqual(logTicks(0.015, 0.08).values, [0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08]);
   assert.throws(() => logTicks(0, 1), /log axis needs positive values/);
+  assert.deepEqual(formatTicks([1e6, 1.5e6, 2e6], 5e5), ['1.0e6', '1.5e6', '2.0e6'], 'one precision for a whole axis');
+  assert.deepEqual(formatTicks([0, 0.5, 1], 0.5), ['0', '0.5', '1.0']);
+});
+
+test('wrapText keeps lines within the width without breaking words', () => {
+  const r = new Raster(1, 1);
+  const wrapped = wrapText(r, 'the quick brown fox jumps over the lazy dog', 60);
+  assert.ok(wrapped.split('\n').length > 1);
+  for (const line of wrapped.split('\n')) assert.ok(r.measureText(line).width <= 60, line);
+  assert.equal(wrapped.replace(/\n/g, ' '), 'the quick brown fox jumps over the lazy dog');
 });

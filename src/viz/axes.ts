@@ -75,6 +75,16 @@ export function formatTick(value: number, step = 0): string {
   return String(Number(value.toPrecision(6)));
 }
 
+/** Labels for a whole axis: like formatTick, but exponent form (when needed) shares one mantissa precision. */
+export function formatTicks(values: readonly number[], step: number): string[] {
+  const biggest = Math.max(0, ...values.map(Math.abs));
+  const smallestNonZero = Math.min(Infinity, ...values.filter((v) => v !== 0).map(Math.abs));
+  if (biggest < 1e6 && smallestNonZero >= 1e-4) return values.map((v) => formatTick(v, step));
+  const exponent = Math.floor(Math.log10(biggest));
+  const decimals = step > 0 ? Math.max(0, Math.min(6, Math.ceil(-Math.log10(step / Math.pow(10, exponent)) - 1e-9))) : 2;
+  return values.map((v) => (v === 0 ? '0' : v.toExponential(decimals).replace('e+', 'e')));
+}
+
 /** Compact label for a data value (legend, cell text): integers as is, otherwise 3 significant digits. */
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -104,6 +114,29 @@ export function padRange([lo, hi]: [number, number], fraction = 0.05): [number, 
   }
   const d = (hi - lo) * fraction;
   return [lo - d, hi + d];
+}
+
+/** Greedy word wrap so each line is at most maxWidth pixels wide at `scale` (a single long word stays whole). */
+export function wrapText(r: Raster, text: string, maxWidth: number, scale = 1): string {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      const candidate = line ? `${line} ${word}` : word;
+      if (line && r.measureText(candidate, scale).width > maxWidth) {
+        out.push(line);
+        line = word;
+      } else line = candidate;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** A title at TITLE_SCALE when it fits in maxWidth, otherwise at scale 1, wrapped onto more lines if needed. */
+export function fitTitle(r: Raster, title: string, maxWidth: number): { text: string; scale: number } {
+  if (r.measureText(title, TITLE_SCALE).width <= maxWidth) return { text: title, scale: TITLE_SCALE };
+  return { text: wrapText(r, title, maxWidth), scale: 1 };
 }
 
 export interface Rect {
@@ -137,9 +170,11 @@ export function drawFrame(r: Raster, o: FrameOptions): Frame {
   const [y0, y1] = o.yRange;
   const xt = niceTicks(x0, x1, Math.max(3, Math.floor(r.width / 90)), o.integerX);
   const yt = o.logY ? logTicks(y0, y1) : niceTicks(y0, y1, Math.max(3, Math.floor(r.height / 60)));
-  const yLabels = yt.values.map((v) => formatTick(v, yt.step));
+  const yLabels = o.logY ? yt.values.map((v) => formatTick(v)) : formatTicks(yt.values, yt.step);
+  const xLabels = formatTicks(xt.values, xt.step);
   const yLabelWidth = Math.max(0, ...yLabels.map((s) => r.measureText(s).width));
-  const titleH = o.title ? r.measureText(o.title, TITLE_SCALE).height + 14 : 12;
+  const title = o.title ? fitTitle(r, o.title, r.width - 16) : undefined;
+  const titleH = title ? r.measureText(title.text, title.scale).height + 14 : 12;
   const left = 12 + (o.yLabel ? 16 : 0) + yLabelWidth + 8;
   const bottom = 12 + (o.xLabel ? 18 : 0) + 16;
   const plot: Rect = { x: left, y: titleH, w: r.width - left - 16, h: r.height - titleH - bottom };
@@ -153,13 +188,13 @@ export function drawFrame(r: Raster, o: FrameOptions): Frame {
     return plot.y + plot.h - 1 - ((t - ly0) / (ly1 - ly0 || 1)) * (plot.h - 1);
   };
 
-  if (o.title) r.drawText(o.title, r.width / 2, 8, { scale: TITLE_SCALE, align: 'center', color: TEXT_COLOR });
+  if (title) r.drawText(title.text, r.width / 2, 8, { scale: title.scale, align: 'center', color: TEXT_COLOR });
   const bottomY = plot.y + plot.h;
-  xt.values.forEach((v) => {
+  xt.values.forEach((v, i) => {
     const px = Math.round(xToPx(v));
     if (o.grid !== false) r.fillRect(px, plot.y, 1, plot.h, GRID_COLOR);
     r.fillRect(px, bottomY, 1, 4, AXIS_COLOR);
-    r.drawText(formatTick(v, xt.step), px, bottomY + 7, { align: 'center', color: TEXT_COLOR });
+    r.drawText(xLabels[i]!, px, bottomY + 7, { align: 'center', color: TEXT_COLOR });
   });
   let lastLabelY = Infinity;
   yt.values.forEach((v, i) => {

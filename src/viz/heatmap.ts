@@ -44,7 +44,7 @@ export function heatmap(o: HeatmapOptions): Raster {
   const probe = new Raster(1, 1);
   const texts = o.matrix.map((row) => row.map((v) => fmt(v)));
   const widestValue = Math.max(...texts.flat().map((t) => probe.measureText(t).width));
-  const cell = o.cellSize ?? Math.max(28, widestValue * 2 + 10, Math.min(72, Math.floor(560 / Math.max(rows, cols))));
+  const cell = o.cellSize ?? Math.max(28, widestValue + 8, Math.min(72, Math.floor(560 / Math.max(rows, cols))));
   // Values at double size when they fit, so counts read at a glance.
   const valueScale = widestValue * 2 + 8 <= cell && cell >= 34 ? 2 : 1;
   // Labels at double size when they fit their cells (class digits), otherwise single size.

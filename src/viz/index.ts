@@ -14,7 +14,7 @@ export {
   colormap,
 } from './color.js';
 export { GLYPH_COLUMNS, GLYPH_ROWS, CAP_HEIGHT, LINE_HEIGHT, glyphFor, lineWidth } from './font.js';
-export { niceTicks, logTicks, formatTick, formatValue } from './axes.js';
+export { niceTicks, logTicks, formatTick, formatTicks, formatValue, wrapText } from './axes.js';
 export {
   lineChart,
   scatterPlot,

@@ -3,7 +3,7 @@
  * coloured by class; diagonal panels show each class's histogram of that column.
  */
 import { classColor, withAlpha } from './color.js';
-import { AXIS_COLOR, TEXT_COLOR, TITLE_SCALE, drawLegend, finiteRange, formatTick, niceTicks, padRange } from './axes.js';
+import { AXIS_COLOR, TEXT_COLOR, drawLegend, fitTitle, finiteRange, formatTicks, niceTicks, padRange } from './axes.js';
 import { binEdges, histogramDensity } from './charts.js';
 import { Raster } from './raster.js';
 
@@ -33,15 +33,16 @@ export function scatterMatrix(o: ScatterMatrixOptions): Raster {
   const panel = o.panelSize ?? Math.max(110, Math.min(200, Math.floor(720 / k)));
   const gap = 8;
   const probe = new Raster(1, 1);
-  const titleH = o.title ? probe.measureText(o.title, TITLE_SCALE).height + 16 : 10;
   const tickLabelW = 34;
   const left = 12 + 14 + tickLabelW;
   const bottom = 14 + 14 + 12;
   const legendW = 16 + 22 + Math.max(...o.classNames.map((n) => probe.measureText(n).width), 0) + 16;
   const width = left + k * panel + (k - 1) * gap + 16 + legendW;
+  const title = o.title ? fitTitle(probe, o.title, width - 16) : undefined;
+  const titleH = title ? probe.measureText(title.text, title.scale).height + 16 : 10;
   const height = titleH + k * panel + (k - 1) * gap + bottom;
   const r = new Raster(width, height);
-  if (o.title) r.drawText(o.title, width / 2, 8, { scale: TITLE_SCALE, align: 'center', color: TEXT_COLOR });
+  if (title) r.drawText(title.text, width / 2, 8, { scale: title.scale, align: 'center', color: TEXT_COLOR });
 
   const ranges = o.columns.map((name, c) => {
     const range = finiteRange(o.data.map((row) => row[c]!));
@@ -72,19 +73,21 @@ export function scatterMatrix(o: ScatterMatrixOptions): Raster {
       r.strokeRect(x0 - 1, y0 - 1, panel + 2, panel + 2, AXIS_COLOR);
       // Tick labels only on the outer panels, as in a pairplot.
       if (i === k - 1) {
-        for (const v of ticks[j]!.values) {
+        const labels = formatTicks(ticks[j]!.values, ticks[j]!.step);
+        ticks[j]!.values.forEach((v, t) => {
           const tx = Math.round(px(j, v, x0));
           r.fillRect(tx, y0 + panel + 1, 1, 3, AXIS_COLOR);
-          r.drawText(formatTick(v, ticks[j]!.step), tx, y0 + panel + 6, { align: 'center', color: TEXT_COLOR });
-        }
+          r.drawText(labels[t]!, tx, y0 + panel + 6, { align: 'center', color: TEXT_COLOR });
+        });
         r.drawText(o.columns[j]!, x0 + panel / 2, y0 + panel + 20, { align: 'center', color: TEXT_COLOR });
       }
       if (j === 0 && i !== 0) {
-        for (const v of ticks[i]!.values) {
+        const labels = formatTicks(ticks[i]!.values, ticks[i]!.step);
+        ticks[i]!.values.forEach((v, t) => {
           const ty = Math.round(py(i, v, y0));
           r.fillRect(x0 - 4, ty, 3, 1, AXIS_COLOR);
-          r.drawText(formatTick(v, ticks[i]!.step), x0 - 6, ty, { align: 'right', baseline: 'middle', color: TEXT_COLOR });
-        }
+          r.drawText(labels[t]!, x0 - 6, ty, { align: 'right', baseline: 'middle', color: TEXT_COLOR });
+        });
       }
       if (j === 0) r.drawText(o.columns[i]!, 10, y0 + panel / 2, { vertical: true, align: 'center', color: TEXT_COLOR });
     }
