@@ -254,6 +254,7 @@ const good = craftPng({ width: 4, height: 4, colorType: 2, bitDepth: 8, samples:
 test('non-PNG input is an error naming the file and the bad signature', () => {
   assert.throws(() => decodePng(new TextEncoder().encode('hello, I am a text file'), 'notes.txt'), /notes\.txt: not a PNG file \(bad signature/);
   assert.throws(() => decodePng(new Uint8Array(0), 'empty.png'), /empty\.png: not a PNG file/);
+  assert.throws(() => decodePng(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70), 'me.jpg'), /me\.jpg: not a PNG file: it is a JPEG image/);
 });
 
 test('truncated files are an error saying so', () => {

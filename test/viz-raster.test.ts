@@ -229,7 +229,7 @@ test('formatTick has no floating-point noise; logTicks pick powers of ten', () =
 
 test('wrapText keeps lines within the width without breaking words', () => {
   const r = new Raster(1, 1);
-  const wrapped = wrapText(r, 'the quick brown fox jumps over the lazy dog', 60);
+  const wrapped = wrapText('the quick brown fox jumps over the lazy dog', 60);
   assert.ok(wrapped.split('\n').length > 1);
   for (const line of wrapped.split('\n')) assert.ok(r.measureText(line).width <= 60, line);
   assert.equal(wrapped.replace(/\n/g, ' '), 'the quick brown fox jumps over the lazy dog');

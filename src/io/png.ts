@@ -15,6 +15,7 @@ export interface RgbaImage {
 
 const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 const MAX_SIDE = 1 << 24;
+const MAX_PIXELS = 100e6;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -160,7 +161,8 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
     throw new Error(`${name}: ${what}`);
   };
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
-    fail('not a PNG file (bad signature; expected the 8-byte PNG header)');
+    const other = otherFormat(bytes);
+    fail(other ? `not a PNG file: it is ${other} (only PNG is supported; convert it to PNG)` : 'not a PNG file (bad signature; expected the 8-byte PNG header)');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: Header | undefined;
@@ -204,6 +206,7 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
   if (!sawIend) fail('truncated: missing IEND chunk (file ends early)');
   const { width, height, bitDepth, colorType, interlace } = header;
   if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) fail(`unsupported image size ${width}×${height}`);
+  if (width * height > MAX_PIXELS) fail(`image of ${width}×${height} is too large to decode (limit ${MAX_PIXELS / 1e6} megapixels)`);
   const depths = ALLOWED_DEPTHS[colorType];
   if (!depths) fail(`invalid colour type ${colorType}`);
   if (!depths!.includes(bitDepth)) fail(`bit depth ${bitDepth} is not allowed for colour type ${colorType}`);
@@ -266,6 +269,17 @@ function copyRgb8(pixels: Uint8Array, out: Uint8ClampedArray, channels: 3 | 4): 
     out[o + 2] = pixels[i + 2]!;
     out[o + 3] = 255;
   }
+}
+
+/** Names common non-PNG image formats from their magic bytes, for a helpful error. */
+function otherFormat(b: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'a JPEG image';
+  if (ascii(0, 4) === 'GIF8') return 'a GIF image';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'a WebP image';
+  if (ascii(0, 2) === 'BM') return 'a BMP image';
+  if (ascii(0, 5) === '%PDF-') return 'a PDF document';
+  return undefined;
 }
 
 const ADAM7 = [

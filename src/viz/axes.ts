@@ -3,7 +3,7 @@
  * labelled axes mapping data to pixels, and a legend box.
  */
 import { type Color } from './color.js';
-import { Raster } from './raster.js';
+import { Raster, measureText } from './raster.js';
 
 export const AXIS_COLOR = '#333333';
 export const GRID_COLOR = '#e6e6e6';
@@ -117,13 +117,13 @@ export function padRange([lo, hi]: [number, number], fraction = 0.05): [number, 
 }
 
 /** Greedy word wrap so each line is at most maxWidth pixels wide at `scale` (a single long word stays whole). */
-export function wrapText(r: Raster, text: string, maxWidth: number, scale = 1): string {
+export function wrapText(text: string, maxWidth: number, scale = 1): string {
   const out: string[] = [];
   for (const paragraph of text.split('\n')) {
     let line = '';
     for (const word of paragraph.split(' ')) {
       const candidate = line ? `${line} ${word}` : word;
-      if (line && r.measureText(candidate, scale).width > maxWidth) {
+      if (line && measureText(candidate, scale).width > maxWidth) {
         out.push(line);
         line = word;
       } else line = candidate;
@@ -134,9 +134,9 @@ export function wrapText(r: Raster, text: string, maxWidth: number, scale = 1): 
 }
 
 /** A title at TITLE_SCALE when it fits in maxWidth, otherwise at scale 1, wrapped onto more lines if needed. */
-export function fitTitle(r: Raster, title: string, maxWidth: number): { text: string; scale: number } {
-  if (r.measureText(title, TITLE_SCALE).width <= maxWidth) return { text: title, scale: TITLE_SCALE };
-  return { text: wrapText(r, title, maxWidth), scale: 1 };
+export function fitTitle(title: string, maxWidth: number): { text: string; scale: number } {
+  if (measureText(title, TITLE_SCALE).width <= maxWidth) return { text: title, scale: TITLE_SCALE };
+  return { text: wrapText(title, maxWidth), scale: 1 };
 }
 
 export interface Rect {
@@ -173,7 +173,7 @@ export function drawFrame(r: Raster, o: FrameOptions): Frame {
   const yLabels = o.logY ? yt.values.map((v) => formatTick(v)) : formatTicks(yt.values, yt.step);
   const xLabels = formatTicks(xt.values, xt.step);
   const yLabelWidth = Math.max(0, ...yLabels.map((s) => r.measureText(s).width));
-  const title = o.title ? fitTitle(r, o.title, r.width - 16) : undefined;
+  const title = o.title ? fitTitle(o.title, r.width - 16) : undefined;
   const titleH = title ? r.measureText(title.text, title.scale).height + 14 : 12;
   const left = 12 + (o.yLabel ? 16 : 0) + yLabelWidth + 8;
   const bottom = 12 + (o.xLabel ? 18 : 0) + 16;

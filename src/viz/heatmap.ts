@@ -4,7 +4,7 @@
  */
 import { type ColormapName, colormap, contrastingTextColor } from './color.js';
 import { AXIS_COLOR, TEXT_COLOR, TITLE_SCALE, finiteRange, formatValue } from './axes.js';
-import { Raster } from './raster.js';
+import { Raster, measureText } from './raster.js';
 
 export interface HeatmapOptions {
   matrix: readonly (readonly number[])[];
@@ -41,28 +41,27 @@ export function heatmap(o: HeatmapOptions): Raster {
   const [lo, hi] = [Math.min(0, range[0]), range[1]];
   const cmap = o.colormap ?? 'blues';
 
-  const probe = new Raster(1, 1);
   const texts = o.matrix.map((row) => row.map((v) => fmt(v)));
-  const widestValue = Math.max(...texts.flat().map((t) => probe.measureText(t).width));
+  const widestValue = Math.max(...texts.flat().map((t) => measureText(t).width));
   const cell = o.cellSize ?? Math.max(28, widestValue + 8, Math.min(72, Math.floor(560 / Math.max(rows, cols))));
   // Values at double size when they fit, so counts read at a glance.
   const valueScale = widestValue * 2 + 8 <= cell && cell >= 34 ? 2 : 1;
   // Labels at double size when they fit their cells (class digits), otherwise single size.
-  const labelScale = cell >= 40 && Math.max(...colLabels.map((l) => probe.measureText(l, 2).width)) <= cell - 6 ? 2 : 1;
-  const rowLabelW = Math.max(...rowLabels.map((l) => probe.measureText(l, labelScale).width));
-  const colLabelW = Math.max(...colLabels.map((l) => probe.measureText(l, labelScale).width));
+  const labelScale = cell >= 40 && Math.max(...colLabels.map((l) => measureText(l, 2).width)) <= cell - 6 ? 2 : 1;
+  const rowLabelW = Math.max(...rowLabels.map((l) => measureText(l, labelScale).width));
+  const colLabelW = Math.max(...colLabels.map((l) => measureText(l, labelScale).width));
   const verticalCols = colLabelW > cell - 4;
   const colLabelH = verticalCols ? colLabelW : 9 * labelScale;
 
-  const titleH = o.title ? probe.measureText(o.title, TITLE_SCALE).height + 16 : 10;
+  const titleH = o.title ? measureText(o.title, TITLE_SCALE).height + 16 : 10;
   const left = 10 + (o.yLabel ? 18 : 0) + rowLabelW + 8;
   const gridW = cell * cols;
   const gridH = cell * rows;
   const barGap = 16;
   const barW = 14;
   const barLabels = [fmt(lo), fmt(hi)];
-  const barLabelW = Math.max(...barLabels.map((l) => probe.measureText(l).width));
-  const width = Math.max(left + gridW + barGap + barW + 6 + barLabelW + 12, o.title ? probe.measureText(o.title, TITLE_SCALE).width + 20 : 0);
+  const barLabelW = Math.max(...barLabels.map((l) => measureText(l).width));
+  const width = Math.max(left + gridW + barGap + barW + 6 + barLabelW + 12, o.title ? measureText(o.title, TITLE_SCALE).width + 20 : 0);
   const height = titleH + gridH + 8 + colLabelH + (o.xLabel ? 24 : 0) + 12;
   const r = new Raster(width, height);
   const gx = left;

@@ -4,7 +4,7 @@
  */
 import { type Color } from './color.js';
 import { TEXT_COLOR, TITLE_SCALE } from './axes.js';
-import { Raster } from './raster.js';
+import { Raster, measureText } from './raster.js';
 
 export interface ImageGridOptions {
   /** rows[i][j] is one image: width×height values in [0, 1], row-major (0 = black). */
@@ -38,17 +38,16 @@ export function imageGrid(o: ImageGridOptions): Raster {
   );
   if (o.rowLabels && o.rowLabels.length !== o.rows.length) throw new Error(`imageGrid has ${o.rows.length} rows but ${o.rowLabels.length} row labels`);
 
-  const probe = new Raster(1, 1);
   const cols = Math.max(...o.rows.map((row) => row.length));
   const caption = (i: number, j: number) => o.captions?.[i]?.[j] ?? '';
-  const captionSizes = o.rows.map((row, i) => row.map((_, j) => (caption(i, j) ? probe.measureText(caption(i, j)) : { width: 0, height: 0 })));
+  const captionSizes = o.rows.map((row, i) => row.map((_, j) => (caption(i, j) ? measureText(caption(i, j)) : { width: 0, height: 0 })));
   const imgW = w * scale;
   const imgH = h * scale;
   const cellW = Math.max(imgW, ...captionSizes.flat().map((s) => s.width));
   const rowCaptionH = captionSizes.map((sizes) => Math.max(0, ...sizes.map((s) => s.height)));
   const rowH = rowCaptionH.map((ch) => imgH + (ch > 0 ? ch + 6 : 0));
-  const labelW = o.rowLabels ? Math.max(...o.rowLabels.map((l) => probe.measureText(l, 1, true).width)) + GAP : 0;
-  const titleSize = o.title ? probe.measureText(o.title, TITLE_SCALE) : { width: 0, height: 0 };
+  const labelW = o.rowLabels ? Math.max(...o.rowLabels.map((l) => measureText(l, 1, true).width)) + GAP : 0;
+  const titleSize = o.title ? measureText(o.title, TITLE_SCALE) : { width: 0, height: 0 };
   const titleH = o.title ? titleSize.height + 14 : 0;
 
   const gridW = labelW + cols * cellW + (cols - 1) * GAP;

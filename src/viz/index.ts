@@ -1,5 +1,5 @@
 /** deepts pictures: a pure-TypeScript RGBA raster, a bitmap font and chart functions (browser-safe). */
-export { Raster, type TextOptions, type TextSize, type TextAlign, type TextBaseline } from './raster.js';
+export { Raster, measureText, type TextOptions, type TextSize, type TextAlign, type TextBaseline } from './raster.js';
 export {
   type Color,
   type RGBA,

@@ -212,12 +212,9 @@ export class Raster {
     }
   }
 
-  /** Size of `text` (lines split at '\n') at the given integer scale. */
+  /** Size of `text` (lines split at '\n') at the given integer scale; same as the free function measureText. */
   measureText(text: string, scale = 1, bold = false): TextSize {
-    const s = checkScale(scale);
-    const lines = text.split('\n');
-    const width = Math.max(...lines.map((line) => lineWidth(line) + (bold ? [...line].length : 0)));
-    return { width: width * s, height: ((lines.length - 1) * LINE_HEIGHT + GLYPH_ROWS) * s };
+    return measureText(text, scale, bold);
   }
 
   /** Draw text with the built-in bitmap font; returns its size. Characters outside ASCII 32–126 show as '?'. */
@@ -294,6 +291,14 @@ export class Raster {
       }
     }
   }
+}
+
+/** Size of `text` (lines split at '\n') drawn with the built-in font at an integer scale. */
+export function measureText(text: string, scale = 1, bold = false): TextSize {
+  const s = checkScale(scale);
+  const lines = text.split('\n');
+  const width = Math.max(...lines.map((line) => lineWidth(line) + (bold ? [...line].length : 0)));
+  return { width: width * s, height: ((lines.length - 1) * LINE_HEIGHT + GLYPH_ROWS) * s };
 }
 
 function checkScale(scale: number): number {

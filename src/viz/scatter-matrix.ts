@@ -5,7 +5,7 @@
 import { classColor, withAlpha } from './color.js';
 import { AXIS_COLOR, TEXT_COLOR, drawLegend, fitTitle, finiteRange, formatTicks, niceTicks, padRange } from './axes.js';
 import { binEdges, histogramDensity } from './charts.js';
-import { Raster } from './raster.js';
+import { Raster, measureText } from './raster.js';
 
 export interface ScatterMatrixOptions {
   columns: readonly string[];
@@ -32,14 +32,13 @@ export function scatterMatrix(o: ScatterMatrixOptions): Raster {
   const classCount = Math.max(o.classNames.length, ...o.classes.map((c) => c + 1));
   const panel = o.panelSize ?? Math.max(110, Math.min(200, Math.floor(720 / k)));
   const gap = 8;
-  const probe = new Raster(1, 1);
   const tickLabelW = 34;
   const left = 12 + 14 + tickLabelW;
   const bottom = 14 + 14 + 12;
-  const legendW = 16 + 22 + Math.max(...o.classNames.map((n) => probe.measureText(n).width), 0) + 16;
+  const legendW = 16 + 22 + Math.max(...o.classNames.map((n) => measureText(n).width), 0) + 16;
   const width = left + k * panel + (k - 1) * gap + 16 + legendW;
-  const title = o.title ? fitTitle(probe, o.title, width - 16) : undefined;
-  const titleH = title ? probe.measureText(title.text, title.scale).height + 16 : 10;
+  const title = o.title ? fitTitle(o.title, width - 16) : undefined;
+  const titleH = title ? measureText(title.text, title.scale).height + 16 : 10;
   const height = titleH + k * panel + (k - 1) * gap + bottom;
   const r = new Raster(width, height);
   if (title) r.drawText(title.text, width / 2, 8, { scale: title.scale, align: 'center', color: TEXT_COLOR });
