@@ -6,6 +6,7 @@
  * the output tensors only, so it is garbage-collected with them.
  */
 import { kernels } from '../backend/registry.js';
+import { allocFloat32 } from '../tensor/buffer-pool.js';
 import { Tensor, type GradFn } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 
@@ -103,7 +104,7 @@ export function gradients(output: Tensor, wrt: readonly Tensor[], outputGrad?: T
 
 /** Sum of two same-shape gradients (shapes were checked when they were stored). */
 function addGradients(a: Tensor, b: Tensor): Tensor {
-  const out = new Float32Array(a.size);
+  const out = allocFloat32(a.size, false);
   kernels().binary('add', a.values, a.shape, b.values, b.shape, out, a.shape);
   return new Tensor(out, a.shape);
 }

@@ -27,12 +27,12 @@ function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
 
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
   sameShape('meanSquaredError', yTrue, yPred);
-  return ops.mean(ops.squaredDifference(yPred, yTrue));
+  return ops.meanSquaredError(yPred, yTrue);
 }
 
 export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
   sameShape('meanAbsoluteError', yTrue, yPred);
-  return ops.mean(ops.abs(ops.sub(yPred, yTrue)));
+  return ops.meanAbsoluteError(yPred, yTrue);
 }
 
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {

@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { getRng } from '../tensor/random.js';
+import { withBufferScope } from '../tensor/buffer-pool.js';
 import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
 import type { Variable } from '../nn/variable.js';
@@ -66,6 +67,10 @@ function checkPair(x: Tensor, y: Tensor, what: string): void {
 
 export function assertFinite(t: Tensor, what: string): void {
   const d = t.data;
+  // x·0 is 0 for finite x and NaN for NaN/±Infinity: one branch-free pass, then find the culprit only if needed.
+  let probe = 0;
+  for (let i = 0; i < d.length; i++) probe += d[i]! * 0;
+  if (probe === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
       throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
@@ -187,7 +192,8 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     for (let step = 0; step < steps; step++) {
       for (const cb of callbacks) await cb.onBatchBegin(step);
       const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
-      const lossValue = trainStep(model, c, rowsOf(xTrain, idx), rowsOf(yTrain, idx));
+      // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
+      const lossValue = withBufferScope(() => trainStep(model, c, rowsOf(xTrain, idx), rowsOf(yTrain, idx)));
       lossSum += lossValue * idx.length;
       seen += idx.length;
       const batchLogs = logsOf(lossSum / seen, c.metrics);
@@ -222,12 +228,12 @@ export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor
     const begin = step * batchSize;
     const count = Math.min(batchSize, n - begin);
     const part = (t: Tensor): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
-    const [xb, yb] = [part(x), part(y)];
-    noGrad(() => {
+    withBufferScope(() => noGrad(() => {
+      const [xb, yb] = [part(x), part(y)];
       const yPred = model.forward(xb, false);
       lossSum += c.loss.call(yb, yPred).item() * count;
       for (const m of c.metrics) m.update(yb, yPred);
-    });
+    }));
     if (step < steps - 1) bar?.update(step + 1, logsOf(lossSum / (begin + count), c.metrics), false);
     await maybeYield();
   }
@@ -242,13 +248,16 @@ export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): T
   if (x.rank === 0) throw new Error(`predict: inputs need a batch axis, got a scalar`);
   assertFinite(x, 'predict inputs');
   const n = x.shape[0]!;
-  const outputs: Tensor[] = [];
-  noGrad(() => {
-    for (let begin = 0; begin < n; begin += batchSize) {
-      const count = Math.min(batchSize, n - begin);
-      outputs.push(model.forward(ops.slice(x, x.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...x.shape.slice(1)]), false));
-    }
-  });
-  if (outputs.length === 0) throw new Error('predict: no samples given');
-  return outputs.length === 1 ? outputs[0]! : noGrad(() => ops.concat(outputs, 0));
+  if (n === 0) throw new Error('predict: no samples given');
+  let result: Tensor | null = null;
+  for (let begin = 0; begin < n; begin += batchSize) {
+    const count = Math.min(batchSize, n - begin);
+    withBufferScope(() => noGrad(() => {
+      const y = model.forward(ops.slice(x, x.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...x.shape.slice(1)]), false);
+      // Batch outputs live in recycled memory: copy them into the result, which the caller keeps.
+      result ??= new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]);
+      result.values.set(y.values, begin * (y.size / count));
+    }));
+  }
+  return result!;
 }

@@ -5,3 +5,4 @@ export * from './shape.js';
 export * from './matmul.js';
 export * from './softmax.js';
 export { asTensor, type TensorLike } from './util.js';
+export { meanSquaredError, meanAbsoluteError } from './losses.js';

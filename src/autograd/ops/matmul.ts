@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
 import { OUTPUT_DIFFERENTIABLE, type UnaryOp } from '../../backend/kernels.js';
 import { record } from '../tape.js';
-import { float, kernels, newTensor } from './util.js';
+import { float, kernels, newTensor, zerosTensor } from './util.js';
 
 function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   if (a.rank !== 2 || b.rank !== 2) {
@@ -47,7 +47,7 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(y, 'dense', inputs, (g) => {
     const dz = newTensor(y.shape);
-    const dbias = bias?.requiresGrad ? newTensor(bias.shape) : null;
+    const dbias = bias?.requiresGrad ? zerosTensor(bias.shape) : null;
     kernels().biasActBackward(y.values, g.values, activation, alpha, dz.values, dbias ? dbias.values : null, rows, cols);
     const dx = x.requiresGrad ? matmulRaw(dz, kernel, false, true) : null;
     const dw = kernel.requiresGrad ? matmulRaw(x, dz, true, false) : null;

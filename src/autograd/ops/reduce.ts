@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf, type Shape } from '../../tensor/shape.js';
 import { record } from '../tape.js';
 import type { ReduceOp } from '../../backend/kernels.js';
-import { float, kernels, newTensor } from './util.js';
+import { float, kernels, newTensor, zerosTensor } from './util.js';
 import { binaryOp, mul } from './elementwise.js';
 import { reshape } from './shape.js';
 
@@ -24,8 +24,7 @@ function broadcastTo(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
 /** Repeats a tensor whose reduced axes have size 1 up to `shape`. */
 function expandTo(g: Tensor, shape: Shape): Tensor {
   const out = newTensor(shape);
-  const zeros = new Float32Array(out.size);
-  kernels().binary('add', zeros, shape, g.values, g.shape, out.values, shape);
+  kernels().binary('add', zerosTensor(shape).values, shape, g.values, g.shape, out.values, shape);
   return out;
 }
 

@@ -2,7 +2,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { formatShape, normalizeAxis, sizeOf, type Shape } from '../../tensor/shape.js';
 import { record } from '../tape.js';
-import { float, kernels, newTensor } from './util.js';
+import { float, kernels, newTensor, zerosTensor } from './util.js';
 import { jsKernels } from '../../backend/js/kernels.js';
 import { allocate } from '../../tensor/dtype.js';
 
@@ -79,7 +79,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   const out = newTensor(sz);
   kernels().slice(float(x, 'slice'), x.shape, begin, sz, out.values);
   return record(out, 'slice', [x], (g) => {
-    const dx = newTensor(x.shape);
+    const dx = zerosTensor(x.shape);
     if (x.rank === 0) dx.values.set(g.values);
     else padInto(g, dx, begin);
     return [dx];

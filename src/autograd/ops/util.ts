@@ -1,6 +1,7 @@
 /** Small helpers shared by the op files. */
 import { Tensor } from '../../tensor/tensor.js';
-import { formatShape, type Shape } from '../../tensor/shape.js';
+import { formatShape, sizeOf, type Shape } from '../../tensor/shape.js';
+import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { kernels } from '../../backend/registry.js';
 
 export { kernels };
@@ -10,10 +11,17 @@ export function float(x: Tensor, what: string): Float32Array {
   return x.data;
 }
 
+/**
+ * A tensor for a kernel to fill: every element is written by the caller, so the
+ * memory may be recycled without clearing (see tensor/buffer-pool.ts).
+ */
 export function newTensor(shape: Shape): Tensor {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return new Tensor(new Float32Array(n), shape);
+  return new Tensor(allocFloat32(sizeOf(shape), false), shape);
+}
+
+/** A zero-filled tensor, for callers that write only part of it. */
+export function zerosTensor(shape: Shape): Tensor {
+  return new Tensor(allocFloat32(sizeOf(shape), true), shape);
 }
 
 /** Accepts a tensor or a plain number (broadcast as a scalar). */
