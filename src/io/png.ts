@@ -223,15 +223,25 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
       at += c.length;
     }
   }
+  const passes = interlace === 1 ? ADAM7 : [{ x0: 0, y0: 0, dx: 1, dy: 1 }];
+  const bitsPerPixel = CHANNELS[colorType]! * bitDepth;
+  let expected = 0;
+  for (const pass of passes) {
+    const pw = Math.ceil((width - pass.x0) / pass.dx);
+    const ph = Math.ceil((height - pass.y0) / pass.dy);
+    if (pw > 0 && ph > 0) expected += (Math.ceil((pw * bitsPerPixel) / 8) + 1) * ph;
+  }
   let raw: Uint8Array;
   try {
-    raw = new Uint8Array(inflateSync(compressed));
+    // The cap stops a tiny malicious file from inflating to gigabytes ("zip bomb").
+    raw = new Uint8Array(inflateSync(compressed, { maxOutputLength: expected + 65536 }));
   } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return fail(`corrupt image data: it inflates to far more than the ${expected} bytes a ${width}×${height} image needs`);
+    }
     return fail(`corrupt compressed image data (${(e as Error).message})`);
   }
   const out = new Uint8ClampedArray(width * height * 4);
-  const passes = interlace === 1 ? ADAM7 : [{ x0: 0, y0: 0, dx: 1, dy: 1 }];
-  const bitsPerPixel = CHANNELS[colorType]! * bitDepth;
   const bytesPerPixel = Math.max(1, bitsPerPixel >> 3);
   let offset = 0;
   for (const pass of passes) {
