@@ -184,3 +184,24 @@ test('predict in batches equals one big batch; Dropout is off in predict', () =>
   assert.deepEqual(Array.from(m.predict(x).values), Array.from(m.predict(x).values));
   void silent;
 });
+
+test('recycled step buffers are never read after their step (poisoned pool gives identical results)', async () => {
+  const { setPoolPoisoning } = await import('../src/tensor/buffer-pool.js');
+  const run = async (poison: boolean) => {
+    setPoolPoisoning(poison);
+    try {
+      setSeed(21);
+      const m = new Sequential([new Dense(96, { inputShape: [64], activation: 'relu' }), new Dropout(0.1), new Dense(64, { activation: 'sigmoid' })]);
+      m.compile({ optimizer: 'adamax', loss: 'mse', metrics: ['mae'] });
+      const rng = new Rng(8);
+      const x = randomTensor([300, 64], rng, 0, 1);
+      const h = await m.fit(x, x, { epochs: 2, batchSize: 128, verbose: 0, validationSplit: 0.25 });
+      return { h: h.history, p: Array.from(m.predict(x, { batchSize: 70 }).values) };
+    } finally {
+      setPoolPoisoning(false);
+    }
+  };
+  const [plain, poisoned] = [await run(false), await run(true)];
+  assert.deepEqual(poisoned, plain);
+  assert.ok(plain.p.every(Number.isFinite));
+});

@@ -31,7 +31,7 @@ export function allocFloat32(n: number, zeroed: boolean): Float32Array {
   const list = free.get(n);
   let a = list?.pop();
   if (a === undefined) a = new Float32Array(n);
-  else if (zeroed || poison) a.fill(0);
+  else if (zeroed) a.fill(0);
   scope.push(a);
   return a;
 }

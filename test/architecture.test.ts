@@ -1,0 +1,77 @@
+/**
+ * The architecture rules, checked on the source: dependencies go one way
+ * (tensor → backend → autograd → nn → train → models → data/datasets →
+ * stats/viz/io → cli), and the browser-safe core imports no Node built-ins.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const src = join(root, 'src');
+
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'cli', 'lab'];
+/** Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables). */
+const rank = (folder: string): number => {
+  const i = LAYERS.indexOf(folder);
+  if (i < 0) return -1;
+  if (folder === 'datasets') return 6.5;
+  if (['stats', 'viz', 'io'].includes(folder)) return 8;
+  return i;
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sourceFiles(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+const folderOf = (file: string): string => relative(src, file).split('/')[0]!;
+
+test('lower layers never import higher ones', () => {
+  const violations: string[] = [];
+  for (const file of sourceFiles(src)) {
+    const from = folderOf(file);
+    if (!LAYERS.includes(from)) continue;
+    for (const spec of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      const to = relative(src, target).split('/')[0]!;
+      if (!LAYERS.includes(to) || to === from) continue;
+      if (rank(to) > rank(from) || (rank(to) === rank(from) && to !== from)) violations.push(`${relative(root, file)} imports ${spec} (${from} → ${to})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('the browser-safe core imports no Node built-ins, directly or indirectly', () => {
+  const seen = new Set<string>();
+  const offenders: string[] = [];
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of importsOf(file)) {
+      if (spec.startsWith('node:') || ['fs', 'path', 'os', 'zlib', 'child_process', 'module', 'url', 'worker_threads'].includes(spec)) {
+        offenders.push(`${relative(root, file)} imports ${spec}`);
+      } else if (spec.startsWith('.')) {
+        visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      }
+    }
+  };
+  visit(join(src, 'core.ts'));
+  assert.ok(seen.size > 20, `core reaches ${seen.size} files`);
+  assert.deepEqual(offenders, []);
+});
