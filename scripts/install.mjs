@@ -1,1 +1,103 @@
-// Placeholder until the native backend lands: install must never fail.
+// npm `install` script of deepts: builds the native backend (N-API addon) with node-gyp.
+// It must never make `npm install` fail: without a compiler deepts falls back to its WASM/JS
+// backends, and this script says so in ONE line (full compiler output goes to a log file).
+// Also used by `deepts build-native` (src/backend/native/build.ts imports buildNativeAddon).
+// Headers: node-gyp is pointed at the headers of the running Node (<prefix>/include/node)
+// so that no header download (network) is needed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The node-gyp CLI script: npm's own copy first (always present where npm runs), then others. */
+export function findNodeGyp() {
+  const candidates = [];
+  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  candidates.push(
+    path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(path.dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    '/usr/share/nodejs/node-gyp/bin/node-gyp.js',
+  );
+  for (const from of [packageRoot, process.cwd()]) {
+    try {
+      candidates.push(createRequire(path.join(from, 'package.json')).resolve('node-gyp/bin/node-gyp.js'));
+    } catch {
+      // not installed there
+    }
+  }
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+/** A directory with include/node/node_api.h for the running Node, or null. */
+export function findLocalNodeDir() {
+  const candidates = [];
+  if (process.env.npm_config_nodedir) candidates.push(process.env.npm_config_nodedir);
+  candidates.push(path.resolve(path.dirname(process.execPath), '..'), '/usr', '/usr/local');
+  return candidates.find((d) => existsSync(path.join(d, 'include', 'node', 'node_api.h'))) ?? null;
+}
+
+/**
+ * Builds build/Release/deepts_native.node. Resolves to { ok, message, log }.
+ * `verbose` streams the compiler output instead of writing it to the log file only.
+ */
+export async function buildNativeAddon({ verbose = false } = {}) {
+  const log = path.join(packageRoot, 'build', 'deepts-native-build.log');
+  const nodeGyp = findNodeGyp();
+  if (!nodeGyp) return { ok: false, message: 'node-gyp was not found (it ships with npm)', log: null };
+  const nodeDir = findLocalNodeDir();
+  const args = [nodeGyp, 'rebuild', '--release', '--jobs=max'];
+  if (nodeDir) args.push(`--nodedir=${nodeDir}`);
+  const result = spawnSync(process.execPath, args, {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    stdio: verbose ? 'inherit' : 'pipe',
+    env: { ...process.env, npm_config_loglevel: verbose ? 'info' : 'warn' },
+  });
+  const addon = path.join(packageRoot, 'build', 'Release', 'deepts_native.node');
+  if (!verbose) {
+    try {
+      mkdirSync(path.dirname(log), { recursive: true });
+      writeFileSync(log, `${args.join(' ')}\n\n${result.stdout ?? ''}\n${result.stderr ?? ''}\n${result.error ?? ''}`);
+    } catch {
+      // an unwritable package folder must not turn a build failure into a crash
+    }
+  }
+  if (result.status === 0 && existsSync(addon)) return { ok: true, message: `built ${addon}`, log };
+  const output = `${result.stderr ?? ''}\n${result.stdout ?? ''}`;
+  const reason = result.error
+    ? String(result.error.message)
+    : /(g\+\+|c\+\+|cc|make|python3?)[^\n]*(not found|No such file)/i.test(output) || /not found: (make|g\+\+|python)/i.test(output)
+      ? 'no C++ toolchain (needs g++/clang, make and python3)'
+      : !nodeDir && /getaddrinfo|ENOTFOUND|ECONNREFUSED|download/i.test(output)
+        ? 'Node headers are not installed locally and could not be downloaded'
+        : `node-gyp exited with status ${result.status}`;
+  return { ok: false, message: reason, log: verbose ? null : log };
+}
+
+async function main() {
+  if (process.env.DEEPTS_SKIP_NATIVE) {
+    console.log('deepts: DEEPTS_SKIP_NATIVE is set, native backend not built (WASM/JS backends will be used).');
+    return;
+  }
+  try {
+    const r = await buildNativeAddon();
+    if (r.ok) console.log('deepts: native backend built (AVX-512/AVX2/generic kernels, chosen at run time).');
+    else {
+      const where = r.log ? ` (details: ${r.log})` : '';
+      console.log(`deepts: native backend not built: ${r.message}${where}; deepts will use its WASM/JS backends. Retry with \`npx deepts build-native\`.`);
+    }
+  } catch (e) {
+    console.log(`deepts: native backend not built: ${e instanceof Error ? e.message : String(e)}; deepts will use its WASM/JS backends.`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main();
+  process.exitCode = 0;
+}

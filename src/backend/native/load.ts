@@ -1,6 +1,216 @@
-/** Loads the N-API addon if it was built. Owned by the native-backend work (issue 3). */
+/**
+ * Loads the native backend: an N-API addon (native/*.cc, built by scripts/install.mjs) whose
+ * kernels work zero-copy on the tensors' Float32Array memory, with AVX-512 / AVX2+FMA /
+ * generic kernels chosen at run time and a persistent thread pool.
+ *
+ * Environment: DEEPTS_BACKEND (another name than 'native' skips loading), DEEPTS_NATIVE_ISA=
+ * avx512|avx2|scalar (force a kernel set), DEEPTS_NUM_THREADS (pool size, default: all cores).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Shape } from '../../tensor/shape.js';
+import { jsKernels } from '../js/kernels.js';
+import type { BinaryOp, F32, KernelName, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
+import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import type { Backend } from '../registry.js';
 
-export function loadNativeBackend(): Backend | null {
-  return null;
+/** The addon's exports (native/addon.cc). Op arguments are codes: indices into the name lists. */
+export interface NativeAddon {
+  matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): void;
+  unary(op: number, x: F32, out: F32, alpha: number): void;
+  unaryBackward(op: number, x: F32, y: F32, dy: F32, out: F32, alpha: number): void;
+  binary(op: number, a: F32, aStrides: readonly number[], b: F32, bStrides: readonly number[], out: F32, outShape: Shape): void;
+  reduce(op: number, x: F32, out: F32, outer: number, red: number, inner: number): void;
+  biasAct(x: F32, bias: F32 | null, act: number, alpha: number, out: F32, rows: number, cols: number): void;
+  biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
+  softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string };
+  supportedIsas(): string[];
+  setIsa(name: string): boolean;
+  setNumThreads(n: number): number;
+  measureClockGHz(): number;
+  measureFmaPeakGflops(): number;
+  readonly unaryOps: readonly string[];
+  readonly binaryOps: readonly string[];
+  readonly reduceOps: readonly string[];
+}
+
+export interface NativeBackend extends Backend {
+  /**
+   * Kernels this backend deliberately takes from the reference backend: pure data movement
+   * (no arithmetic), memory-bound in JS already and off the hot path of dense training, where
+   * an N-API call would cost more than it saves on small tensors.
+   */
+  readonly fallbackKernels: readonly KernelName[];
+  readonly addon: NativeAddon;
+  readonly addonPath: string;
+}
+
+export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
+
+let cached: NativeBackend | null | undefined;
+let unavailableReason: string | null = null;
+let warned = false;
+
+/** Where the addon lives (whether or not it was built). */
+export function nativeAddonPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(path.join(dir, 'binding.gyp'))) return path.join(dir, 'build', 'Release', 'deepts_native.node');
+    dir = path.dirname(dir);
+  }
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../build/Release/deepts_native.node');
+}
+
+/** Why the native backend is not available (null when it loaded or was not asked for). */
+export function nativeUnavailableReason(): string | null {
+  return unavailableReason;
+}
+
+function codes(names: readonly string[]): Map<string, number> {
+  return new Map(names.map((n, i) => [n, i]));
+}
+
+/** Strides of `shape` seen through the broadcast `outShape` (0 on broadcast axes). */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const out = new Array<number>(outShape.length).fill(0);
+  const offset = outShape.length - shape.length;
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i + offset] = shape[i] === 1 ? 0 : s;
+    s *= shape[i]!;
+  }
+  return out;
+}
+
+function product(shape: Shape, from: number, to: number): number {
+  let p = 1;
+  for (let i = from; i < to; i++) p *= shape[i]!;
+  return p;
+}
+
+function makeKernels(addon: NativeAddon): Partial<Kernels> {
+  const ref = jsKernels as Kernels;
+  const unaryCode = codes(addon.unaryOps);
+  const binaryCode = codes(addon.binaryOps);
+  const reduceCode = codes(addon.reduceOps);
+  return {
+    matmul: (a, b, out, m, n, k, transA, transB, accumulate) => addon.matmul(a, b, out, m, n, k, transA, transB, accumulate),
+    unary(op: UnaryOp, x, out, alpha) {
+      const c = unaryCode.get(op);
+      if (c === undefined) return ref.unary(op, x, out, alpha);
+      addon.unary(c, x, out, alpha);
+    },
+    unaryBackward(op: UnaryOp, x, y, dy, out, alpha) {
+      const c = unaryCode.get(op);
+      if (c === undefined) return ref.unaryBackward(op, x, y, dy, out, alpha);
+      addon.unaryBackward(c, x, y, dy, out, alpha);
+    },
+    binary(op: BinaryOp, a, aShape, b, bShape, out, outShape) {
+      const c = binaryCode.get(op);
+      if (c === undefined) return ref.binary(op, a, aShape, b, bShape, out, outShape);
+      const n = out.length;
+      if (a.length === n && b.length === n) return addon.binary(c, a, [1], b, [1], out, [n]);
+      if (b.length === 1 && a.length === n) return addon.binary(c, a, [1], b, [0], out, [n]);
+      if (a.length === 1 && b.length === n) return addon.binary(c, a, [0], b, [1], out, [n]);
+      addon.binary(c, a, broadcastStrides(aShape, outShape), b, broadcastStrides(bShape, outShape), out, outShape);
+    },
+    reduce(op: ReduceOp, x, shape, axes, out) {
+      const c = reduceCode.get(op);
+      const first = axes[0]!;
+      const last = axes[axes.length - 1]!;
+      // Contiguous axes make x an outer × reduced × inner block; other patterns use the reference.
+      if (c === undefined || axes.length === 0 || last - first !== axes.length - 1) return ref.reduce(op, x, shape, axes, out);
+      addon.reduce(c, x, out, product(shape, 0, first), product(shape, first, last + 1), product(shape, last + 1, shape.length));
+    },
+    biasAct(x, bias, act, alpha, out, rows, cols) {
+      const c = unaryCode.get(act);
+      if (c === undefined) return ref.biasAct(x, bias, act, alpha, out, rows, cols);
+      addon.biasAct(x, bias, c, alpha, out, rows, cols);
+    },
+    biasActBackward(y, dy, act, alpha, dz, dbias, rows, cols) {
+      const c = unaryCode.get(act);
+      if (c === undefined || !OUTPUT_DIFFERENTIABLE.has(act)) return ref.biasActBackward(y, dy, act, alpha, dz, dbias, rows, cols);
+      addon.biasActBackward(y, dy, c, alpha, dz, dbias, rows, cols);
+    },
+    softmax: (x, out, rows, cols, log) => addon.softmax(x, out, rows, cols, log),
+  };
+}
+
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(message);
+}
+
+/**
+ * The native backend, or null when it is not built / cannot load / DEEPTS_BACKEND names another
+ * backend. Never throws; says once (on stderr) how to get it when it is missing.
+ */
+export function loadNativeBackend(): NativeBackend | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  const wanted = process.env.DEEPTS_BACKEND;
+  if (wanted && wanted !== 'native') return null;
+  const addonPath = nativeAddonPath();
+  try {
+    if (!existsSync(addonPath)) {
+      unavailableReason = 'the native addon is not built';
+      warnOnce('deepts: native backend not built (npm did not run the install script, or no C++ compiler); using the WASM/JS backends. Build it with `npx deepts build-native`.');
+      return null;
+    }
+    const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    const backend: NativeBackend = {
+      name: 'native',
+      priority: 20,
+      kernels: makeKernels(addon),
+      fallbackKernels: NATIVE_FALLBACK_KERNELS,
+      addon,
+      addonPath,
+      describe() {
+        const i = addon.info();
+        const facts: Record<string, string | number | boolean> = {
+          kind: 'native N-API addon (SIMD kernels, thread pool)',
+          isa: i.isa,
+          lanes: i.lanes,
+          gemmMicroTile: i.microTile,
+          threads: i.threads,
+          avx2: i.avx2,
+          fma: i.fma,
+          avx512f: i.avx512f,
+          avx512vl: i.avx512vl,
+          supportedIsas: addon.supportedIsas().join(','),
+          addon: addonPath,
+        };
+        if (i.isaNote) facts.isaNote = i.isaNote;
+        return facts;
+      },
+    };
+    cached = backend;
+    return backend;
+  } catch (e) {
+    unavailableReason = `the native addon failed to load: ${e instanceof Error ? e.message : String(e)}`;
+    warnOnce(`deepts: ${unavailableReason}; using the WASM/JS backends. Rebuild it with \`npx deepts build-native\`.`);
+    return null;
+  }
+}
+
+/** Sets the native thread pool size (n < 1: all cores); returns the size in effect, or 0 without the addon. */
+export function setNativeThreads(n: number): number {
+  const b = loadNativeBackend();
+  return b ? b.addon.setNumThreads(Math.floor(n)) : 0;
+}
+
+/** Switches the native kernels to an instruction set ('avx512' | 'avx2' | 'scalar'); false if unsupported here. */
+export function setNativeIsa(isa: string): boolean {
+  const b = loadNativeBackend();
+  return b ? b.addon.setIsa(isa) : false;
+}
+
+/** Instruction sets the native kernels can use on this CPU, best first. */
+export function nativeIsas(): string[] {
+  const b = loadNativeBackend();
+  return b ? b.addon.supportedIsas() : [];
 }

@@ -1,0 +1,557 @@
+// N-API entry points of deepts' native backend. Kernels work zero-copy on the Float32Array
+// memory passed from JavaScript; arguments are validated here so that bad input gives a
+// clear JS exception instead of a crash. The instruction set is chosen once at load time
+// from the CPU's features (DEEPTS_NATIVE_ISA overrides; setIsa() switches for tests).
+#include <node_api.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "isa.h"
+#include "threadpool.h"
+
+namespace deepts {
+
+const char* const kUnaryNames[U_COUNT] = {
+  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "reciprocal", "sign",
+  "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "leakyRelu", "gelu", "geluTanh", "softplus", "softsign",
+  "swish", "hardSigmoid", "log1p", "expm1", "floor", "ceil", "round", "sin", "cos", "erf", "step", "linear"};
+const char* const kBinaryNames[B_COUNT] = {
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "squaredDifference",
+  "greater", "greaterEqual", "less", "lessEqual", "equal", "notEqual"};
+const char* const kReduceNames[R_COUNT] = {"sum", "max", "min", "prod"};
+
+namespace {
+
+// Which inputs unaryBackward reads for each op (the others may be empty arrays).
+bool backwardReadsX(int op) {
+  switch (op) {
+    case U_ABS: case U_LOG: case U_SQUARE: case U_SELU: case U_GELU: case U_GELUTANH: case U_SOFTPLUS:
+    case U_SOFTSIGN: case U_SWISH: case U_HARDSIGMOID: case U_LOG1P: case U_SIN: case U_COS: case U_ERF:
+      return true;
+    default: return false;
+  }
+}
+bool backwardReadsY(int op) {
+  switch (op) {
+    case U_EXP: case U_SQRT: case U_RSQRT: case U_RECIPROCAL: case U_RELU: case U_RELU6: case U_SIGMOID:
+    case U_TANH: case U_ELU: case U_SELU: case U_LEAKYRELU: case U_EXPM1:
+      return true;
+    default: return false;
+  }
+}
+
+// ---- CPU features and ISA choice ----------------------------------------------------------
+
+struct Features { bool avx2 = false, fma = false, avx512f = false, avx512vl = false, avx512dq = false; };
+
+Features detect() {
+  Features f;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  f.avx2 = __builtin_cpu_supports("avx2");
+  f.fma = __builtin_cpu_supports("fma");
+  f.avx512f = __builtin_cpu_supports("avx512f");
+  f.avx512vl = __builtin_cpu_supports("avx512vl");
+  f.avx512dq = __builtin_cpu_supports("avx512dq");
+#endif
+  return f;
+}
+
+const Features kFeatures = detect();
+
+const IsaTable* tableFor(const std::string& name) {
+#if defined(__x86_64__)
+  if (name == "avx512") return kFeatures.avx512f && kFeatures.avx512vl && kFeatures.avx512dq && kFeatures.fma ? &kAvx512Table : nullptr;
+  if (name == "avx2") return kFeatures.avx2 && kFeatures.fma ? &kAvx2Table : nullptr;
+#endif
+  if (name == "scalar" || name == "generic") return &kGenericTable;
+  return nullptr;
+}
+
+const IsaTable* bestTable() {
+  for (const char* n : {"avx512", "avx2", "generic"})
+    if (const IsaTable* t = tableFor(n)) return t;
+  return &kGenericTable;
+}
+
+const IsaTable* g_isa = nullptr;
+ThreadPool* g_pool = nullptr;  // never destroyed: process exit must not wait for or destroy workers
+std::string g_isaNote;
+
+int defaultThreads() {
+  if (const char* env = getenv("DEEPTS_NUM_THREADS")) {
+    int n = atoi(env);
+    if (n > 0) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc > 0 ? int(hc) : 1;
+}
+
+void initOnce() {
+  if (g_isa) return;
+  g_isa = bestTable();
+  if (const char* env = getenv("DEEPTS_NATIVE_ISA")) {
+    if (const IsaTable* t = tableFor(env)) g_isa = t;
+    else g_isaNote = std::string("DEEPTS_NATIVE_ISA=") + env + " is not supported by this CPU (or unknown); using " + g_isa->name;
+  }
+  g_pool = new ThreadPool(defaultThreads());
+}
+
+// ---- argument helpers ---------------------------------------------------------------------
+
+struct Args {
+  napi_env env;
+  napi_value argv[10];
+  size_t argc = 10;
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info, size_t expected, const char* fn) : env(e) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    if (argc < expected) fail(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+  }
+  void fail(const std::string& msg) {
+    if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
+    failed = true;
+  }
+  // A Float32Array with at least `need` elements; `nullable` accepts null/undefined (returns nullptr).
+  float* f32(size_t i, size_t need, const char* what, bool nullable = false) {
+    if (failed) return nullptr;
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) return nullptr;
+    bool isTa = false;
+    napi_is_typedarray(env, argv[i], &isTa);
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* data = nullptr;
+    if (isTa) napi_get_typedarray_info(env, argv[i], &type, &len, &data, nullptr, nullptr);
+    if (!isTa || type != napi_float32_array) {
+      fail(std::string(what) + " must be a Float32Array");
+      return nullptr;
+    }
+    if (len < need) {
+      fail(std::string(what) + " has " + std::to_string(len) + " elements but " + std::to_string(need) + " are needed");
+      return nullptr;
+    }
+    static float empty;
+    return data ? static_cast<float*>(data) : &empty;
+  }
+  long i64(size_t i, const char* what) {
+    if (failed) return 0;
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok || !(v >= 0) || v != double(long(v)) || v > 1e15) {
+      fail(std::string(what) + " must be a non-negative integer");
+      return 0;
+    }
+    return long(v);
+  }
+  double num(size_t i, const char* what) {
+    if (failed) return 0;
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) fail(std::string(what) + " must be a number");
+    return v;
+  }
+  bool flag(size_t i) {
+    if (failed) return false;
+    bool b = false;
+    napi_get_value_bool(env, argv[i], &b);
+    return b;
+  }
+  int code(size_t i, int count, const char* what) {
+    long c = i64(i, what);
+    if (!failed && c >= count) fail(std::string(what) + " code out of range");
+    return int(c);
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// Splits [0, n) into at most `parts` contiguous ranges aligned to `align`.
+struct Split {
+  long n, chunk;
+  int parts;
+  Split(long n_, int maxParts, long align, long minChunk) : n(n_) {
+    long c = std::max(minChunk, (n + maxParts - 1) / std::max(maxParts, 1));
+    c = (c + align - 1) / align * align;
+    chunk = std::max(c, align);
+    parts = int((n + chunk - 1) / chunk);
+  }
+  long begin(int i) const { return std::min(n, i * chunk); }
+  long end(int i) const { return std::min(n, (i + 1) * chunk); }
+};
+
+int threadsFor(double work, double perThreadMin) {
+  int t = g_pool->threads();
+  if (t <= 1 || work < 2 * perThreadMin) return 1;
+  return std::max(1, std::min(t, int(work / perThreadMin)));
+}
+
+// ---- kernels ------------------------------------------------------------------------------
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9, "matmul");
+  long m = a.i64(3, "m"), n = a.i64(4, "n"), k = a.i64(5, "k");
+  bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
+  GemmArgs g{a.f32(0, size_t(m) * k, "a"), a.f32(1, size_t(k) * n, "b"), a.f32(2, size_t(m) * n, "out"), m, n, k, ta, tb, acc};
+  if (a.failed) return nullptr;
+  const IsaTable* isa = g_isa;
+  // Below ~1 MFLOP per thread the wake-up and the duplicated packing cost more than they save.
+  int threads = threadsFor(double(m) * n * k, 1 << 19);
+  const long mPanels = (m + isa->mr - 1) / isa->mr, nPanels = (n + isa->nr - 1) / isa->nr;
+  const bool splitRows = mPanels >= nPanels;
+  Split split = splitRows ? Split(m, threads, isa->mr, isa->mr) : Split(n, threads, isa->nr, isa->nr);
+  if (split.parts <= 1) {
+    isa->gemm(g, 0, m, 0, n);
+    return nullptr;
+  }
+  struct Ctx { const IsaTable* isa; GemmArgs* g; Split* s; bool rows; } ctx{isa, &g, &split, splitRows};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    if (c->rows) c->isa->gemm(*c->g, c->s->begin(t), c->s->end(t), 0, c->g->n);
+    else c->isa->gemm(*c->g, 0, c->g->m, c->s->begin(t), c->s->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
+// Elementwise work is split in chunks of >= 32 Ki elements (below that one core is faster).
+constexpr long kElementChunk = 1 << 15;
+
+napi_value UnaryFn(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4, "unary");
+  int op = a.code(0, U_COUNT, "unary op");
+  float* x = a.f32(1, 0, "x");
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* out = a.f32(2, n, "out");
+  float alpha = float(a.num(3, "alpha"));
+  if (a.failed) return nullptr;
+  Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
+  struct Ctx { const IsaTable* isa; int op; const float* x; float* out; float alpha; Split* s; } ctx{g_isa, op, x, out, alpha, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    long b = c->s->begin(t);
+    c->isa->unary(c->op, c->x + b, c->out + b, c->s->end(t) - b, c->alpha);
+  }, &ctx);
+  return nullptr;
+}
+
+napi_value UnaryBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "unaryBackward");
+  int op = a.code(0, U_COUNT, "unary op");
+  float* dy = a.f32(3, 0, "dy");
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[3], nullptr, &n, nullptr, nullptr, nullptr);
+  float* x = a.f32(1, backwardReadsX(op) ? n : 0, "x");
+  float* y = a.f32(2, backwardReadsY(op) ? n : 0, "y");
+  float* out = a.f32(4, n, "out");
+  float alpha = float(a.num(5, "alpha"));
+  if (a.failed) return nullptr;
+  Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
+  struct Ctx { const IsaTable* isa; int op; const float *x, *y, *dy; float* out; float alpha; Split* s; bool hasX, hasY; }
+      ctx{g_isa, op, x, y, dy, out, alpha, &split, backwardReadsX(op), backwardReadsY(op)};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    long b = c->s->begin(t);
+    c->isa->unaryBackward(c->op, c->hasX ? c->x + b : nullptr, c->hasY ? c->y + b : nullptr, c->dy + b, c->out + b,
+                          c->s->end(t) - b, c->alpha);
+  }, &ctx);
+  return nullptr;
+}
+
+// binary(op, a, aStrides, b, bStrides, out, outShape): strides are element strides of a and b
+// seen through the output shape (0 on broadcast axes), as Int32Array/arrays of numbers.
+napi_value BinaryOp(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7, "binary");
+  int op = a.code(0, B_COUNT, "binary op");
+  uint32_t rank = 0;
+  if (!a.failed) napi_get_array_length(env, a.argv[6], &rank);
+  if (!a.failed && rank > 16) a.fail("binary: rank above 16 is not supported");
+  long shape[16], sa[16], sb[16];
+  long n = 1, needA = 1, needB = 1;
+  for (uint32_t d = 0; d < rank && !a.failed; ++d) {
+    napi_value v;
+    double s = 0, x = 0, y = 0;
+    napi_get_element(env, a.argv[6], d, &v); napi_get_value_double(env, v, &s);
+    napi_get_element(env, a.argv[2], d, &v); napi_get_value_double(env, v, &x);
+    napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &y);
+    shape[d] = long(s); sa[d] = long(x); sb[d] = long(y);
+    if (shape[d] < 0 || sa[d] < 0 || sb[d] < 0) a.fail("binary: negative shape or stride");
+    n *= shape[d];
+    if (shape[d] > 0) { needA += sa[d] * (shape[d] - 1); needB += sb[d] * (shape[d] - 1); }
+  }
+  if (n == 0) { needA = 0; needB = 0; }
+  float* pa = a.f32(1, size_t(needA), "a");
+  float* pb = a.f32(3, size_t(needB), "b");
+  float* out = a.f32(5, size_t(n), "out");
+  if (a.failed || n == 0) return nullptr;
+  const IsaTable* isa = g_isa;
+  // Merge trailing axes into one contiguous run while each input keeps the same pattern
+  // (stride 1: contiguous, stride 0: broadcast) across them; size-1 axes merge freely.
+  long inner = 1, ia = 1, ib = 1;
+  int d = int(rank) - 1;
+  while (d >= 0 && shape[d] == 1) --d;
+  if (d >= 0) {
+    inner = shape[d]; ia = sa[d]; ib = sb[d]; --d;
+    if (ia <= 1 && ib <= 1)
+      while (d >= 0 && (shape[d] == 1 || (sa[d] == ia * inner && sb[d] == ib * inner))) { inner *= shape[d]; --d; }
+  }
+  if (ia > 1 || ib > 1) {  // an input strided along the last axis: plain element loop
+    for (long i = 0; i < n; ++i) {
+      long r = i, oa = 0, ob = 0;
+      for (int e = int(rank) - 1; e >= 0; --e) { long q = r % shape[e]; r /= shape[e]; oa += q * sa[e]; ob += q * sb[e]; }
+      isa->binaryVV(op, pa + oa, pb + ob, out + i, 1);
+    }
+    return nullptr;
+  }
+  const int outerRank = d + 1;
+  const long rows = n / inner;
+  struct Ctx { const IsaTable* isa; int op; const float *a, *b; float* out; long inner, ia, ib; int outerRank; const long *shape, *sa, *sb; Split* s; } ctx{
+      isa, op, pa, pb, out, inner, ia, ib, outerRank, shape, sa, sb, nullptr};
+  auto rowsTask = [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    for (long row = c->s->begin(t); row < c->s->end(t); ++row) {
+      long r = row, oa = 0, ob = 0;
+      for (int e = c->outerRank - 1; e >= 0; --e) { long q = r % c->shape[e]; r /= c->shape[e]; oa += q * c->sa[e]; ob += q * c->sb[e]; }
+      float* o = c->out + row * c->inner;
+      if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + oa, c->b + ob, o, c->inner);
+      else if (c->ia) c->isa->binaryVS(c->op, c->a + oa, c->b[ob], o, c->inner);
+      else if (c->ib) c->isa->binarySV(c->op, c->a[oa], c->b + ob, o, c->inner);
+      else { float v = c->a[oa]; c->isa->binarySV(c->op, v, c->b + ob, o, 1); for (long j = 1; j < c->inner; ++j) o[j] = o[0]; }
+    }
+  };
+  if (rows == 1 && inner >= 2 * kElementChunk) {  // one long contiguous run: split it
+    Split split(inner, threadsFor(double(inner), kElementChunk), 16, kElementChunk);
+    struct C2 { Ctx* c; Split* s; } c2{&ctx, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* q = static_cast<C2*>(p);
+      Ctx* c = q->c;
+      long b = q->s->begin(t), len = q->s->end(t) - b;
+      if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + b, c->b + b, c->out + b, len);
+      else if (c->ia) c->isa->binaryVS(c->op, c->a + b, c->b[0], c->out + b, len);
+      else if (c->ib) c->isa->binarySV(c->op, c->a[0], c->b + b, c->out + b, len);
+      else for (long j = 0; j < len; ++j) c->isa->binaryVV(c->op, c->a, c->b, c->out + b + j, 1);
+    }, &c2);
+    return nullptr;
+  }
+  Split split(rows, threadsFor(double(n), kElementChunk), 1, std::max(1L, kElementChunk / std::max(inner, 1L)));
+  ctx.s = &split;
+  g_pool->run(split.parts, rowsTask, &ctx);
+  return nullptr;
+}
+
+// reduce(op, x, out, outer, red, inner): x is outer × red × inner, out is outer × inner.
+napi_value ReduceOp(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "reduce");
+  int op = a.code(0, R_COUNT, "reduce op");
+  long outer = a.i64(3, "outer"), red = a.i64(4, "red"), inner = a.i64(5, "inner");
+  float* x = a.f32(1, size_t(outer) * red * inner, "x");
+  float* out = a.f32(2, size_t(outer) * inner, "out");
+  if (a.failed) return nullptr;
+  // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
+  const IsaTable* isa = g_isa;
+  isa->reduce(op, x, out, outer, red, inner, 0, outer);
+  return nullptr;
+}
+
+napi_value BiasAct(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7, "biasAct");
+  long rows = a.i64(5, "rows"), cols = a.i64(6, "cols");
+  float* x = a.f32(0, size_t(rows) * cols, "x");
+  float* bias = a.f32(1, size_t(cols), "bias", true);
+  int act = a.code(2, U_COUNT, "activation");
+  float alpha = float(a.num(3, "alpha"));
+  float* out = a.f32(4, size_t(rows) * cols, "out");
+  if (a.failed) return nullptr;
+  Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
+  struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    c->isa->biasAct(c->x, c->bias, c->act, c->alpha, c->out, c->cols, c->s->begin(t), c->s->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
+napi_value BiasActBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 8, "biasActBackward");
+  long rows = a.i64(6, "rows"), cols = a.i64(7, "cols");
+  float* y = a.f32(0, size_t(rows) * cols, "y");
+  float* dy = a.f32(1, size_t(rows) * cols, "dy");
+  int act = a.code(2, U_COUNT, "activation");
+  float alpha = float(a.num(3, "alpha"));
+  float* dz = a.f32(4, size_t(rows) * cols, "dz");
+  float* dbias = a.f32(5, size_t(cols), "dbias", true);
+  if (a.failed) return nullptr;
+  if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
+  Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
+  struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
+      g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    c->isa->biasActBackward(c->y, c->dy, c->act, c->alpha, c->dz, c->dbias, c->rows, c->cols, c->s->begin(t), c->s->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5, "softmax");
+  long rows = a.i64(2, "rows"), cols = a.i64(3, "cols");
+  float* x = a.f32(0, size_t(rows) * cols, "x");
+  float* out = a.f32(1, size_t(rows) * cols, "out");
+  bool log = a.flag(4);
+  if (a.failed) return nullptr;
+  Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
+  struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    c->isa->softmax(c->x, c->out, c->cols, c->s->begin(t), c->s->end(t), c->log);
+  }, &ctx);
+  return nullptr;
+}
+
+// ---- control and introspection ------------------------------------------------------------
+
+napi_value str(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+napi_value numv(napi_env env, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  return v;
+}
+napi_value boolv(napi_env env, bool b) {
+  napi_value v;
+  napi_get_boolean(env, b, &v);
+  return v;
+}
+napi_value strArray(napi_env env, const char* const* names, int count) {
+  napi_value arr;
+  napi_create_array_with_length(env, count, &arr);
+  for (int i = 0; i < count; ++i) napi_set_element(env, arr, i, str(env, names[i]));
+  return arr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "isa", str(env, g_isa->name));
+  napi_set_named_property(env, o, "lanes", numv(env, g_isa->lanes));
+  napi_set_named_property(env, o, "microTile", str(env, (std::to_string(g_isa->mr) + "x" + std::to_string(g_isa->nr)).c_str()));
+  napi_set_named_property(env, o, "threads", numv(env, g_pool->threads()));
+  napi_set_named_property(env, o, "avx2", boolv(env, kFeatures.avx2));
+  napi_set_named_property(env, o, "fma", boolv(env, kFeatures.fma));
+  napi_set_named_property(env, o, "avx512f", boolv(env, kFeatures.avx512f));
+  napi_set_named_property(env, o, "avx512vl", boolv(env, kFeatures.avx512vl));
+  napi_set_named_property(env, o, "isaNote", str(env, g_isaNote.c_str()));
+  return o;
+}
+
+napi_value SupportedIsas(napi_env env, napi_callback_info) {
+  const char* names[3];
+  int count = 0;
+  for (const char* n : {"avx512", "avx2", "scalar"})
+    if (tableFor(n)) names[count++] = n;
+  return strArray(env, names, count);
+}
+
+// setIsa(name) -> boolean: switches kernels (for tests and benchmarks); false if unsupported.
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1, "setIsa");
+  if (a.failed) return nullptr;
+  char buf[32] = {0};
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
+    a.fail("setIsa: name must be a string");
+    return nullptr;
+  }
+  const IsaTable* t = tableFor(buf);
+  if (t) g_isa = t;
+  return boolv(env, t != nullptr);
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1, "setNumThreads");
+  long n = a.i64(0, "threads");
+  if (a.failed) return nullptr;
+  if (n < 1) n = defaultThreads();
+  if (n > 256) n = 256;
+  if (n != g_pool->threads()) {
+    delete g_pool;
+    g_pool = new ThreadPool(int(n));
+  }
+  return numv(env, g_pool->threads());
+}
+
+// Clock from a chain of dependent integer adds (1 cycle each on every x86 core since 2000s).
+napi_value MeasureClockGHz(napi_env env, napi_callback_info) {
+#if defined(__x86_64__)
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const long iters = 2000000;
+    long x = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (long i = 0; i < iters; ++i) {
+      __asm__ volatile(
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          : "+r"(x));
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, double(iters) * 20 / s / 1e9);
+  }
+  return numv(env, best);
+#else
+  return numv(env, 0);
+#endif
+}
+
+// Single-core FMA throughput of the active ISA in GFLOPS (the attainable fp32 peak).
+napi_value MeasureFmaPeak(napi_env env, napi_callback_info) {
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    double flops = g_isa->fmaPeakLoop(5000000);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, flops / s / 1e9);
+  }
+  return numv(env, best);
+}
+
+}  // namespace
+}  // namespace deepts
+
+using namespace deepts;
+
+static napi_value Init(napi_env env, napi_value exports) {
+  initOnce();
+  struct Fn { const char* name; napi_callback cb; } fns[] = {
+    {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
+    {"reduce", ReduceOp}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
+    {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
+    {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
+  };
+  for (const Fn& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  napi_set_named_property(env, exports, "unaryOps", strArray(env, kUnaryNames, U_COUNT));
+  napi_set_named_property(env, exports, "binaryOps", strArray(env, kBinaryNames, B_COUNT));
+  napi_set_named_property(env, exports, "reduceOps", strArray(env, kReduceNames, R_COUNT));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,66 @@
+// The per-instruction-set kernel table. Each ISA variant (isa_avx512.cc, isa_avx2.cc,
+// isa_generic.cc) compiles kernels.inc with its own target and fills one of these; the
+// addon picks a table at run time from the CPU's features (see addon.cc).
+#pragma once
+#include <cstdint>
+
+namespace deepts {
+
+struct GemmArgs {
+  const float* a;
+  const float* b;
+  float* c;
+  long m, n, k;
+  bool transA, transB, accumulate;
+};
+
+struct IsaTable {
+  const char* name;
+  int lanes;
+  int mr, nr;  // micro-tile, used by the threaded driver to split work on tile boundaries
+  // Serial blocked GEMM of the output block rows [i0, i1) × cols [j0, j1).
+  void (*gemm)(const GemmArgs& g, long i0, long i1, long j0, long j1);
+  void (*unary)(int op, const float* x, float* out, long n, float alpha);
+  void (*unaryBackward)(int op, const float* x, const float* y, const float* dy, float* out, long n, float alpha);
+  // out[i] = a[i] ∘ b[i] / a ∘ b[i] / a[i] ∘ b for i < n.
+  void (*binaryVV)(int op, const float* a, const float* b, float* out, long n);
+  void (*binarySV)(int op, float a, const float* b, float* out, long n);
+  void (*binaryVS)(int op, const float* a, float b, float* out, long n);
+  // out[o, i] = reduce over r of x[o, r, i] for o in [o0, o1) (x is outer × red × inner).
+  void (*reduce)(int op, const float* x, float* out, long outer, long red, long inner, long o0, long o1);
+  // Rows [r0, r1) of out = act(x + bias).
+  void (*biasAct)(const float* x, const float* bias, int act, float alpha, float* out, long cols, long r0, long r1);
+  // Columns [c0, c1) of dz = dy * act'(y) and dbias = column sums of dz.
+  void (*biasActBackward)(const float* y, const float* dy, int act, float alpha, float* dz, float* dbias,
+                          long rows, long cols, long c0, long c1);
+  void (*softmax)(const float* x, float* out, long cols, long r0, long r1, bool log);
+  // Peak-FMA loop for the benchmark: runs `iters` iterations of independent FMAs, returns flops done.
+  double (*fmaPeakLoop)(long iters);
+};
+
+// Operation codes: the order of UNARY_OPS / BINARY_OPS / REDUCE_OPS in src/backend/kernels.ts.
+// The addon exports these names and the TypeScript loader maps by name, so a reordering there
+// cannot silently call the wrong operation.
+enum Unary {
+  U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL, U_SIGN,
+  U_RELU, U_RELU6, U_SIGMOID, U_TANH, U_ELU, U_SELU, U_LEAKYRELU, U_GELU, U_GELUTANH, U_SOFTPLUS, U_SOFTSIGN,
+  U_SWISH, U_HARDSIGMOID, U_LOG1P, U_EXPM1, U_FLOOR, U_CEIL, U_ROUND, U_SIN, U_COS, U_ERF, U_STEP, U_LINEAR,
+  U_COUNT
+};
+enum Binary {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_SQDIFF,
+  B_GREATER, B_GREATEREQUAL, B_LESS, B_LESSEQUAL, B_EQUAL, B_NOTEQUAL, B_COUNT
+};
+enum Reduce { R_SUM, R_MAX, R_MIN, R_PROD, R_COUNT };
+
+extern const char* const kUnaryNames[U_COUNT];
+extern const char* const kBinaryNames[B_COUNT];
+extern const char* const kReduceNames[R_COUNT];
+
+extern const IsaTable kGenericTable;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const IsaTable kAvx2Table;
+extern const IsaTable kAvx512Table;
+#endif
+
+}  // namespace deepts

@@ -1,0 +1,135 @@
+// Portable SIMD vocabulary for one instruction set, chosen by DEEPTS_ISA before inclusion:
+//   3 = AVX-512 (16 lanes), 2 = AVX2+FMA (8 lanes), 1 = portable 128-bit compiler vectors
+//   (SSE2 on x86-64, NEON on arm64). Written with GCC/Clang vector extensions so that every
+//   ISA compiles from the SAME source: the AVX-512 path, which cannot be run on every
+//   development machine, differs from the tested AVX2 path only in the vector width.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#if DEEPTS_ISA == 3
+#define DEEPTS_W 16
+#elif DEEPTS_ISA == 2
+#define DEEPTS_W 8
+#else
+#define DEEPTS_W 4
+#endif
+
+namespace DEEPTS_NS {
+
+constexpr int W = DEEPTS_W;
+typedef float vf __attribute__((vector_size(W * 4)));
+typedef int32_t vi __attribute__((vector_size(W * 4)));
+typedef float vf_u __attribute__((vector_size(W * 4), aligned(4)));  // unaligned access
+
+static inline vf load(const float* p) { return *reinterpret_cast<const vf_u*>(p); }
+static inline void store(float* p, vf v) { *reinterpret_cast<vf_u*>(p) = v; }
+static inline vf loada(const float* p) { return *reinterpret_cast<const vf*>(p); }
+// Broadcast as a full initializer list: GCC turns it into one vbroadcastss (a loop or
+// `vf{} + x` become element inserts or a real add of 0.0f).
+static inline vf bcast(float x) {
+#if DEEPTS_W == 16
+  return vf{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+#elif DEEPTS_W == 8
+  return vf{x, x, x, x, x, x, x, x};
+#else
+  return vf{x, x, x, x};
+#endif
+}
+static inline vf asf(vi v) { return reinterpret_cast<vf>(v); }
+static inline vi asi(vf v) { return reinterpret_cast<vi>(v); }
+static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
+static inline vf vabs(vf a) { return asf(asi(a) & 0x7fffffff); }
+
+static inline float hsum(vf v) {
+  float s = 0;
+  for (int i = 0; i < W; ++i) s += v[i];
+  return s;
+}
+static inline float hmax(vf v) {
+  float s = v[0];
+  for (int i = 1; i < W; ++i) s = v[i] > s ? v[i] : s;
+  return s;
+}
+
+// 2^n for integer-valued n in [-126, 127] (exact, via the exponent field).
+static inline vf pow2i(vf n) { return asf((__builtin_convertvector(n, vi) + 127) << 23); }
+
+// exp(x), Cephes expf polynomial, relative error ~1e-7. Two-step scaling keeps the
+// subnormal range right; NaN propagates; overflow gives +inf like float32(Math.exp(x)).
+static inline vf vexp(vf x) {
+  const vf hi = bcast(88.72283935546875f), lo = bcast(-103.972084045410f);
+  vf xc = vmin(vmax(x, lo), hi);
+  vf n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  vf r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  vf p = bcast(1.9875691500E-4f);
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  vf y = p * (r * r) + r + 1.0f;
+  vf h = (n * 0.5f + 12582912.0f) - 12582912.0f;  // split 2^n = 2^h * 2^(n-h)
+  h = h > n * 0.5f ? h - 1.0f : h;
+  y = y * pow2i(h) * pow2i(n - h);
+  y = x > hi ? bcast(__builtin_inff()) : y;
+  y = x < lo ? bcast(0.0f) : y;
+  return x != x ? x : y;
+}
+
+// log(x), Cephes logf, relative error ~1e-7; log(0) = -inf, log(<0) = NaN, log(inf) = inf.
+static inline vf vlog(vf x) {
+  vi tiny = x < 1.17549435e-38f;  // subnormals: scale into the normal range first
+  vf xs = tiny ? x * 8388608.0f : x;
+  vi bits = asi(xs);
+  vf e = __builtin_convertvector(((bits >> 23) & 0xff) - 126, vf);
+  e = tiny ? e - 23.0f : e;
+  vf m = asf((bits & 0x007fffff) | 0x3f000000);  // mantissa in [0.5, 1)
+  vi small = m < 0.707106781186547524f;
+  e = small ? e - 1.0f : e;
+  m = small ? m + m - 1.0f : m - 1.0f;
+  vf z = m * m;
+  vf p = bcast(7.0376836292E-2f);
+  p = p * m - 1.1514610310E-1f;
+  p = p * m + 1.1676998740E-1f;
+  p = p * m - 1.2420140846E-1f;
+  p = p * m + 1.4249322787E-1f;
+  p = p * m - 1.6668057665E-1f;
+  p = p * m + 2.0000714765E-1f;
+  p = p * m - 2.4999993993E-1f;
+  p = p * m + 3.3333331174E-1f;
+  vf y = p * m * z;
+  y = y + e * -2.12194440e-4f;
+  y = y - z * 0.5f;
+  vf r = m + y + e * 0.693359375f;
+  r = x == __builtin_inff() ? x : r;
+  r = x == 0.0f ? bcast(-__builtin_inff()) : r;
+  r = x < 0.0f ? bcast(__builtin_nanf("")) : r;
+  return x != x ? x : r;
+}
+
+// tanh(x): odd polynomial near 0 (no cancellation), 1 - 2/(e^{2|x|}+1) elsewhere (Cephes tanhf).
+static inline vf vtanh(vf x) {
+  vf ax = vabs(x);
+  vf z = x * x;
+  vf p = bcast(-5.70498872745E-3f);
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  vf small = p * z * x + x;
+  vf big = 1.0f - 2.0f / (vexp(ax + ax) + 1.0f);
+  big = asf(asi(big) | (asi(x) & (int32_t)0x80000000));
+  return ax < 0.625f ? small : big;
+}
+
+// sigmoid(x) without cancellation or overflow on either side.
+static inline vf vsigmoid(vf x) {
+  vf e = vexp(-vabs(x));
+  vf s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : e * s;
+}
+
+}  // namespace DEEPTS_NS

@@ -1,0 +1,100 @@
+#include "threadpool.h"
+
+#include <chrono>
+
+namespace deepts {
+
+int ThreadPool::spinMicros_ = 100;
+
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
+ThreadPool::ThreadPool(int threads) {
+  // Each worker starts from the generation current now, so a job (or stop) posted before the
+  // thread first runs is not missed.
+  const uint64_t start = generation_.load();
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, start] { workerLoop(start); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::drain(Job* job) {
+  for (int i; (i = job->next.fetch_add(1, std::memory_order_relaxed)) < job->tasks;) {
+    job->fn(job->ctx, i);
+    job->done.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void ThreadPool::run(int tasks, TaskFn fn, void* ctx) {
+  if (tasks <= 0) return;
+  if (workers_.empty() || tasks == 1 || !callMu_.try_lock()) {
+    for (int i = 0; i < tasks; ++i) fn(ctx, i);
+    return;
+  }
+  Job job;
+  job.fn = fn;
+  job.ctx = ctx;
+  job.tasks = tasks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &job;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  drain(&job);
+  while (job.done.load(std::memory_order_acquire) < tasks) cpuRelax();
+  // Detach the job; wait for workers still inside drain() (they only see next >= tasks now).
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (attached_ == 0) {
+      job_ = nullptr;
+      break;
+    }
+    lock.unlock();
+    cpuRelax();
+  }
+  callMu_.unlock();
+}
+
+void ThreadPool::workerLoop(uint64_t seen) {
+  for (;;) {
+    const auto start = std::chrono::steady_clock::now();
+    int spins = 0;
+    while (generation_.load(std::memory_order_acquire) == seen) {
+      cpuRelax();
+      if (++spins % 256 == 0 &&
+          std::chrono::steady_clock::now() - start > std::chrono::microseconds(spinMicros_)) {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [&] { return generation_.load() != seen || stop_; });
+        break;
+      }
+    }
+    Job* job;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+      seen = generation_.load();
+      job = job_;
+      if (job) ++attached_;
+    }
+    if (!job) continue;
+    drain(job);
+    std::lock_guard<std::mutex> lock(mu_);
+    --attached_;
+  }
+}
+
+}  // namespace deepts

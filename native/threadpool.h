@@ -1,0 +1,54 @@
+// A small persistent thread pool: workers are created once, spin briefly after each job
+// (so back-to-back kernels do not pay a futex wake-up) and then sleep on a condition
+// variable, so an idle pool costs no CPU. The calling thread always takes part.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace deepts {
+
+class ThreadPool {
+ public:
+  using TaskFn = void (*)(void* ctx, int task);
+
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  /** Total threads including the caller. */
+  int threads() const { return int(workers_.size()) + 1; }
+
+  /** Runs fn(ctx, 0..tasks-1) across the pool and returns when all are done. Re-entrant calls
+      (or calls from a second JS thread while the pool is busy) run serially on the caller. */
+  void run(int tasks, TaskFn fn, void* ctx);
+
+  static void setSpinMicros(int us) { spinMicros_ = us; }
+
+ private:
+  struct Job {
+    TaskFn fn;
+    void* ctx;
+    int tasks;
+    std::atomic<int> next{0};
+    std::atomic<int> done{0};
+  };
+  void workerLoop(uint64_t seen);
+  static void drain(Job* job);
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  Job* job_ = nullptr;  // guarded by mu_
+  int attached_ = 0;    // workers currently holding job_, guarded by mu_
+  bool stop_ = false;   // guarded by mu_
+  std::mutex callMu_;
+  static int spinMicros_;
+};
+
+}  // namespace deepts
