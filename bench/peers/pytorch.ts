@@ -1,0 +1,46 @@
+/**
+ * Peer (optional): PyTorch from Debian's python3-torch, one thread (OPENBLAS_NUM_THREADS=1,
+ * torch.set_num_threads(1): its fastest setting on 2 cores, see /work/shared/PEERS.md),
+ * running bench/pytorch_autoencoder.py with the same model and measuring plan.
+ * When /usr/bin/python3 cannot import torch the row is skipped, never failed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PYTHON = process.env['DEEPTS_BENCH_PYTHON'] ?? '/usr/bin/python3';
+
+/** Null when PyTorch is usable, else why not (for the table's footnote). */
+export function pytorchUnavailableReason(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status === 0) return null;
+  return `'${PYTHON} -c "import torch"' failed (apt-get install python3-torch libopenblas0-pthread to add this row)`;
+}
+
+/** bench/pytorch_autoencoder.py, found from dist/bench/peers/ or bench/peers/. */
+export function pytorchScriptPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'bench', 'pytorch_autoencoder.py');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('bench/pytorch_autoencoder.py not found above ' + path.dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Command line and environment of the PyTorch child process. */
+export function pytorchCommand(mnistDir: string, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    command: PYTHON,
+    args: [pytorchScriptPath(), mnistDir, planJson],
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  };
+}
+
+/** Command line and environment of the PyTorch GEMM child (torch.mm, 1 thread). */
+export function pytorchGemmCommand(secondsPerShape: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const c = pytorchCommand('', '');
+  return { ...c, args: [pytorchScriptPath(), '--gemm', String(secondsPerShape)] };
+}

