@@ -1,11 +1,244 @@
-/** Placeholder: `deepts classify` is being written (see the issues). Replaced by its real implementation. */
+/**
+ * `deepts classify`: the lecture's homework — classify MNIST, and (extra credit)
+ * show the "next likely" answers. Trains a dense classifier, reports test accuracy,
+ * top-3 accuracy and per-class precision/recall, and draws the confusion matrix,
+ * the top-3 guesses on test digits, the most confident mistakes and the training curves.
+ *
+ * --model course is the course's homework model exactly:
+ *   Flatten → Dense(128, relu) → Dense(128, relu) → Dropout(0.25) → Dense(10, softmax)
+ *   compile(optimizer='adam', loss='categorical_crossentropy') on to_categorical labels,
+ *   fit(batch_size=512, epochs=10)  (Keras reports 97.6% test accuracy)
+ * --model default is wider, with dropout after each hidden layer, a 10% validation
+ * split and a learning rate halved on plateaus; it reaches about 98.5%.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Adam, Dense, Dropout, Flatten, InputLayer, ReduceLROnPlateau, Sequential, Tensor, getBackend, setSeed, type Callback } from '../../index.js';
+import { loadMnist, MNIST_CLASSES } from '../../datasets/mnist-node.js';
+import { saveModel } from '../../io/model-io.js';
+import { writePng } from '../../io/png.js';
+import { Raster, heatmap, imageGrid, lineChart } from '../../viz/index.js';
+import {
+  classificationReport, confusionMatrix, formatClassificationReport, mostConfidentMistakes, predictedLabels, toCategorical, topK, topKAccuracy, type TopK,
+} from '../../train/classification.js';
+import type { OptionSpecs, ParsedOptions } from '../args.js';
 import type { Command } from '../command.js';
+import { MemoryProbe } from '../memory.js';
+
+export type ClassifierKind = 'default' | 'course';
+
+/** Training settings of each model; the course's are the homework's. */
+export const CLASSIFIER_DEFAULTS: Record<ClassifierKind, { epochs: number; batchSize: number }> = {
+  default: { epochs: 12, batchSize: 256 },
+  course: { epochs: 10, batchSize: 512 },
+};
+
+export const classifyOptions: OptionSpecs = {
+  model: { type: 'string', default: 'default', choices: ['default', 'course'], help: "'course': the homework's 128-128 model (Keras: 97.6%); 'default': 512-256 with dropout (≈98.5%)" },
+  epochs: { type: 'int', min: 1, help: 'training epochs (default: 12; course: 10)' },
+  'batch-size': { type: 'int', min: 1, help: 'samples per gradient step (default: 256; course: 512)' },
+  seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling, dropout): same seed, same result' },
+  out: { type: 'string', default: 'classify-out', help: 'folder for the pictures and the saved model' },
+  limit: { type: 'int', min: 1, help: 'train on only the first N training images (the test set stays all 10,000)' },
+  verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
+};
+
+const CLASS_NAMES = Array.from({ length: MNIST_CLASSES }, (_, c) => String(c));
+
+export function buildClassifier(kind: ClassifierKind): Sequential {
+  if (kind === 'course') {
+    return new Sequential([
+      new InputLayer({ shape: [28, 28] }),
+      new Flatten(),
+      new Dense(128, { activation: 'relu' }),
+      new Dense(128, { activation: 'relu' }),
+      new Dropout(0.25),
+      new Dense(10, { activation: 'softmax' }),
+    ], { name: 'course_classifier' });
+  }
+  return new Sequential([
+    new InputLayer({ shape: [28, 28] }),
+    new Flatten(),
+    new Dense(512, { activation: 'relu' }),
+    new Dropout(0.2),
+    new Dense(256, { activation: 'relu' }),
+    new Dropout(0.2),
+    new Dense(10, { activation: 'softmax' }),
+  ], { name: 'mnist_classifier' });
+}
+
+export interface ClassifySummary {
+  model: ClassifierKind;
+  epochs: number;
+  batchSize: number;
+  trainImages: number;
+  testAccuracy: number;
+  top3Accuracy: number;
+  testLoss: number;
+  seconds: number;
+  outDir: string;
+  files: string[];
+}
+
+/** "98.1%", with the ends kept honest: ">99.9%" and "<0.1%" instead of rounding to 100 or 0. */
+export function percent(p: number): string {
+  if (p > 0.9995) return '>99.9%';
+  if (p < 0.0005) return '<0.1%';
+  return `${(p * 100).toFixed(1)}%`;
+}
+
+/** "7 98.1%\n9 1.2%\n1 0.3%": one line per guess. */
+export function topKCaption(top: TopK, row: number): string {
+  return top.labels[row]!.map((label, j) => `${label} ${percent(top.probabilities[row]![j]!)}`).join('\n');
+}
+
+export async function runClassify(o: ParsedOptions, print: (line: string) => void = console.log): Promise<ClassifySummary> {
+  const kind = o['model'] as ClassifierKind;
+  const epochs = (o['epochs'] as number | undefined) ?? CLASSIFIER_DEFAULTS[kind].epochs;
+  const batchSize = (o['batchSize'] as number | undefined) ?? CLASSIFIER_DEFAULTS[kind].batchSize;
+  const outDir = resolve(o['out'] as string);
+  const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
+  setSeed(o['seed'] as number);
+  mkdirSync(outDir, { recursive: true });
+
+  const mnist = await loadMnist({ limitTrain: o['limit'] as number | undefined });
+  const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
+  const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
+  const yTrain = new Tensor(mnist.train.labels, [mnist.train.n]);
+  const yTest = new Tensor(mnist.test.labels, [mnist.test.n]);
+  print(`MNIST: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
+
+  const model = buildClassifier(kind);
+  model.summary(print);
+  const memory = new MemoryProbe();
+  const epochTimes: number[] = [];
+  let epochStart = 0;
+  const timing = { onEpochBegin: () => { epochStart = performance.now(); }, onEpochEnd: () => { epochTimes.push((performance.now() - epochStart) / 1000); memory.sample(); } };
+  const started = performance.now();
+  let history;
+  if (kind === 'course') {
+    // As the homework: one-hot labels and categorical crossentropy, validated on the test images (as the lecture's fits).
+    model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+    const validation = [xTest, toCategorical(yTest, MNIST_CLASSES)] as const;
+    history = await model.fit(xTrain, toCategorical(yTrain, MNIST_CLASSES), { epochs, batchSize, shuffle: true, validationData: validation, verbose, callbacks: [timing] });
+  } else {
+    model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const plateau: Callback = new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2, verbose: verbose > 0 ? 1 : 0 });
+    history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationSplit: 0.1, verbose, callbacks: [timing, plateau] });
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  const probabilities = model.predict(xTest, { batchSize: 1000 });
+  const predicted = predictedLabels(probabilities);
+  const report = classificationReport(yTest, predicted, CLASS_NAMES);
+  const top3Accuracy = topKAccuracy(yTest, probabilities, 3);
+  const testLoss = model.loss!.call(kind === 'course' ? toCategorical(yTest, MNIST_CLASSES) : yTest, probabilities).item();
+  const ranEpochs = epochTimes.length;
+  print('');
+  print(`Test accuracy: ${(report.accuracy * 100).toFixed(2)}%  (loss ${testLoss.toFixed(4)}, ${mnist.test.n - Math.round(report.accuracy * mnist.test.n)} of ${mnist.test.n} wrong)`);
+  print(`Top-3 accuracy: ${(top3Accuracy * 100).toFixed(2)}%  (the right digit is among the three most likely guesses)`);
+  print(`Time: ${seconds.toFixed(1)} s for ${ranEpochs} epochs (${(epochTimes.reduce((a, b) => a + b, 0) / Math.max(1, ranEpochs)).toFixed(2)} s per epoch with validation) on the ${getBackend().name} backend; memory: ${memory.report()}`);
+  print('');
+  print(formatClassificationReport(report, 3));
+  const matrix = confusionMatrix(yTest, predicted, MNIST_CLASSES);
+  print(`Most often confused (true → predicted): ${mostConfused(matrix, 6)}`);
+
+  const files = writePictures(outDir, { kind, images: mnist.test.images, labels: mnist.test.labels, probabilities, matrix, accuracy: report.accuracy, history: history.history });
+  const modelDir = join(outDir, 'model');
+  await saveModel(model, modelDir);
+  files.push(modelDir);
+  print(`Wrote ${files.join(', ')}`);
+  return { model: kind, epochs: ranEpochs, batchSize, trainImages: mnist.train.n, testAccuracy: report.accuracy, top3Accuracy, testLoss, seconds, outDir, files };
+}
+
+/** "4 → 9 (12), 7 → 2 (9), ...": the largest off-diagonal cells. */
+function mostConfused(matrix: number[][], count: number): string {
+  const cells: [number, number, number][] = [];
+  matrix.forEach((row, i) => row.forEach((v, j) => { if (i !== j && v > 0) cells.push([i, j, v]); }));
+  cells.sort((a, b) => b[2] - a[2]);
+  return cells.slice(0, count).map(([i, j, v]) => `${i} → ${j} (${v})`).join(', ') || 'none';
+}
+
+interface PictureData {
+  kind: ClassifierKind;
+  images: Float32Array;
+  labels: Int32Array;
+  probabilities: Tensor;
+  matrix: number[][];
+  accuracy: number;
+  history: Record<string, number[]>;
+}
+
+function writePictures(outDir: string, d: PictureData): string[] {
+  const image = (i: number): Float32Array => d.images.subarray(i * 784, (i + 1) * 784);
+  const top = topK(d.probabilities, 3, CLASS_NAMES);
+  const n = d.labels.length;
+  const predicted = top.indices.map((idx) => idx[0]!);
+  const files: string[] = [];
+  const write = (name: string, r: Raster): void => {
+    const path = join(outDir, name);
+    writePng(path, r);
+    files.push(path);
+  };
+  const modelName = d.kind === 'course' ? 'course model' : 'default model';
+
+  write('confusion-matrix.png', heatmap({
+    matrix: d.matrix, rowLabels: CLASS_NAMES, colLabels: CLASS_NAMES, xLabel: 'Predicted digit', yLabel: 'True digit',
+    title: `MNIST test confusion matrix (${modelName}, accuracy ${(d.accuracy * 100).toFixed(2)}%)`,
+  }));
+
+  // "Next likely": the first test digits, then for each class the correctly read digit whose second guess came closest.
+  const first = Array.from({ length: Math.min(10, n) }, (_, i) => i);
+  const closest: number[] = [];
+  for (let c = 0; c < MNIST_CLASSES; c++) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if (d.labels[i] !== c || predicted[i] !== c) continue;
+      if (best < 0 || top.probabilities[i]![1]! > top.probabilities[best]![1]!) best = i;
+    }
+    if (best >= 0) closest.push(best);
+  }
+  const rows = [first, closest].filter((r) => r.length > 0);
+  write('next-likely.png', imageGrid({
+    rows: rows.map((r) => r.map(image)),
+    captions: rows.map((r) => r.map((i) => topKCaption(top, i))),
+    captionColors: rows.map((r) => r.map((i) => (predicted[i] === d.labels[i] ? undefined : '#c0392b'))),
+    rowLabels: ['First test digits', 'Closest calls'].slice(0, rows.length),
+    width: 28, height: 28, scale: 3,
+    title: 'Next likely: each digit with its top-3 guesses',
+  }));
+
+  const worst = mostConfidentMistakes(d.labels, d.probabilities, 20);
+  if (worst.length > 0) {
+    const worstRows = [worst.slice(0, 10), worst.slice(10)].filter((r) => r.length > 0);
+    write('worst-mistakes.png', imageGrid({
+      rows: worstRows.map((r) => r.map(image)),
+      captions: worstRows.map((r) => r.map((i) => `true ${d.labels[i]}\n${topKCaption(top, i)}`)),
+      captionColors: worstRows.map((r) => r.map(() => '#c0392b')),
+      width: 28, height: 28, scale: 3,
+      title: 'Most confident mistakes: true label, then the top-3 guesses',
+    }));
+  }
+
+  const h = d.history;
+  const accuracy = lineChart({
+    series: [{ name: 'accuracy', values: h['accuracy'] ?? [] }, { name: 'val_accuracy', values: h['val_accuracy'] ?? [] }],
+    title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', width: 520, height: 360,
+  });
+  const loss = lineChart({
+    series: [{ name: 'loss', values: h['loss'] ?? [] }, { name: 'val_loss', values: h['val_loss'] ?? [] }],
+    title: 'Loss (crossentropy) per epoch', xLabel: 'epoch', yLabel: 'loss', width: 520, height: 360,
+  });
+  const curves = new Raster(accuracy.width + loss.width, Math.max(accuracy.height, loss.height));
+  curves.drawRaster(accuracy, 0, 0);
+  curves.drawRaster(loss, accuracy.width, 0);
+  write('training-curve.png', curves);
+  return files;
+}
 
 export const command: Command = {
-  summary: '(not available yet)',
-  usage: 'deepts classify',
-  options: {},
-  run: async () => {
-    throw new Error("'deepts classify' is not available in this build yet");
-  },
+  summary: 'train an MNIST digit classifier (the homework); report accuracy, top-3 "next likely" guesses, confusion matrix; save the model',
+  usage: 'deepts classify [--model default|course] [options]',
+  options: classifyOptions,
+  run: async (o) => { await runClassify(o); },
 };
