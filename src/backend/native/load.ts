@@ -52,7 +52,6 @@ export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'tra
 
 let cached: NativeBackend | null | undefined;
 let unavailableReason: string | null = null;
-let warned = false;
 
 /** Where the addon lives (whether or not it was built). */
 export function nativeAddonPath(): string {
@@ -139,15 +138,10 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
   };
 }
 
-function warnOnce(message: string): void {
-  if (warned) return;
-  warned = true;
-  console.warn(message);
-}
-
 /**
  * The native backend, or null when it is not built / cannot load / DEEPTS_BACKEND names another
- * backend. Never throws; says once (on stderr) how to get it when it is missing.
+ * backend. Never throws; `nativeUnavailableReason()` says why (the Node start-up,
+ * src/backend/setup-node.ts, prints the one-line hint about `npx deepts build-native`).
  */
 export function loadNativeBackend(): NativeBackend | null {
   if (cached !== undefined) return cached;
@@ -157,8 +151,7 @@ export function loadNativeBackend(): NativeBackend | null {
   const addonPath = nativeAddonPath();
   try {
     if (!existsSync(addonPath)) {
-      unavailableReason = 'the native addon is not built';
-      warnOnce('deepts: native backend not built (npm did not run the install script, or no C++ compiler); using the WASM/JS backends. Build it with `npx deepts build-native`.');
+      unavailableReason = `the native addon is not built (no ${addonPath}): npm did not run deepts' install script, or no C++ compiler was found`;
       return null;
     }
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
@@ -192,7 +185,6 @@ export function loadNativeBackend(): NativeBackend | null {
     return backend;
   } catch (e) {
     unavailableReason = `the native addon failed to load: ${e instanceof Error ? e.message : String(e)}`;
-    warnOnce(`deepts: ${unavailableReason}; using the WASM/JS backends. Rebuild it with \`npx deepts build-native\`.`);
     return null;
   }
 }

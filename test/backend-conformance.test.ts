@@ -1,0 +1,372 @@
+/**
+ * One conformance suite for every backend: each kernel a backend implements itself is run on
+ * the same random inputs as the reference (js) kernel and compared. Shapes are random
+ * (fast-check) and include 1, odd sizes and non-multiples of every vector width; matmul
+ * covers all transpose combinations, accumulation, and the lecture's large shapes (which
+ * also exercise the native thread pool). The native backend is checked once per instruction
+ * set the CPU supports (AVX-512 / AVX2 / scalar).
+ *
+ * Tolerances: results are compared as |got − want| ≤ RTOL·scale + ATOL, with
+ *  - RTOL = 1e-5 (the issue's fp32 bound) everywhere: the native exp/log/tanh/sigmoid
+ *    polynomials are accurate to ~3e-7, so approximated transcendentals need no looser bound;
+ *  - scale = |want| for elementwise results, and the sum of the magnitudes of the terms for
+ *    sums (matmul: (|A|·|B|)ᵢⱼ, reductions and dbias: Σ|x|), since float32 summation in
+ *    another order can only be compared relative to that;
+ *  - ATOL = 1e-7 (≈ one float32 ulp at 1) for results that cancel to ≈0 after an O(1)
+ *    intermediate (e.g. hardSigmoid near −3, log-softmax of a dominant logit).
+ * A backend must implement every kernel the reference has, unless it lists the kernel in
+ * its documented `fallbackKernels`.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, after } from 'node:test';
+import fc from 'fast-check';
+import '../src/index.js';
+import { listBackends, type Backend } from '../src/backend/registry.js';
+import { jsKernels } from '../src/backend/js/kernels.js';
+import { BINARY_OPS, KERNEL_NAMES, OUTPUT_DIFFERENTIABLE, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
+import type { BinaryOp, Kernels, UnaryOp } from '../src/backend/kernels.js';
+import { nativeIsas, setNativeIsa } from '../src/backend/native/load.js';
+
+const RTOL = 1e-5;
+const ATOL = 1e-7;
+const RUNS = 40;
+const ref: Kernels = jsKernels;
+
+type Shape = number[];
+const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** Deterministic data from a seed (fast-check picks seeds and shapes; data stays cheap). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+function randomData(n: number, seed: number, lo = -3, hi = 3): Float32Array {
+  const r = rng(seed);
+  const d = new Float32Array(n);
+  for (let i = 0; i < n; i++) d[i] = lo + (hi - lo) * r();
+  return d;
+}
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, scale?: ArrayLike<number>): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (g === w || (Number.isNaN(g) && Number.isNaN(w))) continue;
+    const s = scale ? Math.max(scale[i]!, Math.abs(w)) : Math.abs(w);
+    if (!(Math.abs(g - w) <= RTOL * s + ATOL)) {
+      assert.fail(`${what}[${i}]: got ${g}, reference ${w} (|diff| ${Math.abs(g - w).toExponential(2)} > ${(RTOL * s + ATOL).toExponential(2)})`);
+    }
+  }
+}
+
+/** Inputs inside each op's domain (log of negatives etc. are NaN on both sides, but say nothing). */
+function domain(op: UnaryOp, x: Float32Array): Float32Array {
+  const positive = ['log', 'sqrt', 'rsqrt'].includes(op);
+  return x.map((v) => (positive ? Math.abs(v) + 1e-3 : op === 'log1p' ? Math.abs(v) - 0.9 : op === 'reciprocal' && v === 0 ? 1 : v));
+}
+
+type KernelCheck = (k: Kernels) => void;
+
+/** Property checks per kernel; each runs the backend kernel `k` and the reference on the same inputs. */
+const checks: Record<keyof Kernels, KernelCheck> = {
+  matmul(k) {
+    const dims = fc.integer({ min: 1, max: 70 });
+    const run = (m: number, n: number, kk: number, ta: boolean, tb: boolean, acc: boolean, seed: number): void => {
+      const a = randomData(m * kk, seed), b = randomData(kk * n, seed + 1), c0 = randomData(m * n, seed + 2);
+      const got = c0.slice(), want = c0.slice(), mag = acc ? c0.map(Math.abs) : new Float32Array(m * n);
+      k.matmul(a, b, got, m, n, kk, ta, tb, acc);
+      ref.matmul(a, b, want, m, n, kk, ta, tb, acc);
+      ref.matmul(a.map(Math.abs), b.map(Math.abs), mag, m, n, kk, ta, tb, acc);
+      assertClose(got, want, `matmul ${m}x${n}x${kk} transA=${ta} transB=${tb} accumulate=${acc}`, mag);
+    };
+    fc.assert(fc.property(dims, dims, dims, fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(), (m, n, kk, ta, tb, acc, s) => run(m, n, kk, ta, tb, acc, s)), { numRuns: 3 * RUNS });
+    // The lecture's shapes (forward, dW = Xᵀ·dZ, dX = dZ·Wᵀ): large enough for the thread pool.
+    for (const [m, n, kk, ta, tb] of [[256, 128, 784, false, false], [256, 784, 128, false, false], [784, 128, 256, true, false],
+      [256, 784, 128, false, true], [128, 784, 256, true, false], [256, 128, 784, false, true], [300, 97, 301, true, true]] as const) {
+      run(m, n, kk, ta, tb, false, m + n);
+      run(m, n, kk, ta, tb, true, m * n);
+    }
+    // k = 0 and empty outputs.
+    const out = new Float32Array([5, 5]);
+    k.matmul(new Float32Array(0), new Float32Array(0), out, 1, 2, 0, false, false, false);
+    assert.deepEqual([...out], [0, 0], 'matmul with k = 0 writes zeros');
+  },
+
+  unary(k) {
+    fc.assert(fc.property(fc.constantFrom(...UNARY_OPS), fc.integer({ min: 0, max: 300 }), fc.boolean(), fc.integer(), (op, n, inPlace, s) => {
+      const x = domain(op, randomData(n, s, -6, 6));
+      const alpha = 0.3;
+      const want = new Float32Array(n);
+      ref.unary(op, x, want, alpha);
+      const got = inPlace ? x : new Float32Array(n);
+      k.unary(op, x, got, alpha);
+      assertClose(got, want, `unary ${op} n=${n}${inPlace ? ' in place' : ''}`);
+    }), { numRuns: 6 * RUNS });
+    // Large magnitudes, overflow, underflow and specials of the approximated transcendentals.
+    const specials = new Float32Array([0, -0, 1e-30, -1e-30, 1e-7, 0.624, 0.626, 20, -20, 88.7, 89, -87, -100, -104, 1e30, -1e30, Infinity, -Infinity, NaN, 3.5, -2.5]);
+    for (const op of ['exp', 'sigmoid', 'tanh', 'swish', 'relu', 'log'] as const) {
+      const want = new Float32Array(specials.length), got = new Float32Array(specials.length);
+      ref.unary(op, specials, want, 0.2);
+      k.unary(op, specials, got, 0.2);
+      for (let i = 0; i < want.length; i++) if (Math.abs(want[i]!) < 1e-37) want[i] = got[i]!;  // subnormal results: either
+      assertClose(got, want, `unary ${op} on special values`);
+    }
+  },
+
+  unaryBackward(k) {
+    fc.assert(fc.property(fc.constantFrom(...UNARY_OPS), fc.integer({ min: 0, max: 300 }), fc.boolean(), fc.integer(), (op, n, inPlace, s) => {
+      const x = domain(op, randomData(n, s, -6, 6));
+      const alpha = 0.3;
+      const y = new Float32Array(n);
+      ref.unary(op, x, y, alpha);
+      const dy = randomData(n, s + 1);
+      // For ops differentiable from y alone, x may be an empty array.
+      const xIn = OUTPUT_DIFFERENTIABLE.has(op) && inPlace ? new Float32Array(0) : x;
+      const want = new Float32Array(n);
+      ref.unaryBackward(op, x, y, dy, want, alpha);
+      const got = inPlace ? dy : new Float32Array(n);
+      k.unaryBackward(op, xIn, y, dy, got, alpha);
+      assertClose(got, want, `unaryBackward ${op} n=${n}${inPlace ? ' in place' : ''}`);
+    }), { numRuns: 6 * RUNS });
+  },
+
+  binary(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 0, maxLength: 4 });
+    const variant = fc.constantFrom('same', 'scalar', 'row', 'col', 'random');
+    fc.assert(fc.property(fc.constantFrom(...BINARY_OPS), shapeArb, variant, variant, fc.boolean(), fc.integer(),
+      (op: BinaryOp, outShape: Shape, va, vb, swap, s) => {
+        const r = rng(s);
+        const derive = (v: string): Shape => {
+          if (v === 'same') return outShape;
+          if (v === 'scalar') return [];
+          if (v === 'row') return outShape.slice(-1);
+          if (v === 'col') return outShape.length ? [...outShape.slice(0, -1), 1] : [];
+          return outShape.slice(Math.floor(r() * (outShape.length + 1))).map((d) => (r() < 0.4 ? 1 : d));
+        };
+        let aShape = derive(va), bShape = derive(vb);
+        if (swap) [aShape, bShape] = [bShape, aShape];
+        // The output shape is the broadcast of the two (outShape padded where both broadcast).
+        const rank = Math.max(aShape.length, bShape.length);
+        const o: Shape = [];
+        for (let i = 0; i < rank; i++) {
+          const da = aShape[aShape.length - rank + i] ?? 1, db = bShape[bShape.length - rank + i] ?? 1;
+          o.push(Math.max(da, db));
+        }
+        const quantise = ['equal', 'notEqual', 'greaterEqual', 'lessEqual', 'maximum', 'minimum'].includes(op);
+        const mk = (shape: Shape, seed: number): Float32Array => {
+          const d = randomData(sizeOf(shape), seed, op === 'pow' ? 0.1 : -3, 3);
+          return quantise ? d.map((v) => Math.round(v)) : d;
+        };
+        const a = mk(aShape, s + 1), b = mk(bShape, s + 2);
+        const want = new Float32Array(sizeOf(o));
+        ref.binary(op, a, aShape, b, bShape, want, o);
+        const inPlace = sizeOf(aShape) === sizeOf(o) && aShape.length === o.length && r() < 0.5;
+        const got = inPlace ? a : new Float32Array(sizeOf(o));
+        k.binary(op, a, aShape, b, bShape, got, o);
+        assertClose(got, want, `binary ${op} [${aShape}] ∘ [${bShape}] -> [${o}]${inPlace ? ' in place' : ''}`);
+      }), { numRuns: 8 * RUNS });
+    // Long runs (threaded split) for the fast paths.
+    for (const [as, bs] of [[[300, 784], [300, 784]], [[300, 784], [784]], [[300, 784], []], [[300, 784], [300, 1]], [[], [300, 784]]] as const) {
+      const out = [300, 784];
+      const a = randomData(sizeOf(as), 7), b = randomData(sizeOf(bs), 8);
+      const want = new Float32Array(sizeOf(out)), got = new Float32Array(sizeOf(out));
+      ref.binary('mul', a, as, b, bs, want, out);
+      k.binary('mul', a, as, b, bs, got, out);
+      assertClose(got, want, `binary mul [${as}] ∘ [${bs}]`);
+    }
+  },
+
+  reduce(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(fc.constantFrom(...REDUCE_OPS), shapeArb, fc.integer(), fc.integer(), (op, shape, axisBits, s) => {
+      let axes = shape.map((_, i) => i).filter((i) => (axisBits >>> i) & 1);
+      if (axes.length === 0) axes = [Math.abs(axisBits) % shape.length];
+      const x = randomData(sizeOf(shape), s, op === 'prod' ? 0.5 : -3, op === 'prod' ? 1.5 : 3);
+      const outShape = shape.filter((_, i) => !axes.includes(i));
+      const want = new Float32Array(sizeOf(outShape)), got = new Float32Array(sizeOf(outShape)), mag = new Float32Array(sizeOf(outShape));
+      ref.reduce(op, x, shape, axes, want);
+      k.reduce(op, x, shape, axes, got);
+      if (op === 'sum') ref.reduce('sum', x.map(Math.abs), shape, axes, mag);
+      assertClose(got, want, `reduce ${op} [${shape}] axes [${axes}]`, op === 'sum' ? mag : undefined);
+    }), { numRuns: 6 * RUNS });
+    for (const [shape, axes] of [[[256, 784], [0]], [[256, 784], [1]], [[60000, 3], [0]], [[4, 5000, 3], [1]]] as const) {
+      const x = randomData(sizeOf(shape), 3);
+      const outShape = shape.filter((_, i) => !(axes as readonly number[]).includes(i));
+      const want = new Float32Array(sizeOf(outShape)), got = new Float32Array(sizeOf(outShape)), mag = new Float32Array(sizeOf(outShape));
+      ref.reduce('sum', x, shape, axes, want);
+      k.reduce('sum', x, shape, axes, got);
+      ref.reduce('sum', x.map(Math.abs), shape, axes, mag);
+      assertClose(got, want, `reduce sum [${shape}] axes [${axes}]`, mag);
+    }
+  },
+
+  argReduce(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(fc.constantFrom('argmax', 'argmin' as const), shapeArb, fc.nat(), fc.integer(), (op, shape, ax, s) => {
+      const axis = ax % shape.length;
+      const x = randomData(sizeOf(shape), s).map((v) => Math.round(v));  // ties: first index wins
+      const n = sizeOf(shape) / shape[axis]!;
+      const want = new Int32Array(n), got = new Int32Array(n);
+      ref.argReduce(op, x, shape, axis, want);
+      k.argReduce(op, x, shape, axis, got);
+      assert.deepEqual([...got], [...want], `${op} [${shape}] axis ${axis}`);
+    }), { numRuns: 2 * RUNS });
+  },
+
+  transpose(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(shapeArb, fc.integer(), (shape, s) => {
+      const r = rng(s);
+      const perm = shape.map((_, i) => i).sort(() => r() - 0.5);
+      const x = randomData(sizeOf(shape), s);
+      const want = new Float32Array(x.length), got = new Float32Array(x.length);
+      ref.transpose(x, shape, perm, want);
+      k.transpose(x, shape, perm, got);
+      assert.deepEqual(got, want, `transpose [${shape}] perm [${perm}]`);
+    }), { numRuns: 2 * RUNS });
+  },
+
+  slice(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(shapeArb, fc.integer(), (shape, s) => {
+      const r = rng(s);
+      const begin = shape.map((d) => Math.floor(r() * d));
+      const size = shape.map((d, i) => 1 + Math.floor(r() * (d - begin[i]!)));
+      const x = randomData(sizeOf(shape), s);
+      const want = new Float32Array(sizeOf(size)), got = new Float32Array(sizeOf(size));
+      ref.slice(x, shape, begin, size, want);
+      k.slice(x, shape, begin, size, got);
+      assert.deepEqual(got, want, `slice [${shape}] begin [${begin}] size [${size}]`);
+    }), { numRuns: 2 * RUNS });
+  },
+
+  gather(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 });
+    fc.assert(fc.property(shapeArb, fc.nat(), fc.integer({ min: 0, max: 9 }), fc.integer(), (shape, ax, count, s) => {
+      const r = rng(s);
+      const axis = ax % shape.length;
+      const indices = Int32Array.from({ length: count }, () => Math.floor(r() * shape[axis]!));
+      const outShape = shape.map((d, i) => (i === axis ? count : d));
+      const x = randomData(sizeOf(shape), s);
+      const want = new Float32Array(sizeOf(outShape)), got = new Float32Array(sizeOf(outShape));
+      ref.gather(x, shape, indices, axis, want);
+      k.gather(x, shape, indices, axis, got);
+      assert.deepEqual(got, want, `gather [${shape}] axis ${axis} indices [${indices}]`);
+      const back = new Float32Array(x.length).fill(7), backRef = new Float32Array(x.length);
+      ref.scatterAdd(want, indices, axis, shape, backRef);
+      k.scatterAdd(want, indices, axis, shape, back);
+      assertClose(back, backRef, `scatterAdd [${outShape}] -> [${shape}] axis ${axis}`);
+    }), { numRuns: 2 * RUNS });
+  },
+
+  scatterAdd(k) {
+    checks.gather({ ...ref, scatterAdd: k.scatterAdd });
+  },
+
+  concat(k) {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 });
+    fc.assert(fc.property(shapeArb, fc.nat(), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }), fc.integer(), (base, ax, sizes, s) => {
+      const axis = ax % base.length;
+      const shapes = sizes.map((d) => base.map((b, i) => (i === axis ? d : b)));
+      const xs = shapes.map((sh, i) => randomData(sizeOf(sh), s + i));
+      const n = xs.reduce((t, x) => t + x.length, 0);
+      const want = new Float32Array(n), got = new Float32Array(n);
+      ref.concat(xs, shapes, axis, want);
+      k.concat(xs, shapes, axis, got);
+      assert.deepEqual(got, want, `concat axis ${axis} of [${shapes.map((sh) => `[${sh}]`)}]`);
+    }), { numRuns: 2 * RUNS });
+  },
+
+  biasAct(k) {
+    const acts = [...OUTPUT_DIFFERENTIABLE, 'gelu', 'geluTanh', 'swish', 'softplus', 'selu'] as UnaryOp[];
+    const dims = fc.integer({ min: 1, max: 70 });
+    fc.assert(fc.property(fc.constantFrom(...acts), dims, dims, fc.boolean(), fc.boolean(), fc.integer(), (act, rows, cols, withBias, inPlace, s) => {
+      const x = randomData(rows * cols, s), bias = withBias ? randomData(cols, s + 1, -1, 1) : null;
+      const want = new Float32Array(rows * cols);
+      ref.biasAct(x, bias, act, 0.2, want, rows, cols);
+      const got = inPlace ? x : new Float32Array(rows * cols);
+      k.biasAct(x, bias, act, 0.2, got, rows, cols);
+      assertClose(got, want, `biasAct ${act} ${rows}x${cols} bias=${withBias}${inPlace ? ' in place' : ''}`);
+    }), { numRuns: 3 * RUNS });
+  },
+
+  biasActBackward(k) {
+    const dims = fc.integer({ min: 1, max: 70 });
+    const check = (act: UnaryOp, rows: number, cols: number, withBias: boolean, inPlace: boolean, s: number): void => {
+      const y = new Float32Array(rows * cols);
+      ref.unary(act, randomData(rows * cols, s), y, 0.2);
+      const dy = randomData(rows * cols, s + 1);
+      const wantDz = new Float32Array(rows * cols), wantDb = withBias ? new Float32Array(cols) : null;
+      ref.biasActBackward(y, dy, act, 0.2, wantDz, wantDb, rows, cols);
+      const gotDz = inPlace ? dy : new Float32Array(rows * cols), gotDb = withBias ? new Float32Array(cols).fill(9) : null;
+      k.biasActBackward(y, dy, act, 0.2, gotDz, gotDb, rows, cols);
+      assertClose(gotDz, wantDz, `biasActBackward ${act} dz ${rows}x${cols}${inPlace ? ' in place' : ''}`);
+      if (gotDb && wantDb) {
+        const mag = new Float32Array(cols);
+        for (let i = 0; i < rows * cols; i++) mag[i % cols] += Math.abs(wantDz[i]!);
+        assertClose(gotDb, wantDb, `biasActBackward ${act} dbias ${rows}x${cols}`, mag);
+      }
+    };
+    fc.assert(fc.property(fc.constantFrom(...OUTPUT_DIFFERENTIABLE), dims, dims, fc.boolean(), fc.boolean(), fc.integer(), check), { numRuns: 3 * RUNS });
+    check('relu', 256, 784, true, false, 1);  // threaded column split
+    check('sigmoid', 256, 784, true, true, 2);
+  },
+
+  softmax(k) {
+    const dims = fc.integer({ min: 1, max: 70 });
+    fc.assert(fc.property(dims, fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.boolean(), fc.integer(), (rows, cols, log, inPlace, s) => {
+      const x = randomData(rows * cols, s, -5, 5);
+      const want = new Float32Array(rows * cols);
+      ref.softmax(x, want, rows, cols, log);
+      const got = inPlace ? x : new Float32Array(rows * cols);
+      k.softmax(x, got, rows, cols, log);
+      assertClose(got, want, `softmax${log ? ' (log)' : ''} ${rows}x${cols}${inPlace ? ' in place' : ''}`);
+    }), { numRuns: 2 * RUNS });
+  },
+};
+
+/** Variants of a backend to check: each native instruction set; one pass for the others. */
+function variants(b: Backend): { label: string; enter: () => void }[] {
+  if (b.name !== 'native') return [{ label: '', enter: () => {} }];
+  return nativeIsas().map((isa) => ({ label: ` [${isa}]`, enter: () => assert.ok(setNativeIsa(isa), `switch to ${isa}`) }));
+}
+
+const others = listBackends().filter((b) => b.name !== 'js');
+
+describe('backend conformance', () => {
+  it('registers the reference backend with every kernel', () => {
+    const js = listBackends().find((b) => b.name === 'js');
+    assert.ok(js, 'js backend registered');
+    for (const n of KERNEL_NAMES) assert.equal(typeof js.kernels[n], 'function', `reference kernel ${n}`);
+  });
+  if (others.length === 0) it('has no other backend to check here (native not built, no WASM)', { skip: true }, () => {});
+
+  for (const backend of others) {
+    const fallback = (backend as Backend & { fallbackKernels?: readonly string[] }).fallbackKernels ?? [];
+    describe(`${backend.name}`, () => {
+      it('implements every reference kernel or lists it in fallbackKernels', () => {
+        for (const n of fallback) assert.ok((KERNEL_NAMES as readonly string[]).includes(n), `fallbackKernels names an unknown kernel '${n}'`);
+        for (const n of KERNEL_NAMES) {
+          if (!ref[n]) continue;
+          const own = backend.kernels[n] !== undefined;
+          assert.ok(own || fallback.includes(n), `${backend.name} lacks kernel '${n}' and does not list it in fallbackKernels`);
+          assert.ok(!(own && fallback.includes(n)), `${backend.name} implements '${n}' but also lists it in fallbackKernels`);
+        }
+      });
+      for (const v of variants(backend)) {
+        for (const name of KERNEL_NAMES) {
+          const kernel = backend.kernels[name];
+          if (!kernel) continue;
+          it(`${name}${v.label} matches the reference`, () => {
+            v.enter();
+            checks[name]({ ...ref, ...backend.kernels } as Kernels);
+          });
+        }
+      }
+      if (backend.name === 'native') after(() => { setNativeIsa(nativeIsas()[0]!); });
+    });
+  }
+});
