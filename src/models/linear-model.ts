@@ -53,6 +53,11 @@ export async function fitLinearByGradientDescent(
   if (y.length !== n) throw new Error(`fitLinearByGradientDescent: X has ${n} rows but y has ${y.length} values`);
   const p = X[0]!.length;
   if (p === 0) throw new Error('fitLinearByGradientDescent: X has no columns');
+  X.forEach((row, i) => {
+    if (row.length !== p) throw new Error(`fitLinearByGradientDescent: row ${i} has ${row.length} values, row 0 has ${p}`);
+    for (let j = 0; j < p; j++) if (!Number.isFinite(row[j]!)) throw new Error(`fitLinearByGradientDescent: X[${i}][${j}] is ${row[j]}`);
+    if (!Number.isFinite(y[i]!)) throw new Error(`fitLinearByGradientDescent: y[${i}] is ${y[i]}`);
+  });
   const standardize = options.standardize ?? true;
   const optimizerName = options.optimizer ?? 'sgd';
   const epochs = options.epochs ?? 300;
@@ -82,14 +87,8 @@ export async function fitLinearByGradientDescent(
   const ys = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const row = X[i]!;
-    if (row.length !== p) throw new Error(`fitLinearByGradientDescent: row ${i} has ${row.length} values, row 0 has ${p}`);
-    for (let j = 0; j < p; j++) {
-      const v = (row[j]! - xMean[j]!) / xStd[j]!;
-      if (!Number.isFinite(v)) throw new Error(`fitLinearByGradientDescent: X[${i}][${j}] is ${row[j]}`);
-      xs[i * p + j] = v;
-    }
+    for (let j = 0; j < p; j++) xs[i * p + j] = (row[j]! - xMean[j]!) / xStd[j]!;
     ys[i] = (y[i]! - yMean) / yStd;
-    if (!Number.isFinite(ys[i]!)) throw new Error(`fitLinearByGradientDescent: y[${i}] is ${y[i]}`);
   }
 
   setSeed(options.seed ?? 0);
