@@ -164,7 +164,7 @@ def gemm_rates(min_seconds):
             best = max(best, 2 * m * n * k * reps / (time.perf_counter() - t0) / 1e9)
         rows.append(dict(shape=label, rates={'pytorch-1t': best}))
     return dict(rows=rows, raw=rows, notes=[f'PyTorch {torch.__version__} torch.mm, 1 thread (OPENBLAS_NUM_THREADS=1)'],
-                columns=[dict(key='pytorch-1t', title='PyTorch/OpenBLAS 1T', cores=1)])
+                columns=[dict(key='pytorch-1t', title='pytorch 1T', cores=1)])
 
 
 def main():

@@ -6,7 +6,7 @@
  * bench/results/<date>-<host>.json.
  *
  * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,
- * --out <file.json>, --no-save.
+ * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -26,10 +26,12 @@ export interface BenchOptions {
   only: Section[];
   out: string | null;
   save: boolean;
+  /** Seconds to wait for other processes to go quiet before each measurement. */
+  waitQuiet: number;
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { quick: false, only: [...SECTIONS], out: null, save: true };
+  const o: BenchOptions = { quick: false, only: [...SECTIONS], out: null, save: true, waitQuiet: 60 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -45,8 +47,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       const file = argv[++i];
       if (!file) throw new Error('--out needs a file name');
       o.out = file;
+    } else if (a === '--wait-quiet') {
+      const v = Number(argv[++i]);
+      if (!(v >= 0)) throw new Error('--wait-quiet needs a number of seconds (0: never wait)');
+      o.waitQuiet = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save]');
+      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)]');
       process.exit(0);
     } else throw new Error(`unknown option '${a}' (try --help)`);
   }
@@ -90,11 +96,21 @@ function runChild<T>(command: string, args: string[], env: NodeJS.ProcessEnv, ti
   });
 }
 
-async function quietCheck(label: string): Promise<number | null> {
-  const busy = await measureBusyCores();
-  if (busy !== null && busy > 0.3) {
-    process.stderr.write(`  note: ${busy.toFixed(1)} cores busy with other work before ${label}: timings may be distorted\n`);
+/**
+ * Waits (up to opts.waitQuiet seconds) until other processes use less than 0.3 of a core,
+ * then returns how busy the machine was: timings on 2 cores are distorted by any other load.
+ */
+async function quietCheck(label: string, opts: BenchOptions): Promise<number | null> {
+  const deadline = performance.now() + opts.waitQuiet * 1000;
+  let busy = await measureBusyCores();
+  let said = false;
+  while (busy !== null && busy > 0.3 && performance.now() < deadline) {
+    if (!said) process.stderr.write(`  waiting up to ${opts.waitQuiet} s for a quiet machine before ${label} (${busy.toFixed(1)} cores busy) ...\n`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 2000));
+    busy = await measureBusyCores();
   }
+  if (busy !== null && busy > 0.3) process.stderr.write(`  note: ${busy.toFixed(1)} cores busy with other work before ${label}: timings may be distorted\n`);
   return busy;
 }
 
@@ -111,7 +127,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   const torchMissing = pytorchUnavailableReason();
   for (const which of ['native', 'wasm', 'pytorch'] as const) {
     if (which === 'pytorch' && (torchMissing || !opts.only.includes('pytorch'))) continue;
-    await quietCheck(`gemm-${which}`);
+    await quietCheck(`gemm-${which}`, opts);
     process.stderr.write(`measuring GEMM (${which}) ...\n`);
     const cmd = which === 'pytorch' ? pytorchGemmCommand(opts.quick ? 0.2 : 0.5)
       : { command: node, args: [self, '--child', `gemm-${which}`, opts.quick ? 'quick' : 'full'], env: process.env };
@@ -160,7 +176,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
-    const busyCoresBefore = await quietCheck(config);
+    const busyCoresBefore = await quietCheck(config, opts);
     process.stderr.write(`measuring ${config} ...`);
     const o = await runChild<EpochResult>(cmd.command, cmd.args, cmd.env, 900);
     process.stderr.write(o.result ? ` ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode}; child took ${o.seconds.toFixed(0)} s)\n` : ` failed\n`);

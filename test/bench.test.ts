@@ -1,0 +1,114 @@
+/**
+ * The benchmark's logic without running a benchmark: the measuring plan's choice between
+ * full and extrapolated epochs and its scaling, argument/plan parsing, peak derivation and
+ * the ratio table.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BATCH, DEFAULT_PLAN, TRAIN_IMAGES, VAL_IMAGES, measureEpoch, median, parsePlan, type EpochRunner } from '../bench/epoch.js';
+import { detectMachine, withMeasuredClock, type MachineInfo } from '../bench/machine.js';
+import { formatEpochTable, formatGemmTable } from '../bench/report.js';
+import { parseBenchArgs } from '../bench/run.js';
+
+/** A runner whose training costs `perImage` seconds per image and validation `perValImage`. */
+function fakeRunner(perImage: number, perValImage: number): EpochRunner & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async reset() { calls.push('reset'); },
+    async train(samples) { calls.push(`train ${samples}`); return samples * perImage; },
+    async validate(samples) { calls.push(`validate ${samples}`); return { seconds: samples * perValImage, mse: 0.05 }; },
+    async fit(epochs) {
+      calls.push(`fit ${epochs}`);
+      const trainSeconds = [3, 1, 2].slice(0, epochs).map((k) => k * perImage * TRAIN_IMAGES);
+      return { trainSeconds, valSeconds: trainSeconds.map(() => perValImage * VAL_IMAGES), valMse: trainSeconds.map((_, i) => 0.05 / (i + 1)) };
+    },
+    info: () => ({ backend: 'fake' }),
+  };
+}
+
+test('cheap configurations run full epochs from a fresh model and report the median', async () => {
+  const runner = fakeRunner(1e-5, 1e-6); // 0.6 s + 0.01 s per epoch
+  const r = await measureEpoch('fake', runner, DEFAULT_PLAN);
+  assert.equal(r.mode, 'full');
+  assert.deepEqual(runner.calls.slice(-2), ['reset', 'fit 3']);
+  assert.equal(r.epochSeconds.length, 3);
+  assert.ok(Math.abs(r.secondsPerEpoch - (2 * 1e-5 * TRAIN_IMAGES + 1e-6 * VAL_IMAGES)) < 1e-9, 'median of epochs 3, 1, 2 is 2');
+  assert.deepEqual(r.valMse, [0.05, 0.025, 0.05 / 3]);
+});
+
+test('slow configurations time whole steps plus a proportional share of validation, scaled to one epoch', async () => {
+  const perImage = 1e-3; // 60 s per epoch of training
+  const runner = fakeRunner(perImage, 2e-4);
+  const r = await measureEpoch('slow', runner, DEFAULT_PLAN);
+  assert.equal(r.mode, 'extrapolated');
+  assert.equal(r.valMse.length, 0);
+  const stepSeconds = perImage * BATCH;
+  assert.equal(r.stepsTimed, Math.round(DEFAULT_PLAN.stepBudgetSeconds / stepSeconds));
+  assert.ok(runner.calls.includes(`train ${r.stepsTimed * BATCH}`));
+  assert.equal(r.valImagesTimed, Math.round((VAL_IMAGES * r.stepsTimed * BATCH) / TRAIN_IMAGES));
+  assert.ok(Math.abs(r.trainSecondsPerEpoch - perImage * TRAIN_IMAGES) < 1e-9);
+  assert.ok(Math.abs(r.valSecondsPerEpoch - 2e-4 * VAL_IMAGES) < 1e-9);
+  assert.ok(Math.abs(r.secondsPerEpoch - (60 + 2)) < 1e-9);
+});
+
+test('step counts stay within the plan limits', async () => {
+  const huge = await measureEpoch('huge', fakeRunner(1, 0), DEFAULT_PLAN); // 256 s per step
+  assert.equal(huge.stepsTimed, DEFAULT_PLAN.minSteps);
+  const mid = await measureEpoch('mid', fakeRunner(1e-6, 0), { ...DEFAULT_PLAN, fullEpochMaxSeconds: 0 });
+  assert.equal(mid.stepsTimed, DEFAULT_PLAN.maxSteps);
+});
+
+test('median and plan parsing', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 2, 3]), 2.5);
+  assert.throws(() => median([]), /no values/);
+  assert.deepEqual(parsePlan(undefined), DEFAULT_PLAN);
+  assert.equal(parsePlan('{"fullEpochs":5}').fullEpochs, 5);
+  assert.throws(() => parsePlan('{"fullEpochs":"x"}'), /fullEpochs/);
+  assert.throws(() => parsePlan('{"probeSteps":0}'), /at least 1/);
+});
+
+test('bench options', () => {
+  const o = parseBenchArgs(['--quick', '--only', 'native,pytorch', '--no-save']);
+  assert.equal(o.quick, true);
+  assert.deepEqual(o.only, ['native', 'pytorch']);
+  assert.equal(o.save, false);
+  assert.deepEqual(parseBenchArgs(['--only=gemm']).only, ['gemm']);
+  assert.throws(() => parseBenchArgs(['--only', 'torch']), /unknown section 'torch'/);
+  assert.throws(() => parseBenchArgs(['--fast']), /unknown option '--fast'/);
+});
+
+function machine(over: Partial<MachineInfo>): MachineInfo {
+  return { ...detectMachine(), ...over };
+}
+
+test('peak is FLOP per cycle × clock, never below the measured clock', () => {
+  const m = machine({ flopPerCyclePerCore: 32, reportedClockGHz: 2.5, clockGHz: 2.5, cores: 2, peakGflopsPerCore: 80, peakGflopsAllCores: 160, peakAssumption: 'x = 32 FLOP/cycle × 2.50 GHz (cpu MHz)' });
+  const turbo = withMeasuredClock(m, 3.2);
+  assert.ok(Math.abs(turbo.peakGflopsPerCore - 102.4) < 1e-9);
+  assert.ok(Math.abs(turbo.peakGflopsAllCores - 204.8) < 1e-9);
+  assert.match(turbo.peakAssumption, /measured 3\.20 GHz/);
+  assert.equal(withMeasuredClock(m, 2.0).peakGflopsPerCore, 80, 'a slow measurement does not lower the peak');
+  assert.equal(withMeasuredClock(m, undefined), m);
+  const here = detectMachine();
+  assert.ok(here.cores >= 1 && here.flopPerCyclePerCore >= 8);
+});
+
+test('tables: % of peak and peer ÷ deepts ratios', () => {
+  const m = machine({ peakGflopsPerCore: 100, cores: 2 });
+  const gemm = formatGemmTable([{ shape: 'fwd', rates: { a: 80, b: 150, c: null } }], [{ key: 'a', title: 'A 1T', cores: 1 }, { key: 'b', title: 'B 2T', cores: 2 }, { key: 'c', title: 'C', cores: 1 }], m);
+  assert.match(gemm, /80\.0 \(80%\)/);
+  assert.match(gemm, /150\.0 \(75%\)/);
+  assert.match(gemm, /n\/a/);
+  const base = { trainSecondsPerEpoch: 0, valSecondsPerEpoch: 0, epochSeconds: [1], valMse: [0.05], stepsTimed: 0, valImagesTimed: 0, probeEstimate: 1, info: {} };
+  const table = formatEpochTable([
+    { config: 'deepts-native', result: { ...base, config: 'deepts-native', mode: 'full', secondsPerEpoch: 0.5 } },
+    { config: 'tfjs-wasm', result: { ...base, config: 'tfjs-wasm', mode: 'extrapolated', secondsPerEpoch: 25, epochSeconds: [], valMse: [] } },
+    { config: 'pytorch-1thread', result: null, note: 'skipped: no torch' },
+  ]);
+  assert.match(table, /tfjs-wasm\s+25\.0\*/);
+  assert.match(table, /50\.0×/);
+  assert.match(table, /EXTRAPOLATED/);
+  assert.match(table, /skipped: no torch/);
+});
