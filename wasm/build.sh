@@ -1,16 +1,32 @@
 #!/bin/sh
 # Rebuilds the WASM SIMD kernels and regenerates src/backend/wasm/module.generated.ts.
+# Two variants of the same sources:
+#   single-threaded: own growable memory, runs anywhere with WebAssembly SIMD128;
+#   threaded: imports a shared memory (needs SharedArrayBuffer), adds the GEMM job
+#             entry points (-DDEEPTS_THREADS) for worker threads.
 # Needs Debian's clang + lld (apt-get install -y clang lld); npm users never run this.
 set -eu
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang}
 WASM_LD=${WASM_LD:-wasm-ld}
-mkdir -p build
-for f in gemm elementwise reduce runtime; do
-  "$CLANG" --target=wasm32 -msimd128 -mbulk-memory -mnontrapping-fptoint -O3 -ffreestanding -nostdlib \
-    -fno-exceptions -Wall -Wextra -Werror -Wno-unused-parameter -c "src/$f.c" -o "build/$f.o"
+SOURCES="gemm elementwise reduce runtime"
+CFLAGS="--target=wasm32 -msimd128 -mbulk-memory -mnontrapping-fptoint -O3 -ffreestanding -nostdlib
+  -fno-exceptions -Wall -Wextra -Werror -Wno-unused-parameter"
+# Threaded memory: 16 MiB initial (static packing buffers and worker stacks), 2 GiB maximum.
+MT_INITIAL_PAGES=256
+MT_MAX_PAGES=32768
+
+mkdir -p build/st build/mt
+for f in $SOURCES; do
+  "$CLANG" $CFLAGS -c "src/$f.c" -o "build/st/$f.o"
+  "$CLANG" $CFLAGS -matomics -mmutable-globals -DDEEPTS_THREADS -c "src/$f.c" -o "build/mt/$f.o"
 done
 "$WASM_LD" --no-entry --export=__heap_base --strip-all -z stack-size=262144 \
-  build/gemm.o build/elementwise.o build/reduce.o build/runtime.o -o build/deepts-kernels.wasm
-node embed.mjs build/deepts-kernels.wasm ../src/backend/wasm/module.generated.ts
-echo "built $(wc -c < build/deepts-kernels.wasm) bytes -> src/backend/wasm/module.generated.ts"
+  build/st/*.o -o build/deepts-kernels.wasm
+"$WASM_LD" --no-entry --export=__heap_base --export=__stack_pointer --strip-all -z stack-size=262144 \
+  --shared-memory --import-memory --initial-memory=$((MT_INITIAL_PAGES * 65536)) --max-memory=$((MT_MAX_PAGES * 65536)) \
+  build/mt/*.o -o build/deepts-kernels-mt.wasm
+node embed.mjs ../src/backend/wasm/module.generated.ts \
+  WASM_KERNELS=build/deepts-kernels.wasm WASM_KERNELS_THREADED=build/deepts-kernels-mt.wasm \
+  WASM_THREADED_INITIAL_PAGES=$MT_INITIAL_PAGES WASM_THREADED_MAX_PAGES=$MT_MAX_PAGES
+echo "built $(wc -c < build/deepts-kernels.wasm) + $(wc -c < build/deepts-kernels-mt.wasm) bytes -> src/backend/wasm/module.generated.ts"

@@ -21,12 +21,8 @@
 #define MC (MR * 20) /* MC×KC floats of packed A = 80 KB, fits L2 */
 #define NC 2048 /* multiple of NR; KC×NC packed B = 2 MB at most */
 
-static float packedA[MC * KC] __attribute__((aligned(64)));
-static float packedB[KC * NC] __attribute__((aligned(64)));
-
 /* Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide slivers, zero-padding the last one. */
-static void pack_b(const float *b, int n, int k, int transB, int pc, int kc, int jc, int nc) {
-  float *dst = packedB;
+static void pack_b(float *dst, const float *b, int n, int k, int transB, int pc, int kc, int jc, int nc) {
   for (int j0 = 0; j0 < nc; j0 += NR) {
     int nr = nc - j0 < NR ? nc - j0 : NR;
     if (!transB) {
@@ -83,22 +79,24 @@ static void pack_b(const float *b, int n, int k, int transB, int pc, int kc, int
   }
 }
 
-/* Packs op(A)[ic:ic+mc, pc:pc+kc] into MR-tall slivers (MR values per k step), zero-padded. */
-static void pack_a(const float *a, int m, int k, int transA, int ic, int mc, int pc, int kc) {
-  float *dst = packedA;
+/*
+ * Packs op(A)[ic:ic+mc, pc:pc+kc] into MR-tall slivers (MR values per k step), zero-padded.
+ * lda is the row stride of A as stored: k, or the full m of A when transA (a thread may own a row range).
+ */
+static void pack_a(float *dst, const float *a, int lda, int transA, int ic, int mc, int pc, int kc) {
   for (int i0 = 0; i0 < mc; i0 += MR) {
     int mr = mc - i0 < MR ? mc - i0 : MR;
     if (transA) {
       /* A stored k×m: the MR values of one k step are contiguous. */
-      const float *src = a + (size_t)pc * m + ic + i0;
+      const float *src = a + (size_t)pc * lda + ic + i0;
       for (int p = 0; p < kc; p++) {
         for (int i = 0; i < MR; i++) dst[i] = i < mr ? src[i] : 0.0f;
-        src += m;
+        src += lda;
         dst += MR;
       }
     } else {
       const float *rows[MR];
-      for (int i = 0; i < MR; i++) rows[i] = a + (size_t)(ic + i0 + (i < mr ? i : 0)) * k + pc;
+      for (int i = 0; i < MR; i++) rows[i] = a + (size_t)(ic + i0 + (i < mr ? i : 0)) * lda + pc;
       if (mr == MR) {
         for (int p = 0; p < kc; p++) {
 #pragma clang loop unroll(full)
@@ -146,11 +144,12 @@ static void micro_kernel(int kc, const float *restrict pa, const float *restrict
   }
 }
 
-static float edgeTile[MR * NR] __attribute__((aligned(16)));
-
-/* out[m×n] (+)= op(A)·op(B). All pointers are byte offsets into linear memory. */
-__attribute__((export_name("sgemm")))
-void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate) {
+/*
+ * C[m×n] (+)= op(A)·op(B) with caller-provided packing scratch (MC·KC, KC·NC and MR·NR floats),
+ * so threads can each run it on their own row range of C.
+ */
+void sgemm_core(const float *a, int lda, const float *b, float *c, int m, int n, int k, int transA, int transB,
+                int accumulate, float *packedA, float *packedB, float *edgeTile) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) for (size_t i = 0; i < (size_t)m * n; i++) c[i] = 0.0f;
@@ -161,10 +160,10 @@ void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int tr
     for (int pc = 0; pc < k; pc += KC) {
       int kc = k - pc < KC ? k - pc : KC;
       int beta = accumulate || pc > 0;
-      pack_b(b, n, k, transB, pc, kc, jc, nc);
+      pack_b(packedB, b, n, k, transB, pc, kc, jc, nc);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(a, m, k, transA, ic, mc, pc, kc);
+        pack_a(packedA, a, lda, transA, ic, mc, pc, kc);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           const float *pb = packedB + (size_t)jr * kc;
@@ -186,3 +185,68 @@ void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int tr
     }
   }
 }
+
+/* Rows [m0, m1) of the product: the part of C one thread computes. */
+void sgemm_rows(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate,
+                int m0, int m1, float *packedA, float *packedB, float *edgeTile) {
+  const float *aRows = transA ? a + m0 : a + (size_t)m0 * k;
+  int lda = transA ? m : k;
+  sgemm_core(aRows, lda, b, c + (size_t)m0 * n, m1 - m0, n, k, transA, transB, accumulate, packedA, packedB, edgeTile);
+}
+
+static float mainPackedA[MC * KC] __attribute__((aligned(64)));
+static float mainPackedB[KC * NC] __attribute__((aligned(64)));
+static float mainEdgeTile[MR * NR] __attribute__((aligned(64)));
+
+/* out[m×n] (+)= op(A)·op(B) on the calling thread. All pointers are byte offsets into linear memory. */
+__attribute__((export_name("sgemm")))
+void sgemm(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate) {
+  sgemm_rows(a, b, c, m, n, k, transA, transB, accumulate, 0, m, mainPackedA, mainPackedB, mainEdgeTile);
+}
+
+#ifdef DEEPTS_THREADS
+/*
+ * Threaded build only (shared memory): the caller (thread 0, the main thread) posts a job,
+ * workers 1..threads-1 each compute a row range of C with their own packing scratch and
+ * stack, and the wake-up / completion protocol runs in JS on ctrl[] with Atomics.
+ */
+#define MAX_WORKERS 3
+#define WORKER_STACK_BYTES (256 * 1024)
+
+static float workerPackedA[MAX_WORKERS][MC * KC] __attribute__((aligned(64)));
+static float workerPackedB[MAX_WORKERS][KC * NC] __attribute__((aligned(64)));
+static float workerEdgeTile[MAX_WORKERS][MR * NR] __attribute__((aligned(64)));
+static unsigned char workerStacks[MAX_WORKERS][WORKER_STACK_BYTES] __attribute__((aligned(16)));
+static int ctrl[16] __attribute__((aligned(64)));
+
+static struct {
+  const float *a, *b;
+  float *c;
+  int m, n, k, transA, transB, accumulate, threads;
+} job;
+
+__attribute__((export_name("thread_ctrl"))) int *thread_ctrl(void) { return ctrl; }
+__attribute__((export_name("thread_max_workers"))) int thread_max_workers(void) { return MAX_WORKERS; }
+__attribute__((export_name("thread_stack_top")))
+unsigned char *thread_stack_top(int worker) { return workerStacks[worker] + WORKER_STACK_BYTES; }
+
+__attribute__((export_name("gemm_job")))
+void gemm_job(const float *a, const float *b, float *c, int m, int n, int k, int transA, int transB, int accumulate, int threads) {
+  job.a = a; job.b = b; job.c = c; job.m = m; job.n = n; job.k = k;
+  job.transA = transA; job.transB = transB; job.accumulate = accumulate; job.threads = threads;
+}
+
+/* Thread `index` (0 = caller) computes its share of the posted job: a block of rows, a multiple of MR. */
+__attribute__((export_name("gemm_job_part")))
+void gemm_job_part(int index) {
+  int per = (job.m + job.threads - 1) / job.threads;
+  per = (per + MR - 1) / MR * MR;
+  int m0 = index * per;
+  int m1 = m0 + per < job.m ? m0 + per : job.m;
+  if (m0 >= m1) return;
+  float *pa = index == 0 ? mainPackedA : workerPackedA[index - 1];
+  float *pb = index == 0 ? mainPackedB : workerPackedB[index - 1];
+  float *et = index == 0 ? mainEdgeTile : workerEdgeTile[index - 1];
+  sgemm_rows(job.a, job.b, job.c, job.m, job.n, job.k, job.transA, job.transB, job.accumulate, m0, m1, pa, pb, et);
+}
+#endif

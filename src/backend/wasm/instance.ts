@@ -9,7 +9,6 @@
 
 /** Exports of wasm/src/*.c; pointers are byte offsets into linear memory, 0 means null. */
 export interface WasmKernelExports {
-  readonly memory: WebAssembly.Memory;
   readonly __heap_base: WebAssembly.Global;
   sgemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
@@ -26,15 +25,17 @@ const ALIGN_BYTES = 64;
 
 export class WasmArena {
   readonly exports: WasmKernelExports;
+  readonly memory: WebAssembly.Memory;
   private readonly base: number;
   private top: number;
   private view: Float32Array;
 
-  constructor(exports: WasmKernelExports) {
+  constructor(exports: WasmKernelExports, memory: WebAssembly.Memory) {
     this.exports = exports;
+    this.memory = memory;
     this.base = align(Number(exports.__heap_base.value));
     this.top = this.base;
-    this.view = new Float32Array(exports.memory.buffer);
+    this.view = new Float32Array(memory.buffer);
   }
 
   /**
@@ -45,7 +46,7 @@ export class WasmArena {
     let bytes = 0;
     for (const n of floatCounts) bytes += paddedBytes(n);
     const need = this.base + bytes;
-    const memory = this.exports.memory;
+    const memory = this.memory;
     if (need > memory.buffer.byteLength) {
       const pages = Math.ceil((need - memory.buffer.byteLength) / PAGE_BYTES);
       try {
@@ -81,7 +82,7 @@ export class WasmArena {
   }
 
   memoryBytes(): number {
-    return this.exports.memory.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 }
 
@@ -100,16 +101,34 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Compiles and instantiates the embedded module; throws if the runtime lacks WebAssembly SIMD128. */
-export async function instantiateKernels(base64: string): Promise<WasmArena> {
+async function compile(base64: string): Promise<WebAssembly.Module> {
   if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
-  const bytes = decodeBase64(base64);
-  let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes);
+    return await WebAssembly.compile(decodeBase64(base64));
   } catch (e) {
     throw new Error(`this runtime cannot compile WebAssembly SIMD128 (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** Compiles and instantiates the single-threaded module; throws if the runtime lacks WebAssembly SIMD128. */
+export async function instantiateKernels(base64: string): Promise<WasmArena> {
+  const module = await compile(base64);
   const instance = await WebAssembly.instantiate(module, {});
-  return new WasmArena(instance.exports as unknown as WasmKernelExports);
+  const exports = instance.exports as unknown as WasmKernelExports & { memory: WebAssembly.Memory };
+  return new WasmArena(exports, exports.memory);
+}
+
+export interface ThreadedKernels {
+  arena: WasmArena;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** The threaded build on a new shared memory; throws where SharedArrayBuffer / shared wasm memory is unavailable. */
+export async function instantiateThreadedKernels(base64: string, initialPages: number, maxPages: number): Promise<ThreadedKernels> {
+  if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available (in browsers the page must be crossOriginIsolated)');
+  const module = await compile(base64);
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return { arena: new WasmArena(instance.exports as unknown as WasmKernelExports, memory), module, memory };
 }

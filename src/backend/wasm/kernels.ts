@@ -10,6 +10,7 @@ import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
 import { BINARY_CODES, GRAD_CODES, GRAD_READS_X, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
 import type { WasmArena } from './instance.js';
+import type { GemmThreadPool } from './threads.js';
 
 /** Kernels this backend leaves to the reference js backend entirely. */
 export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
@@ -73,7 +74,13 @@ function vectorGrid(shape: Shape, outShape: Shape, size: number): { rows: number
   return null;
 }
 
-export function createWasmKernels(arena: WasmArena): Partial<Kernels> {
+/** Below this many flops a GEMM runs on the calling thread: waking workers costs tens of microseconds. */
+export const THREADED_GEMM_MIN_FLOPS = 4e6;
+
+/** The GEMM worker pool, if any; read on every matmul so stopping the pool takes effect at once. */
+export interface PoolHolder { pool: GemmThreadPool | null }
+
+export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool: null }): Partial<Kernels> {
   const ex = arena.exports;
 
   const matmul: Kernels['matmul'] = (a, b, out, m, n, k, transA, transB, accumulate) => {
@@ -82,7 +89,10 @@ export function createWasmKernels(arena: WasmArena): Partial<Kernels> {
     const pa = arena.put(a, m * k);
     const pb = arena.put(b, k * n);
     const pc = accumulate ? arena.put(out, m * n) : arena.alloc(m * n);
-    ex.sgemm(pa, pb, pc, m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
+    const args = [pa, pb, pc, m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0] as const;
+    const pool = threads.pool;
+    if (pool && 2 * m * n * k >= THREADED_GEMM_MIN_FLOPS && m >= 8 * pool.threads) pool.gemm(...args);
+    else ex.sgemm(...args);
     arena.get(pc, out, m * n);
   };
 

@@ -1,17 +1,35 @@
 /**
  * Loads the WASM SIMD128 kernels (compiled from wasm/src/*.c, embedded as base64 so no
- * file access or fetch is needed in Node or in a bundled page). Single-threaded: see
- * wasm/README.md for why and what threading would need.
+ * file access or fetch is needed in Node or in a bundled page). GEMM runs on worker
+ * threads when a worker factory and SharedArrayBuffer are available; loading never fails
+ * because of threads — it falls back to one thread and says why in describe().
  */
 import type { Backend } from '../registry.js';
 import { createWasmKernels, WASM_FALLBACK_KERNELS } from './kernels.js';
-import { instantiateKernels, type WasmArena } from './instance.js';
-import { WASM_KERNELS_BASE64 } from './module.generated.js';
+import { instantiateKernels, instantiateThreadedKernels, type WasmArena } from './instance.js';
+import {
+  WASM_KERNELS_BASE64, WASM_KERNELS_THREADED_BASE64, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES,
+} from './module.generated.js';
+import { defaultWorkerFactory, GemmThreadPool, hardwareThreads, type ThreadedExports, type WasmWorkerFactory } from './threads.js';
+
+export type { WasmWorker, WasmWorkerFactory } from './threads.js';
 
 /** The wasm Backend, with the kernels it leaves to the reference backend listed. */
 export interface WasmBackend extends Backend {
   /** Kernels not implemented here (the registry fills them from 'js'); see also per-op fallbacks in kernels.ts. */
   readonly fallbackKernels: string[];
+  /** Stops the GEMM worker threads (the backend keeps working on one thread). */
+  stopThreads(): void;
+}
+
+export interface WasmLoadOptions {
+  /** Threads for GEMM including the caller (default: the runtime's hardware concurrency; capped at 4). 1 = no workers. */
+  threads?: number;
+  /**
+   * Starts a worker from JavaScript source. Default: Web Workers where the page is
+   * crossOriginIsolated; none in Node (pass one built on worker_threads, see wasm/README.md).
+   */
+  workerFactory?: WasmWorkerFactory;
 }
 
 let unavailableReason: string | null = null;
@@ -22,13 +40,26 @@ export function wasmUnavailableReason(): string | null {
   return unavailableReason;
 }
 
-/** Instantiates the kernels once; resolves to null (never rejects) when this runtime cannot run them. */
-export function loadWasmBackend(): Promise<WasmBackend | null> {
-  loading ??= load();
+/**
+ * Instantiates the kernels once (later calls return the first result, whatever their
+ * options); resolves to null (never rejects) when this runtime cannot run them.
+ */
+export function loadWasmBackend(options: WasmLoadOptions = {}): Promise<WasmBackend | null> {
+  loading ??= createWasmBackend(options);
   return loading;
 }
 
-async function load(): Promise<WasmBackend | null> {
+/** A new, independent instance of the backend (own memory and workers), e.g. to compare thread counts. Never rejects. */
+export function createWasmBackend(options: WasmLoadOptions = {}): Promise<WasmBackend | null> {
+  return load(options).catch((e: unknown) => {
+    unavailableReason = e instanceof Error ? e.message : String(e);
+    return null;
+  });
+}
+
+async function load(options: WasmLoadOptions): Promise<WasmBackend | null> {
+  const threaded = await loadThreaded(options);
+  if (threaded.backend) return threaded.backend;
   let arena: WasmArena;
   try {
     arena = await instantiateKernels(WASM_KERNELS_BASE64);
@@ -36,16 +67,43 @@ async function load(): Promise<WasmBackend | null> {
     unavailableReason = e instanceof Error ? e.message : String(e);
     return null;
   }
-  unavailableReason = null;
+  return makeBackend(arena, null, threaded.whySingle);
+}
+
+/** The threaded build with its worker pool, or why GEMM runs on one thread. */
+async function loadThreaded(options: WasmLoadOptions): Promise<{ backend?: WasmBackend; whySingle: string }> {
+  const threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
+  const factory = options.workerFactory ?? defaultWorkerFactory();
+  if (threads < 2) {
+    return { whySingle: options.threads === undefined ? 'the runtime reports one hardware thread' : 'threads: 1 requested' };
+  }
+  if (!factory) return { whySingle: 'no worker factory (browsers: page not crossOriginIsolated; Node: none passed)' };
+  try {
+    const t = await instantiateThreadedKernels(WASM_KERNELS_THREADED_BASE64, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES);
+    const pool = await GemmThreadPool.start(factory, threads - 1, t.module, t.memory, t.arena.exports as unknown as ThreadedExports);
+    if (!pool) return { whySingle: 'worker threads did not start' };
+    return { backend: makeBackend(t.arena, pool, ''), whySingle: '' };
+  } catch (e) {
+    return { whySingle: `threaded build unavailable: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string): WasmBackend {
+  const threads = { pool };
   return {
     name: 'wasm',
     priority: 10,
-    kernels: createWasmKernels(arena),
+    kernels: createWasmKernels(arena, threads),
     fallbackKernels: [...WASM_FALLBACK_KERNELS],
     describe: () => ({
       simd: true,
-      threads: 1,
+      threads: threads.pool ? threads.pool.threads : 1,
+      ...(threads.pool ? {} : { threadsNote: note || 'worker threads stopped' }),
       memory: `${(arena.memoryBytes() / 2 ** 20).toFixed(1)} MiB`,
     }),
+    stopThreads: () => {
+      threads.pool?.stop();
+      threads.pool = null;
+    },
   };
 }

@@ -1,0 +1,169 @@
+/**
+ * Multithreaded GEMM for the WASM backend: worker threads instantiate the threaded build
+ * of the kernels on the same shared linear memory, each with its own stack and packing
+ * scratch, and compute a block of rows of C while the calling thread computes the first.
+ *
+ * Protocol on ctrl (an Int32Array in shared memory): ctrl[GEN] is bumped (and notified) to
+ * post a job, each worker bumps ctrl[DONE] when its part is written, ctrl[STOP] ends the
+ * workers. Workers block in Atomics.wait, so an idle pool costs no CPU.
+ *
+ * Browser-safe: Node's worker_threads is never imported here; in Node the caller passes a
+ * WasmWorkerFactory (see wasm/README.md), in browsers the default uses `Worker` + a Blob
+ * URL when the page is crossOriginIsolated.
+ */
+
+/** The part of a Worker the pool needs; adapters exist for Web Workers and worker_threads. */
+export interface WasmWorker {
+  postMessage(message: unknown): void;
+  /** Registers the handler for messages the worker posts. */
+  onMessage(handler: (data: unknown) => void): void;
+  terminate(): void;
+  /** Node: let the process exit while the worker idles. Called after onMessage (a later listener would re-ref it). */
+  unref?(): void;
+}
+
+/** Starts a worker running the given classic-script JavaScript source. */
+export type WasmWorkerFactory = (source: string) => WasmWorker;
+
+const GEN = 0;
+const DONE = 1;
+const STOP = 2;
+
+/** Runs inside each worker (Web Worker or Node worker_threads with eval: true). */
+export const WORKER_SOURCE = `
+let post;
+const start = (init) => {
+  const { module, memory, worker, ctrlOffset } = init;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  ex.__stack_pointer.value = ex.thread_stack_top(worker);
+  const ctrl = new Int32Array(memory.buffer, ctrlOffset, 16);
+  let gen = Atomics.load(ctrl, ${GEN});
+  post({ ready: true });
+  for (;;) {
+    Atomics.wait(ctrl, ${GEN}, gen);
+    gen = Atomics.load(ctrl, ${GEN});
+    if (Atomics.load(ctrl, ${STOP}) !== 0) break;
+    ex.gemm_job_part(worker + 1);
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+};
+if (typeof require === 'function') {
+  const { parentPort } = require('node:worker_threads');
+  post = (m) => parentPort.postMessage(m);
+  parentPort.once('message', start);
+} else {
+  post = (m) => self.postMessage(m);
+  self.onmessage = (e) => start(e.data);
+}
+`;
+
+/** Exports of the threaded build used by the pool. */
+export interface ThreadedExports {
+  gemm_job(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number, threads: number): void;
+  gemm_job_part(index: number): void;
+  thread_ctrl(): number;
+  thread_max_workers(): number;
+}
+
+export class GemmThreadPool {
+  private readonly ctrl: Int32Array;
+  private readonly canBlock: boolean;
+
+  private constructor(private readonly ex: ThreadedExports, memory: WebAssembly.Memory, private readonly workers: WasmWorker[]) {
+    this.ctrl = new Int32Array(memory.buffer, ex.thread_ctrl(), 16);
+    this.canBlock = mainThreadCanBlock(this.ctrl);
+  }
+
+  /** Threads taking part in a GEMM: the caller plus the workers. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Starts `workerCount` workers on the module and memory; resolves when all are ready, or to
+   * null (workers terminated) if any fails to start within `timeoutMs`.
+   */
+  static async start(factory: WasmWorkerFactory, workerCount: number, module: WebAssembly.Module,
+    memory: WebAssembly.Memory, ex: ThreadedExports, timeoutMs = 10000): Promise<GemmThreadPool | null> {
+    const count = Math.min(workerCount, ex.thread_max_workers());
+    const workers: WasmWorker[] = [];
+    try {
+      const ready: Promise<void>[] = [];
+      for (let w = 0; w < count; w++) {
+        const worker = factory(WORKER_SOURCE);
+        workers.push(worker);
+        ready.push(new Promise<void>((resolve) => worker.onMessage(() => resolve())));
+        worker.postMessage({ module, memory, worker: w, ctrlOffset: ex.thread_ctrl() });
+        worker.unref?.();
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const result = await Promise.race([Promise.all(ready), timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout') throw new Error('workers did not start');
+      return new GemmThreadPool(ex, memory, workers);
+    } catch {
+      for (const w of workers) w.terminate();
+      return null;
+    }
+  }
+
+  /** C (+)= op(A)·op(B) on buffers already in shared memory, split by rows over all threads. */
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void {
+    const ctrl = this.ctrl;
+    this.ex.gemm_job(a, b, c, m, n, k, transA, transB, accumulate, this.threads);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.add(ctrl, GEN, 1);
+    Atomics.notify(ctrl, GEN);
+    this.ex.gemm_job_part(0);
+    const want = this.workers.length;
+    let done = Atomics.load(ctrl, DONE);
+    // Spin briefly (the other parts usually finish within microseconds of ours), then sleep.
+    for (let spin = 0; done < want && spin < 20000; spin++) done = Atomics.load(ctrl, DONE);
+    while (done < want) {
+      if (this.canBlock) Atomics.wait(ctrl, DONE, done, 100);
+      done = Atomics.load(ctrl, DONE);
+    }
+  }
+
+  /** Stops and terminates the workers. */
+  stop(): void {
+    Atomics.store(this.ctrl, STOP, 1);
+    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.notify(this.ctrl, GEN);
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/** Atomics.wait throws on a browser main thread; there the pool spins instead. */
+function mainThreadCanBlock(ctrl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctrl, 15, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The default factory: Web Workers from a Blob URL, where the page is cross-origin isolated. */
+export function defaultWorkerFactory(): WasmWorkerFactory | null {
+  const g = globalThis as { Worker?: typeof Worker; crossOriginIsolated?: boolean; Blob?: typeof Blob; URL?: typeof URL };
+  if (!g.Worker || g.crossOriginIsolated !== true || !g.Blob || !g.URL) return null;
+  const { Worker: WorkerCtor, Blob: BlobCtor, URL: UrlApi } = g;
+  return (source) => {
+    const w = new WorkerCtor(UrlApi.createObjectURL(new BlobCtor([source], { type: 'text/javascript' })));
+    return {
+      postMessage: (m) => w.postMessage(m),
+      onMessage: (h) => w.addEventListener('message', (e: MessageEvent) => h(e.data)),
+      terminate: () => w.terminate(),
+    };
+  };
+}
+
+/** Logical cores reported by the runtime (navigator.hardwareConcurrency), or 1. */
+export function hardwareThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const n = nav?.hardwareConcurrency;
+  return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
+}
