@@ -70,14 +70,22 @@ export async function buildNativeAddon({ verbose = false } = {}) {
   }
   if (result.status === 0 && existsSync(addon)) return { ok: true, message: `built ${addon}`, log };
   const output = `${result.stderr ?? ''}\n${result.stdout ?? ''}`;
-  const reason = result.error
-    ? String(result.error.message)
-    : /(g\+\+|c\+\+|cc|make|python3?)[^\n]*(not found|No such file)/i.test(output) || /not found: (make|g\+\+|python)/i.test(output)
-      ? 'no C++ toolchain (needs g++/clang, make and python3)'
-      : !nodeDir && /getaddrinfo|ENOTFOUND|ECONNREFUSED|download/i.test(output)
-        ? 'Node headers are not installed locally and could not be downloaded'
-        : `node-gyp exited with status ${result.status}`;
+  const reason = result.error ? String(result.error.message) : failureReason(output, nodeDir);
   return { ok: false, message: reason, log: verbose ? null : log };
+}
+
+/** The likely cause of a failed node-gyp run, in a few words. */
+function failureReason(output, nodeDir) {
+  if (/Could not find any Python/i.test(output)) return 'no Python 3 found (node-gyp needs it)';
+  if (/not found: make|make: not found|gmake.*not found/i.test(output)) return 'no `make` found';
+  if (/(g\+\+|c\+\+|clang\+\+|gcc|cc)\b[^\n]*(not found|No such file)|No such file or directory: '[^']*(g\+\+|gcc|cc|clang)/i.test(output)) {
+    return 'no C++ compiler found (install g++ or clang)';
+  }
+  if (!nodeDir && /getaddrinfo|ENOTFOUND|ECONNREFUSED|EAI_AGAIN/i.test(output)) {
+    return 'Node headers are not installed locally and could not be downloaded';
+  }
+  if (/error:/.test(output)) return 'the C++ compiler reported errors';
+  return 'node-gyp failed';
 }
 
 async function main() {
