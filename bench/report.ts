@@ -39,7 +39,7 @@ export function formatMachine(m: MachineInfo): string {
 }
 
 export function formatGemmTable(rows: readonly GemmRow[], columns: readonly GemmColumn[], m: MachineInfo): string {
-  const w = 18;
+  const w = 14;
   const head = pad('GEMM, GFLOPS (% of peak)', 34) + columns.map((c) => lpad(c.title, w)).join('');
   const lines = [head];
   for (const r of rows) {
