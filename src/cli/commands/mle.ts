@@ -11,24 +11,15 @@ import { join, resolve } from 'node:path';
 import type { Table } from '../../data/table.js';
 import { trainTestSplit } from '../../data/preprocessing.js';
 import { GaussianNB } from '../../stats/index.js';
+import { confusionMatrix } from '../../train/classification.js';
 import { Raster, heatmap, histogramWithCurves } from '../../viz/index.js';
 import { writePng } from '../../io/png.js';
 import type { OptionSpecs, ParsedOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { dropMissing, featureColumns, fmt, loadTableArgument, requireColumn } from './regress.js';
 
-/** counts[t][p]: how many rows of true class t were predicted as class p (rows: true, columns: predicted). */
-export function confusionMatrix(trueClasses: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): number[][] {
-  if (trueClasses.length !== predicted.length) throw new Error(`confusionMatrix: ${trueClasses.length} true labels but ${predicted.length} predictions`);
-  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  for (let i = 0; i < trueClasses.length; i++) {
-    const t = trueClasses[i]!;
-    const p = predicted[i]!;
-    if (!(t >= 0 && t < numClasses && p >= 0 && p < numClasses)) throw new Error(`confusionMatrix: label ${t} or prediction ${p} at ${i} is outside 0..${numClasses - 1}`);
-    m[t]![p]!++;
-  }
-  return m;
-}
+/** The shared confusion matrix (rows: true class, columns: predicted), re-exported for the examples. */
+export { confusionMatrix };
 
 /** The confusion matrix as an aligned text table, true classes down, predicted across. */
 export function formatConfusionMatrix(m: readonly (readonly number[])[], classNames: readonly string[]): string {
