@@ -75,7 +75,7 @@ export async function runLinreg(o: ParsedOptions, positional: string[]): Promise
     if (raw.kind(c) !== 'number') throw new Error(`column '${c}' holds strings, not numbers: linreg fits a line between two numeric columns`);
   }
   if (xName === yName) throw new Error('--x and --y name the same column');
-  console.log(`Data: ${source}, ${raw.numRows} rows; fitting ${yName} ≈ a·${xName} + b`);
+  console.log(`Data: ${source}, ${raw.numRows} rows; fitting ${yName} ≈ a·(${xName}) + b`);
   const table = dropMissing(raw, [xName, yName]);
   const x = table.numbers(xName);
   const y = table.numbers(yName);
