@@ -460,7 +460,7 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value SupportedIsas(napi_env env, napi_callback_info) {
   const char* names[3];
   int count = 0;
-  for (const char* n : {"avx512", "avx2", "scalar"})
+  for (const char* n : {"avx512", "avx2", "generic"})
     if (tableFor(n)) names[count++] = n;
   return strArray(env, names, count);
 }

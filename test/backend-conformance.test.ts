@@ -4,7 +4,7 @@
  * (fast-check) and include 1, odd sizes and non-multiples of every vector width; matmul
  * covers all transpose combinations, accumulation, and the lecture's large shapes (which
  * also exercise the native thread pool). The native backend is checked once per instruction
- * set the CPU supports (AVX-512 / AVX2 / scalar).
+ * set the CPU supports (AVX-512 / AVX2 / generic).
  *
  * Tolerances: results are compared as |got − want| ≤ RTOL·scale + ATOL, with
  *  - RTOL = 1e-5 (the issue's fp32 bound) everywhere: the native exp/log/tanh/sigmoid

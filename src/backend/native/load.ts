@@ -4,7 +4,8 @@
  * generic kernels chosen at run time and a persistent thread pool.
  *
  * Environment: DEEPTS_BACKEND (another name than 'native' skips loading), DEEPTS_NATIVE_ISA=
- * avx512|avx2|scalar (force a kernel set), DEEPTS_NUM_THREADS (pool size, default: all cores).
+ * avx512|avx2|generic (force a kernel set; 'scalar' is accepted for generic: portable code on 128-bit
+ * compiler vectors, SSE2 on x86-64 / NEON on arm64), DEEPTS_NUM_THREADS (pool size, default: all cores).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -195,7 +196,7 @@ export function setNativeThreads(n: number): number {
   return b ? b.addon.setNumThreads(Math.floor(n)) : 0;
 }
 
-/** Switches the native kernels to an instruction set ('avx512' | 'avx2' | 'scalar'); false if unsupported here. */
+/** Switches the native kernels to an instruction set ('avx512' | 'avx2' | 'generic', alias 'scalar'); false if unsupported here. */
 export function setNativeIsa(isa: string): boolean {
   const b = loadNativeBackend();
   return b ? b.addon.setIsa(isa) : false;
