@@ -24,7 +24,9 @@ test('adapt learns per-feature mean and population variance; call standardizes',
   const expected = new StandardScaler().fitTransform(rows).flat();
   assertClose(out.values, expected, 1e-5, 'vs StandardScaler');
   assert.equal(layer.trainableWeights.length, 0, 'the statistics must not be trained');
-  assert.equal(layer.weights.length, 2);
+  assert.equal(layer.weights.length, 3);
+  assert.equal(layer.countParams(), 7, 'Keras counts mean, variance and count: 2·3 + 1');
+  assert.equal(layer.countWeight!.values[0], 4);
 });
 
 test('invert maps standardized values back; fixed mean/variance need no adapt', () => {

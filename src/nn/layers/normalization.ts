@@ -5,7 +5,7 @@
  *   y = (x − mean) / max(√variance, ε)        (invert: x · max(√variance, ε) + mean)
  *
  * mean and variance are the population statistics of the adapted data (divide by n, as
- * Keras). They are non-trainable weights, so they are saved and loaded with the model
+ * Keras). They (and the row count) are non-trainable weights, so they are saved and loaded with the model
  * like any other weight; the optimizer never touches them. As in Keras, they may instead
  * be given up front (`mean`, `variance`), then they are part of the layer's config.
  */
@@ -36,6 +36,8 @@ export class Normalization extends Layer {
   private readonly fixed: { mean: number[]; variance: number[] } | undefined;
   meanWeight: Variable | null = null;
   varianceWeight: Variable | null = null;
+  /** Rows seen by adapt() (Keras keeps this too, so summary() shows Keras' 2·d + 1 parameters). */
+  countWeight: Variable | null = null;
   private adapted = false;
 
   constructor(args: NormalizationArgs = {}) {
@@ -70,6 +72,7 @@ export class Normalization extends Layer {
     const variance = this.fixed?.variance;
     this.meanWeight = this.addWeight('mean', [d], (s) => (mean ? Float32Array.from(mean) : new Float32Array(s[0]!)), false);
     this.varianceWeight = this.addWeight('variance', [d], (s) => (variance ? Float32Array.from(variance) : new Float32Array(s[0]!).fill(1)), false);
+    this.countWeight = this.addWeight('count', [], () => new Float32Array(1), false);
     this.built = true;
   }
 
@@ -96,6 +99,7 @@ export class Normalization extends Layer {
     for (let j = 0; j < d; j++) variance[j]! /= rows;
     this.meanWeight!.assign(Float32Array.from(mean));
     this.varianceWeight!.assign(Float32Array.from(variance));
+    this.countWeight!.assign(Float32Array.of(rows));
     this.adapted = true;
     return this;
   }
