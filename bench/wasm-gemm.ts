@@ -3,10 +3,23 @@
  * vs @tensorflow/tfjs-backend-wasm (SIMD, threads off as in stock Node).
  * Run: `npx tsc -p tsconfig.json && node dist/bench/wasm-gemm.js`.
  */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../src/backend/kernels.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { registerBackend } from '../src/backend/registry.js';
-import { loadWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/load.js';
+import { createWasmBackend, wasmUnavailableReason, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
+
+/** Worker threads for the wasm backend's GEMM pool in Node. */
+export const nodeWasmWorkerFactory: WasmWorkerFactory = (source) => {
+  const w = new Worker(source, { eval: true });
+  return {
+    postMessage: (m) => w.postMessage(m),
+    onMessage: (h) => w.on('message', h),
+    terminate: () => void w.terminate(),
+    unref: () => w.unref(),
+  };
+};
 
 export interface GemmShape {
   label: string;
@@ -24,7 +37,16 @@ export const LECTURE_GEMM_SHAPES: readonly GemmShape[] = [
   { label: 'dW   Hᵀ·dY    128×256·256×784', m: 128, n: 784, k: 256, transA: true, transB: false },
 ];
 
-export interface GemmBenchRow { shape: string; wasm: number; js: number | null; tfjsWasm: number | null }
+export interface GemmBenchRow {
+  shape: string;
+  /** deepts wasm, one thread. */
+  wasm: number;
+  /** deepts wasm with GEMM on `wasmThreads` threads (null when worker threads could not start). */
+  wasmMt: number | null;
+  wasmThreads: number;
+  js: number | null;
+  tfjsWasm: number | null;
+}
 
 type MatmulFn = (a: Float32Array, b: Float32Array, out: Float32Array, s: GemmShape) => void | Promise<void>;
 
@@ -84,8 +106,12 @@ async function tfjsWasmMatmul(): Promise<MatmulFn | null> {
 
 export async function runWasmGemmBench(minSeconds = 0.5): Promise<GemmBenchRow[]> {
   registerBackend(jsBackend);
-  const wasm = await loadWasmBackend();
+  const wasm = await createWasmBackend({ threads: 1 });
   if (!wasm) throw new Error(`wasm backend unavailable: ${wasmUnavailableReason() ?? 'unknown reason'}`);
+  const cores = os.availableParallelism();
+  const wasmMtBackend = cores > 1 ? await createWasmBackend({ threads: cores, workerFactory: nodeWasmWorkerFactory }) : null;
+  const wasmThreads = Number(wasmMtBackend?.describe?.()['threads'] ?? 1);
+  const wasmMtMm = wasmMtBackend && wasmThreads > 1 ? kernelMatmul(wasmMtBackend.kernels) : null;
   const wasmMm = kernelMatmul(wasm.kernels);
   const jsMm = kernelMatmul(jsBackend.kernels);
   const tfMm = await tfjsWasmMatmul();
@@ -94,19 +120,23 @@ export async function runWasmGemmBench(minSeconds = 0.5): Promise<GemmBenchRow[]
     rows.push({
       shape: s.label,
       wasm: await gflops(wasmMm, s, minSeconds),
+      wasmMt: wasmMtMm ? await gflops(wasmMtMm, s, minSeconds) : null,
+      wasmThreads,
       js: await gflops(jsMm, s, Math.min(minSeconds, 0.3)),
       tfjsWasm: tfMm ? await gflops(tfMm, s, minSeconds) : null,
     });
   }
+  wasmMtBackend?.stopThreads();
   return rows;
 }
 
 export function formatWasmGemmTable(rows: readonly GemmBenchRow[]): string {
   const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1)).padStart(9);
-  const lines = [`${'GEMM (GFLOPS, 1 thread)'.padEnd(32)}${'wasm'.padStart(9)}${'js'.padStart(9)}${'tfjs-wasm'.padStart(11)}${'wasm/tfjs'.padStart(11)}`];
+  const mt = `wasm ${rows[0]?.wasmThreads ?? 1}T`;
+  const lines = [`${'GEMM (GFLOPS)'.padEnd(32)}${'wasm 1T'.padStart(9)}${mt.padStart(9)}${'js'.padStart(9)}${'tfjs-wasm'.padStart(11)}${'wasm/tfjs'.padStart(11)}`];
   for (const r of rows) {
     const ratio = r.tfjsWasm ? `${(r.wasm / r.tfjsWasm).toFixed(1)}×` : 'n/a';
-    lines.push(`${r.shape.padEnd(32)}${f(r.wasm)}${f(r.js)}  ${f(r.tfjsWasm)}${ratio.padStart(11)}`);
+    lines.push(`${r.shape.padEnd(32)}${f(r.wasm)}${f(r.wasmMt)}${f(r.js)}  ${f(r.tfjsWasm)}${ratio.padStart(11)}`);
   }
   return lines.join('\n');
 }

@@ -84,7 +84,7 @@ test('matmul: random shapes (property)', () => {
 function unaryInput(op: UnaryOp, n: number): Float32Array {
   const positive = op === 'log' || op === 'sqrt' || op === 'rsqrt';
   const x = positive ? randArray(n, 1e-3, 50) : randArray(n, -8, 8);
-  const specials = positive ? [1, 1e-30, 1e-40, 3e38, 0.5, 2] : [0, -0, 1e-5, -1e-5, 0.3, -0.3, 30, -30, 90, -90, 120, -120, 5.9, 6.1];
+  const specials = positive ? [1, 1e-30, 1e-40, 3e38, 0.5, 2] : [0, -0, 1e-5, -1e-5, 0.3, -0.3, 30, -30, 88.7, 90, -90, 120, -120, 5.9, 6.1, -103];
   for (let i = 0; i < Math.min(n, specials.length); i++) x[i] = specials[i]!;
   return x;
 }

@@ -11,15 +11,16 @@
 
 #define SPLAT(x) wasm_f32x4_splat(x)
 
-/* 2^n for integer-valued float n in [-150, 128], in two factors so subnormal results survive. */
-static inline v128_t pow2_split(v128_t n) {
+/* y · 2^n for integer-valued float n in [-150, 128], applied as two factors so results near
+   the float range ends (subnormal, or just below FLT_MAX with n = 128) are exact. */
+static inline v128_t ldexp_split(v128_t y, v128_t n) {
   v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);
   v128_t n1 = wasm_i32x4_shr(ni, 1);
   v128_t n2 = wasm_i32x4_sub(ni, n1);
   v128_t bias = wasm_i32x4_splat(127);
   v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, bias), 23);
   v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, bias), 23);
-  return wasm_f32x4_mul(s1, s2);
+  return wasm_f32x4_mul(wasm_f32x4_mul(y, s1), s2);
 }
 
 /* e^x; overflows to +inf above ~88.72, underflows through subnormals to 0 below ~-103.97, NaN stays NaN. */
@@ -37,7 +38,7 @@ static inline v128_t v_exp(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
   v128_t r2 = wasm_f32x4_mul(r, r);
   v128_t y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, r2), r), SPLAT(1.0f));
-  y = wasm_f32x4_mul(y, pow2_split(n));
+  y = ldexp_split(y, n);
   /* Below the clamp the true value is < 2^-150: exactly 0 in float32. */
   return wasm_v128_andnot(y, wasm_f32x4_lt(x, lo));
 }
