@@ -83,6 +83,7 @@ const IsaTable* bestTable() {
 const IsaTable* g_isa = nullptr;
 ThreadPool* g_pool = nullptr;  // never destroyed: process exit must not wait for or destroy workers
 std::string g_isaNote;
+bool g_staticGemmSplit = getenv("DEEPTS_GEMM_STATIC_SPLIT") != nullptr;  // for benchmarking the two schemes
 
 int defaultThreads() {
   if (const char* env = getenv("DEEPTS_NUM_THREADS")) {
@@ -198,6 +199,50 @@ int threadsFor(double work, double perThreadMin) {
 
 // ---- kernels ------------------------------------------------------------------------------
 
+// Threaded GEMM: each block of B is packed once (its panels split over the threads), then
+// row blocks of C are handed out as tasks, about four per thread, so that a thread that the
+// OS preempts delays only a small task.
+void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
+  const long m = g.m, n = g.n, k = g.k, mr = isa->mr, nr = isa->nr;
+  const long kBlocks = (k + isa->kc - 1) / isa->kc, kcStep = (k + kBlocks - 1) / kBlocks;
+  const long ncMax = std::min(n, isa->nc);
+  const long mPanels = (m + mr - 1) / mr;
+  const long panelsPerTask = std::max(4L, (mPanels + 4 * threads - 1) / (4 * threads));
+  const long rowsPerTask = panelsPerTask * mr;
+  const int tasks = int((m + rowsPerTask - 1) / rowsPerTask);
+  static thread_local float* Bp = nullptr;
+  static thread_local size_t cap = 0;
+  const size_t need = size_t(kcStep) * ((ncMax + nr - 1) / nr) * nr;
+  if (cap < need) {
+    free(Bp);
+    Bp = static_cast<float*>(aligned_alloc(64, (need * sizeof(float) + 63) & ~size_t(63)));
+    if (!Bp) abort();
+    cap = need;
+  }
+  struct Ctx {
+    const IsaTable* isa; const GemmArgs* g; float* Bp;
+    long jc, nc, pc, kc, rowsPerTask, nr; bool add; Split* packSplit;
+  } ctx{isa, &g, Bp, 0, 0, 0, 0, rowsPerTask, nr, false, nullptr};
+  for (long jc = 0; jc < n; jc += isa->nc) {
+    const long nc = std::min(isa->nc, n - jc);
+    Split packSplit((nc + nr - 1) / nr, threads, 1, 4);
+    for (long pc = 0; pc < k; pc += kcStep) {
+      ctx.jc = jc; ctx.nc = nc; ctx.pc = pc; ctx.kc = std::min(kcStep, k - pc);
+      ctx.add = g.accumulate || pc > 0; ctx.packSplit = &packSplit;
+      g_pool->run(packSplit.parts, [](void* p, int t) {
+        auto* c = static_cast<Ctx*>(p);
+        const long p0 = c->packSplit->begin(t) * c->nr, p1 = std::min(c->nc, c->packSplit->end(t) * c->nr);
+        c->isa->packB(*c->g, c->pc, c->kc, c->jc + p0, p1 - p0, c->Bp + p0 * c->kc);
+      }, &ctx);
+      g_pool->run(tasks, [](void* p, int t) {
+        auto* c = static_cast<Ctx*>(p);
+        const long ic = t * c->rowsPerTask, mc = std::min(c->rowsPerTask, c->g->m - ic);
+        c->isa->gemmRowBlock(*c->g, c->Bp, ic, mc, c->pc, c->kc, c->jc, c->nc, c->add);
+      }, &ctx);
+    }
+  }
+}
+
 napi_value Matmul(napi_env env, napi_callback_info info) {
   Args a(env, info, 9, "matmul");
   long m = a.i64(3, "m"), n = a.i64(4, "n"), k = a.i64(5, "k");
@@ -205,20 +250,23 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   GemmArgs g{a.f32(0, size_t(m) * k, "a"), a.f32(1, size_t(k) * n, "b"), a.f32(2, size_t(m) * n, "out"), m, n, k, ta, tb, acc};
   if (a.failed) return nullptr;
   const IsaTable* isa = g_isa;
-  // Below ~1 MFLOP per thread the wake-up and the duplicated packing cost more than they save.
-  int threads = threadsFor(double(m) * n * k, 1 << 19);
-  const long mPanels = (m + isa->mr - 1) / isa->mr, nPanels = (n + isa->nr - 1) / isa->nr;
-  const bool splitRows = mPanels >= nPanels;
-  Split split = splitRows ? Split(m, threads, isa->mr, isa->mr) : Split(n, threads, isa->nr, isa->nr);
-  if (split.parts <= 1) {
+  // Below ~1 MFLOP per thread the wake-up costs more than it saves.
+  const int threads = threadsFor(double(m) * n * k, 1 << 19);
+  if (threads <= 1 || k == 0) {
     isa->gemm(g, 0, m, 0, n);
     return nullptr;
   }
-  struct Ctx { const IsaTable* isa; GemmArgs* g; Split* s; bool rows; } ctx{isa, &g, &split, splitRows};
+  const long mPanels = (m + isa->mr - 1) / isa->mr;
+  if (mPanels >= 2 * threads && !g_staticGemmSplit) {
+    matmulSharedB(isa, g, threads);
+    return nullptr;
+  }
+  // Few rows: each thread takes its own column range (and packs its own A).
+  Split split(n, threads, isa->nr, isa->nr);
+  struct Ctx { const IsaTable* isa; GemmArgs* g; Split* s; } ctx{isa, &g, &split};
   g_pool->run(split.parts, [](void* p, int t) {
     auto* c = static_cast<Ctx*>(p);
-    if (c->rows) c->isa->gemm(*c->g, c->s->begin(t), c->s->end(t), 0, c->g->n);
-    else c->isa->gemm(*c->g, 0, c->g->m, c->s->begin(t), c->s->end(t));
+    c->isa->gemm(*c->g, 0, c->g->m, c->s->begin(t), c->s->end(t));
   }, &ctx);
   return nullptr;
 }

@@ -19,7 +19,12 @@ struct IsaTable {
   int lanes;
   int mr, nr;  // micro-tile, used by the threaded driver to split work on tile boundaries
   // Serial blocked GEMM of the output block rows [i0, i1) × cols [j0, j1).
+  long kc, nc;  // cache blocking of the depth and of the columns
   void (*gemm)(const GemmArgs& g, long i0, long i1, long j0, long j1);
+  // Threaded GEMM pieces: pack columns [j0, j0+nc) × depth [p0, p0+kc) of op(B) into NR-panels
+  // at Bp; then compute rows [ic, ic+mc) of C against a packed block (add: C += instead of =).
+  void (*packB)(const GemmArgs& g, long p0, long kc, long j0, long nc, float* Bp);
+  void (*gemmRowBlock)(const GemmArgs& g, const float* Bp, long ic, long mc, long pc, long kc, long jc, long nc, bool add);
   void (*unary)(int op, const float* x, float* out, long n, float alpha);
   void (*unaryBackward)(int op, const float* x, const float* y, const float* dy, float* out, long n, float alpha);
   // out[i] = a[i] ∘ b[i] / a ∘ b[i] / a[i] ∘ b for i < n.
