@@ -74,7 +74,10 @@ export function prepareDigitImage(image: RgbaPixels, options: DigitImageOptions 
   const polarity = options.polarity ?? 'auto';
   const inverted = polarity === 'dark-on-light' || (polarity === 'auto' && background > 0.5);
   if (inverted) for (let i = 0; i < gray.length; i++) gray[i] = 1 - gray[i]!;
-  const bg = inverted ? 1 - background : background;
+  // A forced polarity may contradict the border (e.g. a digit touching the edges):
+  // then the darkest few percent of the picture tell the background level.
+  const borderBg = inverted ? 1 - background : background;
+  const bg = polarity === 'auto' ? borderBg : Math.min(borderBg, lowPercentile(gray, 0.05));
   let peak = 0;
   for (let i = 0; i < gray.length; i++) if (gray[i]! > peak) peak = gray[i]!;
   const contrast = peak - bg;
@@ -139,6 +142,19 @@ function borderMedian(gray: Float32Array, w: number, h: number): number {
   }
   values.sort((a, b) => a - b);
   return values[Math.floor(values.length / 2)]!;
+}
+
+/** The q-quantile of values in [0, 1], from a 1024-bin histogram (fast on big photos). */
+function lowPercentile(values: Float32Array, q: number): number {
+  const bins = new Uint32Array(1024);
+  for (let i = 0; i < values.length; i++) bins[Math.min(1023, Math.max(0, Math.floor(values[i]! * 1024)))]!++;
+  const target = q * values.length;
+  let seen = 0;
+  for (let b = 0; b < 1024; b++) {
+    seen += bins[b]!;
+    if (seen > target) return b / 1024;
+  }
+  return 1;
 }
 
 function inkBox(ink: Float32Array, w: number, h: number, threshold: number): PreparedDigit['box'] {

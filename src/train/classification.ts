@@ -123,14 +123,26 @@ export function topK(probabilities: ProbabilitiesLike, k: number, classNames?: r
   return result;
 }
 
-/** Fraction of rows whose true label is among the k highest scores (ties: lower index first, as topK). */
+/**
+ * Fraction of rows whose true label is among the k highest scores. As Keras'
+ * top_k_categorical_accuracy (tf.math.in_top_k), classes tied with the k-th score
+ * count as in the top k.
+ */
 export function topKAccuracy(yTrue: LabelsLike, probabilities: ProbabilitiesLike, k: number): number {
   const labels = labelArray(yTrue, 'topKAccuracy');
-  const top = topK(probabilities, k);
-  if (labels.length !== top.indices.length) throw new Error(`topKAccuracy: ${labels.length} labels for ${top.indices.length} rows of scores`);
+  const { data, n, classes } = scoreRows(probabilities, 'topKAccuracy');
+  if (!Number.isInteger(k) || k < 1) throw new Error(`topKAccuracy: k must be a positive integer, got ${k}`);
+  if (labels.length !== n) throw new Error(`topKAccuracy: ${labels.length} labels for ${n} rows of scores`);
   let hits = 0;
-  top.indices.forEach((idx, r) => { if (idx.includes(labels[r]!)) hits++; });
-  return labels.length === 0 ? 0 : hits / labels.length;
+  for (let r = 0; r < n; r++) {
+    const label = labels[r]!;
+    if (label >= classes) throw new Error(`topKAccuracy: label ${label} at index ${r} is outside the ${classes} classes`);
+    const p = data[r * classes + label]!;
+    let above = 0;
+    for (let c = 0; c < classes; c++) if (data[r * classes + c]! > p) above++;
+    if (above < k) hits++;
+  }
+  return n === 0 ? 0 : hits / n;
 }
 
 function pairOfLabels(yTrue: LabelsLike, yPred: LabelsLike, what: string): [ArrayLike<number>, ArrayLike<number>] {

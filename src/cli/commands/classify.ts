@@ -201,11 +201,11 @@ function writePictures(outDir: string, d: PictureData): string[] {
   const rows = [first, closest].filter((r) => r.length > 0);
   write('next-likely.png', imageGrid({
     rows: rows.map((r) => r.map(image)),
-    captions: rows.map((r) => r.map((i) => topKCaption(top, i))),
+    captions: rows.map((r) => r.map((i) => topKCaption(top, i) + (predicted[i] === d.labels[i] ? '' : `\n(true ${d.labels[i]})`))),
     captionColors: rows.map((r) => r.map((i) => (predicted[i] === d.labels[i] ? undefined : '#c0392b'))),
     rowLabels: ['First test digits', 'Closest calls'].slice(0, rows.length),
     width: 28, height: 28, scale: 3,
-    title: 'Next likely: each digit with its top-3 guesses',
+    title: 'Next likely: each test digit with its top-3 guesses (red: wrong)',
   }));
 
   const worst = mostConfidentMistakes(d.labels, d.probabilities, 20);
