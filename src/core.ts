@@ -30,5 +30,11 @@ export type { FitArgs, EvaluateArgs } from './train/trainer.js';
 
 export { Model, Sequential, registerSaveHandler, type CompileArgs } from './models/index.js';
 
-/** keras.utils.to_categorical: integer labels → one-hot rows. */
-export { oneHot as toCategorical } from './autograd/ops/shape.js';
+export { Normalization, type NormalizationArgs } from './nn/layers/normalization.js';
+export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type LinearGradientDescentResult } from './models/linear-model.js';
+
+/** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
+export {
+  toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
+  type TopK, type ClassificationReport,
+} from './train/classification.js';

@@ -29,3 +29,4 @@ registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name
 
 export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout };
 export type { DenseArgs };
+export { Normalization, type NormalizationArgs } from './normalization.js';
