@@ -53,13 +53,14 @@ static inline float hmax(vf v) {
   return s;
 }
 
-// 2^n for integer-valued n in [-126, 127] (exact, via the exponent field).
+// 2^n for integer-valued n in [-126, 127] (exact, via the exponent field; n = -127 gives 0).
 static inline vf pow2i(vf n) { return asf((__builtin_convertvector(n, vi) + 127) << 23); }
 
-// exp(x), Cephes expf polynomial, relative error ~1e-7. Two-step scaling keeps the
-// subnormal range right; NaN propagates; overflow gives +inf like float32(Math.exp(x)).
+// exp(x), Cephes expf polynomial, relative error ~1e-7 for results >= FLT_MIN (smaller
+// results flush to 0, |error| < 1.2e-38); NaN propagates; overflow gives +inf like
+// float32(Math.exp(x)). 2^n is applied as 2^(n-1)·2 so that n = 128 stays representable.
 static inline vf vexp(vf x) {
-  const vf hi = bcast(88.72283935546875f), lo = bcast(-103.972084045410f);
+  const vf hi = bcast(88.72283935546875f), lo = bcast(-87.3365478515625f);
   vf xc = vmin(vmax(x, lo), hi);
   vf n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   vf r = xc - n * 0.693359375f;
@@ -71,12 +72,9 @@ static inline vf vexp(vf x) {
   p = p * r + 1.6666665459E-1f;
   p = p * r + 5.0000001201E-1f;
   vf y = p * (r * r) + r + 1.0f;
-  vf h = (n * 0.5f + 12582912.0f) - 12582912.0f;  // split 2^n = 2^h * 2^(n-h)
-  h = h > n * 0.5f ? h - 1.0f : h;
-  y = y * pow2i(h) * pow2i(n - h);
-  y = x > hi ? bcast(__builtin_inff()) : y;
-  y = x < lo ? bcast(0.0f) : y;
-  return x != x ? x : y;
+  y = y * pow2i(n - 1.0f) * 2.0f;
+  // One unordered compare catches both x > hi (-> +inf) and NaN (-> NaN): x + inf is either.
+  return ~(x <= hi) ? x + __builtin_inff() : y;
 }
 
 // log(x), Cephes logf, relative error ~1e-7; log(0) = -inf, log(<0) = NaN, log(inf) = inf.
