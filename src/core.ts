@@ -38,3 +38,4 @@ export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
   type TopK, type ClassificationReport,
 } from './train/classification.js';
+export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';

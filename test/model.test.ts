@@ -126,6 +126,13 @@ test('a classifier learns a separable problem; metrics and evaluate report accur
   // labels outside the class range fail before training, naming the label
   const bad = new Tensor(Int32Array.from(ys, (v, i) => (i === 7 ? 5 : v)), [n]);
   await assert.rejects(m.fit(x, bad, { verbose: 0 }), /label 5 at index 7 is not a class in \[0, 2\)/);
+  // one-hot rows given to a sparse loss get a hint
+  const oneHotY = new Tensor(Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === ys[i >> 1] ? 1 : 0)), [n, 2]);
+  await assert.rejects(m.fit(x, oneHotY, { verbose: 0 }), /look like one-hot rows: use categorical_crossentropy/);
+  // categorical targets must be distributions
+  m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+  const notDistribution = new Tensor(Float32Array.from(oneHotY.values, (v, i) => (i < 2 ? 0 : v)), [n, 2]);
+  await assert.rejects(m.fit(x, notDistribution, { verbose: 0 }), /target row 0 sums to 0, not 1/);
 });
 
 test('fit rejects mismatched lengths, NaN inputs and wrong target shapes with clear messages', async () => {

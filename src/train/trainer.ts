@@ -85,7 +85,8 @@ function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: T
     const classes = out.shape[out.rank - 1]!;
     const perSample = y.size / y.shape[0]!;
     if (perSample !== out.size / out.shape[0]! / classes) {
-      throw new Error(`${compiled.loss.name}: targets of shape ${formatShape(y.shape)} do not give one integer label per prediction of shape [N, ${out.shape.slice(1).join(', ')}]`);
+      const hint = y.shape[y.rank - 1] === classes ? ' (these look like one-hot rows: use categorical_crossentropy, or pass integer labels)' : '';
+      throw new Error(`${compiled.loss.name}: targets of shape ${formatShape(y.shape)} do not give one integer label per prediction of shape [N, ${out.shape.slice(1).join(', ')}]${hint}`);
     }
     for (let i = 0; i < y.size; i++) {
       const v = y.data[i]!;
@@ -104,6 +105,17 @@ function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: T
     for (let i = 0; i < y.size; i++) {
       const v = y.data[i]!;
       if (v < 0 || v > 1) throw new Error(`${compiled.loss.name}: target ${v} at index ${i} is not a probability in [0, 1]`);
+    }
+  }
+  if (compiled.loss.accuracyKind === 'categorical') {
+    // Each target row is a distribution over classes (one-hot, or smoothed): it must sum to 1.
+    const classes = y.shape[y.rank - 1]!;
+    for (let r = 0; r < y.size / classes; r++) {
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += y.data[r * classes + c]!;
+      if (Math.abs(sum - 1) > 1e-3) {
+        throw new Error(`${compiled.loss.name}: target row ${r} sums to ${sum}, not 1 (each row must be one-hot or a probability distribution; see toCategorical)`);
+      }
     }
   }
 }
