@@ -199,20 +199,20 @@ int threadsFor(double work, double perThreadMin) {
 
 // ---- kernels ------------------------------------------------------------------------------
 
-// Threaded GEMM: each block of B is packed once (its panels split over the threads), then
-// row blocks of C are handed out as tasks, about four per thread, so that a thread that the
-// OS preempts delays only a small task.
+// Threaded GEMM: all of op(B) (up to NC columns at a time) is packed once, its panels split
+// over the threads; then row blocks of C are handed out as tasks, a few per thread, so that
+// a thread the OS preempts delays only a small task. Two pool barriers per NC columns.
 void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
   const long m = g.m, n = g.n, k = g.k, mr = isa->mr, nr = isa->nr;
   const long kBlocks = (k + isa->kc - 1) / isa->kc, kcStep = (k + kBlocks - 1) / kBlocks;
   const long ncMax = std::min(n, isa->nc);
   const long mPanels = (m + mr - 1) / mr;
-  const long panelsPerTask = std::max(4L, (mPanels + 4 * threads - 1) / (4 * threads));
+  const long panelsPerTask = std::max(4L, (mPanels + 3 * threads - 1) / (3 * threads));
   const long rowsPerTask = panelsPerTask * mr;
   const int tasks = int((m + rowsPerTask - 1) / rowsPerTask);
   static thread_local float* Bp = nullptr;
   static thread_local size_t cap = 0;
-  const size_t need = size_t(kcStep) * ((ncMax + nr - 1) / nr) * nr;
+  const size_t need = size_t(k) * ((ncMax + nr - 1) / nr) * nr;
   if (cap < need) {
     free(Bp);
     Bp = static_cast<float*>(aligned_alloc(64, (need * sizeof(float) + 63) & ~size_t(63)));
@@ -221,25 +221,29 @@ void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
   }
   struct Ctx {
     const IsaTable* isa; const GemmArgs* g; float* Bp;
-    long jc, nc, pc, kc, rowsPerTask, nr; bool add; Split* packSplit;
-  } ctx{isa, &g, Bp, 0, 0, 0, 0, rowsPerTask, nr, false, nullptr};
+    long jc, nc, ncPadded, kcStep, rowsPerTask, nr; Split* packSplit;
+  } ctx{isa, &g, Bp, 0, 0, 0, kcStep, rowsPerTask, nr, nullptr};
   for (long jc = 0; jc < n; jc += isa->nc) {
     const long nc = std::min(isa->nc, n - jc);
     Split packSplit((nc + nr - 1) / nr, threads, 1, 4);
-    for (long pc = 0; pc < k; pc += kcStep) {
-      ctx.jc = jc; ctx.nc = nc; ctx.pc = pc; ctx.kc = std::min(kcStep, k - pc);
-      ctx.add = g.accumulate || pc > 0; ctx.packSplit = &packSplit;
-      g_pool->run(packSplit.parts, [](void* p, int t) {
-        auto* c = static_cast<Ctx*>(p);
-        const long p0 = c->packSplit->begin(t) * c->nr, p1 = std::min(c->nc, c->packSplit->end(t) * c->nr);
-        c->isa->packB(*c->g, c->pc, c->kc, c->jc + p0, p1 - p0, c->Bp + p0 * c->kc);
-      }, &ctx);
-      g_pool->run(tasks, [](void* p, int t) {
-        auto* c = static_cast<Ctx*>(p);
-        const long ic = t * c->rowsPerTask, mc = std::min(c->rowsPerTask, c->g->m - ic);
-        c->isa->gemmRowBlock(*c->g, c->Bp, ic, mc, c->pc, c->kc, c->jc, c->nc, c->add);
-      }, &ctx);
-    }
+    ctx.jc = jc; ctx.nc = nc; ctx.ncPadded = (nc + nr - 1) / nr * nr; ctx.packSplit = &packSplit;
+    // Packed layout: for each depth block pc, its NR-panels (kc × NR each) one after another.
+    g_pool->run(packSplit.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      const long p0 = c->packSplit->begin(t) * c->nr, p1 = std::min(c->nc, c->packSplit->end(t) * c->nr);
+      for (long pc = 0; pc < c->g->k; pc += c->kcStep) {
+        const long kc = std::min(c->kcStep, c->g->k - pc);
+        c->isa->packB(*c->g, pc, kc, c->jc + p0, p1 - p0, c->Bp + pc * c->ncPadded + p0 * kc);
+      }
+    }, &ctx);
+    g_pool->run(tasks, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      const long ic = t * c->rowsPerTask, mc = std::min(c->rowsPerTask, c->g->m - ic);
+      for (long pc = 0; pc < c->g->k; pc += c->kcStep) {
+        const long kc = std::min(c->kcStep, c->g->k - pc);
+        c->isa->gemmRowBlock(*c->g, c->Bp + pc * c->ncPadded, ic, mc, pc, kc, c->jc, c->nc, c->g->accumulate || pc > 0);
+      }
+    }, &ctx);
   }
 }
 
