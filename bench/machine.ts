@@ -141,3 +141,31 @@ export async function measureBusyCores(ms = 700): Promise<number | null> {
   if (!a || !b || b.total === a.total) return null;
   return ((b.busy - a.busy) / (b.total - a.total)) * os.cpus().length;
 }
+
+/** CPU counters for `othersBusyCores`: all cores' busy and total jiffies, and this process's reaped children's. */
+export interface CpuSnapshot { busy: number; total: number; children: number }
+
+export function cpuSnapshot(): CpuSnapshot | null {
+  try {
+    const v = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    // /proc/self/stat: fields after the ')' — cutime and cstime are the 14th and 15th (1-based from state).
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const f = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+    return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total, children: (f[13] ?? 0) + (f[14] ?? 0) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cores' worth of CPU used by OTHER processes between two snapshots: all busy time minus what
+ * this process's finished children (the measured configuration) used. Both counters are in
+ * clock ticks, so the ratio needs no tick rate.
+ */
+export function othersBusyCores(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  const cores = os.cpus().length;
+  const others = after.busy - before.busy - (after.children - before.children);
+  return Math.max(0, (others / (after.total - before.total)) * cores);
+}

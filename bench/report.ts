@@ -25,7 +25,12 @@ export interface EpochRow {
   note?: string;
   /** Cores' worth of CPU others were using just before this row was measured. */
   busyCoresBefore?: number | null;
+  /** Cores' worth of CPU other processes used while this row was measured. */
+  othersBusyCores?: number | null;
 }
+
+/** Above this many cores used by other processes during a measurement, the row is flagged. */
+export const DISTURBED_CORES = 0.2;
 
 const pad = (s: string, n: number): string => s.padEnd(n);
 const lpad = (s: string, n: number): string => s.padStart(n);
@@ -73,7 +78,7 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
   const base = (name: string): number | null => rows.find((r) => r.config === name)?.result?.secondsPerEpoch ?? null;
   const bases = ['deepts-native', 'deepts-wasm', 'deepts-js'].map((n) => ({ name: n, seconds: base(n) })).filter((b) => b.seconds !== null);
   const head = pad('Lecture autoencoder', 16) + lpad('s/epoch', 9) + lpad('train', 8) + lpad('val', 7) + '  ' + pad('how measured', 44) + pad('val MSE', 20)
-    + bases.map((b) => lpad(`÷ ${b.name.replace('deepts-', '')}`, 10)).join('');
+    + bases.map((b) => lpad(`÷ ${b.name.replace('deepts-', '')}`, 10)).join('') + lpad('others', 8);
   const lines = [head];
   for (const row of rows) {
     const r = row.result;
@@ -86,9 +91,12 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
       + lpad(r.trainSecondsPerEpoch.toFixed(2), 8) + lpad(r.valSecondsPerEpoch.toFixed(2), 7) + '  '
       + pad(describeRun(r), 44) + pad(describeMse(r), 20);
     for (const b of bases) line += lpad(`${(r.secondsPerEpoch / b.seconds!).toFixed(r.secondsPerEpoch / b.seconds! < 10 ? 2 : 1)}×`, 10);
+    const others = row.othersBusyCores;
+    line += lpad(others === null || others === undefined ? 'n/a' : `${others.toFixed(2)}${others > DISTURBED_CORES ? '!' : ''}`, 8);
     lines.push(line);
   }
   lines.push('s/epoch = training on 60,000 images + validation on 10,000 (batch 256); * = timed on part of an epoch and scaled to a full one.');
   lines.push('÷ X = this row\'s time / deepts-X\'s time (above 1: deepts-X is that many times faster).');
+  lines.push(`others = cores' worth of CPU other processes used meanwhile (! above ${DISTURBED_CORES}: that row is slowed by other load; re-run on a quiet machine).`);
   return lines.join('\n');
 }

@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLAN, QUICK_PLAN, RESULT_MARK, type EpochPlan, type EpochResult } from './epoch.js';
-import { detectMachine, measureBusyCores, withMeasuredClock, type MachineInfo } from './machine.js';
+import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as othersBusyCores_, withMeasuredClock, type MachineInfo } from './machine.js';
 import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
-import { formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
+import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
 
 export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'] as const;
@@ -71,11 +71,18 @@ function packageRoot(): string {
   throw new Error(`package.json not found above ${here}`);
 }
 
-interface ChildOutcome<T> { result: T | null; error: string | null; seconds: number }
+interface ChildOutcome<T> {
+  result: T | null;
+  error: string | null;
+  seconds: number;
+  /** Cores' worth of CPU other processes used while the child ran (null off Linux). */
+  othersBusyCores: number | null;
+}
 
 /** Runs one measuring child to completion and returns the JSON it printed after RESULT_MARK. */
 function runChild<T>(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<ChildOutcome<T>> {
   const started = performance.now();
+  const before = cpuSnapshot();
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -83,15 +90,18 @@ function runChild<T>(command: string, args: string[], env: NodeJS.ProcessEnv, ti
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
-    child.on('error', (e) => { clearTimeout(timer); resolve({ result: null, error: e.message, seconds: 0 }); });
+    child.on('error', (e) => { clearTimeout(timer); resolve({ result: null, error: e.message, seconds: 0, othersBusyCores: null }); });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
+      const othersBusyCores = othersBusyCores_(before, cpuSnapshot());
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
-      if (line) return resolve({ result: JSON.parse(line.slice(RESULT_MARK.length)) as T, error: null, seconds });
-      const tail = err.trim().split('\n').slice(-3).join(' | ') || out.trim().split('\n').slice(-2).join(' | ');
+      if (line) return resolve({ result: JSON.parse(line.slice(RESULT_MARK.length)) as T, error: null, seconds, othersBusyCores });
+      const errLines = err.trim().split('\n');
+      const errorLine = [...errLines].reverse().find((l) => /^\w*Error\b/.test(l.trim()) || /^(Traceback|\w+Error:)/.test(l.trim()));
+      const tail = errorLine?.trim() ?? (errLines.slice(-3).join(' | ') || out.trim().split('\n').slice(-2).join(' | '));
       const why = signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${timeoutSeconds} s` : ''}` : `exit code ${code}`;
-      resolve({ result: null, error: `${why}: ${tail}`, seconds });
+      resolve({ result: null, error: `${why}: ${tail}`, seconds, othersBusyCores });
     });
   });
 }
@@ -133,6 +143,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
       : { command: node, args: [self, '--child', `gemm-${which}`, opts.quick ? 'quick' : 'full'], env: process.env };
     const o = await runChild<GemmChildResult>(cmd.command, cmd.args, cmd.env, 600);
     if (!o.result) { notes.push(`GEMM ${which}: ${o.error}`); continue; }
+    if (o.othersBusyCores !== null && o.othersBusyCores > DISTURBED_CORES) notes.push(`GEMM ${which}: other processes used ${o.othersBusyCores.toFixed(2)} cores meanwhile: rates may be low`);
     raw[which] = o.result.raw;
     measuredClockGHz ??= o.result.measuredClockGHz;
     notes.push(...o.result.notes);
@@ -182,9 +193,11 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
     const busyCoresBefore = await quietCheck(config, opts);
     process.stderr.write(`measuring ${config} ...`);
     const o = await runChild<EpochResult>(cmd.command, cmd.args, cmd.env, 900);
-    process.stderr.write(o.result ? ` ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode}; child took ${o.seconds.toFixed(0)} s)\n` : ` failed\n`);
+    const others = o.othersBusyCores === null ? '' : `; others used ${o.othersBusyCores.toFixed(2)} cores meanwhile`;
+    process.stderr.write(o.result ? ` ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode}; child took ${o.seconds.toFixed(0)} s${others})\n` : ` failed\n`);
     if (o.result) o.result.config = config;
-    rows.push(o.result ? { config, result: o.result, busyCoresBefore } : { config, result: null, note: `failed: ${o.error}`, busyCoresBefore });
+    const othersBusyCores = o.othersBusyCores;
+    rows.push(o.result ? { config, result: o.result, busyCoresBefore, othersBusyCores } : { config, result: null, note: `failed: ${o.error}`, busyCoresBefore, othersBusyCores });
   }
   return { rows, plan };
 }
