@@ -69,6 +69,7 @@ const IsaTable* tableFor(const std::string& name) {
 #if defined(__x86_64__)
   if (name == "avx512") return kFeatures.avx512f && kFeatures.avx512vl && kFeatures.avx512dq && kFeatures.fma ? &kAvx512Table : nullptr;
   if (name == "avx2") return kFeatures.avx2 && kFeatures.fma ? &kAvx2Table : nullptr;
+  if (name == "avx512-emulated") return kFeatures.avx2 && kFeatures.fma ? &kAvx512EmulatedTable : nullptr;
 #endif
   if (name == "scalar" || name == "generic") return &kGenericTable;
   return nullptr;

@@ -66,6 +66,7 @@ extern const IsaTable kGenericTable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const IsaTable kAvx2Table;
 extern const IsaTable kAvx512Table;
+extern const IsaTable kAvx512EmulatedTable;  // 16-lane code on AVX2, for tests
 #endif
 
 }  // namespace deepts
