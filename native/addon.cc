@@ -102,6 +102,7 @@ void initOnce() {
     if (const IsaTable* t = tableFor(env)) g_isa = t;
     else g_isaNote = std::string("DEEPTS_NATIVE_ISA=") + env + " is not supported by this CPU (or unknown); using " + g_isa->name;
   }
+  if (const char* env = getenv("DEEPTS_SPIN_US")) ThreadPool::setSpinMicros(atoi(env));
   g_pool = new ThreadPool(defaultThreads());
 }
 
@@ -471,6 +472,74 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- data movement (memcpy of contiguous runs) --------------------------------------------
+
+// gather(x, out, indices, outer, dim, inner): out[o, j, :] = x[o, indices[j], :].
+napi_value Gather(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "gather");
+  long outer = a.i64(3, "outer"), dim = a.i64(4, "dim"), inner = a.i64(5, "inner");
+  bool isTa = false;
+  napi_typedarray_type type = napi_float32_array;
+  size_t count = 0;
+  void* data = nullptr;
+  if (!a.failed) napi_is_typedarray(env, a.argv[2], &isTa);
+  if (isTa) napi_get_typedarray_info(env, a.argv[2], &type, &count, &data, nullptr, nullptr);
+  if (!a.failed && (!isTa || type != napi_int32_array)) a.fail("gather: indices must be an Int32Array");
+  float* x = a.f32(0, size_t(outer) * dim * inner, "x");
+  float* out = a.f32(1, size_t(outer) * count * inner, "out");
+  if (a.failed) return nullptr;
+  const int32_t* idx = static_cast<const int32_t*>(data);
+  for (size_t j = 0; j < count; ++j)
+    if (idx[j] < 0 || idx[j] >= dim) { a.fail("gather: index " + std::to_string(idx[j]) + " is out of range [0, " + std::to_string(dim) + ")"); return nullptr; }
+  for (long o = 0; o < outer; ++o)
+    for (size_t j = 0; j < count; ++j)
+      memcpy(out + (o * long(count) + long(j)) * inner, x + (o * dim + idx[j]) * inner, size_t(inner) * sizeof(float));
+  return nullptr;
+}
+
+// slice(x, out, shape, begin, size): out = x[begin : begin + size] per axis (ranges already checked).
+napi_value Slice(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5, "slice");
+  uint32_t rank = 0;
+  if (!a.failed) napi_get_array_length(env, a.argv[2], &rank);
+  if (!a.failed && rank > 16) a.fail("slice: rank above 16 is not supported");
+  long shape[16], begin[16], size[16], total = 1, outTotal = 1;
+  for (uint32_t d = 0; d < rank && !a.failed; ++d) {
+    napi_value v;
+    double x = 0, b = 0, z = 0;
+    napi_get_element(env, a.argv[2], d, &v); napi_get_value_double(env, v, &x);
+    napi_get_element(env, a.argv[3], d, &v); napi_get_value_double(env, v, &b);
+    napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &z);
+    shape[d] = long(x); begin[d] = long(b); size[d] = long(z);
+    if (begin[d] < 0 || size[d] < 0 || begin[d] + size[d] > shape[d]) a.fail("slice: begin/size out of range on axis " + std::to_string(d));
+    total *= shape[d]; outTotal *= size[d];
+  }
+  float* x = a.f32(0, size_t(total), "x");
+  float* out = a.f32(1, size_t(outTotal), "out");
+  if (a.failed || outTotal == 0) return nullptr;
+  // The innermost axes taken whole, plus the first partial one, form one contiguous run.
+  long run = 1;
+  int d = int(rank) - 1;
+  while (d >= 0 && size[d] == shape[d]) { run *= shape[d]; --d; }
+  long stride[16];
+  long st = 1;
+  for (int e = int(rank) - 1; e >= 0; --e) { stride[e] = st; st *= shape[e]; }
+  long runStart = 0;
+  if (d >= 0) { runStart = begin[d] * run; run *= size[d]; }
+  const long runs = outTotal / run;
+  long idx[16] = {0};
+  for (long r = 0; r < runs; ++r) {
+    long src = runStart;
+    for (int e = 0; e < d; ++e) src += (begin[e] + idx[e]) * stride[e];
+    memcpy(out + r * run, x + src, size_t(run) * sizeof(float));
+    for (int e = d - 1; e >= 0; --e) {
+      if (++idx[e] < size[e]) break;
+      idx[e] = 0;
+    }
+  }
+  return nullptr;
+}
+
 // ---- control and introspection ------------------------------------------------------------
 
 napi_value str(napi_env env, const char* s) {
@@ -592,7 +661,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   initOnce();
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
-    {"reduce", ReduceOp}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
+    {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
     {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
   };

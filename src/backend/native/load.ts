@@ -24,6 +24,8 @@ export interface NativeAddon {
   unaryBackward(op: number, x: F32, y: F32, dy: F32, out: F32, alpha: number): void;
   binary(op: number, a: F32, aStrides: readonly number[], b: F32, bStrides: readonly number[], out: F32, outShape: Shape): void;
   reduce(op: number, x: F32, out: F32, outer: number, red: number, inner: number): void;
+  gather(x: F32, out: F32, indices: Int32Array, outer: number, dim: number, inner: number): void;
+  slice(x: F32, out: F32, shape: Shape, begin: readonly number[], size: readonly number[]): void;
   biasAct(x: F32, bias: F32 | null, act: number, alpha: number, out: F32, rows: number, cols: number): void;
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
@@ -40,16 +42,15 @@ export interface NativeAddon {
 
 export interface NativeBackend extends Backend {
   /**
-   * Kernels this backend deliberately takes from the reference backend: pure data movement
-   * (no arithmetic), memory-bound in JS already and off the hot path of dense training, where
-   * an N-API call would cost more than it saves on small tensors.
+   * Kernels this backend deliberately takes from the reference backend: data movement that is
+   * off the hot path of dense training (gather and slice, used for every batch, are native).
    */
   readonly fallbackKernels: readonly KernelName[];
   readonly addon: NativeAddon;
   readonly addonPath: string;
 }
 
-export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
+export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'transpose', 'scatterAdd', 'concat'];
 
 let cached: NativeBackend | null | undefined;
 let unavailableReason: string | null = null;
@@ -125,6 +126,10 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
       if (c === undefined || axes.length === 0 || last - first !== axes.length - 1) return ref.reduce(op, x, shape, axes, out);
       addon.reduce(c, x, out, product(shape, 0, first), product(shape, first, last + 1), product(shape, last + 1, shape.length));
     },
+    gather(x, shape, indices, axis, out) {
+      addon.gather(x, out, indices, product(shape, 0, axis), shape[axis]!, product(shape, axis + 1, shape.length));
+    },
+    slice: (x, shape, begin, size, out) => addon.slice(x, out, shape, begin, size),
     biasAct(x, bias, act, alpha, out, rows, cols) {
       const c = unaryCode.get(act);
       if (c === undefined) return ref.biasAct(x, bias, act, alpha, out, rows, cols);
