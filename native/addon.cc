@@ -256,8 +256,9 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   GemmArgs g{a.f32(0, size_t(m) * k, "a"), a.f32(1, size_t(k) * n, "b"), a.f32(2, size_t(m) * n, "out"), m, n, k, ta, tb, acc};
   if (a.failed) return nullptr;
   const IsaTable* isa = g_isa;
-  // Below ~1 MFLOP per thread the wake-up costs more than it saves.
-  const int threads = threadsFor(double(m) * n * k, 1 << 19);
+  // Below ~8 MFLOP per thread (~100 us on one core) a worker's wake-up, which can take
+  // 50-200 us when the OS has to preempt something on that core, costs more than it saves.
+  const int threads = threadsFor(double(m) * n * k, 1 << 22);
   if (threads <= 1 || k == 0) {
     isa->gemm(g, 0, m, 0, n);
     return nullptr;

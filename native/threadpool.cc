@@ -4,7 +4,10 @@
 
 namespace deepts {
 
-int ThreadPool::spinMicros_ = 100;
+// Long enough to cover the gaps between the kernels of one training step (so workers are
+// awake for the next GEMM), short enough that an idle pool goes to sleep within a millisecond.
+// Spinning workers yield the core every few microseconds if anything else wants it.
+int ThreadPool::spinMicros_ = 1000;
 
 static inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -75,7 +78,8 @@ void ThreadPool::workerLoop(uint64_t seen) {
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen) {
       cpuRelax();
-      if (++spins % 256 == 0 &&
+      if (++spins % 64 == 0) std::this_thread::yield();
+      if (spins % 256 == 0 &&
           std::chrono::steady_clock::now() - start > std::chrono::microseconds(spinMicros_)) {
         std::unique_lock<std::mutex> lock(mu_);
         wake_.wait(lock, [&] { return generation_.load() != seen || stop_; });
