@@ -12,14 +12,17 @@
 #include <stddef.h>
 
 #ifndef MR
-#define MR 4 /* 4×8 tile: 8 accumulators; 6×8 needs 16 xmm and V8 reserves one, so it spills */
+#define MR 4 /* pack_a assumes 4. 4×8 tile: 8 accumulators; 6×8 needs 16 xmm and V8 reserves one, so it spills */
 #endif
 #define NR 8
+_Static_assert(MR == 4 && NR == 8, "the packing vector paths assume a 4×8 tile");
 #ifndef KC
 #define KC 256
 #endif
 #define MC (MR * 20) /* MC×KC floats of packed A = 80 KB, fits L2 */
+#ifndef NC
 #define NC 2048 /* multiple of NR; KC×NC packed B = 2 MB at most */
+#endif
 
 /* Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide slivers, zero-padding the last one. */
 static void pack_b(float *dst, const float *b, int n, int k, int transB, int pc, int kc, int jc, int nc) {
@@ -89,16 +92,37 @@ static void pack_a(float *dst, const float *a, int lda, int transA, int ic, int 
     if (transA) {
       /* A stored k×m: the MR values of one k step are contiguous. */
       const float *src = a + (size_t)pc * lda + ic + i0;
-      for (int p = 0; p < kc; p++) {
-        for (int i = 0; i < MR; i++) dst[i] = i < mr ? src[i] : 0.0f;
-        src += lda;
-        dst += MR;
+      if (mr == MR) {
+        for (int p = 0; p < kc; p++) {
+          wasm_v128_store(dst, wasm_v128_load(src)); /* MR == 4: one vector per k step */
+          src += lda;
+          dst += MR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          for (int i = 0; i < MR; i++) dst[i] = i < mr ? src[i] : 0.0f;
+          src += lda;
+          dst += MR;
+        }
       }
     } else {
       const float *rows[MR];
       for (int i = 0; i < MR; i++) rows[i] = a + (size_t)(ic + i0 + (i < mr ? i : 0)) * lda + pc;
       if (mr == MR) {
-        for (int p = 0; p < kc; p++) {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          /* 4×4 transpose: 4 k steps of the 4 rows. */
+          v128_t r0 = wasm_v128_load(rows[0] + p), r1 = wasm_v128_load(rows[1] + p);
+          v128_t r2 = wasm_v128_load(rows[2] + p), r3 = wasm_v128_load(rows[3] + p);
+          v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+          v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          wasm_v128_store(dst + 0, wasm_i64x2_shuffle(t0, t2, 0, 2));
+          wasm_v128_store(dst + 4, wasm_i64x2_shuffle(t0, t2, 1, 3));
+          wasm_v128_store(dst + 8, wasm_i64x2_shuffle(t1, t3, 0, 2));
+          wasm_v128_store(dst + 12, wasm_i64x2_shuffle(t1, t3, 1, 3));
+          dst += 4 * MR;
+        }
+        for (; p < kc; p++) {
 #pragma clang loop unroll(full)
           for (int i = 0; i < MR; i++) dst[i] = rows[i][p];
           dst += MR;
