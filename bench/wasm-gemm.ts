@@ -16,6 +16,7 @@ export const nodeWasmWorkerFactory: WasmWorkerFactory = (source) => {
   return {
     postMessage: (m) => w.postMessage(m),
     onMessage: (h) => w.on('message', h),
+    onError: (h) => w.on('error', h),
     terminate: () => void w.terminate(),
     unref: () => w.unref(),
   };

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../src/backend/kernels.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { registerBackend } from '../src/backend/registry.js';
-import { loadWasmBackend, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
+import { createWasmBackend, loadWasmBackend, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
 
 /** The factory a Node entry passes to loadWasmBackend to enable threads. */
 const nodeWorkerFactory: WasmWorkerFactory = (source) => {
@@ -13,6 +13,7 @@ const nodeWorkerFactory: WasmWorkerFactory = (source) => {
   return {
     postMessage: (m) => w.postMessage(m),
     onMessage: (h) => w.on('message', h),
+    onError: (h) => w.on('error', h),
     terminate: () => void w.terminate(),
     unref: () => w.unref(),
   };
@@ -79,4 +80,26 @@ test('after stopThreads the backend keeps working on one thread', () => {
   wasm.matmul(a, b, got, m, n, k, false, true, false);
   ref.matmul(a, b, want, m, n, k, false, true, false);
   assert.ok(maxRelError(got, want) < 1e-4);
+});
+
+test('loading never fails because of threads: a failing or throwing worker factory gives one thread and a note', async () => {
+  const failing: WasmWorkerFactory = () => ({
+    postMessage: () => undefined,
+    onMessage: () => undefined,
+    onError: (h) => queueMicrotask(() => h(new Error('blocked by CSP'))),
+    terminate: () => undefined,
+  });
+  const throwing: WasmWorkerFactory = () => {
+    throw new Error('no workers here');
+  };
+  for (const workerFactory of [failing, throwing]) {
+    const b = await createWasmBackend({ threads: 2, workerFactory });
+    assert.ok(b, 'the backend must still load');
+    const d = b.describe?.() ?? {};
+    assert.equal(d['threads'], 1);
+    assert.match(String(d['threadsNote']), /did not start/);
+    const out = new Float32Array(4);
+    b.kernels.matmul!(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), out, 2, 2, 2, false, false, false);
+    assert.deepEqual([...out], [1, 2, 3, 4]);
+  }
 });

@@ -18,12 +18,17 @@ export interface WasmWorker {
   /** Registers the handler for messages the worker posts. */
   onMessage(handler: (data: unknown) => void): void;
   terminate(): void;
+  /** Registers a handler for a worker that failed (script error, blocked by CSP, ...). */
+  onError?(handler: (error: unknown) => void): void;
   /** Node: let the process exit while the worker idles. Called after onMessage (a later listener would re-ref it). */
   unref?(): void;
 }
 
 /** Starts a worker running the given classic-script JavaScript source. */
 export type WasmWorkerFactory = (source: string) => WasmWorker;
+
+/** A worker that makes no progress for this long is reported as an error instead of hanging the caller. */
+const WORKER_STALL_MS = 30000;
 
 const GEN = 0;
 const DONE = 1;
@@ -85,7 +90,7 @@ export class GemmThreadPool {
    * null (workers terminated) if any fails to start within `timeoutMs`.
    */
   static async start(factory: WasmWorkerFactory, workerCount: number, module: WebAssembly.Module,
-    memory: WebAssembly.Memory, ex: ThreadedExports, timeoutMs = 10000): Promise<GemmThreadPool | null> {
+    memory: WebAssembly.Memory, ex: ThreadedExports, timeoutMs = 5000): Promise<GemmThreadPool | null> {
     const count = Math.min(workerCount, ex.thread_max_workers());
     const workers: WasmWorker[] = [];
     try {
@@ -93,7 +98,10 @@ export class GemmThreadPool {
       for (let w = 0; w < count; w++) {
         const worker = factory(WORKER_SOURCE);
         workers.push(worker);
-        ready.push(new Promise<void>((resolve) => worker.onMessage(() => resolve())));
+        ready.push(new Promise<void>((resolve, reject) => {
+          worker.onMessage(() => resolve());
+          worker.onError?.((e) => reject(e instanceof Error ? e : new Error(String(e))));
+        }));
         worker.postMessage({ module, memory, worker: w, ctrlOffset: ex.thread_ctrl() });
         worker.unref?.();
       }
@@ -121,9 +129,18 @@ export class GemmThreadPool {
     let done = Atomics.load(ctrl, DONE);
     // Spin briefly (the other parts usually finish within microseconds of ours), then sleep.
     for (let spin = 0; done < want && spin < 20000; spin++) done = Atomics.load(ctrl, DONE);
+    let last = done;
+    let since = performance.now();
     while (done < want) {
       if (this.canBlock) Atomics.wait(ctrl, DONE, done, 100);
+      else for (let spin = 0; spin < 100000 && done === last; spin++) done = Atomics.load(ctrl, DONE);
       done = Atomics.load(ctrl, DONE);
+      if (done !== last) {
+        last = done;
+        since = performance.now();
+      } else if (performance.now() - since > WORKER_STALL_MS) {
+        throw new Error(`wasm backend: a GEMM worker thread stopped responding (${want - done} of ${want} did not finish in ${WORKER_STALL_MS / 1000} s)`);
+      }
     }
   }
 
@@ -156,6 +173,7 @@ export function defaultWorkerFactory(): WasmWorkerFactory | null {
     return {
       postMessage: (m) => w.postMessage(m),
       onMessage: (h) => w.addEventListener('message', (e: MessageEvent) => h(e.data)),
+      onError: (h) => w.addEventListener('error', (e: ErrorEvent) => h(new Error(e.message || 'worker error'))),
       terminate: () => w.terminate(),
     };
   };
