@@ -8,7 +8,7 @@
  * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +202,17 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   return { rows, plan };
 }
 
+/** The checked-out commit (and whether the work tree has changes), for tracking results over time. */
+function gitCommit(): string | null {
+  const run = (args: string[]): string | null => {
+    const r = spawnSync('git', args, { cwd: packageRoot(), encoding: 'utf8', timeout: 10_000 });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const head = run(['rev-parse', '--short=12', 'HEAD']);
+  if (!head) return null;
+  return run(['status', '--porcelain', '--untracked-files=no'])?.length ? `${head}+changes` : head;
+}
+
 function resultsFile(m: MachineInfo, opts: BenchOptions): string {
   if (opts.out) return path.resolve(opts.out);
   const date = new Date().toISOString().slice(0, 10);
@@ -236,7 +247,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const file = resultsFile(machine, opts);
     mkdirSync(path.dirname(file), { recursive: true });
     const json = {
-      date: started.toISOString(), options: opts, machine, busyCoresAtStart: busy, plan: epochs.plan,
+      date: started.toISOString(), commit: gitCommit(), options: opts, machine, busyCoresAtStart: busy, plan: epochs.plan,
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
       seconds: (Date.now() - started.getTime()) / 1000,
