@@ -181,8 +181,11 @@ void sgemm_core(const float *a, int lda, const float *b, float *c, int m, int n,
   }
   for (int jc = 0; jc < n; jc += NC) {
     int nc = n - jc < NC ? n - jc : NC;
-    for (int pc = 0; pc < k; pc += KC) {
-      int kc = k - pc < KC ? k - pc : KC;
+    /* Equal k blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): no thin last block. */
+    int kBlocks = (k + KC - 1) / KC;
+    int kcStep = (k + kBlocks - 1) / kBlocks;
+    for (int pc = 0; pc < k; pc += kcStep) {
+      int kc = k - pc < kcStep ? k - pc : kcStep;
       int beta = accumulate || pc > 0;
       pack_b(packedB, b, n, k, transB, pc, kc, jc, nc);
       for (int ic = 0; ic < m; ic += MC) {
