@@ -7,6 +7,7 @@ import { jsBackend } from '../src/backend/js/index.js';
 import { ownKernels, registerBackend } from '../src/backend/registry.js';
 import { loadWasmBackend } from '../src/backend/wasm/load.js';
 import { UNARY_CODES } from '../src/backend/wasm/opcodes.js';
+import { ELEMENTWISE_CHUNK } from '../src/backend/wasm/kernels.js';
 
 registerBackend(jsBackend);
 const backend = await loadWasmBackend();
@@ -213,6 +214,41 @@ test('memory: the arena grows to the largest call and is then reused', () => {
   for (let i = 0; i < 50; i++) wasm.matmul(randArray(64 * 32), randArray(32 * 16), new Float32Array(64 * 16), 64, 16, 32, false, false, false);
   wasm.unary('relu', big, out, 0);
   assert.equal(backend.describe?.()['memory'], before);
+});
+
+test('elementwise kernels stream large arrays through a bounded arena (chunk edges, in place, broadcasts)', () => {
+  const n = 3 * ELEMENTWISE_CHUNK + 7;
+  const x = randArray(n, -4, 4);
+  const want = new Float32Array(n);
+  ref.unary('sigmoid', x, want, 0);
+  const inPlace = x.slice();
+  wasm.unary('sigmoid', inPlace, inPlace, 0);
+  assertClose(inPlace, want, 2e-6, 1e-30, 'large in-place sigmoid');
+
+  const dy = randArray(n);
+  const gotB = new Float32Array(n);
+  const wantB = new Float32Array(n);
+  wasm.unaryBackward('tanh', new Float32Array(0), x, dy, gotB, 0);
+  ref.unaryBackward('tanh', new Float32Array(0), x, dy, wantB, 0);
+  assertClose(gotB, wantB, 2e-6, 1e-30, 'large tanh backward');
+
+  const cols = 1001;
+  const rows = Math.ceil(n / cols);
+  const full = randArray(rows * cols);
+  const cases: [Float32Array, number[], Float32Array, number[]][] = [
+    [x, [n], dy, [n]], [x, [n], Float32Array.of(0.5), [1]],
+    [full, [rows, cols], randArray(cols), [cols]], [full, [rows, cols], randArray(rows), [rows, 1]],
+  ];
+  for (const [a, aShape, b, bShape] of cases) {
+    const outShape = broadcast(aShape, bShape);
+    const got = new Float32Array(size(outShape));
+    const wantOut = new Float32Array(size(outShape));
+    wasm.binary('sub', a, aShape, b, bShape, got, outShape);
+    ref.binary('sub', a, aShape, b, bShape, wantOut, outShape);
+    assertClose(got, wantOut, 0, 0, `large binary [${aShape}]∘[${bShape}]`);
+  }
+  const mib = Number.parseFloat(String(backend.describe?.()['memory']));
+  assert.ok(mib < 24, `linear memory grew to ${mib} MiB for elementwise work on ${n} elements`);
 });
 
 test('bad input: a too-short array is a clear error, not garbage', () => {

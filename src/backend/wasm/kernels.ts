@@ -74,6 +74,9 @@ function vectorGrid(shape: Shape, outShape: Shape, size: number): { rows: number
   return null;
 }
 
+/** Elements per pass of the elementwise kernels through linear memory (4 MiB per buffer). */
+export const ELEMENTWISE_CHUNK = 1 << 20;
+
 /** Below this many flops a GEMM runs on the calling thread: waking workers costs tens of microseconds. */
 export const THREADED_GEMM_MIN_FLOPS = 4e6;
 
@@ -96,46 +99,70 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     arena.get(pc, out, m * n);
   };
 
+  // Elementwise kernels stream through linear memory in chunks, so applying one to a whole
+  // data set does not grow (and, wasm memory never shrinking, keep) hundreds of MB.
   const unary: Kernels['unary'] = (op, x, out, alpha) => {
     const code = UNARY_CODES[op];
     if (code === undefined) return reference().unary(op, x, out, alpha);
     const n = x.length;
-    if (n === 0) return;
-    arena.begin(n, n);
-    const px = arena.put(x, n);
-    const po = arena.alloc(n);
-    ex.unary(code, px, po, n, alpha);
-    arena.get(po, out, n);
+    for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
+      const len = Math.min(ELEMENTWISE_CHUNK, n - start);
+      arena.begin(len, len);
+      const px = arena.put(x.subarray(start, start + len), len);
+      const po = arena.alloc(len);
+      ex.unary(code, px, po, len, alpha);
+      arena.get(po, out.subarray(start, start + len), len);
+    }
   };
 
   const unaryBackward: Kernels['unaryBackward'] = (op, x, y, dy, out, alpha) => {
     const code = GRAD_CODES[op];
     if (code === undefined) return reference().unaryBackward(op, x, y, dy, out, alpha);
     const n = dy.length;
-    if (n === 0) return;
-    const readsX = GRAD_READS_X.has(op);
-    arena.begin(n, n, n);
-    const pv = arena.put(readsX ? x : y, n); // the only one of x, y the derivative reads
-    const pdy = arena.put(dy, n);
-    const po = arena.alloc(n);
-    ex.unary_backward(code, pv, pv, pdy, po, n, alpha);
-    arena.get(po, out, n);
+    const v = GRAD_READS_X.has(op) ? x : y; // the only one of x, y the derivative reads
+    for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
+      const len = Math.min(ELEMENTWISE_CHUNK, n - start);
+      arena.begin(len, len, len);
+      const pv = arena.put(v.subarray(start, start + len), len);
+      const pdy = arena.put(dy.subarray(start, start + len), len);
+      const po = arena.alloc(len);
+      ex.unary_backward(code, pv, pv, pdy, po, len, alpha);
+      arena.get(po, out.subarray(start, start + len), len);
+    }
   };
 
   const binary: Kernels['binary'] = (op: BinaryOp, a, aShape, b, bShape, out, outShape) => {
     const code = BINARY_CODES[op];
     const plan = code === undefined ? null : planBinary(aShape, bShape, outShape);
     if (code === undefined || plan === null) return reference().binary(op, a, aShape, b, bShape, out, outShape);
-    const size = plan.rows * plan.cols;
-    if (size === 0) return;
-    const na = product(aShape);
-    const nb = product(bShape);
-    arena.begin(na, nb, size);
-    const pa = arena.put(a, na);
-    const pb = arena.put(b, nb);
-    const po = arena.alloc(size);
-    ex.binary(code, pa, plan.a[0], plan.a[1], pb, plan.b[0], plan.b[1], po, plan.rows, plan.cols);
-    arena.get(po, out, size);
+    const { rows, cols } = plan;
+    if (rows * cols === 0) return;
+    const run = (a0: F32, b0: F32, o0: F32, r: number, c: number): void => {
+      arena.begin(a0.length, b0.length, r * c);
+      const pa = arena.put(a0, a0.length);
+      const pb = arena.put(b0, b0.length);
+      const po = arena.alloc(r * c);
+      ex.binary(code, pa, plan.a[0], plan.a[1], pb, plan.b[0], plan.b[1], po, r, c);
+      arena.get(po, o0, r * c);
+    };
+    const sizeA = product(aShape);
+    const sizeB = product(bShape);
+    if (rows === 1) {
+      // One long row: operands are full (column step 1) or scalars.
+      for (let c0 = 0; c0 < cols; c0 += ELEMENTWISE_CHUNK) {
+        const c1 = Math.min(cols, c0 + ELEMENTWISE_CHUNK);
+        const part = (v: F32, size: number, colStep: number): F32 => (colStep ? v.subarray(c0, c1) : v.subarray(0, size));
+        run(part(a, sizeA, plan.a[1]), part(b, sizeB, plan.b[1]), out.subarray(c0, c1), 1, c1 - c0);
+      }
+      return;
+    }
+    const rowsPerChunk = Math.max(1, Math.floor(ELEMENTWISE_CHUNK / cols));
+    for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+      const r1 = Math.min(rows, r0 + rowsPerChunk);
+      const part = (v: F32, size: number, [rowStep, colStep]: [number, number]): F32 =>
+        !rowStep ? v.subarray(0, size) : colStep ? v.subarray(r0 * cols, r1 * cols) : v.subarray(r0, r1);
+      run(part(a, sizeA, plan.a), part(b, sizeB, plan.b), out.subarray(r0 * cols, r1 * cols), r1 - r0, cols);
+    }
   };
 
   const reduce: Kernels['reduce'] = (op: ReduceOp, x, shape, axes, out) => {
