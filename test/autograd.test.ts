@@ -117,3 +117,16 @@ test('shape errors name the shapes', () => {
   assert.throws(() => ops.reshape(r(2, 3), [4, 2]), /cannot reshape/);
   assert.throws(() => ops.gather(r(2, 3), [5]), /out of range/);
 });
+
+test('fused MSE / MAE losses equal their composed forms, with correct gradients', () => {
+  const p = r(6, 7);
+  const t = r(6, 7);
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6, `${a} vs ${b}`);
+  close(ops.meanSquaredError(p, t).item(), ops.mean(ops.squaredDifference(p, t)).item());
+  close(ops.meanAbsoluteError(p, t).item(), ops.mean(ops.abs(ops.sub(p, t))).item());
+  checkGradients((a, b) => ops.meanSquaredError(a, b), [r(4, 5), r(4, 5)]);
+  const away = r(4, 5); // keep |p − t| away from the kink at 0
+  const target = new Tensor(Float32Array.from(away.values, (v, i) => v + (i % 2 ? 0.5 : -0.5)), [4, 5]);
+  checkGradients((a, b) => ops.meanAbsoluteError(a, b), [away, target]);
+  assert.throws(() => ops.meanSquaredError(r(2, 3), r(3, 2)), /differ in shape/);
+});

@@ -1,17 +1,41 @@
 /**
- * Fused regression losses: mean((p − t)²) and mean(|p − t|) in one pass, with a
- * one-pass gradient. Composing them from sub/square/mean costs five full passes
- * and four temporaries over the (often large) output — the autoencoder's
- * 256×784 — so these are a measured fast path; the composed forms give the same
- * values (see test/autograd.test.ts).
+ * Fused regression losses: mean((p − t)²) and mean(|p − t|) with one-step
+ * gradients. Composing them from sub/square/mean costs extra passes and
+ * temporaries over the (often large) output — the autoencoder's 256×784 — so
+ * these are a measured fast path, written with the backend's vectorised
+ * kernels rather than JS loops; the composed forms give the same values
+ * (see test/autograd.test.ts).
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { record } from '../tape.js';
-import { float, newTensor } from './util.js';
+import { float, kernels, newTensor } from './util.js';
 
 function check(name: string, p: Tensor, t: Tensor): void {
   if (!shapesEqual(p.shape, t.shape)) throw new Error(`${name}: predictions ${formatShape(p.shape)} and targets ${formatShape(t.shape)} differ in shape`);
+}
+
+const ALL = [0];
+
+/** Σ over a flat array, by the backend's reduce kernel. */
+function total(x: Float32Array): number {
+  const out = new Float32Array(1);
+  kernels().reduce('sum', x, [x.length], ALL, out);
+  return out[0]!;
+}
+
+/** d(loss)/d(pred) = scale · f(p, t), and its negation for the target when it needs a gradient. */
+function gradients(pred: Tensor, target: Tensor, perElement: Tensor, scale: number): (Tensor | null)[] {
+  const k = kernels();
+  const s = new Float32Array([scale]);
+  const dp = newTensor(pred.shape);
+  k.binary('mul', perElement.values, perElement.shape, s, [], dp.values, pred.shape);
+  let dt: Tensor | null = null;
+  if (target.requiresGrad) {
+    dt = newTensor(target.shape);
+    k.unary('neg', dp.values, dt.values, 0);
+  }
+  return [pred.requiresGrad ? dp : null, dt];
 }
 
 export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
@@ -19,23 +43,14 @@ export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
   const p = float(pred, 'meanSquaredError');
   const t = float(target, 'meanSquaredError');
   const n = p.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const d = p[i]! - t[i]!;
-    s += d * d;
-  }
-  const out = new Tensor(new Float32Array([s / n]), []);
+  const k = kernels();
+  const squares = newTensor(pred.shape);
+  k.binary('squaredDifference', p, pred.shape, t, target.shape, squares.values, pred.shape);
+  const out = new Tensor(new Float32Array([total(squares.values) / n]), []);
   return record(out, 'meanSquaredError', [pred, target], (g) => {
-    const scale = (2 * g.values[0]!) / n;
-    const dp = newTensor(pred.shape);
-    const d = dp.values;
-    for (let i = 0; i < n; i++) d[i] = scale * (p[i]! - t[i]!);
-    let dt: Tensor | null = null;
-    if (target.requiresGrad) {
-      dt = newTensor(target.shape);
-      for (let i = 0; i < n; i++) dt.values[i] = -d[i]!;
-    }
-    return [pred.requiresGrad ? dp : null, dt];
+    const diff = newTensor(pred.shape);
+    k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
+    return gradients(pred, target, diff, (2 * g.values[0]!) / n);
   });
 }
 
@@ -44,22 +59,15 @@ export function meanAbsoluteError(pred: Tensor, target: Tensor): Tensor {
   const p = float(pred, 'meanAbsoluteError');
   const t = float(target, 'meanAbsoluteError');
   const n = p.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.abs(p[i]! - t[i]!);
-  const out = new Tensor(new Float32Array([s / n]), []);
+  const k = kernels();
+  const diff = newTensor(pred.shape);
+  k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
+  const abs = newTensor(pred.shape);
+  k.unary('abs', diff.values, abs.values, 0);
+  const out = new Tensor(new Float32Array([total(abs.values) / n]), []);
   return record(out, 'meanAbsoluteError', [pred, target], (g) => {
-    const scale = g.values[0]! / n;
-    const dp = newTensor(pred.shape);
-    const d = dp.values;
-    for (let i = 0; i < n; i++) {
-      const diff = p[i]! - t[i]!;
-      d[i] = diff > 0 ? scale : diff < 0 ? -scale : 0;
-    }
-    let dt: Tensor | null = null;
-    if (target.requiresGrad) {
-      dt = newTensor(target.shape);
-      for (let i = 0; i < n; i++) dt.values[i] = -d[i]!;
-    }
-    return [pred.requiresGrad ? dp : null, dt];
+    const sign = newTensor(pred.shape);
+    k.unary('sign', diff.values, sign.values, 0);
+    return gradients(pred, target, sign, g.values[0]! / n);
   });
 }
