@@ -56,8 +56,8 @@ static inline float hmax(vf v) {
 // 2^n for integer-valued n in [-126, 127] (exact, via the exponent field; n = -127 gives 0).
 static inline vf pow2i(vf n) { return asf((__builtin_convertvector(n, vi) + 127) << 23); }
 
-// exp(x), Cephes expf polynomial, relative error ~1e-7 for results >= FLT_MIN (smaller
-// results flush to 0, |error| < 1.2e-38); NaN propagates; overflow gives +inf like
+// exp(x), Cephes expf polynomial, relative error ~1e-7 for results above 2^-125.5 ≈ 1.7e-38
+// (smaller results flush to 0: |error| < 1.7e-38); NaN propagates; overflow gives +inf like
 // float32(Math.exp(x)). 2^n is applied as 2^(n-1)·2 so that n = 128 stays representable.
 static inline vf vexp(vf x) {
   const vf hi = bcast(88.72283935546875f), lo = bcast(-87.3365478515625f);
