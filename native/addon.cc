@@ -25,6 +25,9 @@ const char* const kBinaryNames[B_COUNT] = {
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "squaredDifference",
   "greater", "greaterEqual", "less", "lessEqual", "equal", "notEqual"};
 const char* const kReduceNames[R_COUNT] = {"sum", "max", "min", "prod"};
+const char* const kOptimizerRuleNames[O_COUNT] = {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamax", "rmsprop", "adagrad"};
+// State arrays each rule reads and writes (s0, s1, s2).
+const int kOptimizerSlots[O_COUNT] = {0, 1, 1, 2, 3, 2, 3, 1};
 
 namespace {
 
@@ -457,6 +460,54 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// optimizerStep(rule, w, g, slots: Float32Array[], h: number[]): one optimizer update in place.
+napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5, "optimizerStep");
+  int rule = a.code(0, O_COUNT, "optimizer rule");
+  if (a.failed) return nullptr;
+  float* w = a.f32(1, 0, "w");
+  if (a.failed) return nullptr;
+  size_t n = 0;
+  napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  const float* g = a.f32(2, n, "g");
+  float* slots[3] = {nullptr, nullptr, nullptr};
+  uint32_t count = 0;
+  bool isArray = false;
+  napi_is_array(env, a.argv[3], &isArray);
+  if (!isArray) { a.fail("optimizerStep: slots must be an array of Float32Array"); return nullptr; }
+  napi_get_array_length(env, a.argv[3], &count);
+  if (int(count) < kOptimizerSlots[rule] || count > 3) { a.fail(std::string("optimizerStep: rule '") + kOptimizerRuleNames[rule] + "' needs " + std::to_string(kOptimizerSlots[rule]) + " state arrays"); return nullptr; }
+  for (uint32_t i = 0; i < count && !a.failed; ++i) {
+    napi_value el;
+    napi_get_element(env, a.argv[3], i, &el);
+    bool isTa = false;
+    napi_is_typedarray(env, el, &isTa);
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* data = nullptr;
+    if (isTa) napi_get_typedarray_info(env, el, &type, &len, &data, nullptr, nullptr);
+    if (!isTa || type != napi_float32_array || len < n) { a.fail("optimizerStep: every state array must be a Float32Array as long as w"); return nullptr; }
+    slots[i] = static_cast<float*>(data);
+  }
+  float h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  napi_get_array_length(env, a.argv[4], &count);
+  for (uint32_t i = 0; i < count && i < 8; ++i) {
+    napi_value el;
+    double v = 0;
+    napi_get_element(env, a.argv[4], i, &el);
+    napi_get_value_double(env, el, &v);
+    h[i] = float(v);
+  }
+  if (a.failed) return nullptr;
+  Split split(long(n), threadsFor(double(n) * 4, kElementChunk), 64, 64);
+  struct Ctx { const IsaTable* isa; int rule; float* w; const float* g; float** s; const float* h; Split* sp; } ctx{g_isa, rule, w, g, slots, h, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* c = static_cast<Ctx*>(p);
+    c->isa->optimizerStep(c->rule, c->w, c->g, c->s[0], c->s[1], c->s[2], c->h, c->sp->begin(t), c->sp->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
 napi_value Softmax(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "softmax");
   long rows = a.i64(2, "rows"), cols = a.i64(3, "cols");
@@ -663,7 +714,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
     {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
-    {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
+    {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
   };
   for (const Fn& f : fns) {
@@ -674,6 +725,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "unaryOps", strArray(env, kUnaryNames, U_COUNT));
   napi_set_named_property(env, exports, "binaryOps", strArray(env, kBinaryNames, B_COUNT));
   napi_set_named_property(env, exports, "reduceOps", strArray(env, kReduceNames, R_COUNT));
+  napi_set_named_property(env, exports, "optimizerRules", strArray(env, kOptimizerRuleNames, O_COUNT));
   return exports;
 }
 

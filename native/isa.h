@@ -41,6 +41,8 @@ struct IsaTable {
   void (*softmax)(const float* x, float* out, long cols, long r0, long r1, bool log);
   // Peak-FMA loop for the benchmark: runs `iters` iterations of independent FMAs, returns flops done.
   double (*fmaPeakLoop)(long iters);
+  // One optimizer update over elements [i0, i1): w, g and the rule's state arrays s0..s2.
+  void (*optimizerStep)(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h, long i0, long i1);
 };
 
 // Operation codes: the order of UNARY_OPS / BINARY_OPS / REDUCE_OPS in src/backend/kernels.ts.
@@ -57,10 +59,13 @@ enum Binary {
   B_GREATER, B_GREATEREQUAL, B_LESS, B_LESSEQUAL, B_EQUAL, B_NOTEQUAL, B_COUNT
 };
 enum Reduce { R_SUM, R_MAX, R_MIN, R_PROD, R_COUNT };
+// OPTIMIZER_RULES in src/backend/kernels.ts, with the number of state arrays each needs.
+enum OptimizerRule { O_SGD, O_MOMENTUM, O_NESTEROV, O_ADAM, O_AMSGRAD, O_ADAMAX, O_RMSPROP, O_ADAGRAD, O_COUNT };
 
 extern const char* const kUnaryNames[U_COUNT];
 extern const char* const kBinaryNames[B_COUNT];
 extern const char* const kReduceNames[R_COUNT];
+extern const char* const kOptimizerRuleNames[O_COUNT];
 
 extern const IsaTable kGenericTable;
 #if defined(__x86_64__) || defined(_M_X64)

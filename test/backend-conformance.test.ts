@@ -23,8 +23,8 @@ import fc from 'fast-check';
 import '../src/index.js';
 import { listBackends, type Backend } from '../src/backend/registry.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
-import { BINARY_OPS, KERNEL_NAMES, OUTPUT_DIFFERENTIABLE, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
-import type { BinaryOp, Kernels, UnaryOp } from '../src/backend/kernels.js';
+import { BINARY_OPS, KERNEL_NAMES, OPTIMIZER_RULES, OUTPUT_DIFFERENTIABLE, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
+import type { BinaryOp, Kernels, OptimizerRule, UnaryOp } from '../src/backend/kernels.js';
 import { nativeIsas, setNativeIsa } from '../src/backend/native/load.js';
 
 const RTOL = 1e-5;
@@ -325,6 +325,35 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       k.softmax(x, got, rows, cols, log);
       assertClose(got, want, `softmax${log ? ' (log)' : ''} ${rows}x${cols}${inPlace ? ' in place' : ''}`);
     }), { numRuns: 2 * RUNS });
+  },
+
+  optimizerStep(k) {
+    const slotCount: Record<OptimizerRule, number> = { sgd: 0, momentum: 1, nesterov: 1, adam: 2, amsgrad: 3, adamax: 2, rmsprop: 3, adagrad: 1 };
+    const hyper = (rule: OptimizerRule, centered: boolean): number[] => {
+      switch (rule) {
+        case 'sgd': return [0.01];
+        case 'momentum': case 'nesterov': return [0.01, 0.9];
+        case 'adam': case 'amsgrad': return [0.003, 0.9, 0.999, 1e-7];
+        case 'adamax': return [0.002, 0.9, 0.999, 1e-7];
+        case 'rmsprop': return [0.001, 0.9, centered ? 0.5 : 0, 1e-7, centered ? 1 : 0];
+        case 'adagrad': return [0.01, 1e-7];
+      }
+    };
+    const run = (rule: OptimizerRule, n: number, centered: boolean, seed: number): void => {
+      const w0 = randomData(n, seed), g = randomData(n, seed + 1, -0.5, 0.5);
+      // State as after some steps: non-negative where the rule keeps squares or maxima.
+      const slots0 = Array.from({ length: slotCount[rule] }, (_, i) => randomData(n, seed + 2 + i, rule === 'sgd' ? -1 : 0, 0.3));
+      const [wGot, wWant] = [w0.slice(), w0.slice()];
+      const [sGot, sWant] = [slots0.map((s) => s.slice()), slots0.map((s) => s.slice())];
+      const h = hyper(rule, centered);
+      k.optimizerStep(rule, wGot, g, sGot, h);
+      ref.optimizerStep(rule, wWant, g, sWant, h);
+      assertClose(wGot, wWant, `optimizerStep ${rule} w n=${n}`);
+      sGot.forEach((s, i) => assertClose(s, sWant[i]!, `optimizerStep ${rule} state ${i} n=${n}`));
+    };
+    fc.assert(fc.property(fc.constantFrom(...OPTIMIZER_RULES), fc.integer({ min: 0, max: 300 }), fc.boolean(), fc.integer(), run), { numRuns: 2 * RUNS });
+    run('adamax', 100480, false, 3); // the lecture's largest kernel: threaded split
+    run('adam', 100480, false, 4);
   },
 };
 

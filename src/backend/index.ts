@@ -5,4 +5,4 @@ registerBackend(jsBackend);
 
 export { registerBackend, setBackend, getBackend, listBackends, findBackend, kernels, ownKernels, type Backend } from './registry.js';
 export type { Kernels, KernelName, UnaryOp, BinaryOp, ReduceOp } from './kernels.js';
-export { KERNEL_NAMES, UNARY_OPS, BINARY_OPS, OUTPUT_DIFFERENTIABLE } from './kernels.js';
+export { KERNEL_NAMES, UNARY_OPS, BINARY_OPS, OUTPUT_DIFFERENTIABLE, OPTIMIZER_RULES } from './kernels.js';

@@ -39,6 +39,20 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 export const REDUCE_OPS = ['sum', 'max', 'min', 'prod'] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+/**
+ * Optimizer update rules (Keras 3), with their state arrays and per-step hyper-parameters h:
+ *   sgd      []            [lr]
+ *   momentum [m]           [lr, momentum]
+ *   nesterov [m]           [lr, momentum]
+ *   adam     [m, v]        [alpha = lr·√(1−β2ᵗ)/(1−β1ᵗ), β1, β2, ε]
+ *   amsgrad  [m, v, v̂]     as adam
+ *   adamax   [m, u]        [lr/(1−β1ᵗ), β1, β2, ε]
+ *   rmsprop  [v, m, a]     [lr, ρ, momentum, ε, centered ? 1 : 0]
+ *   adagrad  [accumulator] [lr, ε]
+ */
+export const OPTIMIZER_RULES = ['sgd', 'momentum', 'nesterov', 'adam', 'amsgrad', 'adamax', 'rmsprop', 'adagrad'] as const;
+export type OptimizerRule = (typeof OPTIMIZER_RULES)[number];
+
 export interface Kernels {
   /**
    * out[m×n] = op(A) · op(B), op(A) is m×k, op(B) is k×n.
@@ -94,11 +108,14 @@ export interface Kernels {
 
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, numerically stable. */
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+
+  /** One optimizer update of w in place from g, reading and writing the rule's state arrays (see OPTIMIZER_RULES). */
+  optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
 }
 
 export type KernelName = keyof Kernels;
 
 export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
-  'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax',
+  'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax', 'optimizerStep',
 ];

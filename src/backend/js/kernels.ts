@@ -8,6 +8,7 @@ import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { unaryDerivative, unaryScalar } from './math.js';
 import { matmul } from './matmul.js';
+import { optimizerStep } from './optimizer-step.js';
 
 function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
@@ -286,5 +287,5 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
 
 export const jsKernels: Kernels = {
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,
-  biasAct, biasActBackward, softmax,
+  biasAct, biasActBackward, softmax, optimizerStep,
 };

@@ -29,6 +29,7 @@ export interface NativeAddon {
   biasAct(x: F32, bias: F32 | null, act: number, alpha: number, out: F32, rows: number, cols: number): void;
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
   info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
@@ -38,6 +39,7 @@ export interface NativeAddon {
   readonly unaryOps: readonly string[];
   readonly binaryOps: readonly string[];
   readonly reduceOps: readonly string[];
+  readonly optimizerRules: readonly string[];
 }
 
 export interface NativeBackend extends Backend {
@@ -97,6 +99,7 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
   const unaryCode = codes(addon.unaryOps);
   const binaryCode = codes(addon.binaryOps);
   const reduceCode = codes(addon.reduceOps);
+  const ruleCode = codes(addon.optimizerRules);
   return {
     matmul: (a, b, out, m, n, k, transA, transB, accumulate) => addon.matmul(a, b, out, m, n, k, transA, transB, accumulate),
     unary(op: UnaryOp, x, out, alpha) {
@@ -141,6 +144,11 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
       addon.biasActBackward(y, dy, c, alpha, dz, dbias, rows, cols);
     },
     softmax: (x, out, rows, cols, log) => addon.softmax(x, out, rows, cols, log),
+    optimizerStep(rule, w, g, slots, h) {
+      const c = ruleCode.get(rule);
+      if (c === undefined) return ref.optimizerStep(rule, w, g, slots, h);
+      addon.optimizerStep(c, w, g, slots, h);
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import type { WasmArena } from './instance.js';
 import type { GemmThreadPool } from './threads.js';
 
 /** Kernels this backend leaves to the reference js backend entirely. */
-export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
+export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat', 'optimizerStep'];
 
 function reference(): Kernels {
   const js = findBackend('js');

@@ -1,5 +1,6 @@
 /** The adaptive optimizers, with Keras 3's default hyper-parameters and update rules. */
 import { Optimizer, type OptimizerConfig } from './optimizer.js';
+import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface AdamArgs {
   learningRate?: number;
@@ -31,24 +32,9 @@ export class Adam extends Optimizer {
     this.slotCount = this.amsgrad ? 3 : 2;
   }
 
-  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[], t: number): void {
-    const [m, v] = [slots[0]!, slots[1]!];
-    const vHat = slots[2];
-    const { beta1: b1, beta2: b2, epsilon: eps } = this;
-    const alpha = (this.learningRate * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
-    const n = w.length;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i]!;
-      const mi = m[i]! + (gi - m[i]!) * (1 - b1);
-      let vi = v[i]! + (gi * gi - v[i]!) * (1 - b2);
-      m[i] = mi;
-      v[i] = vi;
-      if (vHat) {
-        vi = Math.max(vHat[i]!, vi);
-        vHat[i] = vi;
-      }
-      w[i]! -= (alpha * mi) / (Math.sqrt(vi) + eps);
-    }
+  protected rule(t: number): { rule: OptimizerRule; h: number[] } {
+    const alpha = (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    return { rule: this.amsgrad ? 'amsgrad' : 'adam', h: [alpha, this.beta1, this.beta2, this.epsilon] };
   }
 
   getConfig(): OptimizerConfig {
@@ -76,19 +62,8 @@ export class Adamax extends Optimizer {
     this.epsilon = args.epsilon ?? 1e-7;
   }
 
-  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[], t: number): void {
-    const [m, u] = [slots[0]!, slots[1]!];
-    const { beta1: b1, beta2: b2, epsilon: eps } = this;
-    const step = this.learningRate / (1 - Math.pow(b1, t));
-    const n = w.length;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i]!;
-      const mi = m[i]! + (gi - m[i]!) * (1 - b1);
-      const ui = Math.max(b2 * u[i]!, Math.abs(gi));
-      m[i] = mi;
-      u[i] = ui;
-      w[i]! -= (step * mi) / (ui + eps);
-    }
+  protected rule(t: number): { rule: OptimizerRule; h: number[] } {
+    return { rule: 'adamax', h: [this.learningRate / (1 - Math.pow(this.beta1, t)), this.beta1, this.beta2, this.epsilon] };
   }
 
   getConfig(): OptimizerConfig {
@@ -125,27 +100,8 @@ export class RMSprop extends Optimizer {
     this.centered = args.centered ?? false;
   }
 
-  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[]): void {
-    const [v, m, a] = [slots[0]!, slots[1]!, slots[2]!];
-    const { rho, momentum: mu, epsilon: eps, learningRate: lr } = this;
-    const n = w.length;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i]!;
-      const vi = rho * v[i]! + (1 - rho) * gi * gi;
-      v[i] = vi;
-      let denom = vi;
-      if (this.centered) {
-        const ai = rho * a[i]! + (1 - rho) * gi;
-        a[i] = ai;
-        denom = vi - ai * ai;
-      }
-      const inc = (lr * gi) / Math.sqrt(denom + eps);
-      if (mu > 0) {
-        const mi = mu * m[i]! + inc;
-        m[i] = mi;
-        w[i]! -= mi;
-      } else w[i]! -= inc;
-    }
+  protected rule(): { rule: OptimizerRule; h: number[] } {
+    return { rule: 'rmsprop', h: [this.learningRate, this.rho, this.momentum, this.epsilon, this.centered ? 1 : 0] };
   }
 
   getConfig(): OptimizerConfig {
@@ -179,16 +135,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[]): void {
-    const acc = slots[0]!;
-    const { learningRate: lr, epsilon: eps } = this;
-    const n = w.length;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i]!;
-      const ai = acc[i]! + gi * gi;
-      acc[i] = ai;
-      w[i]! -= (lr * gi) / Math.sqrt(ai + eps);
-    }
+  protected rule(): { rule: OptimizerRule; h: number[] } {
+    return { rule: 'adagrad', h: [this.learningRate, this.epsilon] };
   }
 
   getConfig(): OptimizerConfig {

@@ -1,12 +1,15 @@
 /**
  * Optimizer base (keras.optimizers.Optimizer): keeps per-variable slots
  * (moments, accumulators) and an iteration count, and updates variables in
- * place. Subclasses implement `updateStep` on raw arrays — one fused loop per
- * variable, which is what makes updates cheap next to the matmuls.
+ * place. Subclasses name their update rule and its hyper-parameters for this
+ * step; the update itself is one fused, vectorised kernel per variable
+ * (src/backend: 'optimizerStep'), which keeps it cheap next to the matmuls.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Variable } from '../../nn/variable.js';
+import { kernels } from '../../backend/registry.js';
+import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface OptimizerConfig {
   learningRate: number;
@@ -33,14 +36,16 @@ export abstract class Optimizer {
     return 0;
   }
 
-  /** One update of `value` from `grad`; `step` counts from 1. */
-  protected abstract updateStep(value: Float32Array, grad: Float32Array, slots: Float32Array[], step: number): void;
+  /** The kernel rule and its hyper-parameters for update number `step` (from 1); see OPTIMIZER_RULES. */
+  protected abstract rule(step: number): { rule: OptimizerRule; h: number[] };
 
   abstract getConfig(): OptimizerConfig;
 
   /** Applies one step to every (gradient, variable) pair, like optimizer.apply_gradients(zip(grads, vars)). */
   applyGradients(pairs: readonly (readonly [Tensor, Variable])[]): void {
     this.iterations++;
+    const { rule, h } = this.rule(this.iterations);
+    const k = kernels();
     for (const [grad, variable] of pairs) {
       if (!shapesEqual(grad.shape, variable.shape)) {
         throw new Error(`${this.name}: gradient of shape ${formatShape(grad.shape)} for variable '${variable.name}' of shape ${formatShape(variable.shape)}`);
@@ -50,7 +55,7 @@ export abstract class Optimizer {
         slots = Array.from({ length: this.slotCount }, (_, i) => new Float32Array(variable.size).fill(this.slotInit(i)));
         this.slots.set(variable, slots);
       }
-      this.updateStep(variable.values, grad.values, slots, this.iterations);
+      k.optimizerStep(rule, variable.values, grad.values, slots, h);
     }
   }
 }

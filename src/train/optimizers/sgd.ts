@@ -1,4 +1,5 @@
 import { Optimizer, type OptimizerConfig } from './optimizer.js';
+import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface SGDArgs {
   learningRate?: number;
@@ -25,20 +26,9 @@ export class SGD extends Optimizer {
     this.slotCount = this.momentum > 0 ? 1 : 0;
   }
 
-  protected updateStep(w: Float32Array, g: Float32Array, slots: Float32Array[]): void {
-    const lr = this.learningRate;
-    const n = w.length;
-    if (this.momentum === 0) {
-      for (let i = 0; i < n; i++) w[i]! -= lr * g[i]!;
-      return;
-    }
-    const m = slots[0]!;
-    const mu = this.momentum;
-    for (let i = 0; i < n; i++) {
-      const mi = mu * m[i]! - lr * g[i]!;
-      m[i] = mi;
-      w[i]! += this.nesterov ? mu * mi - lr * g[i]! : mi;
-    }
+  protected rule(): { rule: OptimizerRule; h: number[] } {
+    if (this.momentum === 0) return { rule: 'sgd', h: [this.learningRate] };
+    return { rule: this.nesterov ? 'nesterov' : 'momentum', h: [this.learningRate, this.momentum] };
   }
 
   getConfig(): OptimizerConfig {
