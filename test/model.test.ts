@@ -140,6 +140,9 @@ test('fit rejects mismatched lengths, NaN inputs and wrong target shapes with cl
   m.compile({ optimizer: 'sgd', loss: 'mse' });
   await assert.rejects(m.fit(tensor([[1, 2, 3]]), tensor([[1, 2], [3, 4]]), { verbose: 0 }), /inputs have 1 samples .* targets have 2/);
   await assert.rejects(m.fit(tensor([[1, NaN, 3]]), tensor([[1, 2]]), { verbose: 0 }), /contain NaN at flat index 1/);
+  await assert.rejects(m.fit(tensor([[1, 2, 3], [4, -Infinity, 6]]), tensor([[1, 2], [3, 4]]), { verbose: 0 }), /contain -Infinity at flat index 4 \(sample 1\)/);
+  const { assertFinite } = await import('../src/train/trainer.js');
+  assert.doesNotThrow(() => assertFinite(tensor([3e38, 3e38, 3e38]), 'huge but finite values'), 'a sum that overflows is not an error');
   await assert.rejects(m.fit(tensor([[1, 2, 3]]), tensor([[1, 2, 3]]), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[2\]/);
   await assert.rejects(m.fit(tensor([[1, 2, 3]]), tensor([[1, 2]]), { verbose: 0, epochs: 0 }), /epochs must be a positive integer/);
   assert.throws(() => m.predict(tensor([[1, 2]])), /expects samples of shape \[3\]/);

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { getRng } from '../tensor/random.js';
 import { withBufferScope } from '../tensor/buffer-pool.js';
+import { kernels } from '../backend/registry.js';
 import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
 import type { Variable } from '../nn/variable.js';
@@ -66,11 +67,13 @@ function checkPair(x: Tensor, y: Tensor, what: string): void {
 }
 
 export function assertFinite(t: Tensor, what: string): void {
+  if (!(t.data instanceof Float32Array) || t.size === 0) return; // int32 cannot hold NaN or Infinity
+  // A sum is finite unless some element is NaN/±Infinity (or the sum overflows): one vectorised
+  // pass by the backend; only when it is not finite, look for the culprit element by element.
+  const total = new Float32Array(1);
+  kernels().reduce('sum', t.data, [t.size], [0], total);
+  if (Number.isFinite(total[0]!)) return;
   const d = t.data;
-  // x·0 is 0 for finite x and NaN for NaN/±Infinity: one branch-free pass, then find the culprit only if needed.
-  let probe = 0;
-  for (let i = 0; i < d.length; i++) probe += d[i]! * 0;
-  if (probe === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
       throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
