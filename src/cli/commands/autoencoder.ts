@@ -4,10 +4,9 @@
  *   compile(optimizer='adamax', loss='mse'); fit(epochs=17, batch_size=256, shuffle=True,
  *   validation_data=(x_test, x_test))
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Dense, Flatten, InputLayer, Reshape, Sequential, Tensor, ops, setSeed, getBackend } from '../../index.js';
-import { loadMnist } from '../../datasets/mnist-node.js';
+import { join } from 'node:path';
+import { Dense, Flatten, InputLayer, Reshape, Sequential, Tensor, ops, getBackend } from '../../index.js';
+import { startMnistRun } from '../mnist-run.js';
 import { saveModel } from '../../io/model-io.js';
 import { writePng } from '../../io/png.js';
 import { imageGrid, lineChart } from '../../viz/index.js';
@@ -44,15 +43,7 @@ export function buildAutoencoder(): Sequential {
 export async function runAutoencoder(o: ParsedOptions): Promise<void> {
   const epochs = o['epochs'] as number;
   const batchSize = o['batchSize'] as number;
-  const outDir = resolve(o['out'] as string);
-  const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
-  setSeed(o['seed'] as number);
-  mkdirSync(outDir, { recursive: true });
-
-  const mnist = await loadMnist({ limitTrain: o['limit'] as number | undefined });
-  const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
-  const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
-  console.log(`MNIST: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
+  const { outDir, verbose, xTrain, xTest } = await startMnistRun(o);
 
   const model = buildAutoencoder();
   model.summary();

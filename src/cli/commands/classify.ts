@@ -11,10 +11,9 @@
  * --model default is wider, with dropout after each hidden layer, a 10% validation
  * split and a learning rate halved on plateaus: 98.60% test accuracy in 12 epochs (seed 42).
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Adam, Dense, Dropout, Flatten, InputLayer, ReduceLROnPlateau, Sequential, Tensor, getBackend, setSeed, type Callback } from '../../index.js';
-import { loadMnist, MNIST_CLASSES } from '../../datasets/mnist-node.js';
+import { join } from 'node:path';
+import { Adam, Dense, Dropout, Flatten, InputLayer, ReduceLROnPlateau, Sequential, Tensor, getBackend, type Callback } from '../../index.js';
+import { MNIST_CLASSES } from '../../datasets/mnist-node.js';
 import { saveModel } from '../../io/model-io.js';
 import { writePng } from '../../io/png.js';
 import { Raster, heatmap, imageGrid, lineChart } from '../../viz/index.js';
@@ -24,6 +23,7 @@ import {
 import type { OptionSpecs, ParsedOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { MemoryProbe } from '../memory.js';
+import { startMnistRun } from '../mnist-run.js';
 
 export type ClassifierKind = 'default' | 'course';
 
@@ -96,17 +96,9 @@ export async function runClassify(o: ParsedOptions, print: (line: string) => voi
   const kind = o['model'] as ClassifierKind;
   const epochs = (o['epochs'] as number | undefined) ?? CLASSIFIER_DEFAULTS[kind].epochs;
   const batchSize = (o['batchSize'] as number | undefined) ?? CLASSIFIER_DEFAULTS[kind].batchSize;
-  const outDir = resolve(o['out'] as string);
-  const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
-  setSeed(o['seed'] as number);
-  mkdirSync(outDir, { recursive: true });
-
-  const mnist = await loadMnist({ limitTrain: o['limit'] as number | undefined });
-  const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
-  const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
+  const { outDir, verbose, mnist, xTrain, xTest } = await startMnistRun(o, print);
   const yTrain = new Tensor(mnist.train.labels, [mnist.train.n]);
   const yTest = new Tensor(mnist.test.labels, [mnist.test.n]);
-  print(`MNIST: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
 
   const model = buildClassifier(kind);
   model.summary(print);
