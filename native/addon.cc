@@ -212,9 +212,9 @@ void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
   const long kBlocks = (k + isa->kc - 1) / isa->kc, kcStep = (k + kBlocks - 1) / kBlocks;
   const long ncMax = std::min(n, isa->nc);
   const long mPanels = (m + mr - 1) / mr;
-  const long panelsPerTask = std::max(4L, (mPanels + 3 * threads - 1) / (3 * threads));
-  const long rowsPerTask = panelsPerTask * mr;
-  const int tasks = int((m + rowsPerTask - 1) / rowsPerTask);
+  // Up to 3 tasks per thread of >= 4 micro-panels each, always a multiple of the thread count
+  // and spread evenly in whole panels (64 rows on 2 threads: 6 + 5 panels, not 8 + 3).
+  const int tasks = int(threads * std::max(1L, std::min(3L, mPanels / (4L * threads))));
   static thread_local float* Bp = nullptr;
   static thread_local size_t cap = 0;
   const size_t need = size_t(k) * ((ncMax + nr - 1) / nr) * nr;
@@ -226,8 +226,8 @@ void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
   }
   struct Ctx {
     const IsaTable* isa; const GemmArgs* g; float* Bp;
-    long jc, nc, ncPadded, kcStep, rowsPerTask, nr; Split* packSplit;
-  } ctx{isa, &g, Bp, 0, 0, 0, kcStep, rowsPerTask, nr, nullptr};
+    long jc, nc, ncPadded, kcStep, mPanels, tasks, mr, nr; Split* packSplit;
+  } ctx{isa, &g, Bp, 0, 0, 0, kcStep, mPanels, tasks, mr, nr, nullptr};
   for (long jc = 0; jc < n; jc += isa->nc) {
     const long nc = std::min(isa->nc, n - jc);
     Split packSplit((nc + nr - 1) / nr, threads, 1, 4);
@@ -243,7 +243,8 @@ void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
     }, &ctx);
     g_pool->run(tasks, [](void* p, int t) {
       auto* c = static_cast<Ctx*>(p);
-      const long ic = t * c->rowsPerTask, mc = std::min(c->rowsPerTask, c->g->m - ic);
+      const long ic = t * c->mPanels / c->tasks * c->mr;
+      const long mc = std::min(c->g->m, (t + 1) * c->mPanels / c->tasks * c->mr) - ic;
       for (long pc = 0; pc < c->g->k; pc += c->kcStep) {
         const long kc = std::min(c->kcStep, c->g->k - pc);
         c->isa->gemmRowBlock(*c->g, c->Bp + pc * c->ncPadded, ic, mc, pc, kc, c->jc, c->nc, c->g->accumulate || pc > 0);
@@ -259,9 +260,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   GemmArgs g{a.f32(0, size_t(m) * k, "a"), a.f32(1, size_t(k) * n, "b"), a.f32(2, size_t(m) * n, "out"), m, n, k, ta, tb, acc};
   if (a.failed) return nullptr;
   const IsaTable* isa = g_isa;
-  // Below ~8 MFLOP per thread (~100 us on one core) a worker's wake-up, which can take
-  // 50-200 us when the OS has to preempt something on that core, costs more than it saves.
-  const int threads = threadsFor(double(m) * n * k, 1 << 22);
+  // Below ~8 MFLOP per thread (~100 us on one core) a sleeping worker's wake-up, which can
+  // take 50-200 us when the OS has to preempt something on that core, costs more than it
+  // saves. Inside a training step the workers are still spinning from the previous kernel
+  // (a hand-off costs ~1 us), so from ~2 MFLOP per thread the split pays.
+  const int threads = threadsFor(double(m) * n * k, g_pool->awake() ? 1 << 20 : 1 << 22);
   if (threads <= 1 || k == 0) {
     isa->gemm(g, 0, m, 0, n);
     return nullptr;

@@ -82,7 +82,9 @@ void ThreadPool::workerLoop(uint64_t seen) {
       if (spins % 256 == 0 &&
           std::chrono::steady_clock::now() - start > std::chrono::microseconds(spinMicros_)) {
         std::unique_lock<std::mutex> lock(mu_);
+        sleeping_.fetch_add(1, std::memory_order_relaxed);
         wake_.wait(lock, [&] { return generation_.load() != seen || stop_; });
+        sleeping_.fetch_sub(1, std::memory_order_relaxed);
         break;
       }
     }

@@ -29,6 +29,10 @@ class ThreadPool {
 
   static void setSpinMicros(int us) { spinMicros_ = us; }
 
+  /** True when no worker sleeps on the condition variable, i.e. all are spinning (or busy)
+      after a recent job and a new job costs no futex wake-up. */
+  bool awake() const { return sleeping_.load(std::memory_order_relaxed) == 0; }
+
  private:
   struct Job {
     TaskFn fn;
@@ -45,6 +49,7 @@ class ThreadPool {
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
   Job* job_ = nullptr;  // guarded by mu_
+  std::atomic<int> sleeping_{0};  // workers blocked in wake_.wait
   int attached_ = 0;    // workers currently holding job_, guarded by mu_
   bool stop_ = false;   // guarded by mu_
   std::mutex callMu_;

@@ -59,6 +59,9 @@ let unavailableReason: string | null = null;
 
 /** Where the addon lives (whether or not it was built). */
 export function nativeAddonPath(): string {
+  // Benchmarking knob: load another build of the addon (A/B comparisons of kernel changes).
+  const override = process.env.DEEPTS_NATIVE_ADDON;
+  if (override) return path.resolve(override);
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     if (existsSync(path.join(dir, 'binding.gyp'))) return path.join(dir, 'build', 'Release', 'deepts_native.node');
