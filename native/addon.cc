@@ -264,7 +264,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   // take 50-200 us when the OS has to preempt something on that core, costs more than it
   // saves. Inside a training step the workers are still spinning from the previous kernel
   // (a hand-off costs ~1 us), so from ~2 MFLOP per thread the split pays.
-  const int threads = threadsFor(double(m) * n * k, g_pool->awake() ? 1 << 20 : 1 << 22);
+  const int threads = threadsFor(double(m) * n * k, g_pool->awake() ? 1 << 18 : 1 << 22);
   if (threads <= 1 || k == 0) {
     isa->gemm(g, 0, m, 0, n);
     return nullptr;
