@@ -27,6 +27,8 @@ export interface EpochRow {
   busyCoresBefore?: number | null;
   /** Cores' worth of CPU other processes used while this row was measured. */
   othersBusyCores?: number | null;
+  /** How many times the row was measured (re-measured when disturbed). */
+  attempts?: number;
 }
 
 /** Above this many cores used by other processes during a measurement, the row is flagged. */
