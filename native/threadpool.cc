@@ -34,11 +34,13 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::drain(Job* job) {
-  for (int i; (i = job->next.fetch_add(1, std::memory_order_relaxed)) < job->tasks;) {
+int ThreadPool::drain(Job* job) {
+  int ran = 0;
+  for (int i; (i = job->next.fetch_add(1, std::memory_order_relaxed)) < job->tasks; ++ran) {
     job->fn(job->ctx, i);
     job->done.fetch_add(1, std::memory_order_release);
   }
+  return ran;
 }
 
 void ThreadPool::run(int tasks, TaskFn fn, void* ctx) {
@@ -57,7 +59,8 @@ void ThreadPool::run(int tasks, TaskFn fn, void* ctx) {
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  drain(&job);
+  const int ranHere = drain(&job);
+  lastHelped_.store(ranHere < tasks, std::memory_order_relaxed);
   while (job.done.load(std::memory_order_acquire) < tasks) cpuRelax();
   // Detach the job; wait for workers still inside drain() (they only see next >= tasks now).
   for (;;) {

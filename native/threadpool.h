@@ -29,9 +29,11 @@ class ThreadPool {
 
   static void setSpinMicros(int us) { spinMicros_ = us; }
 
-  /** True when no worker sleeps on the condition variable, i.e. all are spinning (or busy)
-      after a recent job and a new job costs no futex wake-up. */
-  bool awake() const { return sleeping_.load(std::memory_order_relaxed) == 0; }
+  /** True when no worker sleeps on the condition variable (all are spinning or busy after a
+      recent job, so a new job costs no futex wake-up) and the workers took part in the last
+      job (they get CPU time: on a machine shared with other busy processes they often don't,
+      and then splitting small work only adds hand-offs). */
+  bool awake() const { return sleeping_.load(std::memory_order_relaxed) == 0 && lastHelped_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
@@ -42,7 +44,7 @@ class ThreadPool {
     std::atomic<int> done{0};
   };
   void workerLoop(uint64_t seen);
-  static void drain(Job* job);
+  static int drain(Job* job);  // returns the number of tasks this thread ran
 
   std::vector<std::thread> workers_;
   std::mutex mu_;
@@ -50,6 +52,7 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   Job* job_ = nullptr;  // guarded by mu_
   std::atomic<int> sleeping_{0};  // workers blocked in wake_.wait
+  std::atomic<bool> lastHelped_{false};  // a worker ran a task of the last multi-task job
   int attached_ = 0;    // workers currently holding job_, guarded by mu_
   bool stop_ = false;   // guarded by mu_
   std::mutex callMu_;
