@@ -177,8 +177,10 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     const nTrain = Math.floor(n * (1 - split));
     if (nTrain === 0 || nTrain === n) throw new Error(`validationSplit ${split} leaves no ${nTrain === 0 ? 'training' : 'validation'} samples out of ${n}`);
     const part = (t: Tensor, from: number, count: number): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? from : 0)), [count, ...t.shape.slice(1)]);
-    [xTrain, yTrain] = [part(x, 0, nTrain), part(y, 0, nTrain)];
-    validation = [part(x, nTrain, n - nTrain), part(y, nTrain, n - nTrain)];
+    xTrain = part(x, 0, nTrain);
+    yTrain = y === x ? xTrain : part(y, 0, nTrain);
+    const xVal = part(x, nTrain, n - nTrain);
+    validation = [xVal, y === x ? xVal : part(y, nTrain, n - nTrain)];
   }
   checkTargets(model, c, xTrain, yTrain);
   if (validation) checkTargets(model, c, validation[0], validation[1]);
@@ -208,7 +210,11 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
       for (const cb of callbacks) await cb.onBatchBegin(step);
       const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
       // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
-      const lossValue = withBufferScope(() => trainStep(model, c, rowsOf(xTrain, idx), rowsOf(yTrain, idx)));
+      const lossValue = withBufferScope(() => {
+        const xb = rowsOf(xTrain, idx);
+        // An autoencoder's targets are its inputs: gather the batch once.
+        return trainStep(model, c, xb, yTrain === xTrain ? xb : rowsOf(yTrain, idx));
+      });
       lossSum += lossValue * idx.length;
       seen += idx.length;
       const batchLogs = logsOf(lossSum / seen, c.metrics);
@@ -244,7 +250,8 @@ export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor
     const count = Math.min(batchSize, n - begin);
     const part = (t: Tensor): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
     withBufferScope(() => noGrad(() => {
-      const [xb, yb] = [part(x), part(y)];
+      const xb = part(x);
+      const yb = y === x ? xb : part(y);
       const yPred = model.forward(xb, false);
       lossSum += c.loss.call(yb, yPred).item() * count;
       for (const m of c.metrics) m.update(yb, yPred);
