@@ -4,6 +4,19 @@
  * In Node, import 'deepts' instead (adds fast backends, files and datasets).
  */
 import './backend/index.js';
+import { getBackend, registerBackend } from './backend/registry.js';
+import { loadWasmBackend } from './backend/wasm/load.js';
+
+/**
+ * Loads the fastest backend this runtime offers — the WASM SIMD kernels in a browser —
+ * and resolves to the active backend's name. Until it resolves, the js reference backend
+ * runs (everything works, only slower). In Node, `import 'deepts'` has done this already.
+ */
+export async function ready(): Promise<string> {
+  const wasm = await loadWasmBackend();
+  if (wasm) registerBackend(wasm);
+  return getBackend().name;
+}
 
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
 export type { Shape } from './tensor/shape.js';
