@@ -4,23 +4,12 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/wasm-gemm.js`.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../src/backend/kernels.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { registerBackend } from '../src/backend/registry.js';
-import { createWasmBackend, wasmUnavailableReason, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
+import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
+import { createWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/load.js';
 
-/** Worker threads for the wasm backend's GEMM pool in Node. */
-export const nodeWasmWorkerFactory: WasmWorkerFactory = (source) => {
-  const w = new Worker(source, { eval: true });
-  return {
-    postMessage: (m) => w.postMessage(m),
-    onMessage: (h) => w.on('message', h),
-    onError: (h) => w.on('error', h),
-    terminate: () => void w.terminate(),
-    unref: () => w.unref(),
-  };
-};
 
 export interface GemmShape {
   label: string;

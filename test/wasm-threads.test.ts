@@ -1,26 +1,15 @@
 /** The WASM backend with GEMM on worker threads (Node worker_threads + shared memory). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../src/backend/kernels.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { registerBackend } from '../src/backend/registry.js';
+import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
 import { createWasmBackend, loadWasmBackend, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
 
-/** The factory a Node entry passes to loadWasmBackend to enable threads. */
-const nodeWorkerFactory: WasmWorkerFactory = (source) => {
-  const w = new Worker(source, { eval: true });
-  return {
-    postMessage: (m) => w.postMessage(m),
-    onMessage: (h) => w.on('message', h),
-    onError: (h) => w.on('error', h),
-    terminate: () => void w.terminate(),
-    unref: () => w.unref(),
-  };
-};
 
 registerBackend(jsBackend);
-const backend = await loadWasmBackend({ threads: 2, workerFactory: nodeWorkerFactory });
+const backend = await loadWasmBackend({ threads: 2, workerFactory: nodeWasmWorkerFactory });
 assert.ok(backend, 'wasm backend must load');
 const wasm = backend.kernels as Kernels;
 const ref = jsBackend.kernels as Kernels;
