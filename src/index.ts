@@ -19,4 +19,5 @@ export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares }
 export * as viz from './viz/index.js';
 export { Table } from './data/table.js';
 export { parseCsv } from './data/csv.js';
-export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, TabularPreprocessor, trainTestSplit } from './data/preprocessing.js';
+export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
+export { TabularPreprocessor } from './data/tabular-preprocessor.js';

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  LabelEncoder, MinMaxScaler, OneHotEncoder, StandardScaler, TabularPreprocessor, trainTestSplit,
+  LabelEncoder, MinMaxScaler, OneHotEncoder, StandardScaler, trainTestSplit,
 } from '../src/data/preprocessing.js';
+import { TabularPreprocessor } from '../src/data/tabular-preprocessor.js';
 import { Table } from '../src/data/table.js';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-9): void => {

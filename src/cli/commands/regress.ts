@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { Dense, InputLayer, RMSprop, Sequential, Tensor, setSeed } from '../../index.js';
 import { Table } from '../../data/table.js';
-import { MinMaxScaler, StandardScaler, TabularPreprocessor, trainTestSplit } from '../../data/preprocessing.js';
+import { MinMaxScaler, StandardScaler, trainTestSplit } from '../../data/preprocessing.js';
+import { TabularPreprocessor } from '../../data/tabular-preprocessor.js';
 import { loadCaliforniaHousing, loadCars, loadIris, loadPenguins } from '../../datasets/tabular-node.js';
 import { fitOLS, meanAbsoluteError, meanSquaredError, r2Score } from '../../stats/index.js';
 import { lineChart, scatterPlot } from '../../viz/index.js';
