@@ -213,5 +213,11 @@ test('recycled step buffers are never read after their step (poisoned pool gives
   };
   const [plain, poisoned] = [await run(false), await run(true)];
   assert.deepEqual(poisoned, plain);
+  const { pooledBytes } = await import('../src/tensor/buffer-pool.js');
+  setSeed(1);
+  const m = new Sequential([new Dense(128, { inputShape: [64] })]);
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  await m.fit(randomTensor([256, 64], new Rng(1)), randomTensor([256, 128], new Rng(2)), { epochs: 1, batchSize: 64, verbose: 0 });
+  assert.equal(pooledBytes(), 0, 'fit returns its step buffers to the garbage collector when it ends');
   assert.ok(plain.p.every(Number.isFinite));
 });

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { getRng } from '../tensor/random.js';
-import { withBufferScope } from '../tensor/buffer-pool.js';
+import { clearBufferPool, withBufferScope } from '../tensor/buffer-pool.js';
 import { kernels } from '../backend/registry.js';
 import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
@@ -230,6 +230,8 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     if (model.stopTraining) break;
   }
   for (const cb of callbacks) await cb.onTrainEnd();
+  // Hand the recycled step buffers back to the garbage collector: training is over.
+  clearBufferPool();
   return history;
 }
 
