@@ -83,7 +83,7 @@ export function assertFinite(t: Tensor, what: string): void {
 
 /** Checks targets against the loss on one batch, so bad labels fail before the first epoch. */
 function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor): void {
-  const out = noGrad(() => model.forward(ops.slice(x, x.shape.map(() => 0), [1, ...x.shape.slice(1)]), false));
+  const out = noGrad(() => model.forward(rowRange(x, 0, 1), false));
   if (compiled.loss.accuracyKind === 'sparse') {
     const classes = out.shape[out.rank - 1]!;
     const perSample = y.size / y.shape[0]!;
@@ -143,6 +143,11 @@ function rowsOf(t: Tensor, indices: Int32Array): Tensor {
   return ops.gather(t, indices, 0);
 }
 
+/** Samples [begin, begin + count) of a batch-first tensor. */
+function rowRange(t: Tensor, begin: number, count: number): Tensor {
+  return ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
+}
+
 function trainStep(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor): number {
   const weights = model.trainableWeights;
   const yPred = model.forward(x, true);
@@ -176,11 +181,10 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     const n = x.shape[0]!;
     const nTrain = Math.floor(n * (1 - split));
     if (nTrain === 0 || nTrain === n) throw new Error(`validationSplit ${split} leaves no ${nTrain === 0 ? 'training' : 'validation'} samples out of ${n}`);
-    const part = (t: Tensor, from: number, count: number): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? from : 0)), [count, ...t.shape.slice(1)]);
-    xTrain = part(x, 0, nTrain);
-    yTrain = y === x ? xTrain : part(y, 0, nTrain);
-    const xVal = part(x, nTrain, n - nTrain);
-    validation = [xVal, y === x ? xVal : part(y, nTrain, n - nTrain)];
+    xTrain = rowRange(x, 0, nTrain);
+    yTrain = y === x ? xTrain : rowRange(y, 0, nTrain);
+    const xVal = rowRange(x, nTrain, n - nTrain);
+    validation = [xVal, y === x ? xVal : rowRange(y, nTrain, n - nTrain)];
   }
   checkTargets(model, c, xTrain, yTrain);
   if (validation) checkTargets(model, c, validation[0], validation[1]);
@@ -250,10 +254,9 @@ export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor
   for (let step = 0; step < steps; step++) {
     const begin = step * batchSize;
     const count = Math.min(batchSize, n - begin);
-    const part = (t: Tensor): Tensor => ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
     withBufferScope(() => noGrad(() => {
-      const xb = part(x);
-      const yb = y === x ? xb : part(y);
+      const xb = rowRange(x, begin, count);
+      const yb = y === x ? xb : rowRange(y, begin, count);
       const yPred = model.forward(xb, false);
       lossSum += c.loss.call(yb, yPred).item() * count;
       for (const m of c.metrics) m.update(yb, yPred);
@@ -277,7 +280,7 @@ export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): T
   for (let begin = 0; begin < n; begin += batchSize) {
     const count = Math.min(batchSize, n - begin);
     withBufferScope(() => noGrad(() => {
-      const y = model.forward(ops.slice(x, x.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...x.shape.slice(1)]), false);
+      const y = model.forward(rowRange(x, begin, count), false);
       // Batch outputs live in recycled memory: copy them into the result, which the caller keeps.
       result ??= new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]);
       result.values.set(y.values, begin * (y.size / count));

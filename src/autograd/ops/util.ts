@@ -1,5 +1,5 @@
 /** Small helpers shared by the op files. */
-import { Tensor } from '../../tensor/tensor.js';
+import { Tensor, scalar } from '../../tensor/tensor.js';
 import { formatShape, sizeOf, type Shape } from '../../tensor/shape.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { kernels } from '../../backend/registry.js';
@@ -28,5 +28,5 @@ export function zerosTensor(shape: Shape): Tensor {
 export type TensorLike = Tensor | number;
 
 export function asTensor(x: TensorLike): Tensor {
-  return typeof x === 'number' ? new Tensor(new Float32Array([x]), []) : x;
+  return typeof x === 'number' ? scalar(x) : x;
 }

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Shape } from '../../tensor/shape.js';
-import { jsKernels } from '../js/kernels.js';
+import { broadcastStrides, jsKernels } from '../js/kernels.js';
 import type { BinaryOp, F32, KernelName, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import type { Backend } from '../registry.js';
@@ -77,18 +77,6 @@ export function nativeUnavailableReason(): string | null {
 
 function codes(names: readonly string[]): Map<string, number> {
   return new Map(names.map((n, i) => [n, i]));
-}
-
-/** Strides of `shape` seen through the broadcast `outShape` (0 on broadcast axes). */
-function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const out = new Array<number>(outShape.length).fill(0);
-  const offset = outShape.length - shape.length;
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i + offset] = shape[i] === 1 ? 0 : s;
-    s *= shape[i]!;
-  }
-  return out;
 }
 
 function product(shape: Shape, from: number, to: number): number {
