@@ -23,7 +23,8 @@ import fc from 'fast-check';
 import '../src/index.js';
 import { listBackends, type Backend } from '../src/backend/registry.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
-import { BINARY_OPS, KERNEL_NAMES, OPTIMIZER_RULES, OUTPUT_DIFFERENTIABLE, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
+import { BINARY_OPS, KERNEL_NAMES, OPTIMIZER_RULES, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
+import { conv2dGeometry, type Conv2DGeometry, type Padding } from '../src/backend/conv-geometry.js';
 import type { BinaryOp, Kernels, OptimizerRule, UnaryOp } from '../src/backend/kernels.js';
 import { nativeIsas, setNativeIsa } from '../src/backend/native/load.js';
 
@@ -358,7 +359,75 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     run('adamax', 100480, false, 3); // the lecture's largest kernel: threaded split
     run('adam', 100480, false, 4);
   },
+  conv2d(k) {
+    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed), w = randomData(g.kH * g.kW * g.inC * g.outC, seed + 1, -1, 1);
+      const n = g.batch * g.outH * g.outW * g.outC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      k.conv2d(x, w, got, g);
+      ref.conv2d(x, w, want, g);
+      assertClose(got, want, `conv2d ${JSON.stringify(g)}`);
+    }), { numRuns: RUNS });
+  },
+  conv2dBackpropInput(k) {
+    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+      const dy = randomData(g.batch * g.outH * g.outW * g.outC, seed), w = randomData(g.kH * g.kW * g.inC * g.outC, seed + 1, -1, 1);
+      const n = g.batch * g.inH * g.inW * g.inC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      k.conv2dBackpropInput(dy, w, got, g);
+      ref.conv2dBackpropInput(dy, w, want, g);
+      assertClose(got, want, `conv2dBackpropInput ${JSON.stringify(g)}`);
+    }), { numRuns: RUNS });
+  },
+  conv2dBackpropFilter(k) {
+    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed), dy = randomData(g.batch * g.outH * g.outW * g.outC, seed + 1, -1, 1);
+      const n = g.kH * g.kW * g.inC * g.outC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      k.conv2dBackpropFilter(x, dy, got, g);
+      ref.conv2dBackpropFilter(x, dy, want, g);
+      assertClose(got, want, `conv2dBackpropFilter ${JSON.stringify(g)}`);
+    }), { numRuns: RUNS });
+  },
+  pool2d(k) {
+    fc.assert(fc.property(convGeometry(true), fc.constantFrom(...POOL_OPS), fc.integer(), (g, op, seed) => {
+      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed);
+      const n = g.batch * g.outH * g.outW * g.outC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      k.pool2d(op, x, got, g);
+      ref.pool2d(op, x, want, g);
+      assertClose(got, want, `pool2d ${op} ${JSON.stringify(g)}`);
+    }), { numRuns: RUNS });
+  },
+  pool2dBackward(k) {
+    fc.assert(fc.property(convGeometry(true), fc.constantFrom(...POOL_OPS), fc.integer(), (g, op, seed) => {
+      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed);
+      const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+      ref.pool2d(op, x, y, g);
+      const dy = randomData(y.length, seed + 1);
+      const [got, want] = [new Float32Array(x.length).fill(NaN), new Float32Array(x.length)];
+      k.pool2dBackward(op, x, y, dy, got, g);
+      ref.pool2dBackward(op, x, y, dy, want, g);
+      assertClose(got, want, `pool2dBackward ${op} ${JSON.stringify(g)}`);
+    }), { numRuns: RUNS });
+  },
 };
+
+/** Random conv (or, with `pool`, pooling: outC = inC) geometries over every padding/stride/dilation combination. */
+function convGeometry(pool = false): fc.Arbitrary<Conv2DGeometry> {
+  return fc.record({
+    batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 1, max: 9 }), inW: fc.integer({ min: 1, max: 9 }),
+    inC: fc.integer({ min: 1, max: 5 }), outC: fc.integer({ min: 1, max: 6 }),
+    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }),
+    sH: fc.integer({ min: 1, max: 3 }), sW: fc.integer({ min: 1, max: 3 }),
+    dH: fc.integer({ min: 1, max: pool ? 1 : 2 }), dW: fc.integer({ min: 1, max: pool ? 1 : 2 }),
+    padding: fc.constantFrom<Padding>('valid', 'same'),
+  }).filter((a) => a.padding === 'same' || ((a.kH - 1) * a.dH < a.inH && (a.kW - 1) * a.dW < a.inW))
+    .map((a) => conv2dGeometry({
+      batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: pool ? a.inC : a.outC,
+      kernelSize: [a.kH, a.kW], strides: [a.sH, a.sW], dilationRate: [a.dH, a.dW], padding: a.padding,
+    }));
+}
 
 /**
  * Variants of a backend to check: each native instruction set (plus, on CPUs without AVX-512,

@@ -13,6 +13,9 @@
  * checks every registered backend against the reference one.
  */
 import type { Shape } from '../tensor/shape.js';
+import type { Conv2DGeometry } from './conv-geometry.js';
+
+export type { Conv2DGeometry } from './conv-geometry.js';
 
 export type F32 = Float32Array;
 
@@ -52,6 +55,9 @@ export type ReduceOp = (typeof REDUCE_OPS)[number];
  */
 export const OPTIMIZER_RULES = ['sgd', 'momentum', 'nesterov', 'adam', 'amsgrad', 'adamax', 'rmsprop', 'adagrad'] as const;
 export type OptimizerRule = (typeof OPTIMIZER_RULES)[number];
+
+export const POOL_OPS = ['max', 'avg'] as const;
+export type PoolOp = (typeof POOL_OPS)[number];
 
 export interface Kernels {
   /**
@@ -111,6 +117,25 @@ export interface Kernels {
 
   /** One optimizer update of w in place from g, reading and writing the rule's state arrays (see OPTIMIZER_RULES). */
   optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
+
+  /**
+   * 2-D convolution over NHWC data (see Conv2DGeometry): x [batch, inH, inW, inC],
+   * w [kH, kW, inC, outC] (Keras' kernel layout), out [batch, outH, outW, outC] (overwritten).
+   * Taps that fall in the padding read zero.
+   */
+  conv2d(x: F32, w: F32, out: F32, g: Conv2DGeometry): void;
+
+  /** dx [batch, inH, inW, inC] (overwritten) = the adjoint of conv2d in x, from dy [batch, outH, outW, outC]. Also Conv2DTranspose's forward pass. */
+  conv2dBackpropInput(dy: F32, w: F32, dx: F32, g: Conv2DGeometry): void;
+
+  /** dw [kH, kW, inC, outC] (overwritten) = the adjoint of conv2d in w, from x and dy. */
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, g: Conv2DGeometry): void;
+
+  /** Max / average pooling per channel (g.outC === g.inC); average counts only in-bounds taps (as TF). */
+  pool2d(op: PoolOp, x: F32, out: F32, g: Conv2DGeometry): void;
+
+  /** dx (overwritten) from dy of pool2d; max routes to the first tap holding the maximum y. */
+  pool2dBackward(op: PoolOp, x: F32, y: F32, dy: F32, dx: F32, g: Conv2DGeometry): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -118,4 +143,5 @@ export type KernelName = keyof Kernels;
 export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax', 'optimizerStep',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
 ];

@@ -9,6 +9,7 @@ import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { unaryDerivative, unaryScalar } from './math.js';
 import { matmul } from './matmul.js';
 import { optimizerStep } from './optimizer-step.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, pool2d, pool2dBackward } from './conv.js';
 
 function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
@@ -288,4 +289,5 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
 export const jsKernels: Kernels = {
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,
   biasAct, biasActBackward, softmax, optimizerStep,
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward,
 };

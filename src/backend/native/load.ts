@@ -52,7 +52,10 @@ export interface NativeBackend extends Backend {
   readonly addonPath: string;
 }
 
-export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'transpose', 'scatterAdd', 'concat'];
+export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = [
+  'argReduce', 'transpose', 'scatterAdd', 'concat',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
+];
 
 let cached: NativeBackend | null | undefined;
 let unavailableReason: string | null = null;

@@ -13,7 +13,10 @@ import type { WasmArena } from './instance.js';
 import type { GemmThreadPool } from './threads.js';
 
 /** Kernels this backend leaves to the reference js backend entirely. */
-export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat', 'optimizerStep'];
+export const WASM_FALLBACK_KERNELS: readonly string[] = [
+  'argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat', 'optimizerStep',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
+];
 
 function reference(): Kernels {
   const js = findBackend('js');
