@@ -21,7 +21,7 @@ export async function ready(): Promise<string> {
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
 export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
-export { setSeed, getRng, Rng } from './tensor/random.js';
+export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
 export { registerBackend, setBackend, getBackend, listBackends, findBackend, ownKernels, type Backend, type Kernels } from './backend/index.js';
 export { gradients, backward, noGrad, ops } from './autograd/index.js';
 
@@ -39,7 +39,7 @@ export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
-export type { FitArgs, EvaluateArgs } from './train/trainer.js';
+export type { FitArgs, EvaluateArgs, DatasetLike } from './train/trainer.js';
 
 export { Model, Sequential, registerSaveHandler, type CompileArgs } from './models/index.js';
 
@@ -52,3 +52,7 @@ export {
   type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
+
+/** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
+export * as data from './data/dataset/index.js';
+export { Dataset, AUTOTUNE, DatasetError } from './data/dataset/index.js';

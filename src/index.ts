@@ -4,9 +4,11 @@
  * tabular data and pictures.
  */
 import './backend/setup-node.js';
+import './io/dataset-cache-file.js';
 
 export * from './core.js';
 export { saveModel, loadModel } from './io/model-io.js';
+export { fileStore as datasetCacheFile } from './io/dataset-cache-file.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './io/model-checkpoint.js';
 export { encodePng, decodePng, writePng } from './io/png.js';
 export { writeFileAtomic, writeDirAtomic } from './io/atomic-write.js';

@@ -8,7 +8,8 @@ import type { Variable } from '../nn/variable.js';
 import { getLoss, type Loss, type LossFn, type LossName } from '../train/losses.js';
 import { getMetric, type Metric } from '../train/metrics.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
-import { evaluateLoop, fitLoop, predictLoop, type Compiled, type EvaluateArgs, type FitArgs, type TrainableModel } from '../train/trainer.js';
+import { evaluateLoop, fitLoop, predictDatasetLoop, predictLoop, type Compiled, type DatasetLike, type EvaluateArgs, type FitArgs, type TrainableModel } from '../train/trainer.js';
+import { isDatasetLike } from '../train/batch-feed.js';
 import type { History, Logs } from '../train/callbacks/callback.js';
 import type { JsonValue } from '../nn/layer.js';
 
@@ -19,6 +20,11 @@ export interface CompileArgs {
 }
 
 export type TensorInput = Tensor | NestedArray;
+
+/** fit(dataset, args) / evaluate(dataset, args): the second argument is options, not targets. */
+function isArgs(v: unknown): v is FitArgs & EvaluateArgs {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor);
+}
 
 function asTensor(x: TensorInput): Tensor {
   return x instanceof Tensor ? x : tensor(x);
@@ -84,27 +90,55 @@ export abstract class Model implements TrainableModel {
     return this.compiled;
   }
 
-  /** Trains for a number of epochs; resolves to the History (history.history.loss, .val_loss, ...). */
-  async fit(x: TensorInput, y: TensorInput, args: FitArgs = {}): Promise<History> {
-    return fitLoop(this, this.requireCompiled('fit'), asTensor(x), asTensor(y), args);
+  /**
+   * Trains for a number of epochs; resolves to the History (history.history.loss, .val_loss, ...).
+   * fit(x, y, args) with tensors, or fit(dataset, args) with a Dataset of [x, y] batches.
+   */
+  async fit(dataset: DatasetLike, args?: FitArgs): Promise<History>;
+  async fit(x: TensorInput, y: TensorInput, args?: FitArgs): Promise<History>;
+  async fit(x: TensorInput | DatasetLike, y?: TensorInput | FitArgs, args: FitArgs = {}): Promise<History> {
+    const c = this.requireCompiled('fit');
+    if (isDatasetLike(x)) return fitLoop(this, c, x, undefined, (y ?? {}) as FitArgs);
+    if (y === undefined || isArgs(y)) throw new Error('fit: targets are missing: fit(x, y, args), or fit(dataset, args) with a dataset of [x, y] batches');
+    return fitLoop(this, c, asTensor(x), asTensor(y as TensorInput), args);
   }
 
   /**
    * Loss (and metrics) on the given data. Like Keras, a scalar when there are no
    * metrics, else [loss, ...metrics]; use evaluateLogs for a name → value record.
    */
-  async evaluate(x: TensorInput, y: TensorInput, args: EvaluateArgs = {}): Promise<number | number[]> {
-    const logs = await this.evaluateLogs(x, y, args);
+  async evaluate(dataset: DatasetLike, args?: EvaluateArgs): Promise<number | number[]>;
+  async evaluate(x: TensorInput, y: TensorInput, args?: EvaluateArgs): Promise<number | number[]>;
+  async evaluate(x: TensorInput | DatasetLike, y?: TensorInput | EvaluateArgs, args: EvaluateArgs = {}): Promise<number | number[]> {
+    const logs = await this.evaluateAny(x, y, args);
     const values = Object.values(logs);
     return values.length === 1 ? values[0]! : values;
   }
 
-  async evaluateLogs(x: TensorInput, y: TensorInput, args: EvaluateArgs = {}): Promise<Logs> {
-    return evaluateLoop(this, this.requireCompiled('evaluate'), asTensor(x), asTensor(y), args);
+  async evaluateLogs(dataset: DatasetLike, args?: EvaluateArgs): Promise<Logs>;
+  async evaluateLogs(x: TensorInput, y: TensorInput, args?: EvaluateArgs): Promise<Logs>;
+  async evaluateLogs(x: TensorInput | DatasetLike, y?: TensorInput | EvaluateArgs, args: EvaluateArgs = {}): Promise<Logs> {
+    return this.evaluateAny(x, y, args);
   }
 
-  /** Outputs for all samples, computed in batches (default 32, as Keras). Dropout is off. */
-  predict(x: TensorInput, args: { batchSize?: number } = {}): Tensor {
+  private evaluateAny(x: TensorInput | DatasetLike, y: TensorInput | EvaluateArgs | undefined, args: EvaluateArgs): Promise<Logs> {
+    const c = this.requireCompiled('evaluate');
+    if (isDatasetLike(x)) return evaluateLoop(this, c, x, undefined, (y ?? {}) as EvaluateArgs);
+    if (y === undefined || isArgs(y)) throw new Error('evaluate: targets are missing: evaluate(x, y), or evaluate(dataset) with a dataset of [x, y] batches');
+    return evaluateLoop(this, c, asTensor(x), asTensor(y as TensorInput), args);
+  }
+
+  /**
+   * Outputs for all samples, computed in batches (default 32, as Keras). Dropout is off.
+   * With a dataset (of input batches, or [x, y] pairs) it resolves asynchronously, as datasets may.
+   */
+  predict(dataset: DatasetLike, args?: { steps?: number }): Promise<Tensor>;
+  predict(x: TensorInput, args?: { batchSize?: number }): Tensor;
+  predict(x: TensorInput | DatasetLike, args: { batchSize?: number; steps?: number } = {}): Tensor | Promise<Tensor> {
+    if (isDatasetLike(x)) {
+      if (args.batchSize !== undefined) throw new Error('predict: batchSize does not apply to a dataset, which yields batches already');
+      return predictDatasetLoop(this, x, args.steps);
+    }
     return predictLoop(this, asTensor(x), args.batchSize ?? 32);
   }
 

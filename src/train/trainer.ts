@@ -17,6 +17,9 @@ import type { Metric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
+import { INFINITE, datasetFeeds, inputsOf, isDatasetLike, rowRange, tensorFeed, type BatchFeed, type DatasetLike } from './batch-feed.js';
+
+export type { DatasetLike } from './batch-feed.js';
 
 export interface Compiled {
   loss: Loss;
@@ -34,12 +37,21 @@ export type Verbosity = 0 | 1 | 2 | 'auto';
 
 export interface FitArgs {
   epochs?: number;
+  /** Samples per step when fitting tensors (default 32); a dataset brings its own batches. */
   batchSize?: number;
   verbose?: Verbosity;
   callbacks?: (Callback | LambdaCallbackArgs)[];
   /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  validationData?: readonly [Tensor, Tensor];
+  /** [x, y] tensors, or a dataset of [x, y] batches. */
+  validationData?: readonly [Tensor, Tensor] | DatasetLike;
+  /** Batches of a validation dataset to use each epoch (default: all of it; required when it is infinite). */
+  validationSteps?: number;
+  /**
+   * Batches per epoch from a dataset (required when it repeats forever). As Keras, the next epoch
+   * continues the same iterator; if the data runs out first, training stops with a warning.
+   */
+  stepsPerEpoch?: number;
   shuffle?: boolean;
   initialEpoch?: number;
   /** Where the progress bar goes (default: stdout in Node, console in browsers). */
@@ -49,6 +61,8 @@ export interface FitArgs {
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: Verbosity;
+  /** Batches of a dataset to evaluate (default: all; required when it is infinite). */
+  steps?: number;
   output?: TextOutput;
 }
 
@@ -139,15 +153,6 @@ function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
   return v === undefined || v === 'auto' ? 1 : v;
 }
 
-function rowsOf(t: Tensor, indices: Int32Array): Tensor {
-  return ops.gather(t, indices, 0);
-}
-
-/** Samples [begin, begin + count) of a batch-first tensor. */
-function rowRange(t: Tensor, begin: number, count: number): Tensor {
-  return ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
-}
-
 function trainStep(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor): number {
   const weights = model.trainableWeights;
   const yPred = model.forward(x, true);
@@ -166,15 +171,20 @@ function logsOf(lossMean: number, metrics: Metric[], prefix = ''): Logs {
   return logs;
 }
 
-export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-  const epochs = positiveInt(args.epochs ?? 1, 'epochs');
-  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
-  const verbose = resolveVerbose(args.verbose);
-  const out = args.output ?? defaultOutput();
+/** The training data's epochs: the batches of each, and the validation pass. */
+interface TrainingData {
+  epoch(): BatchFeed;
+  /** Checks the first batch against the loss (datasets: their tensors are only seen while training). */
+  checkFirstBatch: boolean;
+  validate: (() => Promise<Logs>) | null;
+}
+
+function tensorTraining(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: FitArgs, batchSize: number): TrainingData {
   checkPair(x, y, 'fit');
+  if (args.stepsPerEpoch !== undefined) throw new Error('fit: stepsPerEpoch applies to datasets; with tensors an epoch is one pass over them (set batchSize instead)');
   let [xTrain, yTrain] = [x, y];
   let validation = args.validationData;
-  if (validation) checkPair(validation[0], validation[1], 'validationData');
+  if (validation && !isDatasetLike(validation)) checkPair(validation[0], validation[1], 'validationData');
   if (args.validationSplit !== undefined && !validation) {
     const split = args.validationSplit;
     if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be in (0, 1), got ${split}`);
@@ -187,50 +197,119 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     validation = [xVal, y === x ? xVal : rowRange(y, nTrain, n - nTrain)];
   }
   checkTargets(model, c, xTrain, yTrain);
-  if (validation) checkTargets(model, c, validation[0], validation[1]);
-
+  if (validation && !isDatasetLike(validation)) checkTargets(model, c, validation[0], validation[1]);
   const n = xTrain.shape[0]!;
-  const steps = Math.ceil(n / batchSize);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return {
+    epoch: () => {
+      if (args.shuffle ?? true) getRng().shuffle(order);
+      return tensorFeed(xTrain, yTrain, batchSize, order);
+    },
+    checkFirstBatch: false,
+    validate: validationPass(model, c, validation, args, batchSize),
+  };
+}
+
+function datasetTraining(model: TrainableModel, c: Compiled, ds: DatasetLike, args: FitArgs): TrainingData {
+  if (args.batchSize !== undefined) throw new Error('fit: batchSize does not apply to a dataset, which yields batches already (use dataset.batch(n))');
+  if (args.validationSplit !== undefined) throw new Error('fit: validationSplit needs tensors; with a dataset pass validationData (e.g. dataset.take / skip)');
+  return {
+    epoch: datasetFeeds(ds, 'fit', args.stepsPerEpoch, 'stepsPerEpoch', args.stepsPerEpoch !== undefined),
+    checkFirstBatch: true,
+    validate: validationPass(model, c, args.validationData, args, 32),
+  };
+}
+
+function validationPass(model: TrainableModel, c: Compiled, v: FitArgs['validationData'], args: FitArgs, batchSize: number): (() => Promise<Logs>) | null {
+  if (!v) return null;
+  if (isDatasetLike(v)) {
+    const feeds = datasetFeeds(v, 'validationData', args.validationSteps, 'validationSteps', false);
+    return () => runEvaluation(model, c, feeds(), { verbose: 0 }, 'val_');
+  }
+  if (args.validationSteps !== undefined) throw new Error('fit: validationSteps applies to a validation dataset, not to tensors');
+  const [xv, yv] = v;
+  return () => runEvaluation(model, c, tensorFeed(xv, yv, batchSize, null), { verbose: 0 }, 'val_');
+}
+
+export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | DatasetLike, y: Tensor | undefined, args: FitArgs = {}): Promise<History> {
+  const epochs = positiveInt(args.epochs ?? 1, 'epochs');
+  const verbose = resolveVerbose(args.verbose);
+  const out = args.output ?? defaultOutput();
+  let data: TrainingData;
+  if (isDatasetLike(x)) {
+    if (y !== undefined) throw new Error('fit: a dataset yields [inputs, targets] itself; do not pass targets separately');
+    data = datasetTraining(model, c, x, args);
+  } else {
+    if (y === undefined) throw new Error('fit: targets are missing (fit(x, y, args), or a dataset of [x, y] batches)');
+    data = tensorTraining(model, c, x, y, args, positiveInt(args.batchSize ?? 32, 'batchSize'));
+  }
+
+  let feed = data.epoch();
+  let steps = feed.steps;
   const history = new History();
   const callbacks: Callback[] = [history, ...(args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)))];
   for (const cb of callbacks) {
     cb.setModel(model);
-    cb.setParams({ epochs, steps, verbose });
+    cb.setParams({ epochs, steps: steps ?? 0, verbose });
   }
   model.stopTraining = false;
+  let checked = !data.checkFirstBatch;
   for (const cb of callbacks) await cb.onTrainBegin();
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
 
   for (let epoch = args.initialEpoch ?? 0; epoch < epochs; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin(epoch);
     if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
-    if (args.shuffle ?? true) getRng().shuffle(order);
+    if (epoch !== (args.initialEpoch ?? 0)) feed = data.epoch();
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
     for (const m of c.metrics) m.reset();
     let lossSum = 0;
     let seen = 0;
-    for (let step = 0; step < steps; step++) {
+    let step = 0;
+    let ranOut = false;
+    for (;; step++) {
+      const batch = await feed.next(step);
+      if (batch === null) {
+        ranOut = feed.steps !== null && step < feed.steps;
+        break;
+      }
       for (const cb of callbacks) await cb.onBatchBegin(step);
-      const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
       // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
+      let count = 0;
       const lossValue = withBufferScope(() => {
-        const xb = rowsOf(xTrain, idx);
-        // An autoencoder's targets are its inputs: gather the batch once.
-        return trainStep(model, c, xb, yTrain === xTrain ? xb : rowsOf(yTrain, idx));
+        const [xb, yb] = batch();
+        if (!checked) {
+          checked = true;
+          checkTargets(model, c, xb, yb);
+        }
+        if (data.checkFirstBatch) {
+          checkPair(xb, yb, `fit: dataset batch ${step}`);
+        }
+        count = xb.shape[0]!;
+        return trainStep(model, c, xb, yb);
       });
-      lossSum += lossValue * idx.length;
-      seen += idx.length;
+      lossSum += lossValue * count;
+      seen += count;
       const batchLogs = logsOf(lossSum / seen, c.metrics);
       for (const cb of callbacks) await cb.onBatchEnd(step, batchLogs);
-      if (step < steps - 1) bar?.update(step + 1, batchLogs, false);
+      if (steps === null || step < steps - 1) bar?.update(step + 1, batchLogs, false);
       await maybeYield();
-      if (model.stopTraining) break;
+      if (model.stopTraining) {
+        step++;
+        break;
+      }
     }
+    feed.close();
+    if (seen === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${isDatasetLike(x) ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
+    steps ??= step; // an unknown-size dataset: the first epoch counted its batches
     const logs = logsOf(lossSum / Math.max(seen, 1), c.metrics);
-    if (validation) Object.assign(logs, await evaluateLoop(model, c, validation[0], validation[1], { batchSize, verbose: 0 }, 'val_'));
-    bar?.update(steps, logs, true);
+    if (data.validate) Object.assign(logs, await data.validate());
+    bar?.update(step, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    if (ranOut) {
+      out.write(`WARNING: the input ran out of data after ${step} of ${feed.steps} steps in epoch ${epoch + 1}; training stops. Make sure the dataset can give at least stepsPerEpoch * epochs batches (use repeat()).\n`);
+      break;
+    }
     if (model.stopTraining) break;
   }
   for (const cb of callbacks) await cb.onTrainEnd();
@@ -239,34 +318,57 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
   return history;
 }
 
-export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
-  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+/** One pass of evaluation over a feed; logs hold mean loss and metrics, keys prefixed (val_). */
+async function runEvaluation(model: TrainableModel, c: Compiled, feed: BatchFeed, args: EvaluateArgs, prefix: string, check = false): Promise<Logs> {
   const verbose = resolveVerbose(args.verbose);
-  if (prefix === '') {
-    checkPair(x, y, 'evaluate');
-    checkTargets(model, c, x, y);
-  }
-  const n = x.shape[0]!;
-  const steps = Math.ceil(n / batchSize);
-  const bar = verbose > 0 ? new Progbar(steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
+  const bar = verbose > 0 ? new Progbar(feed.steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
   for (const m of c.metrics) m.reset();
   let lossSum = 0;
-  for (let step = 0; step < steps; step++) {
-    const begin = step * batchSize;
-    const count = Math.min(batchSize, n - begin);
+  let seen = 0;
+  let step = 0;
+  for (;; step++) {
+    const batch = await feed.next(step);
+    if (batch === null) break;
     withBufferScope(() => noGrad(() => {
-      const xb = rowRange(x, begin, count);
-      const yb = y === x ? xb : rowRange(y, begin, count);
+      const [xb, yb] = batch();
+      if (check) {
+        checkPair(xb, yb, `evaluate: dataset batch ${step}`);
+        if (step === 0) checkTargets(model, c, xb, yb);
+      }
       const yPred = model.forward(xb, false);
-      lossSum += c.loss.call(yb, yPred).item() * count;
+      lossSum += c.loss.call(yb, yPred).item() * xb.shape[0]!;
+      seen += xb.shape[0]!;
       for (const m of c.metrics) m.update(yb, yPred);
     }));
-    if (step < steps - 1) bar?.update(step + 1, logsOf(lossSum / (begin + count), c.metrics), false);
+    if (feed.steps === null || step < feed.steps - 1) bar?.update(step + 1, logsOf(lossSum / seen, c.metrics), false);
     await maybeYield();
   }
-  const logs = logsOf(lossSum / n, c.metrics, prefix);
-  bar?.update(steps, logsOf(lossSum / n, c.metrics), true);
-  return logs;
+  feed.close();
+  if (seen === 0) throw new Error(`${prefix === 'val_' ? 'validation' : 'evaluate'}: no batches to evaluate (the data is empty)`);
+  bar?.update(step, logsOf(lossSum / seen, c.metrics), true);
+  return logsOf(lossSum / seen, c.metrics, prefix);
+}
+
+export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor | DatasetLike, y: Tensor | undefined, args: EvaluateArgs = {}): Promise<Logs> {
+  if (isDatasetLike(x)) {
+    if (y !== undefined) throw new Error('evaluate: a dataset yields [inputs, targets] itself; do not pass targets separately');
+    if (args.batchSize !== undefined) throw new Error('evaluate: batchSize does not apply to a dataset, which yields batches already');
+    return runEvaluation(model, c, datasetFeeds(x, 'evaluate', args.steps, 'steps', false)(), args, '', true);
+  }
+  if (y === undefined) throw new Error('evaluate: targets are missing (evaluate(x, y), or a dataset of [x, y] batches)');
+  if (args.steps !== undefined) throw new Error('evaluate: steps applies to datasets; with tensors set batchSize');
+  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+  checkPair(x, y, 'evaluate');
+  checkTargets(model, c, x, y);
+  return runEvaluation(model, c, tensorFeed(x, y, batchSize, null), args, '');
+}
+
+/** Runs the model on one batch and copies the outputs out of the step's recycled memory. */
+function predictBatch(model: TrainableModel, x: Tensor): Tensor {
+  return withBufferScope(() => noGrad(() => {
+    const y = model.forward(x, false);
+    return new Tensor(y.values.slice(), y.shape);
+  }));
 }
 
 /** Batched inference; returns one tensor with all outputs (noGrad, training=false). */
@@ -287,4 +389,22 @@ export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): T
     }));
   }
   return result!;
+}
+
+/** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored), concatenated. */
+export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number): Promise<Tensor> {
+  if (steps === undefined && ds.cardinality() === INFINITE) throw new Error('predict: the dataset is infinite (repeat() without a count), so pass steps');
+  const it = ds.iterator();
+  const outputs: Tensor[] = [];
+  for (let step = 0; steps === undefined || step < steps; step++) {
+    const r = await it.next();
+    if (r.done) break;
+    const xb = inputsOf(r.value, step);
+    assertFinite(xb, `predict inputs (dataset batch ${step})`);
+    outputs.push(predictBatch(model, xb));
+    await maybeYield();
+  }
+  it.return?.();
+  if (outputs.length === 0) throw new Error('predict: the dataset gave no batches');
+  return outputs.length === 1 ? outputs[0]! : ops.concat(outputs, 0);
 }
