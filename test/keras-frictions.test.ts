@@ -158,9 +158,8 @@ test('loadModel restores the compiled model and optimizer state: training resume
 
     // A model saved before compile configs existed (no compileConfig, no optimizer state) still loads.
     const file = JSON.parse(readFileSync(join(dir, 'm', 'model.json'), 'utf8')) as Record<string, unknown>;
-    delete file['compileConfig'];
-    delete file['optimizerState'];
     delete file['trainingConfig'];
+    delete file['userDefinedMetadata'];
     writeFileSync(join(dir, 'm', 'model.json'), JSON.stringify(file));
     const old = await loadModel(join(dir, 'm'));
     assert.equal(old.optimizer, null);

@@ -58,7 +58,12 @@ export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[]
 
 /** Saves models to a path; the Node file handler registers itself from deepts' io module. */
 export interface ModelSaveHandler {
-  save(model: Model, path: string): Promise<void>;
+  save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
+}
+
+/** Options for model.save; `format` picks the file format (the io module lists the ones it knows). */
+export interface ModelSaveOptions {
+  format?: string;
 }
 
 let saveHandler: ModelSaveHandler | null = null;
@@ -423,10 +428,14 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     });
   }
 
-  /** Saves architecture, weights, compile settings and optimizer state (Node: `import 'deepts'` registers the file handler). */
-  async save(path: string): Promise<void> {
+  /**
+   * Saves architecture, weights, compile settings and optimizer state (Node: `import 'deepts'`
+   * registers the file handler). The default format is TensorFlow.js Layers (a directory with
+   * model.json + weights.bin, loadable by tfjs).
+   */
+  async save(path: string, options: ModelSaveOptions = {}): Promise<void> {
     if (!saveHandler) throw new Error('model.save needs a save handler: in Node import from "deepts" (not "deepts/core"); in a browser use model.toConfig() and getWeights()');
-    await saveHandler.save(this as Model, path);
+    await saveHandler.save(this as Model, path, options);
   }
 }
 
