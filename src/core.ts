@@ -45,6 +45,7 @@ export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
+export { EpochTimer } from './train/callbacks/epoch-timer.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
 export type { FitArgs, EvaluateArgs } from './train/trainer.js';
 export type { Logs as EvaluateLogs } from './train/callbacks/callback.js';
