@@ -9,7 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
-import { Model, registerSaveHandler } from '../models/model.js';
+import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
+import type { SymbolicTensor } from '../nn/symbolic.js';
+import { OPTIMIZER_FILE, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
 import type { JsonValue } from '../nn/layer.js';
 import { writeDirAtomic } from './atomic-write.js';
@@ -42,7 +44,14 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const format = options.format ?? 'tfjs';
   if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
   const { json, weightData } = toTfjsArtifacts(model);
-  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData });
+  const files: Record<string, Uint8Array> = {};
+  // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
+  const state = optimizerStateOf(model as Model<never>);
+  if (state) {
+    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { optimizerState: state.manifest } };
+    files[OPTIMIZER_FILE] = state.bytes;
+  }
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
 }
 
 /** The format deepts 0.1 wrote (kept so its saves still load). */
@@ -91,21 +100,40 @@ function legacyModelFile(parsed: unknown, path: string): ModelFile {
   return f as ModelFile;
 }
 
+export interface LoadModelOptions {
+  /** Compile the model as it was saved and restore its optimizer state (default true, as Keras' load_model). */
+  compile?: boolean;
+}
+
 /**
- * Rebuilds a saved model with its weights (not compiled: call compile() to train it further).
- * Reads tfjs Layers directories (deepts' format, tfjs' `model.save`, tfjs-converter output)
- * and deepts 0.1 saves.
+ * Rebuilds a saved model with its weights and, as Keras' load_model, compiles it as it was
+ * saved with its optimizer state, so fit() resumes where it stopped (models saved uncompiled,
+ * or with a custom loss, load uncompiled). Reads tfjs Layers directories (deepts' format,
+ * tfjs' `model.save`, tfjs-converter output) and deepts 0.1 saves. For a model with several
+ * outputs, say so in the type: loadModel<SymbolicTensor[]>(dir).
  */
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: string, options: LoadModelOptions = {}): Promise<Model<O>> {
   const { parsed, path } = readModelJson(dir);
-  if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) return loadLegacyModel(dir, legacyModelFile(parsed, path));
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
+    return (await loadLegacyModel(dir, legacyModelFile(parsed, path))) as unknown as Model<O>;
+  }
   const json = validateTfjsModelJson(parsed, path);
-  return modelFromTfjs(json, (p) => {
+  const model = modelFromTfjs(json, (p) => {
     const file = join(dir, p);
     if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
     const b = readFileSync(file);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }, path);
+  if (options.compile ?? true) {
+    const meta = json.userDefinedMetadata?.['deepts'];
+    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta['optimizerState'] : undefined, (p) => {
+      const file = join(dir, p);
+      if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
+      const b = readFileSync(file);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }, path);
+  }
+  return model as unknown as Model<O>;
 }
 
 async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {

@@ -12,7 +12,9 @@ import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { JsonValue } from '../nn/layer.js';
 import type { SerializedLayer } from '../nn/serialization.js';
-import { isObject, kerasLossName, layerFromKeras, layerToKeras, sampleShapeOf, snakeCase, type JsonObject } from './keras-config.js';
+import { isObject, layerFromKeras, layerToKeras, sampleShapeOf, type JsonObject } from './keras-config.js';
+import { functionalFromKeras, functionalTopology } from './keras-functional.js';
+import { trainingConfigOf } from './training-state.js';
 
 export const TFJS_FORMAT = 'layers-model';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -54,20 +56,6 @@ export function sequentialTopology(model: Model): JsonObject {
   };
 }
 
-/** tfjs' trainingConfig: { loss, metrics, optimizer_config: { class_name, config } } in Keras' snake_case. */
-function trainingConfigOf(model: Model): JsonObject | undefined {
-  const loss = model.loss;
-  const opt = model.optimizer;
-  if (!loss || !opt) return undefined;
-  const optConfig: JsonObject = {};
-  for (const [k, v] of Object.entries(opt.getConfig())) optConfig[snakeCase(k)] = v as JsonValue;
-  return {
-    loss: kerasLossName(loss.name),
-    metrics: model.metricNames.slice(1),
-    optimizer_config: { class_name: opt.name, config: optConfig },
-  };
-}
-
 /** model.json contents and the weight bytes for a model, exactly as tfjs lays them out. */
 export function toTfjsArtifacts(model: Model): { json: TfjsModelJson; weightData: Uint8Array } {
   const weights = model.weights;
@@ -78,22 +66,23 @@ export function toTfjsArtifacts(model: Model): { json: TfjsModelJson; weightData
     offset += w.size;
   }
   const json: TfjsModelJson = {
-    modelTopology: sequentialTopology(model),
+    modelTopology: model.toConfig().className === 'Functional' ? functionalTopology(model as Model<never>) : sequentialTopology(model),
     format: TFJS_FORMAT,
     generatedBy: GENERATED_BY,
     convertedBy: null,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
   };
-  const training = trainingConfigOf(model);
+  const training = trainingConfigOf(model as Model<never>);
   if (training) json.trainingConfig = training;
   // Float32Array memory is little-endian on every platform Node and browsers run on.
   return { json, weightData: new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength) };
 }
 
 /** Rebuilds a Sequential model from Keras JSON (tfjs' modelTopology, a converter's {model_config}, or Keras 3 config.json). */
-export function modelFromTopology(topology: JsonObject): Sequential {
+export function modelFromTopology(topology: JsonObject): Model<never> {
   const top = isObject(topology['model_config']) ? topology['model_config'] : topology;
   const className = top['class_name'] ?? top['className'];
+  if (className === 'Functional' || className === 'Model') return functionalFromKeras(top);
   if (className !== 'Sequential') {
     throw new Error(`cannot load a '${String(className)}' model: deepts reads Sequential models from tfjs and Keras files`);
   }
@@ -123,7 +112,7 @@ export function modelFromTopology(topology: JsonObject): Sequential {
     layers: layers as unknown as JsonValue[],
   };
   if (inputShape) deeptsConfig['inputShape'] = inputShape;
-  return Sequential.fromConfig(deeptsConfig);
+  return Sequential.fromConfig(deeptsConfig) as unknown as Model<never>;
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
@@ -191,7 +180,7 @@ export function validateTfjsModelJson(parsed: unknown, where: string): TfjsModel
  * the manifest. Weights are matched by name (layer/weight) when every name is found,
  * else by position, as tfjs does for models converted from Keras.
  */
-export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string) => Uint8Array, where = 'model.json'): Sequential {
+export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string) => Uint8Array, where = 'model.json'): Model<never> {
   const model = modelFromTopology(json.modelTopology);
   const specs: { spec: TfjsWeightSpec; bytes: Uint8Array }[] = [];
   for (const group of json.weightsManifest ?? []) {
