@@ -28,8 +28,7 @@ export interface PipelineResult {
 
 export async function measurePipeline(rounds: number): Promise<PipelineResult> {
   const deepts = await import('../src/index.js');
-  const { buildAutoencoder } = await import('../src/cli/commands/autoencoder.js');
-  const { Tensor, Dataset, AUTOTUNE, setSeed, getBackend, Adamax } = deepts;
+  const { Tensor, Dataset, AUTOTUNE, setSeed, getBackend, Adamax, buildAutoencoder } = deepts;
   const mnist = await deepts.loadMnist();
   const x = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
   setSeed(42);

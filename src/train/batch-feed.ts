@@ -6,7 +6,9 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { ops } from '../autograd/index.js';
+import { noGrad } from '../autograd/tape.js';
+import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf, toTensorList } from './data-adapter.js';
+import type { Compiled, StepData, TrainableModel } from './trainer.js';
 
 /** What fit/evaluate/predict accept besides tensors (deepts' Dataset satisfies it). */
 export interface DatasetLike {
@@ -16,6 +18,12 @@ export interface DatasetLike {
   cardinality(): number;
 }
 
+/** A dataset plus how one of its elements becomes a step's batch (made by the model, which knows its inputs). */
+export interface DatasetSource {
+  readonly dataset: DatasetLike;
+  toStep(element: unknown, index: number): StepData;
+}
+
 export const INFINITE = -1;
 
 export function isDatasetLike(v: unknown): v is DatasetLike {
@@ -23,8 +31,8 @@ export function isDatasetLike(v: unknown): v is DatasetLike {
   return typeof d === 'object' && d !== null && !(d instanceof Tensor) && typeof d.iterator === 'function' && typeof d.cardinality === 'function';
 }
 
-/** A batch: made inside the trainer's per-step buffer scope (so slicing recycles memory). */
-export type BatchThunk = () => readonly [Tensor, Tensor];
+/** A batch, made inside the trainer's per-step buffer scope (so slicing recycles memory). */
+export type BatchThunk = () => StepData;
 
 /** One pass's worth of batches. */
 export interface BatchFeed {
@@ -36,14 +44,15 @@ export interface BatchFeed {
   close(): void;
 }
 
-/** Samples [begin, begin + count) of a batch-first tensor. */
-export function rowRange(t: Tensor, begin: number, count: number): Tensor {
-  return ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
+/** The batch of the given rows; targets that are the inputs (autoencoders) are gathered once. */
+export function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
+  const x = data.x.map(pick);
+  return { x, y: data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); }) };
 }
 
-/** Batches of rows `order` (shuffled or not) of x and y; an autoencoder's y === x is gathered once. */
-export function tensorFeed(x: Tensor, y: Tensor, batchSize: number, order: Int32Array | null): BatchFeed {
-  const n = x.shape[0]!;
+/** Batches of rows `order` (shuffled; null: in order) of tensor data. */
+export function tensorFeed(data: StepData, batchSize: number, order: Int32Array | null): BatchFeed {
+  const n = data.x[0]!.shape[0]!;
   const steps = Math.ceil(n / batchSize);
   return {
     steps,
@@ -51,17 +60,9 @@ export function tensorFeed(x: Tensor, y: Tensor, batchSize: number, order: Int32
       if (step >= steps) return null;
       const begin = step * batchSize;
       const end = Math.min(n, begin + batchSize);
-      if (!order) {
-        return () => {
-          const xb = rowRange(x, begin, end - begin);
-          return [xb, y === x ? xb : rowRange(y, begin, end - begin)];
-        };
-      }
+      if (!order) return () => batchOf(data, (t) => rowRange(t, begin, end - begin));
       const idx = order.subarray(begin, end);
-      return () => {
-        const xb = ops.gather(x, idx, 0);
-        return [xb, y === x ? xb : ops.gather(y, idx, 0)];
-      };
+      return () => batchOf(data, (t) => rowsOf(t, idx));
     },
     close: () => {},
   };
@@ -73,25 +74,48 @@ function describe(v: unknown): string {
   return v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** [inputs, targets] of a dataset element (Keras' (x, y) tuples). */
-export function pairOf(e: unknown, what: string, index: number): readonly [Tensor, Tensor] {
-  if (Array.isArray(e) && e.length === 2 && e[0] instanceof Tensor && e[1] instanceof Tensor) return [e[0], e[1]];
-  throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair of tensors (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
-}
-
-/** Inputs of a dataset element for predict: a tensor, or the first item of [x] / [x, y]. */
-export function inputsOf(e: unknown, index: number): Tensor {
-  if (e instanceof Tensor) return e;
-  if (Array.isArray(e) && e[0] instanceof Tensor) return e[0];
-  throw new Error(`predict: dataset element ${index} is ${describe(e)}, expected a batch of inputs (a tensor) or an [inputs, targets] pair`);
+/**
+ * How a model turns dataset elements — Keras' (x, y) pairs, x and y as fit accepts them — into
+ * step batches. The first batch is checked against the model's outputs and losses as fit checks
+ * tensors; later batches reuse that probe, so checking costs no forward pass per step.
+ */
+export function datasetSource(model: TrainableModel, c: Compiled, dataset: DatasetLike, what: string): DatasetSource {
+  let probes: Tensor[] | null = null;
+  return {
+    dataset,
+    toStep: (e, index) => {
+      if (!(Array.isArray(e) && e.length === 2)) {
+        throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
+      }
+      const where = `${what}: dataset batch ${index}`;
+      const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
+      const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
+      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target'), xs, ys, where);
+      // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
+      probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
+      return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
+    },
+  };
 }
 
 /**
- * Batches from a dataset. With `steps` the pass ends after that many batches and, when
+ * Inputs of a dataset element for predict: x alone, or the x of an [x, y] pair (an array of two
+ * is always a pair, as Keras reads a 2-tuple; a two-input model takes [[a, b], y] or a record).
+ */
+export function predictInputs(model: TrainableModel, e: unknown, index: number): Tensor[] {
+  const x = Array.isArray(e) && e.length === 2 ? e[0] : e;
+  const xs = toTensorList(x, model.inputNames, `predict: dataset batch ${index}`);
+  checkArrays(xs, model.inputNames.length, `predict: dataset batch ${index}`, 'input');
+  return xs;
+}
+
+/**
+ * Batches from a dataset. With `steps` a pass ends after that many batches and, when
  * `persistent`, the next pass continues the same iterator (Keras' stepsPerEpoch); without,
  * a pass is one full iteration. An infinite dataset needs `steps`.
  */
-export function datasetFeeds(ds: DatasetLike, what: string, steps: number | undefined, stepsName: string, persistent: boolean): () => BatchFeed {
+export function datasetFeeds(source: DatasetSource, what: string, steps: number | undefined, stepsName: string, persistent: boolean): () => BatchFeed {
+  const ds = source.dataset;
   const card = ds.cardinality();
   if (steps === undefined && card === INFINITE) {
     throw new Error(`${what}: the dataset is infinite (repeat() without a count), so pass ${stepsName} to say how many batches make ${stepsName === 'stepsPerEpoch' ? 'an epoch' : 'a pass'}`);
@@ -116,8 +140,8 @@ export function datasetFeeds(ds: DatasetLike, what: string, steps: number | unde
             if (persistent) it = null;
             return null;
           }
-          const pair = pairOf(r.value, what, elementIndex++);
-          return () => pair;
+          const index = elementIndex++;
+          return () => source.toStep(r.value, index);
         };
         const r = current.next();
         return r instanceof Promise ? r.then(toThunk) : toThunk(r);

@@ -1,50 +1,72 @@
 /**
  * The training loops behind model.fit / evaluate / predict (keras/src/trainers).
+ * Data is one list of tensors per side (one per model input / output); each step's
+ * work is the model's trainStep / testStep, which a model may override as in Keras 3.
  * fit is async and yields to the event loop every few tens of milliseconds, so a
  * browser page stays responsive. Each step's graph is dropped when the step
  * ends, so memory stays flat however long training runs.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
 import { getRng } from '../tensor/random.js';
 import { clearBufferPool, withBufferScope } from '../tensor/buffer-pool.js';
-import { kernels } from '../backend/registry.js';
 import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
 import type { Variable } from '../nn/variable.js';
 import type { Loss } from './losses.js';
-import type { Metric } from './metrics.js';
+import { Mean, type Metric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
-import { INFINITE, datasetFeeds, inputsOf, isDatasetLike, rowRange, tensorFeed, type BatchFeed, type DatasetLike } from './batch-feed.js';
+import { checkArrays, checkSameCount, checkTargets, rowRange } from './data-adapter.js';
+import { INFINITE, batchOf, datasetFeeds, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
 
-export type { DatasetLike } from './batch-feed.js';
+export type { DatasetLike, DatasetSource } from './batch-feed.js';
 
+export { assertFinite } from './data-adapter.js';
+
+/** What compile() resolved: one loss (or null: not trained) and one metric list per model output. */
 export interface Compiled {
-  loss: Loss;
   optimizer: Optimizer;
-  metrics: Metric[];
+  losses: (Loss | null)[];
+  lossWeights: number[];
+  metrics: Metric[][];
+  outputNames: string[];
+  /** The running mean of the total loss ('loss'), and of each output's loss when there are several. */
+  lossTracker: Mean;
+  outputLossTrackers: Mean[];
+}
+
+/** A batch as the steps see it: the inputs and targets, one tensor per model input / output. */
+export interface StepData {
+  x: Tensor[];
+  y: Tensor[];
 }
 
 export interface TrainableModel extends CallbackModel {
   readonly trainableWeights: Variable[];
-  /** Forward pass on a batch. */
-  forward(x: Tensor, training: boolean): Tensor;
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Forward pass on a batch: one tensor per input in, one per output out. */
+  forwardAll(xs: Tensor[], training: boolean): Tensor[];
+  /** One optimisation step on a batch; returns the logs so far this epoch. */
+  runTrainStep(data: StepData): Logs;
+  /** Loss and metrics on a batch (no update); returns the logs so far. */
+  runTestStep(data: StepData): Logs;
+  /** Resets the loss trackers and metrics (each epoch, and before evaluate). */
+  resetMetrics(): void;
 }
 
 export type Verbosity = 0 | 1 | 2 | 'auto';
 
 export interface FitArgs {
   epochs?: number;
-  /** Samples per step when fitting tensors (default 32); a dataset brings its own batches. */
   batchSize?: number;
   verbose?: Verbosity;
   callbacks?: (Callback | LambdaCallbackArgs)[];
   /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** [x, y] tensors, or a dataset of [x, y] batches. */
-  validationData?: readonly [Tensor, Tensor] | DatasetLike;
+  /** [x, y] held out for validation (x and y as fit accepts them), or a dataset of [x, y] batches. */
+  validationData?: readonly [unknown, unknown] | DatasetLike;
   /** Batches of a validation dataset to use each epoch (default: all of it; required when it is infinite). */
   validationSteps?: number;
   /**
@@ -71,70 +93,77 @@ function positiveInt(v: number, what: string): number {
   return v;
 }
 
-function checkPair(x: Tensor, y: Tensor, what: string): void {
-  if (x.rank === 0 || y.rank === 0) throw new Error(`${what}: inputs and targets need a batch axis, got shapes ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
-  if (x.shape[0] !== y.shape[0]) {
-    throw new Error(`${what}: inputs have ${x.shape[0]} samples (shape ${formatShape(x.shape)}) but targets have ${y.shape[0]} (shape ${formatShape(y.shape)})`);
-  }
-  assertFinite(x, `${what} inputs`);
-  assertFinite(y, `${what} targets`);
+/** The total loss of a batch (weighted sum over outputs), and each output's loss. */
+export function computeLosses(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[]): { total: Tensor; perOutput: (Tensor | null)[] } {
+  let total: Tensor | null = null;
+  const perOutput = c.losses.map((loss, i) => {
+    if (!loss) return null;
+    const value = loss.call(ys[i]!, yPreds[i]!);
+    const weighted = c.lossWeights[i] === 1 ? value : ops.mul(value, c.lossWeights[i]!);
+    total = total ? ops.add(total, weighted) : weighted;
+    return value;
+  });
+  if (!total) throw new Error('compile: no output has a loss');
+  return { total, perOutput };
 }
 
-export function assertFinite(t: Tensor, what: string): void {
-  if (!(t.data instanceof Float32Array) || t.size === 0) return; // int32 cannot hold NaN or Infinity
-  // A sum is finite unless some element is NaN/±Infinity (or the sum overflows): one vectorised
-  // pass by the backend; only when it is not finite, look for the culprit element by element.
-  const total = new Float32Array(1);
-  kernels().reduce('sum', t.data, [t.size], [0], total);
-  if (Number.isFinite(total[0]!)) return;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) {
-      throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
-    }
-  }
+/** Updates the loss trackers and metrics with one batch and returns the logs so far. */
+export function updateMetrics(c: Compiled, total: number, perOutput: readonly (Tensor | null)[], ys: readonly Tensor[], yPreds: readonly Tensor[]): Logs {
+  const n = ys[0]?.shape[0] ?? 1;
+  c.lossTracker.update(total, n);
+  if (c.losses.length > 1) perOutput.forEach((l, i) => l && c.outputLossTrackers[i]!.update(l.item(), n));
+  c.metrics.forEach((ms, i) => ms.forEach((m) => m.update(ys[i]!, yPreds[i]!)));
+  return metricLogs(c);
 }
 
-/** Checks targets against the loss on one batch, so bad labels fail before the first epoch. */
-function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor): void {
-  const out = noGrad(() => model.forward(rowRange(x, 0, 1), false));
-  if (compiled.loss.accuracyKind === 'sparse') {
-    const classes = out.shape[out.rank - 1]!;
-    const perSample = y.size / y.shape[0]!;
-    if (perSample !== out.size / out.shape[0]! / classes) {
-      const hint = y.shape[y.rank - 1] === classes ? ' (these look like one-hot rows: use categorical_crossentropy, or pass integer labels)' : '';
-      throw new Error(`${compiled.loss.name}: targets of shape ${formatShape(y.shape)} do not give one integer label per prediction of shape [N, ${out.shape.slice(1).join(', ')}]${hint}`);
-    }
-    for (let i = 0; i < y.size; i++) {
-      const v = y.data[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new Error(`${compiled.loss.name}: label ${v} at index ${i} is not a class in [0, ${classes}) (the model outputs ${classes} classes)`);
-      }
-    }
-    return;
+/** Keras' log names: 'loss', then '<output>_loss' per output when there are several, then the metrics. */
+export function metricLogs(c: Compiled, prefix = ''): Logs {
+  const logs: Logs = { [`${prefix}loss`]: c.lossTracker.result() };
+  const multi = c.losses.length > 1;
+  if (multi) c.outputNames.forEach((name, i) => c.losses[i] && (logs[`${prefix}${name}_loss`] = c.outputLossTrackers[i]!.result()));
+  c.metrics.forEach((ms, i) => ms.forEach((m) => (logs[`${prefix}${multi ? `${c.outputNames[i]}_` : ''}${m.name}`] = m.result())));
+  return logs;
+}
+
+export function resetCompiledMetrics(c: Compiled): void {
+  c.lossTracker.reset();
+  c.outputLossTrackers.forEach((t) => t.reset());
+  c.metrics.forEach((ms) => ms.forEach((m) => m.reset()));
+}
+
+/** Keras' default train_step: forward, loss, gradients of the trainable weights, one optimizer step. */
+export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+  const weights = model.trainableWeights;
+  const yPreds = model.forwardAll(x, true);
+  const { total, perOutput } = computeLosses(c, y, yPreds);
+  if (weights.length > 0 && total.requiresGrad) {
+    const grads = gradients(total, weights);
+    const pairs: [Tensor, Variable][] = [];
+    grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
+    c.optimizer.applyGradients(pairs);
   }
-  const sampleShape = out.shape.slice(1);
-  if (y.shape.slice(1).join(',') !== sampleShape.join(',')) {
-    const hint = compiled.loss.accuracyKind === 'categorical' && y.rank === 1 ? ' (integer labels need sparse_categorical_crossentropy, or one-hot them with toCategorical)' : '';
-    throw new Error(`${compiled.loss.name}: targets have per-sample shape ${formatShape(y.shape.slice(1))} but the model outputs ${formatShape(sampleShape)}${hint}`);
-  }
-  if (compiled.loss.accuracyKind === 'categorical' || compiled.loss.accuracyKind === 'binary') {
-    for (let i = 0; i < y.size; i++) {
-      const v = y.data[i]!;
-      if (v < 0 || v > 1) throw new Error(`${compiled.loss.name}: target ${v} at index ${i} is not a probability in [0, 1]`);
-    }
-  }
-  if (compiled.loss.accuracyKind === 'categorical') {
-    // Each target row is a distribution over classes (one-hot, or smoothed): it must sum to 1.
-    const classes = y.shape[y.rank - 1]!;
-    for (let r = 0; r < y.size / classes; r++) {
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += y.data[r * classes + c]!;
-      if (Math.abs(sum - 1) > 1e-3) {
-        throw new Error(`${compiled.loss.name}: target row ${r} sums to ${sum}, not 1 (each row must be one-hot or a probability distribution; see toCategorical)`);
-      }
-    }
-  }
+  return updateMetrics(c, total.item(), perOutput, y, yPreds);
+}
+
+/** Keras' default test_step: forward (inference mode), loss and metrics. */
+export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+  return noGrad(() => {
+    const yPreds = model.forwardAll(x, false);
+    const { total, perOutput } = computeLosses(c, y, yPreds);
+    return updateMetrics(c, total.item(), perOutput, y, yPreds);
+  });
+}
+
+/**
+ * Checks the data against the model and its losses on one sample, so bad labels fail before
+ * the first epoch; returns the targets shaped as the losses expect them.
+ */
+export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys: Tensor[], what: string): StepData {
+  const nx = checkArrays(xs, model.inputNames.length, what, 'input');
+  const ny = checkArrays(ys, model.outputNames.length, what, 'target');
+  checkSameCount(nx, ny, xs, ys, what);
+  const outs = noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
+  return { x: xs, y: ys.map((y, i) => (c.losses[i] ? (y === xs[i] && nx > 0 ? checkTargets(c.losses[i]!, outs[i]!, y) : checkTargets(c.losses[i]!, outs[i]!, y)) : y)) };
 }
 
 let lastYield = 0;
@@ -153,96 +182,62 @@ function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
   return v === undefined || v === 'auto' ? 1 : v;
 }
 
-function trainStep(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor): number {
-  const weights = model.trainableWeights;
-  const yPred = model.forward(x, true);
-  const loss = c.loss.call(y, yPred);
-  const grads = gradients(loss, weights);
-  const pairs: [Tensor, Variable][] = [];
-  grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
-  c.optimizer.applyGradients(pairs);
-  for (const m of c.metrics) m.update(y, yPred);
-  return loss.item();
-}
-
-function logsOf(lossMean: number, metrics: Metric[], prefix = ''): Logs {
-  const logs: Logs = { [`${prefix}loss`]: lossMean };
-  for (const m of metrics) logs[`${prefix}${m.name}`] = m.result();
-  return logs;
-}
-
 /** The training data's epochs: the batches of each, and the validation pass. */
 interface TrainingData {
   epoch(): BatchFeed;
-  /** Checks the first batch against the loss (datasets: their tensors are only seen while training). */
-  checkFirstBatch: boolean;
   validate: (() => Promise<Logs>) | null;
 }
 
-function tensorTraining(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: FitArgs, batchSize: number): TrainingData {
-  checkPair(x, y, 'fit');
+function tensorTraining(train: StepData, validation: StepData | DatasetSource | null, args: FitArgs, batchSize: number): { data: TrainingData; validation: StepData | DatasetSource | null } {
   if (args.stepsPerEpoch !== undefined) throw new Error('fit: stepsPerEpoch applies to datasets; with tensors an epoch is one pass over them (set batchSize instead)');
-  let [xTrain, yTrain] = [x, y];
-  let validation = args.validationData;
-  if (validation && !isDatasetLike(validation)) checkPair(validation[0], validation[1], 'validationData');
+  let data = train;
   if (args.validationSplit !== undefined && !validation) {
     const split = args.validationSplit;
     if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be in (0, 1), got ${split}`);
-    const n = x.shape[0]!;
+    const n = train.x[0]!.shape[0]!;
     const nTrain = Math.floor(n * (1 - split));
     if (nTrain === 0 || nTrain === n) throw new Error(`validationSplit ${split} leaves no ${nTrain === 0 ? 'training' : 'validation'} samples out of ${n}`);
-    xTrain = rowRange(x, 0, nTrain);
-    yTrain = y === x ? xTrain : rowRange(y, 0, nTrain);
-    const xVal = rowRange(x, nTrain, n - nTrain);
-    validation = [xVal, y === x ? xVal : rowRange(y, nTrain, n - nTrain)];
+    data = batchOf(train, (t) => rowRange(t, 0, nTrain));
+    validation = batchOf(train, (t) => rowRange(t, nTrain, n - nTrain));
   }
-  checkTargets(model, c, xTrain, yTrain);
-  if (validation && !isDatasetLike(validation)) checkTargets(model, c, validation[0], validation[1]);
-  const n = xTrain.shape[0]!;
+  const n = data.x[0]!.shape[0]!;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return {
-    epoch: () => {
-      if (args.shuffle ?? true) getRng().shuffle(order);
-      return tensorFeed(xTrain, yTrain, batchSize, order);
+    data: {
+      epoch: () => {
+        if (args.shuffle ?? true) getRng().shuffle(order);
+        return tensorFeed(data, batchSize, order);
+      },
+      validate: null,
     },
-    checkFirstBatch: false,
-    validate: validationPass(model, c, validation, args, batchSize),
+    validation,
   };
 }
 
-function datasetTraining(model: TrainableModel, c: Compiled, ds: DatasetLike, args: FitArgs): TrainingData {
-  if (args.batchSize !== undefined) throw new Error('fit: batchSize does not apply to a dataset, which yields batches already (use dataset.batch(n))');
-  if (args.validationSplit !== undefined) throw new Error('fit: validationSplit needs tensors; with a dataset pass validationData (e.g. dataset.take / skip)');
-  return {
-    epoch: datasetFeeds(ds, 'fit', args.stepsPerEpoch, 'stepsPerEpoch', args.stepsPerEpoch !== undefined),
-    checkFirstBatch: true,
-    validate: validationPass(model, c, args.validationData, args, 32),
-  };
-}
-
-function validationPass(model: TrainableModel, c: Compiled, v: FitArgs['validationData'], args: FitArgs, batchSize: number): (() => Promise<Logs>) | null {
-  if (!v) return null;
-  if (isDatasetLike(v)) {
-    const feeds = datasetFeeds(v, 'validationData', args.validationSteps, 'validationSteps', false);
-    return () => runEvaluation(model, c, feeds(), { verbose: 0 }, 'val_');
-  }
-  if (args.validationSteps !== undefined) throw new Error('fit: validationSteps applies to a validation dataset, not to tensors');
-  const [xv, yv] = v;
-  return () => runEvaluation(model, c, tensorFeed(xv, yv, batchSize, null), { verbose: 0 }, 'val_');
-}
-
-export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | DatasetLike, y: Tensor | undefined, args: FitArgs = {}): Promise<History> {
+export async function fitLoop(model: TrainableModel, train: StepData | DatasetSource, validation: StepData | DatasetSource | null, args: FitArgs = {}): Promise<History> {
   const epochs = positiveInt(args.epochs ?? 1, 'epochs');
   const verbose = resolveVerbose(args.verbose);
   const out = args.output ?? defaultOutput();
   let data: TrainingData;
-  if (isDatasetLike(x)) {
-    if (y !== undefined) throw new Error('fit: a dataset yields [inputs, targets] itself; do not pass targets separately');
-    data = datasetTraining(model, c, x, args);
+  let batchSize = 32;
+  if ('dataset' in train) {
+    if (args.batchSize !== undefined) throw new Error('fit: batchSize does not apply to a dataset, which yields batches already (use dataset.batch(n))');
+    if (args.validationSplit !== undefined) throw new Error('fit: validationSplit needs tensors; with a dataset pass validationData (e.g. dataset.take / skip)');
+    data = { epoch: datasetFeeds(train, 'fit', args.stepsPerEpoch, 'stepsPerEpoch', args.stepsPerEpoch !== undefined), validate: null };
   } else {
-    if (y === undefined) throw new Error('fit: targets are missing (fit(x, y, args), or a dataset of [x, y] batches)');
-    data = tensorTraining(model, c, x, y, args, positiveInt(args.batchSize ?? 32, 'batchSize'));
+    batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+    ({ data, validation } = tensorTraining(train, validation, args, batchSize));
+  }
+  if (validation) {
+    const v = validation;
+    if ('dataset' in v) {
+      const feeds = datasetFeeds(v, 'validationData', args.validationSteps, 'validationSteps', false);
+      data.validate = () => runEvaluation(model, feeds(), { verbose: 0 }, 'val_');
+    } else {
+      if (args.validationSteps !== undefined) throw new Error('fit: validationSteps applies to a validation dataset, not to tensors');
+      data.validate = () => runEvaluation(model, tensorFeed(v, batchSize, null), { verbose: 0 }, 'val_');
+    }
   }
 
   let feed = data.epoch();
@@ -254,7 +249,6 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | Da
     cb.setParams({ epochs, steps: steps ?? 0, verbose });
   }
   model.stopTraining = false;
-  let checked = !data.checkFirstBatch;
   for (const cb of callbacks) await cb.onTrainBegin();
 
   for (let epoch = args.initialEpoch ?? 0; epoch < epochs; epoch++) {
@@ -262,9 +256,8 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | Da
     if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
     if (epoch !== (args.initialEpoch ?? 0)) feed = data.epoch();
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
-    for (const m of c.metrics) m.reset();
-    let lossSum = 0;
-    let seen = 0;
+    model.resetMetrics();
+    let logs: Logs = {};
     let step = 0;
     let ranOut = false;
     for (;; step++) {
@@ -275,24 +268,9 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | Da
       }
       for (const cb of callbacks) await cb.onBatchBegin(step);
       // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
-      let count = 0;
-      const lossValue = withBufferScope(() => {
-        const [xb, yb] = batch();
-        if (!checked) {
-          checked = true;
-          checkTargets(model, c, xb, yb);
-        }
-        if (data.checkFirstBatch) {
-          checkPair(xb, yb, `fit: dataset batch ${step}`);
-        }
-        count = xb.shape[0]!;
-        return trainStep(model, c, xb, yb);
-      });
-      lossSum += lossValue * count;
-      seen += count;
-      const batchLogs = logsOf(lossSum / seen, c.metrics);
-      for (const cb of callbacks) await cb.onBatchEnd(step, batchLogs);
-      if (steps === null || step < steps - 1) bar?.update(step + 1, batchLogs, false);
+      logs = withBufferScope(() => ({ ...model.runTrainStep(batch()) }));
+      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
+      if (steps === null || step < steps - 1) bar?.update(step + 1, logs, false);
       await maybeYield();
       if (model.stopTraining) {
         step++;
@@ -300,9 +278,8 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | Da
       }
     }
     feed.close();
-    if (seen === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${isDatasetLike(x) ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
-    steps ??= step; // an unknown-size dataset: the first epoch counted its batches
-    const logs = logsOf(lossSum / Math.max(seen, 1), c.metrics);
+    if (step === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${'dataset' in train ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
+    steps ??= step; // a dataset of unknown size: the first epoch counted its batches
     if (data.validate) Object.assign(logs, await data.validate());
     bar?.update(step, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
@@ -318,93 +295,69 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor | Da
   return history;
 }
 
-/** One pass of evaluation over a feed; logs hold mean loss and metrics, keys prefixed (val_). */
-async function runEvaluation(model: TrainableModel, c: Compiled, feed: BatchFeed, args: EvaluateArgs, prefix: string, check = false): Promise<Logs> {
+/** One evaluation pass over a feed; the logs' keys get `prefix` (val_). */
+async function runEvaluation(model: TrainableModel, feed: BatchFeed, args: EvaluateArgs, prefix: string): Promise<Logs> {
   const verbose = resolveVerbose(args.verbose);
   const bar = verbose > 0 ? new Progbar(feed.steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
-  for (const m of c.metrics) m.reset();
-  let lossSum = 0;
-  let seen = 0;
+  model.resetMetrics();
+  let logs: Logs = {};
   let step = 0;
   for (;; step++) {
     const batch = await feed.next(step);
     if (batch === null) break;
-    withBufferScope(() => noGrad(() => {
-      const [xb, yb] = batch();
-      if (check) {
-        checkPair(xb, yb, `evaluate: dataset batch ${step}`);
-        if (step === 0) checkTargets(model, c, xb, yb);
-      }
-      const yPred = model.forward(xb, false);
-      lossSum += c.loss.call(yb, yPred).item() * xb.shape[0]!;
-      seen += xb.shape[0]!;
-      for (const m of c.metrics) m.update(yb, yPred);
-    }));
-    if (feed.steps === null || step < feed.steps - 1) bar?.update(step + 1, logsOf(lossSum / seen, c.metrics), false);
+    logs = withBufferScope(() => noGrad(() => ({ ...model.runTestStep(batch()) })));
+    if (feed.steps === null || step < feed.steps - 1) bar?.update(step + 1, logs, false);
     await maybeYield();
   }
   feed.close();
-  if (seen === 0) throw new Error(`${prefix === 'val_' ? 'validation' : 'evaluate'}: no batches to evaluate (the data is empty)`);
-  bar?.update(step, logsOf(lossSum / seen, c.metrics), true);
-  return logsOf(lossSum / seen, c.metrics, prefix);
+  if (step === 0) throw new Error(`${prefix === 'val_' ? 'validation' : 'evaluate'}: no batches to evaluate (the data is empty)`);
+  bar?.update(step, logs, true);
+  const prefixed: Logs = {};
+  for (const [k, v] of Object.entries(logs)) prefixed[`${prefix}${k}`] = v;
+  return prefixed;
 }
 
-export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor | DatasetLike, y: Tensor | undefined, args: EvaluateArgs = {}): Promise<Logs> {
-  if (isDatasetLike(x)) {
-    if (y !== undefined) throw new Error('evaluate: a dataset yields [inputs, targets] itself; do not pass targets separately');
+export async function evaluateLoop(model: TrainableModel, data: StepData | DatasetSource, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
+  if ('dataset' in data) {
     if (args.batchSize !== undefined) throw new Error('evaluate: batchSize does not apply to a dataset, which yields batches already');
-    return runEvaluation(model, c, datasetFeeds(x, 'evaluate', args.steps, 'steps', false)(), args, '', true);
+    return runEvaluation(model, datasetFeeds(data, 'evaluate', args.steps, 'steps', false)(), args, prefix);
   }
-  if (y === undefined) throw new Error('evaluate: targets are missing (evaluate(x, y), or a dataset of [x, y] batches)');
   if (args.steps !== undefined) throw new Error('evaluate: steps applies to datasets; with tensors set batchSize');
-  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
-  checkPair(x, y, 'evaluate');
-  checkTargets(model, c, x, y);
-  return runEvaluation(model, c, tensorFeed(x, y, batchSize, null), args, '');
+  return runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
 }
 
-/** Runs the model on one batch and copies the outputs out of the step's recycled memory. */
-function predictBatch(model: TrainableModel, x: Tensor): Tensor {
-  return withBufferScope(() => noGrad(() => {
-    const y = model.forward(x, false);
-    return new Tensor(y.values.slice(), y.shape);
-  }));
-}
-
-/** Batched inference; returns one tensor with all outputs (noGrad, training=false). */
-export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): Tensor {
+/** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
+export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32): Tensor[] {
   positiveInt(batchSize, 'batchSize');
-  if (x.rank === 0) throw new Error(`predict: inputs need a batch axis, got a scalar`);
-  assertFinite(x, 'predict inputs');
-  const n = x.shape[0]!;
+  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input');
   if (n === 0) throw new Error('predict: no samples given');
-  let result: Tensor | null = null;
+  let results: Tensor[] | null = null;
   for (let begin = 0; begin < n; begin += batchSize) {
     const count = Math.min(batchSize, n - begin);
     withBufferScope(() => noGrad(() => {
-      const y = model.forward(rowRange(x, begin, count), false);
-      // Batch outputs live in recycled memory: copy them into the result, which the caller keeps.
-      result ??= new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]);
-      result.values.set(y.values, begin * (y.size / count));
+      const ys = model.forwardAll(xs.map((x) => rowRange(x, begin, count)), false);
+      // Batch outputs live in recycled memory: copy them into the results, which the caller keeps.
+      results ??= ys.map((y) => new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]));
+      ys.forEach((y, i) => results![i]!.values.set(y.values, begin * (y.size / count)));
     }));
   }
-  return result!;
+  return results!;
 }
 
-/** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored), concatenated. */
-export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number): Promise<Tensor> {
+/** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored): one tensor per output. */
+export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number): Promise<Tensor[]> {
   if (steps === undefined && ds.cardinality() === INFINITE) throw new Error('predict: the dataset is infinite (repeat() without a count), so pass steps');
   const it = ds.iterator();
-  const outputs: Tensor[] = [];
+  const outputs: Tensor[][] = [];
   for (let step = 0; steps === undefined || step < steps; step++) {
     const r = await it.next();
     if (r.done) break;
-    const xb = inputsOf(r.value, step);
-    assertFinite(xb, `predict inputs (dataset batch ${step})`);
-    outputs.push(predictBatch(model, xb));
+    const xs = predictInputs(model, r.value, step);
+    // Batch outputs live in recycled memory: copy them out, the caller keeps them.
+    outputs.push(withBufferScope(() => noGrad(() => model.forwardAll(xs, false).map((y) => new Tensor(y.values.slice(), y.shape)))));
     await maybeYield();
   }
   it.return?.();
   if (outputs.length === 0) throw new Error('predict: the dataset gave no batches');
-  return outputs.length === 1 ? outputs[0]! : ops.concat(outputs, 0);
+  return outputs[0]!.map((_, i) => (outputs.length === 1 ? outputs[0]![i]! : ops.concat(outputs.map((o) => o[i]!), 0)));
 }
