@@ -108,7 +108,15 @@ export class Sequential extends Model {
     const model = new Sequential([], { name: typeof config['name'] === 'string' ? config['name'] : undefined });
     const shape = config['inputShape'];
     if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[] }));
-    for (const l of layers) model.add(deserializeLayer(l as unknown as SerializedLayer));
+    layers.forEach((l, i) => {
+      try {
+        model.add(deserializeLayer(l as unknown as SerializedLayer));
+      } catch (e) {
+        // Name the layer in the config, so a damaged saved model points at the entry to look at.
+        const cls = typeof l === 'object' && l !== null && !Array.isArray(l) ? String(l['className']) : typeof l;
+        throw new Error(`layers[${i}] (${cls}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
     return model;
   }
 }
