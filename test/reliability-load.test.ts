@@ -61,6 +61,26 @@ test('issue 14.1: a manifest that fits weights.bin but not the architecture is r
   });
 });
 
+test('issue 14.1: the same in the tfjs Layers format: huge layers, empty or mismatched weights.bin, peak < 200 MB', async () => {
+  await withDir(async (dir) => {
+    const json = (manifest: number[][]): string => JSON.stringify({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 40_000, batch_input_shape: [null, 40_000] } }] } },
+      weightsManifest: [{ paths: ['weights.bin'], weights: manifest.map((shape, i) => ({ name: i === 0 ? 'd/kernel' : 'd/bias', shape, dtype: 'float32' })) }],
+    });
+    writeFileSync(join(dir, 'model.json'), json([[40_000, 40_000], [40_000]]));
+    writeFileSync(join(dir, 'weights.bin'), '');
+    let r = loadInChild(dir);
+    assert.match(r.message, /weights\.bin has 0 bytes, the manifest needs 6400160000/);
+    assert.ok(r.peakMB < 200, `peak RSS ${r.peakMB.toFixed(0)} MB`);
+    writeFileSync(join(dir, 'model.json'), json([[1], [1]]));
+    writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(8));
+    r = loadInChild(dir);
+    assert.match(r.message, /layers\[0\] \(Dense\): weight d\/kernel has shape \[1\] in the manifest but d\/kernel has \[40000, 40000\]/);
+    assert.ok(r.peakMB < 200, `peak RSS ${r.peakMB.toFixed(0)} MB`);
+  });
+});
+
 test('issue 14.1: loading does not random-initialise the weights it loads (the global RNG is untouched)', async () => {
   await withDir(async (dir) => {
     const model = new Sequential([new Dense(64, { inputShape: [32] }), new Dense(4)]);
@@ -87,7 +107,7 @@ test('issue 14.1: a Normalization layer loads its saved statistics', async () =>
 
 const base = (): Record<string, unknown> => JSON.parse(denseModelJson(2, 3, [[3, 2], [2]])) as Record<string, unknown>;
 const malformed: [string, (f: Record<string, unknown>) => unknown, RegExp][] = [
-  ['top level an array', () => [], /the top level must be a JSON object, got \[\]/],
+  ['top level an array', () => [], /model\.json is not a JSON object/],
   ['modelConfig missing', (f) => ({ ...f, modelConfig: undefined }), /modelConfig must be an object, got nothing/],
   ['modelConfig.config a number', (f) => ({ ...f, modelConfig: { className: 'Sequential', config: 3 } }), /modelConfig\.config must be an object, got 3/],
   ['layers a string', (f) => ({ ...f, modelConfig: { className: 'Sequential', config: { layers: 'x' } } }), /modelConfig\.config\.layers must be a list, got "x"/],

@@ -1,10 +1,11 @@
 /**
- * Saving and loading models: a directory with model.json (architecture,
- * weight manifest, training config) and weights.bin (little-endian float32,
- * concatenated in manifest order). Written atomically: a crash mid-save never
- * leaves a half-written model.
+ * Saving and loading models: a directory with model.json and weights.bin in the
+ * TensorFlow.js Layers format (src/io/tfjs-format.ts), so tfjs' loadLayersModel
+ * reads deepts' saves and deepts reads tfjs' (and Keras models converted for tfjs).
+ * Directories written by deepts ≤ 0.1 (format 'deepts-model') still load.
+ * Written atomically: a crash mid-save never leaves a half-written model.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Model, registerSaveHandler } from '../models/model.js';
@@ -15,10 +16,25 @@ import '../nn/layers/index.js';
 import { writeDirAtomic } from './atomic-write.js';
 import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
 import { describeReadError, readFileCapped, READ_LIMITS } from './read-file.js';
+import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 
-export async function saveModel(model: Model, dir: string): Promise<void> {
+export interface SaveOptions {
+  /** 'tfjs' (the default and deepts' own format: tfjs Layers model.json + weights.bin). */
+  format?: 'tfjs';
+}
+
+/** Saves architecture, weights and training config to a directory in the tfjs Layers format. */
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+  const format = options.format ?? 'tfjs';
+  if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
+  const { json, weightData } = toTfjsArtifacts(model);
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData });
+}
+
+/** The format deepts 0.1 wrote (kept so its saves still load). */
+export async function saveLegacyModel(model: Model, dir: string): Promise<void> {
   const weights = model.weights;
   const total = weights.reduce((s, w) => s + w.size, 0);
   const bin = new Float32Array(total);
@@ -44,52 +60,48 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
   writeDirAtomic(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes });
 }
 
-function readModelFile(dir: string): ModelFile {
+function readModelJson(dir: string): { parsed: unknown; path: string } {
   const path = join(dir, 'model.json');
   if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
-  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts?)`);
+  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts or tfjs?)`);
   // Read errors (permissions, a directory, /dev/zero behind a symlink) are reported as such, not as bad JSON.
   const text = readFileCapped(path, READ_LIMITS.modelJson, 'model file').toString('utf8');
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return { parsed: JSON.parse(text), path };
   } catch (e) {
     throw new Error(`cannot load model: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  return checkModelFile(path, parsed);
 }
 
-/** Reads weights.bin after checking that its size is exactly what the manifest needs. */
-function readWeights(dir: string, manifest: readonly WeightEntry[]): Float32Array {
-  const binPath = join(dir, 'weights.bin');
-  const elements = manifestElements(manifest);
+/** Reads a whole weight file whose size must be exactly `expectedBytes` (checked before reading). */
+function readExactly(file: string, expectedBytes: number, label: string): Uint8Array {
   let fd: number;
   try {
-    fd = openSync(binPath, 'r');
+    fd = openSync(file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
-    throw describeReadError(binPath, e, 'weights file');
+    throw describeReadError(file, e, 'weight file');
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`cannot load model: ${binPath} is not a regular file`);
-    if (st.size !== elements * 4) {
-      const needs = Number.isSafeInteger(elements * 4) ? `${elements * 4}` : `${elements.toExponential(3)} × 4`;
-      throw new Error(`cannot load model: ${binPath} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
+    if (!st.isFile()) throw new Error(`cannot load model: ${file} is not a regular file`);
+    if (st.size !== expectedBytes) {
+      const needs = Number.isSafeInteger(expectedBytes) ? `${expectedBytes}` : expectedBytes.toExponential(3);
+      throw new Error(`cannot load model: ${label} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
     }
     // The size matches the manifest, so this allocation is what the saved weights really take.
-    const all = new Float32Array(elements);
-    const bytes = new Uint8Array(all.buffer);
+    const bytes = new Uint8Array(new ArrayBuffer(expectedBytes));
     let done = 0;
     while (done < bytes.length) {
-      const n = readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30), null);
-      if (n === 0) throw new Error(`cannot load model: ${binPath} ended after ${done} bytes while reading (changed during load?)`);
+      let n: number;
+      try {
+        n = readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30), null);
+      } catch (e) {
+        throw describeReadError(file, e, 'weight file');
+      }
+      if (n === 0) throw new Error(`cannot load model: ${file} ended after ${done} bytes while reading (changed during load?)`);
       done += n;
     }
-    return all;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw describeReadError(binPath, e, 'weights file');
-    throw e;
+    return bytes;
   } finally {
     closeSync(fd);
   }
@@ -97,19 +109,40 @@ function readWeights(dir: string, manifest: readonly WeightEntry[]): Float32Arra
 
 /**
  * Rebuilds a saved model with its weights (not compiled: call compile() to train it further).
- * Order matters for hostile files: model.json is checked field by field, weights.bin's size is
- * checked against the manifest, and while the layers are built each weight's shape is checked
- * against its manifest entry before its memory is allocated; the saved values are used directly
- * (no random initialisation of weights that are about to be overwritten).
+ * Reads tfjs Layers directories (deepts' format, tfjs' `model.save`, tfjs-converter output)
+ * and deepts 0.1 saves. Order matters for hostile files: model.json is checked field by
+ * field, the weight files' sizes against the manifest, and while the layers are built each
+ * weight's shape is checked against its manifest entry before its memory is allocated; saved
+ * values are used directly (no random initialisation of weights about to be overwritten).
  */
 export async function loadModel(dir: string): Promise<Sequential> {
-  const file = readModelFile(dir);
+  const { parsed, path } = readModelJson(dir);
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
+    return loadLegacyModel(dir, checkModelFile(path, parsed));
+  }
+  const json = validateTfjsModelJson(parsed, path);
+  return modelFromTfjs(json, (p, maxBytes) => {
+    const file = join(dir, p);
+    if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error(`cannot load model: weight file ${file} is not a regular file`);
+    if (st.size > maxBytes) throw new Error(`cannot load model: ${file} has ${st.size} bytes, more than the ${maxBytes} the manifest needs (from another model?)`);
+    // A shard can be no larger than what its group still needs; the caller checks the exact total.
+    const b = readFileCapped(file, maxBytes, 'weight file');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }, path);
+}
+
+async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {
   const path = join(dir, 'model.json');
   if (file.modelConfig.className !== 'Sequential') {
     throw new Error(`cannot load model: ${path}: modelConfig.className must be "Sequential" (the only model class so far), got "${file.modelConfig.className}"`);
   }
-  const manifest = file.weights;
-  const all = readWeights(dir, manifest);
+  const manifest: readonly WeightEntry[] = file.weights;
+  const binPath = join(dir, 'weights.bin');
+  if (!existsSync(binPath)) throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
+  const raw = readExactly(binPath, manifestElements(manifest) * 4, binPath);
+  const all = new Float32Array(raw.buffer);
   let index = 0;
   let offset = 0;
   const source = (name: string, shape: readonly number[]): Float32Array => {
@@ -138,4 +171,4 @@ export async function loadModel(dir: string): Promise<Sequential> {
   return model;
 }
 
-registerSaveHandler({ save: saveModel });
+registerSaveHandler({ save: (model, path, options) => saveModel(model, path, options as SaveOptions) });
