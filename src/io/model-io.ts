@@ -8,7 +8,9 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
-import { Model, registerSaveHandler } from '../models/model.js';
+import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
+import type { SymbolicTensor } from '../nn/symbolic.js';
+import { OPTIMIZER_FILE, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
 import { withWeightSource } from '../nn/layer.js';
 // Registers the built-in layer classes, so loadModel works whichever module imported it first.
@@ -30,7 +32,14 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const format = options.format ?? 'tfjs';
   if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
   const { json, weightData } = toTfjsArtifacts(model);
-  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData });
+  const files: Record<string, Uint8Array> = {};
+  // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
+  const state = optimizerStateOf(model as Model<never>);
+  if (state) {
+    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { optimizerState: state.manifest } };
+    files[OPTIMIZER_FILE] = state.bytes;
+  }
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
 }
 
 /** The format deepts 0.1 wrote (kept so its saves still load). */
@@ -74,7 +83,7 @@ function readModelJson(dir: string): { parsed: unknown; path: string } {
 }
 
 /** Reads a whole weight file whose size must be exactly `expectedBytes` (checked before reading). */
-function readExactly(file: string, expectedBytes: number, label: string): Uint8Array {
+function readExactly(file: string, expectedBytes: number): Uint8Array {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -86,7 +95,7 @@ function readExactly(file: string, expectedBytes: number, label: string): Uint8A
     if (!st.isFile()) throw new Error(`cannot load model: ${file} is not a regular file`);
     if (st.size !== expectedBytes) {
       const needs = Number.isSafeInteger(expectedBytes) ? `${expectedBytes}` : expectedBytes.toExponential(3);
-      throw new Error(`cannot load model: ${label} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
+      throw new Error(`cannot load model: ${file} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
     }
     // The size matches the manifest, so this allocation is what the saved weights really take.
     const bytes = new Uint8Array(new ArrayBuffer(expectedBytes));
@@ -107,44 +116,61 @@ function readExactly(file: string, expectedBytes: number, label: string): Uint8A
   }
 }
 
+/** A weight file listed in a tfjs manifest: a regular file beside model.json, at most `maxBytes`. */
+function readWeightShard(dir: string, p: string, maxBytes: number): Uint8Array {
+  const file = join(dir, p);
+  if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
+  const st = statSync(file);
+  if (!st.isFile()) throw new Error(`cannot load model: weight file ${file} is not a regular file`);
+  if (st.size > maxBytes) throw new Error(`cannot load model: ${file} has ${st.size} bytes, more than the ${maxBytes} the manifest needs (from another model?)`);
+  const b = readFileCapped(file, maxBytes, 'weight file');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export interface LoadModelOptions {
+  /** Compile the model as it was saved and restore its optimizer state (default true, as Keras' load_model). */
+  compile?: boolean;
+}
+
 /**
- * Rebuilds a saved model with its weights (not compiled: call compile() to train it further).
- * Reads tfjs Layers directories (deepts' format, tfjs' `model.save`, tfjs-converter output)
- * and deepts 0.1 saves. Order matters for hostile files: model.json is checked field by
- * field, the weight files' sizes against the manifest, and while the layers are built each
- * weight's shape is checked against its manifest entry before its memory is allocated; saved
- * values are used directly (no random initialisation of weights about to be overwritten).
+ * Rebuilds a saved model with its weights and, as Keras' load_model, compiles it as it was
+ * saved with its optimizer state, so fit() resumes where it stopped (models saved uncompiled,
+ * or with a custom loss, load uncompiled). Reads tfjs Layers directories (deepts' format,
+ * tfjs' `model.save`, tfjs-converter output) and deepts 0.1 saves. For a model with several
+ * outputs, say so in the type: loadModel<SymbolicTensor[]>(dir).
  */
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: string, options: LoadModelOptions = {}): Promise<Model<O>> {
   const { parsed, path } = readModelJson(dir);
   if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
-    return loadLegacyModel(dir, checkModelFile(path, parsed));
+    return (await loadLegacyModel(dir, checkModelFile(path, parsed))) as unknown as Model<O>;
   }
   const json = validateTfjsModelJson(parsed, path);
-  return modelFromTfjs(json, (p, maxBytes) => {
-    const file = join(dir, p);
-    if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
-    const st = statSync(file);
-    if (!st.isFile()) throw new Error(`cannot load model: weight file ${file} is not a regular file`);
-    if (st.size > maxBytes) throw new Error(`cannot load model: ${file} has ${st.size} bytes, more than the ${maxBytes} the manifest needs (from another model?)`);
-    // A shard can be no larger than what its group still needs; the caller checks the exact total.
-    const b = readFileCapped(file, maxBytes, 'weight file');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }, path);
+  const model = modelFromTfjs(json, (p, maxBytes) => readWeightShard(dir, p, maxBytes), path);
+  if (options.compile ?? true) {
+    const meta = json.userDefinedMetadata?.['deepts'];
+    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta['optimizerState'] : undefined, (p) => {
+      const file = join(dir, p);
+      if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
+      if (!statSync(file).isFile()) throw new Error(`cannot load model: optimizer state ${file} is not a regular file`);
+      const b = readFileCapped(file, READ_LIMITS.optimizerState, 'optimizer state file');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }, path);
+  }
+  return model as unknown as Model<O>;
 }
 
 async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {
   const path = join(dir, 'model.json');
   if (file.modelConfig.className !== 'Sequential') {
-    throw new Error(`cannot load model: ${path}: modelConfig.className must be "Sequential" (the only model class so far), got "${file.modelConfig.className}"`);
+    throw new Error(`cannot load model: ${path}: modelConfig.className must be "Sequential" (the only model class of deepts 0.1), got "${file.modelConfig.className}"`);
   }
   const manifest: readonly WeightEntry[] = file.weights;
   const binPath = join(dir, 'weights.bin');
   if (!existsSync(binPath)) throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
-  const raw = readExactly(binPath, manifestElements(manifest) * 4, binPath);
-  const all = new Float32Array(raw.buffer);
+  const all = new Float32Array(readExactly(binPath, manifestElements(manifest) * 4).buffer);
   let index = 0;
   let offset = 0;
+  // Each layer takes its saved values as it is built, once the shape matches the manifest entry.
   const source = (name: string, shape: readonly number[]): Float32Array => {
     const entry = manifest[index];
     if (!entry) {

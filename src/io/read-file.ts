@@ -14,6 +14,8 @@ export const READ_LIMITS = {
   picture: 64 * 1024 * 1024,
   /** A CSV table read into memory whole. */
   csv: 1024 * 1024 * 1024,
+  /** The optimizer state saved beside a model (Adam keeps two values per weight). */
+  optimizerState: 16 * 1024 * 1024 * 1024,
   /** A compressed IDX file (MNIST-like): the images of Fashion-MNIST are 26 MB. */
   idx: 256 * 1024 * 1024,
 } as const;
