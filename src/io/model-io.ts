@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
-import { OPTIMIZER_FILE, optimizerStateOf, restoreTraining } from './training-state.js';
+import { OPTIMIZER_FILE, compileMetadataOf, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
 import type { JsonValue } from '../nn/layer.js';
 import { writeDirAtomic } from './atomic-write.js';
@@ -47,10 +47,11 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const files: Record<string, Uint8Array> = {};
   // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
   const state = optimizerStateOf(model as Model<never>);
-  if (state) {
-    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { optimizerState: state.manifest } };
-    files[OPTIMIZER_FILE] = state.bytes;
+  const compileMeta = compileMetadataOf(model as Model<never>);
+  if (state || compileMeta) {
+    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { ...(compileMeta ?? {}), ...(state ? { optimizerState: state.manifest } : {}) } };
   }
+  if (state) files[OPTIMIZER_FILE] = state.bytes;
   writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
 }
 
@@ -126,7 +127,7 @@ export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: st
   }, path);
   if (options.compile ?? true) {
     const meta = json.userDefinedMetadata?.['deepts'];
-    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta['optimizerState'] : undefined, (p) => {
+    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined, (p) => {
       const file = join(dir, p);
       if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
       const b = readFileSync(file);
