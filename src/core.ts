@@ -23,7 +23,7 @@ export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
 export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
 export { registerBackend, setBackend, getBackend, listBackends, findBackend, ownKernels, type Backend, type Kernels } from './backend/index.js';
-export { gradients, backward, noGrad, ops } from './autograd/index.js';
+export { gradients, backward, noGrad, ops, GradientTape, valueAndGrad } from './autograd/index.js';
 
 export * as layers from './nn/layers/index.js';
 export {

@@ -13,7 +13,7 @@ import { noGrad } from '../autograd/tape.js';
 import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import { registerLayer } from '../nn/serialization.js';
-import { getLoss, type Loss, type LossFn, type LossName } from '../train/losses.js';
+import { getLoss, serializeLoss, type Loss, type LossConfig, type LossFn, type LossName } from '../train/losses.js';
 import { Mean, getMetric, type Metric } from '../train/metrics.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
 import {
@@ -76,6 +76,8 @@ export function registerSaveHandler(handler: ModelSaveHandler): void {
 /** How the model was compiled, as JSON (saved with the model so loadModel can compile it again). */
 export interface CompileConfig {
   loss: (string | null)[];
+  /** Built-in losses with their arguments (fromLogits, ...), null for custom ones. */
+  lossClasses: ({ className: string; config: LossConfig } | null)[];
   lossWeights: number[];
   metrics: string[][];
   optimizer: { name: string; config: { [k: string]: JsonValue } };
@@ -187,6 +189,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     };
     this.compileConfigJson = {
       loss: losses.map((l) => l?.name ?? null),
+      lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
       lossWeights,
       metrics: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
       optimizer: { name: optimizer.name, config: optimizer.getConfig() },
