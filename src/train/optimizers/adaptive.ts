@@ -1,9 +1,9 @@
 /** The adaptive optimizers, with Keras 3's default hyper-parameters and update rules. */
-import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type LearningRate, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface AdamArgs {
-  learningRate?: number;
+  learningRate?: LearningRate;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -23,7 +23,7 @@ export class Adam extends Optimizer {
   readonly amsgrad: boolean;
   protected readonly slotCount: number;
 
-  constructor(learningRateOrArgs: number | AdamArgs = {}) {
+  constructor(learningRateOrArgs: LearningRate | AdamArgs = {}) {
     const args = optimizerArgs<AdamArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.beta1 = args.beta1 ?? 0.9;
@@ -56,7 +56,7 @@ export class Adamax extends Optimizer {
   readonly epsilon: number;
   protected readonly slotCount = 2;
 
-  constructor(learningRateOrArgs: number | AdamaxArgs = {}) {
+  constructor(learningRateOrArgs: LearningRate | AdamaxArgs = {}) {
     const args = optimizerArgs<AdamaxArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.beta1 = args.beta1 ?? 0.9;
@@ -74,7 +74,7 @@ export class Adamax extends Optimizer {
 }
 
 export interface RMSpropArgs {
-  learningRate?: number;
+  learningRate?: LearningRate;
   rho?: number;
   momentum?: number;
   epsilon?: number;
@@ -94,7 +94,7 @@ export class RMSprop extends Optimizer {
   readonly centered: boolean;
   protected readonly slotCount = 3; // velocity, momentum, average gradient
 
-  constructor(learningRateOrArgs: number | RMSpropArgs = {}) {
+  constructor(learningRateOrArgs: LearningRate | RMSpropArgs = {}) {
     const args = optimizerArgs<RMSpropArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.rho = args.rho ?? 0.9;
@@ -113,7 +113,7 @@ export class RMSprop extends Optimizer {
 }
 
 export interface AdagradArgs {
-  learningRate?: number;
+  learningRate?: LearningRate;
   initialAccumulatorValue?: number;
   epsilon?: number;
 }
@@ -128,7 +128,7 @@ export class Adagrad extends Optimizer {
   readonly epsilon: number;
   protected readonly slotCount = 1;
 
-  constructor(learningRateOrArgs: number | AdagradArgs = {}) {
+  constructor(learningRateOrArgs: LearningRate | AdagradArgs = {}) {
     const args = optimizerArgs<AdagradArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;

@@ -3,7 +3,9 @@ import { SGD } from './sgd.js';
 import { Adam, Adamax, RMSprop, Adagrad } from './adaptive.js';
 
 export { Optimizer, SGD, Adam, Adamax, RMSprop, Adagrad };
-export type { OptimizerConfig } from './optimizer.js';
+export type { OptimizerConfig, LearningRate } from './optimizer.js';
+export * as schedules from './schedules.js';
+export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay } from './schedules.js';
 import type { OptimizerConfig } from './optimizer.js';
 export type { SGDArgs } from './sgd.js';
 export type { AdamArgs, AdamaxArgs, RMSpropArgs, AdagradArgs } from './adaptive.js';

@@ -10,6 +10,10 @@ import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Variable } from '../../nn/variable.js';
 import { kernels } from '../../backend/registry.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
+import { LearningRateSchedule } from './schedules.js';
+
+/** A fixed learning rate, or a schedule over the optimizer's steps (keras.optimizers.schedules). */
+export type LearningRate = number | LearningRateSchedule;
 
 export interface OptimizerConfig {
   learningRate: number;
@@ -18,14 +22,38 @@ export interface OptimizerConfig {
 
 export abstract class Optimizer {
   abstract readonly name: string;
-  learningRate: number;
   /** Number of update steps applied so far (Keras' optimizer.iterations). */
   iterations = 0;
   private readonly slots = new Map<Variable, Float32Array[]>();
+  private fixedRate = 0;
+  /** The schedule given as learning rate, if any. */
+  readonly learningRateSchedule: LearningRateSchedule | null;
+  /** The rate of the update in progress (a schedule is asked once per update). */
+  private rateThisStep: number | null = null;
 
-  constructor(learningRate: number) {
-    if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new Error(`learningRate must be a positive number, got ${learningRate}`);
-    this.learningRate = learningRate;
+  constructor(learningRate: LearningRate) {
+    if (learningRate instanceof LearningRateSchedule) this.learningRateSchedule = learningRate;
+    else {
+      this.learningRateSchedule = null;
+      this.learningRate = learningRate;
+    }
+  }
+
+  /**
+   * The learning rate the next update uses: the fixed rate, or the schedule at the number of
+   * updates made so far (Keras: the first update uses schedule(0)).
+   */
+  get learningRate(): number {
+    if (this.rateThisStep !== null) return this.rateThisStep;
+    return this.learningRateSchedule ? this.learningRateSchedule.call(this.iterations) : this.fixedRate;
+  }
+
+  set learningRate(v: number) {
+    if (this.learningRateSchedule) {
+      throw new Error(`${this.name}: the learning rate comes from a ${this.learningRateSchedule.className} schedule and cannot be set (as in Keras; ReduceLROnPlateau needs a fixed learning rate)`);
+    }
+    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`learningRate must be a positive number, got ${v}`);
+    this.fixedRate = v;
   }
 
   /** How many state arrays each variable needs (momentum, velocity, ...). */
@@ -44,8 +72,16 @@ export abstract class Optimizer {
   /** Applies one step to every (gradient, variable) pair, like optimizer.apply_gradients(zip(grads, vars)). */
   applyGradients(pairs: readonly (readonly [Tensor | null, Variable])[]): void {
     if (!Array.isArray(pairs)) throw new Error(`${this.name}.applyGradients expects a list of [gradient, variable] pairs`);
+    const rate = this.learningRate;
     this.iterations++;
-    const { rule, h } = this.rule(this.iterations);
+    this.rateThisStep = rate;
+    let step: { rule: OptimizerRule; h: number[] };
+    try {
+      step = this.rule(this.iterations);
+    } finally {
+      this.rateThisStep = null;
+    }
+    const { rule, h } = step;
     const k = kernels();
     for (const [grad, variable] of pairs) {
       if (grad === null || grad === undefined) continue; // Keras skips variables without a gradient
@@ -91,7 +127,7 @@ export abstract class Optimizer {
 }
 
 /** Keras accepts the learning rate as the first positional argument: Adam(0.01). */
-export function optimizerArgs<A extends { learningRate?: number }>(args: number | A | undefined): A {
-  if (typeof args === 'number') return { learningRate: args } as A;
+export function optimizerArgs<A extends { learningRate?: LearningRate }>(args: LearningRate | A | undefined): A {
+  if (typeof args === 'number' || args instanceof LearningRateSchedule) return { learningRate: args } as A;
   return args ?? ({} as A);
 }

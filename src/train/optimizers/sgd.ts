@@ -1,8 +1,8 @@
-import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type LearningRate, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface SGDArgs {
-  learningRate?: number;
+  learningRate?: LearningRate;
   momentum?: number;
   nesterov?: boolean;
 }
@@ -18,7 +18,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
   protected readonly slotCount: number;
 
-  constructor(learningRateOrArgs: number | SGDArgs = {}) {
+  constructor(learningRateOrArgs: LearningRate | SGDArgs = {}) {
     const args = optimizerArgs<SGDArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.01);
     this.momentum = args.momentum ?? 0;
