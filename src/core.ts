@@ -69,3 +69,6 @@ export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type Prep
 /** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
 export * as data from './data/dataset/index.js';
 export { Dataset, AUTOTUNE, DatasetError } from './data/dataset/index.js';
+
+/** tf.image-style picture ops: extractPatches, resize, flips, crops, colour, ssim and psnr. */
+export * as image from './data/image/index.js';

@@ -102,7 +102,8 @@ export function getRng(): Rng {
  */
 const opGenerators = new Map<number, Rng>();
 
-function generatorFor(seed: number | undefined, op: string): Rng {
+/** The generator behind an op-level seed (the global one without a seed); shared by every seeded op. */
+export function generatorFor(seed: number | undefined, op: string): Rng {
   if (seed === undefined) return globalRng;
   if (!Number.isFinite(seed)) throw new Error(`${op}: seed must be a finite number, got ${seed}`);
   let rng = opGenerators.get(seed);
