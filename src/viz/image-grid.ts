@@ -7,10 +7,12 @@ import { TEXT_COLOR, TITLE_SCALE } from './axes.js';
 import { Raster, measureText } from './raster.js';
 
 export interface ImageGridOptions {
-  /** rows[i][j] is one image: width×height values in [0, 1], row-major (0 = black). */
+  /** rows[i][j] is one image: width×height values in [0, 1], row-major (0 = black); ×3 (RGB) with channels 3. */
   rows: readonly (readonly ArrayLike<number>[])[];
   width: number;
   height: number;
+  /** 1 (grayscale, default) or 3 (RGB, channels last). */
+  channels?: 1 | 3;
   /** Pixel upscale of each image (nearest neighbour); default 3 (28 px → 84 px). */
   scale?: number;
   /** Text left of each row, e.g. 'Original', 'Reconstructed'. */
@@ -29,11 +31,12 @@ const MARGIN = 12;
 export function imageGrid(o: ImageGridOptions): Raster {
   const { width: w, height: h } = o;
   const scale = o.scale ?? 3;
+  const channels = o.channels ?? 1;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new Error(`imageGrid image size must be whole numbers ≥ 1, got ${w}×${h}`);
   if (o.rows.length === 0 || o.rows.every((row) => row.length === 0)) throw new Error('imageGrid has no images');
   o.rows.forEach((row, i) =>
     row.forEach((img, j) => {
-      if (img.length !== w * h) throw new Error(`imageGrid image [${i}][${j}] has ${img.length} values, expected ${w}×${h} = ${w * h}`);
+      if (img.length !== w * h * channels) throw new Error(`imageGrid image [${i}][${j}] has ${img.length} values, expected ${w}×${h}${channels === 3 ? '×3' : ''} = ${w * h * channels}`);
     }),
   );
   if (o.rowLabels && o.rowLabels.length !== o.rows.length) throw new Error(`imageGrid has ${o.rows.length} rows but ${o.rowLabels.length} row labels`);
@@ -63,7 +66,8 @@ export function imageGrid(o: ImageGridOptions): Raster {
     row.forEach((img, j) => {
       const cx = x0 + labelW + j * (cellW + GAP);
       const ix = cx + Math.floor((cellW - imgW) / 2);
-      r.drawGrayImage(img, w, h, ix, y, scale);
+      if (channels === 3) r.drawRgbImage(img, w, h, ix, y, scale);
+      else r.drawGrayImage(img, w, h, ix, y, scale);
       r.strokeRect(ix - 1, y - 1, imgW + 2, imgH + 2, '#999999');
       const text = caption(i, j);
       if (text) {

@@ -279,6 +279,24 @@ export class Raster {
     }
   }
 
+  /** Draw a colour image (RGB values in [0, 1], row-major w×h×3; clamped, NaN as 0) like drawGrayImage. */
+  drawRgbImage(pixels: ArrayLike<number>, w: number, h: number, x: number, y: number, scale = 1): void {
+    if (pixels.length !== w * h * 3) throw new Error(`RGB image has ${pixels.length} values but ${w}×${h}×3 = ${w * h * 3} were expected`);
+    const s = checkScale(scale);
+    const ox = Math.round(x);
+    const oy = Math.round(y);
+    const byte = (v: number): number => (v > 0 ? (v < 1 ? v * 255 : 255) : 0);
+    for (let r = 0; r < h; r++) {
+      for (let col = 0; col < w; col++) {
+        const i = (r * w + col) * 3;
+        const c: RGBA = [byte(pixels[i]!), byte(pixels[i + 1]!), byte(pixels[i + 2]!), 255];
+        for (let sy = 0; sy < s; sy++) {
+          for (let sx = 0; sx < s; sx++) this.blend(ox + col * s + sx, oy + r * s + sy, c, 1);
+        }
+      }
+    }
+  }
+
   /** Copy another raster onto this one at (x, y), blending by its alpha. */
   drawRaster(source: Raster, x: number, y: number): void {
     const ox = Math.round(x);
