@@ -52,3 +52,6 @@ export {
   type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
+
+/** The learners' eight questions from the lecture, as runnable experiments (`deepts explore`). */
+export * as explore from './explore/index.js';

@@ -1,7 +1,7 @@
 /**
  * The architecture rules, checked on the source: dependencies go one way
  * (tensor → backend → autograd → nn → train → models → data/datasets →
- * stats/viz/io → cli), and the browser-safe core imports no Node built-ins.
+ * stats/viz/io → explore → cli), and the browser-safe core imports no Node built-ins.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'cli', 'lab'];
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'explore', 'cli', 'lab'];
 /** Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables). */
 const rank = (folder: string): number => {
   const i = LAYERS.indexOf(folder);
