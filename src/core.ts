@@ -27,6 +27,10 @@ export { gradients, backward, noGrad, ops } from './autograd/index.js';
 
 export * as layers from './nn/layers/index.js';
 export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from './nn/layers/index.js';
+export {
+  Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+} from './nn/layers/index.js';
 export { Layer, Variable, clearSession, registerLayer, getActivation, getInitializer } from './nn/index.js';
 export type { LayerArgs, LayerConfig, LayerShape, ActivationName, InitializerName, DenseArgs } from './nn/index.js';
 

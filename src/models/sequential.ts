@@ -57,7 +57,7 @@ export class Sequential extends Model {
   }
 
   /** Declares the sample shape (like adding an InputLayer) and builds the weights. */
-  build(sampleShape: readonly number[]): void {
+  build(sampleShape: readonly (number | null)[]): void {
     this.inputShape = [null, ...sampleShape];
     this.buildLayers();
   }
@@ -98,7 +98,7 @@ export class Sequential extends Model {
   toConfig(): { className: string; config: { [k: string]: JsonValue } } {
     const layers: JsonValue[] = this.stack.map((l) => serializeLayer(l) as unknown as JsonValue);
     const config: { [k: string]: JsonValue } = { name: this.name, layers };
-    if (this.inputShape) config['inputShape'] = this.inputShape.slice(1) as number[];
+    if (this.inputShape) config['inputShape'] = this.inputShape.slice(1) as (number | null)[];
     return { className: 'Sequential', config };
   }
 
@@ -107,7 +107,7 @@ export class Sequential extends Model {
     if (!Array.isArray(layers)) throw new Error('Sequential config: "layers" must be a list');
     const model = new Sequential([], { name: typeof config['name'] === 'string' ? config['name'] : undefined });
     const shape = config['inputShape'];
-    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[] }));
+    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as (number | null)[] }));
     for (const l of layers) model.add(deserializeLayer(l as unknown as SerializedLayer));
     return model;
   }

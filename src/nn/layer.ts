@@ -15,8 +15,8 @@ export type LayerConfig = { [key: string]: JsonValue };
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
-  /** Shape of one sample (without the batch axis), like tfjs' inputShape / Keras' input_shape. */
-  inputShape?: readonly number[];
+  /** Shape of one sample (without the batch axis), like tfjs' inputShape / Keras' input_shape; null for a size known only at run time. */
+  inputShape?: readonly (number | null)[];
 }
 
 const nameCounts = new Map<string, number>();
@@ -34,7 +34,8 @@ export function clearSession(): void {
 }
 
 export function snakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  // Conv2D → conv2d, MaxPooling2D → max_pooling2d (Keras' names), then split the camel case.
+  return className.replace(/(\d)D(?=[A-Z]|$)/g, '$1d').replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
 export abstract class Layer {

@@ -6,3 +6,4 @@ export * from './matmul.js';
 export * from './softmax.js';
 export { asTensor, type TensorLike } from './util.js';
 export { meanSquaredError, meanAbsoluteError } from './losses.js';
+export * from './conv.js';

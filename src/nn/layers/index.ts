@@ -23,10 +23,22 @@ registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
 } satisfies DenseArgs));
 registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
 registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));
-registerLayer('InputLayer', (c) => new InputLayer({ shape: nums(c, 'shape'), name: str(c, 'name') }));
+registerLayer('InputLayer', (c) => {
+  const shape = c['shape'];
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' || d === null)) throw new Error("layer config: 'shape' must be a list of numbers (or null for a varying size)");
+  return new InputLayer({ shape: shape as (number | null)[], name: str(c, 'name') });
+});
 registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
 registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
 
 export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout };
 export type { DenseArgs };
 export { Normalization, type NormalizationArgs } from './normalization.js';
+export { Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type Conv2DArgs, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
+export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs, type GlobalPooling2DArgs } from './pooling.js';
+export { UpSampling2D, ZeroPadding2D, SpatialDropout2D, type UpSampling2DArgs, type Padding2D, type SpatialDropout2DArgs } from './spatial.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
+export {
+  RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+  type AugmentationArgs, type TransformArgs, type FillMode, type Interpolation, type FactorRange, type FlipMode,
+} from './augmentation.js';

@@ -45,7 +45,8 @@ export class Reshape extends Layer {
 }
 
 export interface InputArgs {
-  shape: readonly number[];
+  /** One sample's shape; null where the size varies (e.g. [null, null, 3] for pictures of any size). */
+  shape: readonly (number | null)[];
   name?: string;
 }
 
@@ -62,6 +63,6 @@ export class InputLayer extends Layer {
     return s;
   }
   getConfig(): LayerConfig {
-    return { name: this.name, shape: this.batchInputShape!.slice(1) as number[] };
+    return { name: this.name, shape: this.batchInputShape!.slice(1) as (number | null)[] };
   }
 }
