@@ -17,7 +17,8 @@ import { LabelEncoder, trainTestSplit } from '../src/data/preprocessing.js';
 import { GaussianNB } from '../src/stats/index.js';
 import { scatterMatrix } from '../src/viz/index.js';
 import { writePng } from '../src/io/png.js';
-import { confusionMatrix, confusionMatrixPicture, formatConfusionMatrix, normalCurvesPicture } from '../src/cli/commands/mle.js';
+import { confusionMatrix, formatConfusionMatrix } from '../src/train/classification.js';
+import { confusionMatrixPicture, normalCurvesPicture } from '../src/viz/index.js';
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/iris-classification');
 mkdirSync(outDir, { recursive: true });

@@ -42,10 +42,12 @@ export { SGD, Adam, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './
 export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
 export type { FitArgs, EvaluateArgs } from './train/trainer.js';
 
 export { Model, Sequential, registerSaveHandler, type CompileArgs } from './models/index.js';
+export { buildAutoencoder, buildClassifier, CLASSIFIER_DEFAULTS, type ClassifierKind } from './models/mnist-models.js';
 
 export { Normalization, type NormalizationArgs } from './nn/layers/normalization.js';
 export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type LinearGradientDescentResult } from './models/linear-model.js';
@@ -53,6 +55,6 @@ export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type Lin
 /** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
 export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
-  type TopK, type ClassificationReport,
+  formatConfusionMatrix, formatPercent, topKCaption, type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';

@@ -5,7 +5,8 @@
  *   validation_data=(x_test, x_test))
  */
 import { join } from 'node:path';
-import { Dense, Flatten, InputLayer, Reshape, Sequential, Tensor, ops, getBackend } from '../../index.js';
+import { Tensor, ops, getBackend } from '../../index.js';
+import { buildAutoencoder } from '../../models/mnist-models.js';
 import { startMnistRun } from '../mnist-run.js';
 import { saveModel } from '../../io/model-io.js';
 import { writePng } from '../../io/png.js';
@@ -22,23 +23,6 @@ export const autoencoderOptions: OptionSpecs = {
   limit: { type: 'int', min: 1, help: 'train on only the first N training images (validation still uses all 10,000 test images)' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
 };
-
-/** The lecture's model. */
-export function buildAutoencoder(): Sequential {
-  return new Sequential([
-    new InputLayer({ shape: [28, 28] }),
-    new Flatten(),
-    // encoder
-    new Dense(128, { activation: 'relu' }),
-    new Dense(64, { activation: 'relu' }),
-    new Dense(32, { activation: 'relu' }),
-    // decoder
-    new Dense(64, { activation: 'relu' }),
-    new Dense(128, { activation: 'relu' }),
-    new Dense(784, { activation: 'sigmoid' }),
-    new Reshape([28, 28]),
-  ], { name: 'autoencoder' });
-}
 
 export async function runAutoencoder(o: ParsedOptions): Promise<void> {
   const epochs = o['epochs'] as number;

@@ -11,57 +11,13 @@ import { join, resolve } from 'node:path';
 import type { Table } from '../../data/table.js';
 import { trainTestSplit } from '../../data/preprocessing.js';
 import { GaussianNB } from '../../stats/index.js';
-import { confusionMatrix } from '../../train/classification.js';
-import { Raster, heatmap, histogramWithCurves } from '../../viz/index.js';
+import { confusionMatrix, formatConfusionMatrix } from '../../train/classification.js';
+import { confusionMatrixPicture, formatNumber as fmt, normalCurvesPicture } from '../../viz/index.js';
 import { writePng } from '../../io/png.js';
 import type { OptionSpecs, ParsedOptions } from '../args.js';
 import type { Command } from '../command.js';
-import { dropMissing, featureColumns, fmt, loadTableArgument, requireColumn } from './regress.js';
-
-/** The shared confusion matrix (rows: true class, columns: predicted), re-exported for the examples. */
-export { confusionMatrix };
-
-/** The confusion matrix as an aligned text table, true classes down, predicted across. */
-export function formatConfusionMatrix(m: readonly (readonly number[])[], classNames: readonly string[]): string {
-  const width = Math.max(6, ...classNames.map((c) => c.length), ...m.flat().map((v) => String(v).length)) + 2;
-  const head = `${'true \\ predicted'.padEnd(Math.max(18, width))}${classNames.map((c) => c.padStart(width)).join('')}`;
-  const rows = m.map((row, i) => `${classNames[i]!.padEnd(Math.max(18, width))}${row.map((v) => String(v).padStart(width)).join('')}`);
-  return [head, ...rows].join('\n');
-}
-
-export function confusionMatrixPicture(m: readonly (readonly number[])[], classNames: readonly string[], title: string): Raster {
-  return heatmap({ matrix: m, rowLabels: classNames, colLabels: classNames, title, xLabel: 'Predicted', yLabel: 'True' });
-}
-
-/**
- * One panel per feature: the training rows' histogram for each class (density-scaled) with
- * that class's fitted normal curve drawn over it; panels in a grid of `columns` columns.
- */
-export function normalCurvesPicture(
-  nb: GaussianNB<string>, X: readonly (readonly number[])[], labels: readonly string[], featureNames: readonly string[], title: string, columns = 2,
-): Raster {
-  const classes = nb.classes_;
-  const panelW = 460;
-  const panelH = 300;
-  const cols = Math.min(columns, featureNames.length);
-  const rows = Math.ceil(featureNames.length / cols);
-  const titleH = 34;
-  const out = new Raster(panelW * cols, titleH + panelH * rows);
-  out.drawText(title, out.width / 2, 10, { scale: 2, align: 'center', baseline: 'top', color: '#222222' });
-  featureNames.forEach((feature, j) => {
-    const groups = classes.map((c) => {
-      const normal = nb.classConditional(c, j);
-      return {
-        name: `${c}: mu ${fmt(normal.mu, 3)}, sigma ${fmt(normal.sigma, 3)}`,
-        values: X.filter((_, i) => labels[i] === c).map((r) => r[j]!),
-        curve: (x: number) => normal.pdf(x),
-      };
-    });
-    const panel = histogramWithCurves({ groups, bins: 24, title: feature, xLabel: feature, yLabel: 'density', width: panelW, height: panelH });
-    out.drawRaster(panel, (j % cols) * panelW, titleH + Math.floor(j / cols) * panelH);
-  });
-  return out;
-}
+import { dropMissing } from '../../data/missing.js';
+import { featureColumns, loadTableArgument, requireColumn } from '../tabular-options.js';
 
 export const mleOptions: OptionSpecs = {
   target: { type: 'string', help: 'the class column to predict (required)' },
