@@ -1,8 +1,9 @@
 /**
- * Saving and loading models: a directory with model.json (architecture,
- * weight manifest, training config) and weights.bin (little-endian float32,
- * concatenated in manifest order). Written atomically: a crash mid-save never
- * leaves a half-written model.
+ * Saving and loading models: a directory with model.json and weights.bin in the
+ * TensorFlow.js Layers format (src/io/tfjs-format.ts), so tfjs' loadLayersModel
+ * reads deepts' saves and deepts reads tfjs' (and Keras models converted for tfjs).
+ * Directories written by deepts ≤ 0.1 (format 'deepts-model') still load.
+ * Written atomically: a crash mid-save never leaves a half-written model.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { Model, registerSaveHandler } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { JsonValue } from '../nn/layer.js';
 import { writeDirAtomic } from './atomic-write.js';
+import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
 export const MODEL_FORMAT = 'deepts-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -30,7 +32,21 @@ interface ModelFile {
   trainingConfig?: { loss: string | null; optimizer: { name: string; config: { [k: string]: JsonValue } } | null; metrics: string[] };
 }
 
-export async function saveModel(model: Model, dir: string): Promise<void> {
+export interface SaveOptions {
+  /** 'tfjs' (the default and deepts' own format: tfjs Layers model.json + weights.bin). */
+  format?: 'tfjs';
+}
+
+/** Saves architecture, weights and training config to a directory in the tfjs Layers format. */
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+  const format = options.format ?? 'tfjs';
+  if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
+  const { json, weightData } = toTfjsArtifacts(model);
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData });
+}
+
+/** The format deepts 0.1 wrote (kept so its saves still load). */
+export async function saveLegacyModel(model: Model, dir: string): Promise<void> {
   const weights = model.weights;
   const total = weights.reduce((s, w) => s + w.size, 0);
   const bin = new Float32Array(total);
@@ -56,16 +72,18 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
   writeDirAtomic(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes });
 }
 
-function readModelFile(dir: string): ModelFile {
+function readModelJson(dir: string): { parsed: unknown; path: string } {
   const path = join(dir, 'model.json');
   if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
-  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts?)`);
-  let parsed: unknown;
+  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts or tfjs?)`);
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return { parsed: JSON.parse(readFileSync(path, 'utf8')), path };
   } catch (e) {
     throw new Error(`cannot load model: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+function legacyModelFile(parsed: unknown, path: string): ModelFile {
   const f = parsed as Partial<ModelFile>;
   if (f.format !== MODEL_FORMAT) throw new Error(`cannot load model: ${path} is not a deepts model file (format '${String(f.format)}')`);
   if (f.version !== MODEL_FORMAT_VERSION) throw new Error(`cannot load model: ${path} has format version ${f.version}, this deepts reads version ${MODEL_FORMAT_VERSION}`);
@@ -73,9 +91,24 @@ function readModelFile(dir: string): ModelFile {
   return f as ModelFile;
 }
 
-/** Rebuilds a saved model with its weights (not compiled: call compile() to train it further). */
+/**
+ * Rebuilds a saved model with its weights (not compiled: call compile() to train it further).
+ * Reads tfjs Layers directories (deepts' format, tfjs' `model.save`, tfjs-converter output)
+ * and deepts 0.1 saves.
+ */
 export async function loadModel(dir: string): Promise<Sequential> {
-  const file = readModelFile(dir);
+  const { parsed, path } = readModelJson(dir);
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) return loadLegacyModel(dir, legacyModelFile(parsed, path));
+  const json = validateTfjsModelJson(parsed, path);
+  return modelFromTfjs(json, (p) => {
+    const file = join(dir, p);
+    if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
+    const b = readFileSync(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }, path);
+}
+
+async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {
   if (file.modelConfig.className !== 'Sequential') throw new Error(`cannot load model: unsupported model class '${file.modelConfig.className}'`);
   const model = Sequential.fromConfig(file.modelConfig.config);
   const own = model.weights;
@@ -104,4 +137,4 @@ export async function loadModel(dir: string): Promise<Sequential> {
   return model;
 }
 
-registerSaveHandler({ save: saveModel });
+registerSaveHandler({ save: (model, path, options) => saveModel(model, path, options as SaveOptions) });

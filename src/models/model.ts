@@ -26,7 +26,12 @@ function asTensor(x: TensorInput): Tensor {
 
 /** Saves or loads models for a URL-like path; the Node file handler registers itself from deepts' io module. */
 export interface ModelSaveHandler {
-  save(model: Model, path: string): Promise<void>;
+  save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
+}
+
+/** Options for model.save; `format` picks the file format (the io module lists the ones it knows). */
+export interface ModelSaveOptions {
+  format?: string;
 }
 
 let saveHandler: ModelSaveHandler | null = null;
@@ -123,9 +128,12 @@ export abstract class Model implements TrainableModel {
     own.forEach((w, i) => w.assign(weights[i]!));
   }
 
-  /** Saves architecture + weights to a directory (Node: `import 'deepts'` registers the file handler). */
-  async save(path: string): Promise<void> {
+  /**
+   * Saves architecture + weights (Node: `import 'deepts'` registers the file handler). The default
+   * format is TensorFlow.js Layers (a directory with model.json + weights.bin, loadable by tfjs).
+   */
+  async save(path: string, options: ModelSaveOptions = {}): Promise<void> {
     if (!saveHandler) throw new Error('model.save needs a save handler: in Node import from "deepts" (not "deepts/core"); in a browser use model.toConfig() and getWeights()');
-    await saveHandler.save(this, path);
+    await saveHandler.save(this, path, options);
   }
 }
