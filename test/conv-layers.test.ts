@@ -260,6 +260,15 @@ describe('unknown spatial sizes', () => {
     const mse = ops.mean(ops.square(ops.sub(predicted, target(other)))).item();
     const baseline = ops.mean(ops.square(ops.sub(target(other), ops.mean(target(other))))).item();
     assert.ok(mse < baseline / 5, `mse ${mse} on the 37×50 pictures vs the constant predictor's ${baseline}`);
+    // Saved and loaded, the input stays [null, null, 1].
+    const dir = mkdtempSync(join(tmpdir(), 'deepts-fcn-'));
+    try {
+      await saveModel(model, dir);
+      const loaded = await loadModel(dir);
+      assertClose(loaded.predict(other).values, predicted.values, 1e-6, 'loaded model');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     // A wrong channel count is still an error.
     assert.throws(() => model.predict(randomTensor([1, 8, 8, 3], rng)), /expects samples of shape/);
   });

@@ -1,9 +1,12 @@
-/** What the MNIST commands (autoencoder, classify) share: seeding, the output folder and the data. */
+/** What the MNIST commands (autoencoder, classify, cnn) share: seeding, the output folder and the data. */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Tensor, getBackend, setSeed } from '../index.js';
-import { loadMnist, type Mnist } from '../datasets/mnist-node.js';
+import { MNIST_CLASSES, loadMnist, type Mnist } from '../datasets/mnist-node.js';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../datasets/fashion-mnist-node.js';
 import type { ParsedOptions } from './args.js';
+
+export type MnistDataset = 'mnist' | 'fashion';
 
 export interface MnistRun {
   outDir: string;
@@ -12,17 +15,26 @@ export interface MnistRun {
   /** Images as [n, 28, 28] tensors, pixels in [0, 1]. */
   xTrain: Tensor;
   xTest: Tensor;
+  dataset: MnistDataset;
+  /** 'MNIST' or 'Fashion-MNIST', for titles. */
+  datasetName: string;
+  /** Names of the ten classes in label order ('0'…'9', or 'T-shirt/top'…). */
+  classNames: string[];
 }
 
-/** Seeds the run, makes --out, loads MNIST (--limit training images) and says what it loaded. */
+/** Seeds the run, makes --out, loads MNIST or Fashion-MNIST (--dataset, --limit training images) and says what it loaded. */
 export async function startMnistRun(o: ParsedOptions, print: (line: string) => void = console.log): Promise<MnistRun> {
   const outDir = resolve(o['out'] as string);
   const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
+  const dataset = ((o['dataset'] as string | undefined) ?? 'mnist') as MnistDataset;
   setSeed(o['seed'] as number);
   mkdirSync(outDir, { recursive: true });
-  const mnist = await loadMnist({ limitTrain: o['limit'] as number | undefined });
+  const limitTrain = o['limit'] as number | undefined;
+  const mnist = dataset === 'fashion' ? await loadFashionMnist({ limitTrain }) : await loadMnist({ limitTrain });
   const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
   const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
-  print(`MNIST: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
-  return { outDir, verbose, mnist, xTrain, xTest };
+  const datasetName = dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST';
+  const classNames = dataset === 'fashion' ? [...FASHION_MNIST_CLASSES] : Array.from({ length: MNIST_CLASSES }, (_, c) => String(c));
+  print(`${datasetName}: ${mnist.train.n} training and ${mnist.test.n} test images, pixels scaled to [0, 1]; backend: ${getBackend().name}`);
+  return { outDir, verbose, mnist, xTrain, xTest, dataset, datasetName, classNames };
 }
