@@ -10,8 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dense, InputLayer, RMSprop, Sequential, Tensor, ops, setSeed } from '../src/index.js';
-import { losses } from '../src/train/losses.js';
+import { Dense, InputLayer, RMSprop, Sequential, Tensor, losses, ops, setSeed } from '../src/index.js';
 import { loadIris, IRIS_COLUMNS } from '../src/datasets/tabular-node.js';
 import { LabelEncoder, trainTestSplit } from '../src/data/preprocessing.js';
 import { GaussianNB } from '../src/stats/index.js';
@@ -48,7 +47,7 @@ const model = new Sequential([
   new Dense(32, { activation: 'relu' }),
   new Dense(3),
 ], { name: 'iris_classifier' });
-model.compile({ optimizer: new RMSprop(), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+model.compile({ optimizer: new RMSprop(), loss: new losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
 await model.fit(asTensor(xTrain), new Tensor(yTrain, [yTrain.length]), { batchSize: 4, epochs: 10, verbose: 2 });
 const logits = model.predict(asTensor(xTest));
 const nnPred = Int32Array.from(ops.argMax(logits, -1).data);

@@ -71,7 +71,7 @@ describe('simple MNIST convnet', () => {
       new Dense(2),
     ]);
     const x = randomTensor([3, 12, 12, 2], rng);
-    model.call(x, true); // a training pass moves BatchNormalization's statistics away from their initial values
+    model.call(x, { training: true }); // a training pass moves BatchNormalization's statistics away from their initial values
     const dir = mkdtempSync(join(tmpdir(), 'deepts-cnn-'));
     try {
       await saveModel(model, dir);
@@ -152,7 +152,7 @@ describe('training vs inference', () => {
     assert.equal(bn.momentum, 0.99);
     assert.equal(bn.epsilon, 1e-3);
     const x = ops.add(ops.mul(randomTensor([8, 4, 4, 3], rng), 3), 5); // mean ≈ 5, var ≈ 3 (uniform ±3)
-    const y = bn.apply(x, true);
+    const y = bn.apply(x, { training: true });
     assert.equal(bn.countParams(), 12);
     assert.deepEqual(bn.weights.map((w) => w.name.split('/')[1]), ['gamma', 'beta', 'moving_mean', 'moving_variance']);
     assert.equal(bn.trainableWeights.length, 2);
@@ -169,13 +169,13 @@ describe('training vs inference', () => {
     assertClose(bn.movingVariance!.values, Array.from(batchVar, (v) => 0.99 + 0.01 * v), 1e-5, 'moving variance');
     // Inference: (x − moving mean) / √(moving variance + ε), and the statistics stay put.
     const before = Float32Array.from(bn.movingMean!.values);
-    const inference = bn.apply(x, false);
+    const inference = bn.apply(x, { training: false });
     assert.deepEqual([...bn.movingMean!.values], [...before]);
     const expected = Array.from(x.values, (v, i) => (v - before[i % 3]!) / Math.sqrt(bn.movingVariance!.values[i % 3]! + 1e-3));
     assertClose(inference.values, expected, 1e-5, 'inference output');
     // A frozen layer runs in inference mode even in training (as Keras).
     bn.trainable = false;
-    assertClose(bn.apply(x, true).values, expected, 1e-5, 'frozen');
+    assertClose(bn.apply(x, { training: true }).values, expected, 1e-5, 'frozen');
   });
 
   it('BatchNormalization in a model: fit updates the moving statistics; the gradient reaches gamma and beta', async () => {
@@ -193,8 +193,8 @@ describe('training vs inference', () => {
 
   it('Dropout and SpatialDropout2D: identity in inference; in training, whole channels are dropped and the rest scaled', () => {
     const x = ops.add(randomTensor([4, 5, 5, 8], rng), 2);
-    for (const layer of [new Dropout(0.5), new SpatialDropout2D(0.5)]) assert.equal(layer.apply(x, false), x);
-    const y = new SpatialDropout2D(0.5, { seed: 9 }).apply(x, true);
+    for (const layer of [new Dropout(0.5), new SpatialDropout2D(0.5)]) assert.equal(layer.apply(x, { training: false }), x);
+    const y = new SpatialDropout2D(0.5, { seed: 9 }).apply(x, { training: true });
     let dropped = 0;
     for (let n = 0; n < 4; n++) {
       for (let c = 0; c < 8; c++) {
@@ -206,33 +206,33 @@ describe('training vs inference', () => {
     }
     assert.ok(dropped > 4 && dropped < 28, `${dropped} of 32 channels dropped`);
     // Seeded: the same seed drops the same channels.
-    assert.deepEqual([...new SpatialDropout2D(0.5, { seed: 9 }).apply(x, true).values], [...y.values]);
+    assert.deepEqual([...new SpatialDropout2D(0.5, { seed: 9 }).apply(x, { training: true }).values], [...y.values]);
   });
 
   it('augmentation layers: identity in inference, seeded in training, exact on known transforms', () => {
     const x = randomTensor([3, 6, 6, 2], rng);
     const layers = [new RandomFlip(), new RandomRotation(0.2), new RandomZoom(0.3), new RandomTranslation(0.2, 0.2)];
-    for (const l of layers) assert.equal(l.apply(x, false), x, `${l.className} in inference`);
+    for (const l of layers) assert.equal(l.apply(x, { training: false }), x, `${l.className} in inference`);
     for (const make of [() => new RandomRotation(0.2, { seed: 4 }), () => new RandomZoom(0.3, null, { seed: 4 }), () => new RandomTranslation(0.2, 0.2, { seed: 4 })]) {
-      const a = make().apply(x, true);
-      assert.deepEqual([...make().apply(x, true).values], [...a.values], 'same seed, same transform');
+      const a = make().apply(x, { training: true });
+      assert.deepEqual([...make().apply(x, { training: true }).values], [...a.values], 'same seed, same transform');
       assert.notDeepEqual([...a.values], [...x.values], 'training changes the pictures');
     }
     const img = new Tensor(Float32Array.from({ length: 9 }, (_, i) => i + 1), [1, 3, 3, 1]);
     // Horizontal flips happen about half the time and mirror columns exactly.
     const flips = new RandomFlip('horizontal', { seed: 1 });
     const seen = new Set<string>();
-    for (let i = 0; i < 20; i++) seen.add(flips.apply(img, true).values.join(','));
+    for (let i = 0; i < 20; i++) seen.add(flips.apply(img, { training: true }).values.join(','));
     assert.deepEqual([...seen].sort(), ['1,2,3,4,5,6,7,8,9', '3,2,1,6,5,4,9,8,7']);
     // A quarter turn of a square picture is exact; zoom and translation by 0 are the identity.
-    const quarter = new RandomRotation([0.25, 0.25]).apply(img, true);
+    const quarter = new RandomRotation([0.25, 0.25]).apply(img, { training: true });
     assertClose(quarter.values, [3, 6, 9, 2, 5, 8, 1, 4, 7], 1e-5, 'quarter turn');
-    assertClose(new RandomZoom([0, 0]).apply(img, true).values, img.values, 1e-6, 'zoom 0');
+    assertClose(new RandomZoom([0, 0]).apply(img, { training: true }).values, img.values, 1e-6, 'zoom 0');
     // Shift one row down with a constant fill: the top row is the fill value.
-    const down = new RandomTranslation([1 / 3, 1 / 3], [0, 0], { fillMode: 'constant', fillValue: -1 }).apply(img, true);
+    const down = new RandomTranslation([1 / 3, 1 / 3], [0, 0], { fillMode: 'constant', fillValue: -1 }).apply(img, { training: true });
     assertClose(down.values, [-1, -1, -1, 1, 2, 3, 4, 5, 6], 1e-5, 'translation');
     // Reflect fill: shifting by one row mirrors the first row into the gap (d c b a | a b c d).
-    const reflected = new RandomTranslation([1 / 3, 1 / 3], [0, 0]).apply(img, true);
+    const reflected = new RandomTranslation([1 / 3, 1 / 3], [0, 0]).apply(img, { training: true });
     assertClose(reflected.values, [1, 2, 3, 1, 2, 3, 4, 5, 6], 1e-5, 'reflect');
   });
 });

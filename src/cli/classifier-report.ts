@@ -6,40 +6,16 @@
  * confident mistakes, training curves) and the saved model.
  */
 import { join } from 'node:path';
-import { LambdaCallback, Tensor, getBackend, type Sequential } from '../index.js';
+import { Tensor, getBackend, type Sequential } from '../index.js';
 import { saveModel } from '../io/model-io.js';
-import { writePng } from '../io/png.js';
 import { Raster, heatmap, imageGrid, lineChart } from '../viz/index.js';
+import type { EpochTimer } from '../train/callbacks/epoch-timer.js';
 import {
   classificationReport, confusionMatrix, formatClassificationReport, mostConfidentMistakes, predictedLabels, topK, topKAccuracy, topKCaption,
 } from '../train/classification.js';
-import { MemoryProbe } from './memory.js';
+import type { MemoryProbe } from './memory.js';
 import type { MnistRun } from './mnist-run.js';
-
-const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-
-/** Times each epoch and samples resident memory after it; with `printRss`, prints it (flat after epoch 1 = no leak). */
-export class EpochProbe {
-  readonly memory = new MemoryProbe();
-  readonly epochTimes: number[] = [];
-  private epochStart = 0;
-  readonly callback: LambdaCallback;
-
-  constructor(print: (line: string) => void, printRss: boolean) {
-    this.callback = new LambdaCallback({
-      onEpochBegin: () => { this.epochStart = performance.now(); },
-      onEpochEnd: (epoch: number) => {
-        this.epochTimes.push((performance.now() - this.epochStart) / 1000);
-        this.memory.sample();
-        if (printRss) print(`  epoch ${epoch + 1}: ${this.epochTimes[this.epochTimes.length - 1]!.toFixed(1)} s, RSS ${mb(process.memoryUsage.rss())}`);
-      },
-    });
-  }
-
-  get meanEpochSeconds(): number {
-    return this.epochTimes.reduce((a, b) => a + b, 0) / Math.max(1, this.epochTimes.length);
-  }
-}
+import { writePictures, wroteLine } from './output.js';
 
 export interface ClassifierReportArgs {
   model: Sequential;
@@ -49,11 +25,14 @@ export interface ClassifierReportArgs {
   /** The targets the model's loss was trained with (labels or one-hot rows), for the test loss. */
   lossTargets: Tensor;
   history: Record<string, number[]>;
-  probe: EpochProbe;
+  timer: EpochTimer;
+  memory: MemoryProbe;
   seconds: number;
   /** Names the model in titles: 'default model', 'convnet', ... */
   modelLabel: string;
   print: (line: string) => void;
+  /** More pictures for this command (by file name), written with the shared ones. */
+  extraPictures?: () => Record<string, Raster>;
 }
 
 export interface ClassifierReport {
@@ -64,7 +43,7 @@ export interface ClassifierReport {
   files: string[];
 }
 
-/** Evaluates on the test set, prints the report, writes the pictures and saves the model in outDir/model. */
+/** Evaluates on the test set, prints the report, writes the pictures and saves the model in outDir/model (and says so). */
 export async function reportClassifier(a: ClassifierReportArgs): Promise<ClassifierReport> {
   const { run, print } = a;
   const { mnist, classNames } = run;
@@ -78,15 +57,17 @@ export async function reportClassifier(a: ClassifierReportArgs): Promise<Classif
   print('');
   print(`Test accuracy: ${(report.accuracy * 100).toFixed(2)}%  (loss ${testLoss.toFixed(4)}, ${mnist.test.n - Math.round(report.accuracy * mnist.test.n)} of ${mnist.test.n} wrong)`);
   print(`Top-3 accuracy: ${(top3Accuracy * 100).toFixed(2)}%  (the right ${item} is among the three most likely guesses)`);
-  print(`Time: ${a.seconds.toFixed(1)} s for ${a.probe.epochTimes.length} epochs (${a.probe.meanEpochSeconds.toFixed(2)} s per epoch with validation) on the ${getBackend().name} backend; memory: ${a.probe.memory.report()}`);
+  print(`Time: ${a.seconds.toFixed(1)} s for ${a.timer.epochs} epochs (${a.timer.meanSeconds.toFixed(2)} s per epoch with validation) on the ${getBackend().name} backend; memory: ${a.memory.report()}`);
   print('');
   print(formatClassificationReport(report, 3));
   const matrix = confusionMatrix(yTest, predicted, classNames.length);
   print(`Most often confused (true → predicted): ${mostConfused(matrix, classNames, 6)}`);
 
-  const files = writeClassifierPictures(run, { probabilities, matrix, accuracy: report.accuracy, history: a.history, modelLabel: a.modelLabel });
+  const pictures = { ...classifierPictures(run, { probabilities, matrix, accuracy: report.accuracy, history: a.history, modelLabel: a.modelLabel }), ...a.extraPictures?.() };
+  const files = writePictures(run.outDir, pictures);
   const modelDir = join(run.outDir, 'model');
   await saveModel(a.model, modelDir);
+  print(`${wroteLine(files)}, and the model in ${modelDir}`);
   files.push(modelDir);
   return { testAccuracy: report.accuracy, top3Accuracy, testLoss, probabilities, files };
 }
@@ -107,16 +88,8 @@ interface PictureData {
   modelLabel: string;
 }
 
-/** Writes a picture into outDir and records its path. */
-export function pictureWriter(outDir: string, files: string[]): (name: string, r: Raster) => void {
-  return (name, r) => {
-    const path = join(outDir, name);
-    writePng(path, r);
-    files.push(path);
-  };
-}
-
-function writeClassifierPictures(run: MnistRun, d: PictureData): string[] {
+/** The pictures of a classifier run, by file name. */
+function classifierPictures(run: MnistRun, d: PictureData): Record<string, Raster> {
   const { images, labels } = run.mnist.test;
   const names = run.classNames;
   const digits = run.dataset === 'mnist';
@@ -124,8 +97,8 @@ function writeClassifierPictures(run: MnistRun, d: PictureData): string[] {
   const top = topK(d.probabilities, 3, names);
   const n = labels.length;
   const predicted = top.indices.map((idx) => idx[0]!);
-  const files: string[] = [];
-  const write = pictureWriter(run.outDir, files);
+  const pictures: Record<string, Raster> = {};
+  const write = (name: string, r: Raster): void => { pictures[name] = r; };
 
   write('confusion-matrix.png', heatmap({
     matrix: d.matrix, rowLabels: names, colLabels: names,
@@ -180,5 +153,5 @@ function writeClassifierPictures(run: MnistRun, d: PictureData): string[] {
   curves.drawRaster(accuracy, 0, 0);
   curves.drawRaster(loss, accuracy.width, 0);
   write('training-curve.png', curves);
-  return files;
+  return pictures;
 }

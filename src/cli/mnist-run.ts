@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { Tensor, getBackend, setSeed } from '../index.js';
 import { MNIST_CLASSES, loadMnist, type Mnist } from '../datasets/mnist-node.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../datasets/fashion-mnist-node.js';
-import type { ParsedOptions } from './args.js';
 
 export type MnistDataset = 'mnist' | 'fashion';
 
@@ -22,15 +21,24 @@ export interface MnistRun {
   classNames: string[];
 }
 
-/** Seeds the run, makes --out, loads MNIST or Fashion-MNIST (--dataset, --limit training images) and says what it loaded. */
-export async function startMnistRun(o: ParsedOptions, print: (line: string) => void = console.log): Promise<MnistRun> {
-  const outDir = resolve(o['out'] as string);
-  const verbose = Math.min(2, o['verbose'] as number) as 0 | 1 | 2;
-  const dataset = ((o['dataset'] as string | undefined) ?? 'mnist') as MnistDataset;
-  setSeed(o['seed'] as number);
+/** The options the MNIST commands take. */
+export interface MnistRunOptions {
+  readonly out: string;
+  readonly verbose: number;
+  readonly seed: number;
+  readonly limit: number | undefined;
+  /** MNIST digits (default) or Fashion-MNIST clothes (same layout). */
+  readonly dataset?: MnistDataset;
+}
+
+/** Seeds the run, makes --out, loads MNIST or Fashion-MNIST (--limit training images) and says what it loaded. */
+export async function startMnistRun(o: MnistRunOptions, print: (line: string) => void = console.log): Promise<MnistRun> {
+  const outDir = resolve(o.out);
+  const verbose = Math.min(2, o.verbose) as 0 | 1 | 2;
+  const dataset = o.dataset ?? 'mnist';
+  setSeed(o.seed);
   mkdirSync(outDir, { recursive: true });
-  const limitTrain = o['limit'] as number | undefined;
-  const mnist = dataset === 'fashion' ? await loadFashionMnist({ limitTrain }) : await loadMnist({ limitTrain });
+  const mnist = dataset === 'fashion' ? await loadFashionMnist({ limitTrain: o.limit }) : await loadMnist({ limitTrain: o.limit });
   const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
   const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
   const datasetName = dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST';

@@ -7,15 +7,17 @@
  * `deepts classify` (shared code), plus the first layer's 32 filters and one test
  * picture's feature maps.
  */
-import { Conv2D, Tensor, type Sequential } from '../../index.js';
+import { Conv2D, LambdaCallback, Tensor, type Sequential } from '../../index.js';
 import { buildConvnet } from '../../models/mnist-models.js';
+import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
 import { Raster, imageGrid } from '../../viz/index.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
+import { MemoryProbe } from '../memory.js';
 import { startMnistRun, type MnistDataset, type MnistRun } from '../mnist-run.js';
-import { EpochProbe, pictureWriter, reportClassifier } from '../classifier-report.js';
+import { reportClassifier } from '../classifier-report.js';
 
-export const cnnOptions: OptionSpecs = {
+export const cnnOptions = {
   dataset: { type: 'string', default: 'mnist', choices: ['mnist', 'fashion'], help: "'mnist' digits, or 'fashion' (Fashion-MNIST from Debian's dataset-fashion-mnist)" },
   augment: { type: 'flag', help: 'random rotations, zooms and shifts of the training pictures (and left-right flips for fashion)' },
   epochs: { type: 'int', default: 15, min: 1, help: "training epochs (Keras' example: 15)" },
@@ -24,7 +26,7 @@ export const cnnOptions: OptionSpecs = {
   out: { type: 'string', default: 'cnn-out', help: 'folder for the pictures and the saved model' },
   limit: { type: 'int', min: 1, help: 'train on only the first N training images (the test set stays all 10,000)' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
-};
+} as const satisfies OptionSpecs;
 
 export interface CnnSummary {
   dataset: MnistDataset;
@@ -41,35 +43,37 @@ export interface CnnSummary {
 /** [n, 28, 28] → [n, 28, 28, 1]: the channel axis a convnet expects (Keras' np.expand_dims(x, -1)). */
 const withChannel = (x: Tensor): Tensor => new Tensor(x.values, [x.shape[0]!, 28, 28, 1]);
 
-export async function runCnn(o: ParsedOptions, print: (line: string) => void = console.log): Promise<CnnSummary> {
-  const run = await startMnistRun(o, print);
+export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: string) => void = console.log): Promise<CnnSummary> {
+  const run = await startMnistRun({ ...o, dataset: o.dataset }, print);
   const { mnist, verbose } = run;
-  const epochs = o['epochs'] as number;
-  const batchSize = o['batchSize'] as number;
+  const { epochs, batchSize } = o;
   const xTrain = withChannel(run.xTrain);
   const xTest = withChannel(run.xTest);
   const yTrain = new Tensor(mnist.train.labels, [mnist.train.n]);
   const yTest = new Tensor(mnist.test.labels, [mnist.test.n]);
 
-  const model = buildConvnet({ augment: o['augment'] === true, flip: run.dataset === 'fashion' });
+  const augment = o.augment === true;
+  const model = buildConvnet({ augment, flip: run.dataset === 'fashion' });
   model.summary(print);
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  const probe = new EpochProbe(print, true);
+  const timer = new EpochTimer();
+  const memory = new MemoryProbe();
+  // After each epoch: its time and the resident memory (flat after epoch 1 means nothing leaks).
+  const rss = new LambdaCallback({
+    onEpochEnd: (epoch) => print(`  epoch ${epoch + 1}: ${timer.seconds[epoch]?.toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`),
+  });
   const started = performance.now();
-  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationData: [xTest, yTest], verbose, callbacks: [probe.callback] });
+  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationData: [xTest, yTest], verbose, callbacks: [timer, memory, rss] });
   const seconds = (performance.now() - started) / 1000;
 
   const result = await reportClassifier({
-    model, run, xTest, lossTargets: yTest, history: history.history, probe, seconds,
-    modelLabel: o['augment'] === true ? 'convnet, augmented' : 'convnet', print,
+    model, run, xTest, lossTargets: yTest, history: history.history, timer, memory, seconds,
+    modelLabel: augment ? 'convnet, augmented' : 'convnet', print,
+    extraPictures: () => ({ 'filters.png': filterPicture(model), 'feature-maps.png': featureMapPicture(model, run, xTest) }),
   });
-  const write = pictureWriter(run.outDir, result.files);
-  write('filters.png', filterPicture(model));
-  write('feature-maps.png', featureMapPicture(model, run, xTest));
-  print(`Wrote ${result.files.join(', ')}`);
   return {
-    dataset: run.dataset, epochs: probe.epochTimes.length, trainImages: mnist.train.n, testAccuracy: result.testAccuracy, top3Accuracy: result.top3Accuracy,
-    testLoss: result.testLoss, seconds, secondsPerEpoch: probe.meanEpochSeconds, files: result.files,
+    dataset: run.dataset, epochs: timer.epochs, trainImages: mnist.train.n, testAccuracy: result.testAccuracy, top3Accuracy: result.top3Accuracy,
+    testLoss: result.testLoss, seconds, secondsPerEpoch: timer.meanSeconds, files: result.files,
   };
 }
 
@@ -118,7 +122,7 @@ function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tensor): Ras
   let h = new Tensor(Float32Array.from(xTest.values.subarray(index * 784, (index + 1) * 784)), [1, 28, 28, 1]);
   const stages: { name: string; out: Tensor }[] = [];
   for (const layer of model.layers) {
-    h = layer.apply(h, false);
+    h = layer.apply(h, { training: false });
     if (layer instanceof Conv2D) stages.push({ name: layer.name, out: h });
     if (stages.length === 2) break;
   }
@@ -139,9 +143,9 @@ function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tensor): Ras
   return out;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: "train Keras' simple convnet on MNIST or Fashion-MNIST; report accuracy, confusion matrix, filters and feature maps; save the model",
   usage: 'deepts cnn [--dataset mnist|fashion] [--augment] [options]',
   options: cnnOptions,
   run: async (o) => { await runCnn(o); },
-};
+});

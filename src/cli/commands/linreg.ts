@@ -4,26 +4,25 @@
  * log-likelihood, mleVsLeastSquares), prints both (a, b) — the same line — and the noise σ,
  * and draws the points with the line and the ±σ band, plus NLL and MSE along the slope a.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { mleVsLeastSquares, r2Score, slopeProfile } from '../../stats/index.js';
 import { formatNumber as fmt, regressionLinePicture, slopeProfilePicture } from '../../viz/index.js';
-import { writePng } from '../../io/png.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
 import { dropMissing } from '../../data/missing.js';
 import { loadTableArgument, requireColumn } from '../tabular-options.js';
+import { writePictures, wroteLine } from '../output.js';
 
-export const linregOptions: OptionSpecs = {
+export const linregOptions = {
   x: { type: 'string', help: 'the input column (required, numeric)' },
   y: { type: 'string', help: 'the column to predict (required, numeric)' },
   out: { type: 'string', default: 'linreg-out', help: 'folder for line.png and likelihood.png' },
-};
+} as const satisfies OptionSpecs;
 
-export async function runLinreg(o: ParsedOptions, positional: string[]): Promise<void> {
+export async function runLinreg(o: OptionsOf<typeof linregOptions>, positional: string[]): Promise<void> {
   const { table: raw, source } = loadTableArgument(positional, 'linreg');
-  const xName = requireColumn(raw, o, 'x');
-  const yName = requireColumn(raw, o, 'y');
+  const xName = requireColumn(raw, o.x, 'x');
+  const yName = requireColumn(raw, o.y, 'y');
   for (const c of [xName, yName]) {
     if (raw.kind(c) !== 'number') throw new Error(`column '${c}' holds strings, not numbers: linreg fits a line between two numeric columns`);
   }
@@ -43,16 +42,16 @@ export async function runLinreg(o: ParsedOptions, positional: string[]): Promise
   console.log(`  sigma: the MLE of the noise level is sqrt(MSE) = ${fmt(ml.sigma)}; MSE = ${fmt(ls.mse)}; R² = ${r2.toFixed(4)}; NLL at the optimum = ${fmt(ml.nll)}`);
   console.log(`  grid check: NLL and MSE are smallest in the same (a, b) cell: ${r.grid.argminNll.i === r.grid.argminMse.i && r.grid.argminNll.j === r.grid.argminMse.j ? 'yes' : 'no'}`);
 
-  const outDir = resolve(o['out'] as string);
-  mkdirSync(outDir, { recursive: true });
-  writePng(join(outDir, 'line.png'), regressionLinePicture(x, y, r, xName, yName));
-  writePng(join(outDir, 'likelihood.png'), slopeProfilePicture(slopeProfile(x, y, r)));
-  console.log(`\nWrote ${join(outDir, 'line.png')} and ${join(outDir, 'likelihood.png')}`);
+  const files = writePictures(resolve(o.out), {
+    'line.png': regressionLinePicture(x, y, r, xName, yName),
+    'likelihood.png': slopeProfilePicture(slopeProfile(x, y, r)),
+  });
+  console.log(`\n${wroteLine(files)}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'fit y = ax + b by least squares and by maximum likelihood (the same line), with sigma and a picture',
   usage: 'deepts linreg <data.csv | california | cars | iris | penguins> --x COLUMN --y COLUMN [options]',
   options: linregOptions,
   run: (o, positional) => runLinreg(o, positional),
-};
+});

@@ -10,22 +10,22 @@ import { Tensor } from '../../index.js';
 import { loadModel } from '../../io/model-io.js';
 import { writePng } from '../../io/png.js';
 import { readDigitFile } from '../../io/image-file.js';
-import type { DigitPolarity, PreparedDigit } from '../../data/digit-image.js';
+import type { PreparedDigit } from '../../data/digit-image.js';
 import { formatPercent, topK } from '../../train/classification.js';
 import { imageGrid } from '../../viz/index.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
 import { UsageError } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
-export const predictOptions: OptionSpecs = {
+export const predictOptions = {
   model: { type: 'string', help: 'folder of a saved model (e.g. classify-out/model from `deepts classify`)' },
   top: { type: 'int', default: 3, min: 1, help: 'how many guesses to show per picture' },
   polarity: { type: 'string', default: 'auto', choices: ['auto', 'dark-on-light', 'light-on-dark'], help: 'ink colour; auto reads it off the picture border' },
   'save-inputs': { type: 'string', help: 'folder to write each picture as the model sees it (28×28, enlarged) for checking' },
-};
+} as const satisfies OptionSpecs;
 
-export async function runPredict(o: ParsedOptions, files: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error): Promise<void> {
-  const modelDir = o['model'] as string | undefined;
+export async function runPredict(o: OptionsOf<typeof predictOptions>, files: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error): Promise<void> {
+  const modelDir = o.model;
   if (!modelDir) throw new UsageError('--model DIR is required (a folder written by `deepts classify`, e.g. classify-out/model)');
   if (files.length === 0) throw new UsageError('give one or more digit pictures, e.g. deepts predict --model classify-out/model my-digit.png');
   let model;
@@ -42,7 +42,7 @@ export async function runPredict(o: ParsedOptions, files: string[], print: (line
   const failures: string[] = [];
   for (const file of files) {
     try {
-      ok.push({ file, digit: readDigitFile(file, o['polarity'] as DigitPolarity) });
+      ok.push({ file, digit: readDigitFile(file, o.polarity) });
     } catch (e) {
       failures.push(file);
       printError(`deepts predict: ${(e as Error).message}`);
@@ -53,14 +53,14 @@ export async function runPredict(o: ParsedOptions, files: string[], print: (line
     ok.forEach(({ digit }, i) => batch.set(digit.pixels, i * 784));
     const probabilities = model.predict(new Tensor(batch, [ok.length, ...sample]));
     const classes = probabilities.shape[probabilities.rank - 1]!;
-    const top = topK(probabilities, Math.min(o['top'] as number, classes));
+    const top = topK(probabilities, Math.min(o.top, classes));
     const width = Math.max(...ok.map(({ file }) => file.length));
     ok.forEach(({ file, digit }, i) => {
       const guesses = top.labels[i]!.map((label, j) => `${label} ${formatPercent(top.probabilities[i]![j]!).padStart(6)}`).join('   ');
       const notes = [digit.inverted ? 'dark on light: inverted' : '', digit.thickenedBy > 0 ? 'thin strokes thickened' : ''].filter(Boolean).join(', ');
       print(`${file.padEnd(width)}  →  ${guesses}${notes ? `   (${notes})` : ''}`);
     });
-    const saveDir = o['saveInputs'] as string | undefined;
+    const saveDir = o.saveInputs;
     if (saveDir) {
       mkdirSync(saveDir, { recursive: true });
       for (const [i, { file, digit }] of ok.entries()) {
@@ -73,9 +73,9 @@ export async function runPredict(o: ParsedOptions, files: string[], print: (line
   if (failures.length > 0) throw new Error(`${failures.length} of ${files.length} file${files.length === 1 ? '' : 's'} could not be read as a digit picture: ${failures.join(', ')}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'read your own digit pictures (PNG/PGM/PPM) and print a saved model\'s top-3 guesses',
   usage: 'deepts predict --model DIR image.png [more images...]',
   options: predictOptions,
   run: (o, positional) => runPredict(o, positional),
-};
+});

@@ -7,18 +7,18 @@
  * The training itself is tasks/tabular-regression.ts.
  */
 import '../../backend/setup-node.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dropMissing } from '../../data/missing.js';
 import { trainTabularRegression } from '../../tasks/tabular-regression.js';
 import { formatNumber as fmt, lineChart, scatterPlot } from '../../viz/index.js';
 import { saveModel } from '../../io/model-io.js';
-import { writePng } from '../../io/png.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
 import { featureColumns, loadTableArgument, requireColumn } from '../tabular-options.js';
+import { writePictures, wroteLine } from '../output.js';
 
-export const regressOptions: OptionSpecs = {
+export const regressOptions = {
   target: { type: 'string', help: 'the numeric column to predict (required)' },
   features: { type: 'string', help: 'comma-separated input columns (default: every other column)' },
   scale: { type: 'string', default: 'minmax', choices: ['minmax', 'standard'], help: "numeric inputs: 'minmax' to [0, 1] (the course) or 'standard' (z-scores)" },
@@ -29,19 +29,19 @@ export const regressOptions: OptionSpecs = {
   'test-size': { type: 'number', default: 0.2, help: 'held-out fraction (0..1) or row count' },
   seed: { type: 'int', default: 42, help: 'random seed (split, weights, shuffling): same seed, same result' },
   out: { type: 'string', default: 'regress-out', help: 'folder for predicted-vs-true.png, loss-curve.png and the model' },
-};
+} as const satisfies OptionSpecs;
 
-export async function runRegress(o: ParsedOptions, positional: string[]): Promise<void> {
+export async function runRegress(o: OptionsOf<typeof regressOptions>, positional: string[]): Promise<void> {
   const { table: raw, source } = loadTableArgument(positional, 'regress');
-  const target = requireColumn(raw, o, 'target');
+  const target = requireColumn(raw, o.target, 'target');
   if (raw.kind(target) !== 'number') {
     const example = raw.strings(target).find((v) => v !== null && Number.isNaN(Number(v)));
     throw new Error(`the target column '${target}' holds strings (e.g. ${JSON.stringify(example)}), not numbers: regress predicts a number; to predict a class use 'deepts mle ${positional[0]} --target ${target}'`);
   }
-  const explicit = typeof o['features'] === 'string';
-  const maxCategories = o['maxCategories'] as number;
+  const explicit = o.features !== undefined;
+  const maxCategories = o.maxCategories;
   const skipped: string[] = [];
-  const features = featureColumns(raw, o, [target]).filter((c) => {
+  const features = featureColumns(raw, o.features, [target]).filter((c) => {
     if (explicit || raw.kind(c) === 'number') return true;
     const distinct = raw.valueCounts(c).size;
     if (distinct <= maxCategories) return true;
@@ -53,14 +53,13 @@ export async function runRegress(o: ParsedOptions, positional: string[]): Promis
   skipped.forEach((line) => console.log(line));
   const table = dropMissing(raw, [...features, target]);
 
-  const scale = o['scale'] as 'minmax' | 'standard';
+  const scale = o.scale;
   const result = await trainTabularRegression(table, {
     target, features, scale,
-    testSize: o['testSize'] as number, seed: o['seed'] as number, epochs: o['epochs'] as number,
-    batchSize: o['batchSize'] as number, learningRate: o['learningRate'] as number,
-    onProgress: (epoch, loss) => console.log(`  epoch ${String(epoch).padStart(4)}/${o['epochs']}  training loss (MSE, scaled target) ${fmt(loss)}`),
+    testSize: o.testSize, seed: o.seed, epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate,
+    onProgress: (epoch, loss) => console.log(`  epoch ${String(epoch).padStart(4)}/${o.epochs}  training loss (MSE, scaled target) ${fmt(loss)}`),
   });
-  console.log(`Split (seed ${o['seed']}): ${result.nTrain} training rows, ${result.nTest} held-out rows; ${result.featureNames.length} inputs after encoding (${scale} scaling).`);
+  console.log(`Split (seed ${o.seed}): ${result.nTrain} training rows, ${result.nTest} held-out rows; ${result.featureNames.length} inputs after encoding (${scale} scaling).`);
 
   const { network, linear } = result;
   console.log(`\nHeld-out results for '${target}' (${result.nTest} rows, in the target's units):`);
@@ -70,8 +69,7 @@ export async function runRegress(o: ParsedOptions, positional: string[]): Promis
   else console.log(`  ${'linear baseline (least squares)'.padEnd(38)} ${fmt(linear.mae).padStart(12)} ${fmt(linear.mse).padStart(14)} ${linear.r2.toFixed(3).padStart(8)}`);
   console.log(`  (network MAE on the ${scale}-scaled target: ${fmt(network.maeScaled)})`);
 
-  const outDir = resolve(o['out'] as string);
-  mkdirSync(outDir, { recursive: true });
+  const outDir = resolve(o.out);
   const points = result.yTest.map((t, i) => ({ x: t, y: network.predictions[i]!, cls: 0 }));
   if (!('error' in linear)) points.push(...result.yTest.map((t, i) => ({ x: t, y: linear.predictions[i]!, cls: 1 })));
   const lo = Math.min(...result.yTest);
@@ -82,19 +80,21 @@ export async function runRegress(o: ParsedOptions, positional: string[]): Promis
     lines: [{ x1: lo, y1: lo, x2: hi, y2: hi, name: 'perfect: predicted = true', color: '#444444' }],
     title: `Held-out ${target}: predicted vs true`, xLabel: `true ${target}`, yLabel: `predicted ${target}`,
   });
-  writePng(join(outDir, 'predicted-vs-true.png'), picture);
-  writePng(join(outDir, 'loss-curve.png'), lineChart({
-    series: [{ name: 'training loss', values: result.lossHistory }],
-    title: 'Training loss (MSE on the scaled target)', xLabel: 'epoch', yLabel: 'MSE',
-  }));
+  const files = writePictures(outDir, {
+    'predicted-vs-true.png': picture,
+    'loss-curve.png': lineChart({
+      series: [{ name: 'training loss', values: result.lossHistory }],
+      title: 'Training loss (MSE on the scaled target)', xLabel: 'epoch', yLabel: 'MSE',
+    }),
+  });
   await saveModel(result.model, join(outDir, 'model'));
   writeFileSync(join(outDir, 'model', 'preprocessing.json'), JSON.stringify({ target, preprocessor: result.preprocessor.toJSON() }, null, 1));
-  console.log(`\nWrote ${join(outDir, 'predicted-vs-true.png')}, ${join(outDir, 'loss-curve.png')} and the model (with preprocessing.json) in ${join(outDir, 'model')}`);
+  console.log(`\n${wroteLine(files)}, and the model (with preprocessing.json) in ${join(outDir, 'model')}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'neural-network regression on a CSV or built-in table: held-out MAE/MSE vs a linear baseline, predicted-vs-true picture',
   usage: 'deepts regress <data.csv | cars | california | iris | penguins> --target COLUMN [options]',
   options: regressOptions,
   run: (o, positional) => runRegress(o, positional),
-};
+});

@@ -14,7 +14,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { Rng, getRng } from '../../tensor/random.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import { registerLayer } from '../serialization.js';
 import { base, optNum, str, type JsonValue } from './config.js';
 
@@ -43,12 +43,12 @@ abstract class RandomAugmentation extends Layer {
     if (x.dtype !== 'float32') throw new Error(`${this.className} '${this.name}' expects float32 images, got ${x.dtype}`);
     return x.shape as [number, number, number, number];
   }
-  call(x: Tensor, training: boolean): Tensor {
+  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
     const shape = this.checkImages(x);
     return training ? this.augment(x, shape) : x;
   }
   protected abstract augment(x: Tensor, shape: [number, number, number, number]): Tensor;
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
   protected baseConfig(): LayerConfig {
@@ -89,7 +89,7 @@ export class RandomFlip extends RandomAugmentation {
     }
     return new Tensor(out, x.shape);
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.baseConfig(), mode: this.mode };
   }
 }
@@ -202,7 +202,7 @@ export class RandomRotation extends RandomTransform {
     // Keras' matrix: input x = cos·x − sin·y, input y = sin·x + cos·y (written here in (y, x) order).
     return [cos, sin, -sin, cos, 0, 0];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.transformConfig(), factor: [...this.factor] };
   }
 }
@@ -226,7 +226,7 @@ export class RandomZoom extends RandomTransform {
     const zx = this.widthFactor ? 1 + this.rng.uniform(this.widthFactor[0], this.widthFactor[1]) : zy;
     return [zy, 0, 0, zx, 0, 0];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.transformConfig(), heightFactor: [...this.heightFactor], widthFactor: this.widthFactor ? [...this.widthFactor] : null };
   }
 }
@@ -246,7 +246,7 @@ export class RandomTranslation extends RandomTransform {
     const dx = this.rng.uniform(this.widthFactor[0], this.widthFactor[1]) * w;
     return [1, 0, 0, 1, -dy, -dx];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.transformConfig(), heightFactor: [...this.heightFactor], widthFactor: [...this.widthFactor] };
   }
 }

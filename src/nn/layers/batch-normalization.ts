@@ -12,7 +12,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { noGrad, ops } from '../../autograd/index.js';
 import { normalizeAxis } from '../../tensor/shape.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { registerLayer } from '../serialization.js';
 import { base, bool, optNum, str } from './config.js';
@@ -86,7 +86,7 @@ export class BatchNormalization extends Layer {
     return ops.reshape(t, this.paramShape);
   }
 
-  call(x: Tensor, training: boolean): Tensor {
+  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
     if (x.rank !== this.paramShape.length || x.shape[this.featureAxis] !== this.movingMean!.size) {
       throw new Error(`BatchNormalization '${this.name}' was built for rank ${this.paramShape.length} with ${this.movingMean!.size} features on axis ${this.axis}, got shape [${x.shape.join(', ')}]`);
     }
@@ -118,11 +118,11 @@ export class BatchNormalization extends Layer {
     update(this.movingVariance!, variance);
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     const config: LayerConfig = {
       name: this.name, trainable: this.trainable, axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
     };

@@ -15,7 +15,7 @@ import { convOutputSize, type Padding } from '../../backend/conv-geometry.js';
 import { pair, transposedOutputSize, type Size2 } from '../../autograd/ops/conv.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { registerLayer } from '../serialization.js';
 import { base, bool, num, optNum, pairOf, str } from './config.js';
@@ -147,17 +147,17 @@ export class Conv2D extends ConvBase {
     return [...this.kernelSize, this.inChannels, this.filters];
   }
 
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     this.checkInput(x);
     return this.epilogue(ops.conv2d(x, this.kernel!, this.options));
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     this.channelsOf(s);
     return [s[0] ?? null, ...this.convSpatial(s), this.filters];
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.baseConfig(), filters: this.filters, kernelInitializer: this.kernelInitName };
   }
 }
@@ -177,7 +177,7 @@ export class Conv2DTranspose extends Conv2D {
     return [...this.kernelSize, this.filters, this.inChannels];
   }
 
-  override call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     this.checkInput(x);
     return this.epilogue(ops.conv2dTranspose(x, this.kernel!, this.options));
   }
@@ -222,17 +222,17 @@ export class DepthwiseConv2D extends ConvBase {
     this.built = true;
   }
 
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     this.checkInput(x);
     return this.epilogue(ops.depthwiseConv2d(x, this.depthwiseKernel!, this.options));
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     const c = this.channelsOf(s);
     return [s[0] ?? null, ...this.convSpatial(s), c * this.depthMultiplier];
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { ...this.baseConfig(), depthMultiplier: this.depthMultiplier, depthwiseInitializer: this.depthwiseInitName };
   }
 }
@@ -264,7 +264,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
     this.built = true;
   }
 
-  override call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     this.checkInput(x);
     const depthwise = ops.depthwiseConv2d(x, this.depthwiseKernel!, this.options);
     return this.epilogue(ops.conv2d(depthwise, this.pointwiseKernel!));

@@ -2,7 +2,7 @@
 import { registerLayer } from '../serialization.js';
 import type { LayerConfig } from '../layer.js';
 import { Dense, type DenseArgs } from './dense.js';
-import { Flatten, InputLayer, Reshape } from './reshaping.js';
+import { Flatten, Input, InputLayer, Reshape, type InputArgs } from './reshaping.js';
 import { Activation, Dropout } from './activation.js';
 
 const str = (c: LayerConfig, k: string): string | undefined => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
@@ -17,22 +17,28 @@ const num = (c: LayerConfig, k: string): number => {
   return v;
 };
 
+/** A sample shape: numbers, with null where a size varies (a fully convolutional model's height and width). */
+const sampleShape = (c: LayerConfig): (number | null)[] => {
+  const shape = c['shape'];
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' || d === null)) throw new Error("layer config: 'shape' must be a list of numbers (or null for a varying size)");
+  return shape as (number | null)[];
+};
+
 registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
   name: str(c, 'name'), activation: str(c, 'activation'), useBias: c['useBias'] !== false,
   kernelInitializer: str(c, 'kernelInitializer'), biasInitializer: str(c, 'biasInitializer'), trainable: c['trainable'] !== false,
 } satisfies DenseArgs));
 registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
 registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));
-registerLayer('InputLayer', (c) => {
-  const shape = c['shape'];
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' || d === null)) throw new Error("layer config: 'shape' must be a list of numbers (or null for a varying size)");
-  return new InputLayer({ shape: shape as (number | null)[], name: str(c, 'name') });
-});
+registerLayer('InputLayer', (c) => new InputLayer({
+  shape: sampleShape(c), name: str(c, 'name'), batchSize: typeof c['batchSize'] === 'number' ? c['batchSize'] : undefined,
+}));
 registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
 registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
 
-export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout };
-export type { DenseArgs };
+export { Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout };
+export type { DenseArgs, InputArgs };
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Lambda, registerLambda, type ConcatenateArgs, type LambdaArgs, type LambdaFn } from './merge.js';
 export { Normalization, type NormalizationArgs } from './normalization.js';
 export { Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type Conv2DArgs, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs, type GlobalPooling2DArgs } from './pooling.js';

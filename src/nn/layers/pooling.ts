@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { convOutputSize, type Padding } from '../../backend/conv-geometry.js';
 import { pair, type Size2 } from '../../autograd/ops/conv.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import { registerLayer } from '../serialization.js';
 import { base, bool, pairOf, str } from './config.js';
 
@@ -38,20 +38,20 @@ abstract class Pooling2D extends Layer {
     if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') throw new Error(`${defaultName} '${this.name}': only dataFormat 'channels_last' is supported`);
   }
 
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     const o = { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
     return this.op === 'max' ? ops.maxPool2d(x, o) : ops.avgPool2d(x, o);
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     checkRank4(this, s);
     const size = (d: number | null | undefined, axis: 0 | 1): number | null =>
       typeof d === 'number' ? convOutputSize(d, this.poolSize[axis], this.strides[axis], 1, this.padding).out : null;
     return [s[0] ?? null, size(s[1], 0), size(s[2], 1), s[3] ?? null];
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, trainable: this.trainable, poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, dataFormat: 'channels_last' };
   }
 }
@@ -86,15 +86,15 @@ abstract class GlobalPooling2D extends Layer {
     if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') throw new Error(`${defaultName} '${this.name}': only dataFormat 'channels_last' is supported`);
   }
   protected abstract reduce(x: Tensor): Tensor;
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     return this.reduce(x);
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     checkRank4(this, s);
     return this.keepdims ? [s[0] ?? null, 1, 1, s[3] ?? null] : [s[0] ?? null, s[3] ?? null];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, trainable: this.trainable, keepdims: this.keepdims, dataFormat: 'channels_last' };
   }
 }

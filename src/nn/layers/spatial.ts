@@ -8,7 +8,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { pair, type Size2 } from '../../autograd/ops/conv.js';
 import { Rng, getRng } from '../../tensor/random.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import { registerLayer } from '../serialization.js';
 import { base, num, optNum, pairOf } from './config.js';
 
@@ -34,7 +34,7 @@ export class UpSampling2D extends Layer {
       throw new Error(`up_sampling2d '${this.name}': only interpolation 'nearest' is supported, got '${String(args.interpolation)}'`);
     }
   }
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const [sh, sw] = this.size;
@@ -42,11 +42,11 @@ export class UpSampling2D extends Layer {
     const spread = ops.mul(ops.reshape(x, [n, h, 1, w, 1, c]), new Tensor(new Float32Array(sh * sw).fill(1), [sh, 1, sw, 1]));
     return ops.reshape(spread, [n, h * sh, w * sw, c]);
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     checkRank4(this, s);
     return [s[0] ?? null, times(s[1], this.size[0]), times(s[2], this.size[1]), s[3] ?? null];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, trainable: this.trainable, size: [...this.size], interpolation: 'nearest', dataFormat: 'channels_last' };
   }
 }
@@ -71,7 +71,7 @@ export class ZeroPadding2D extends Layer {
     super(args, 'zero_padding2d');
     this.padding = paddingOf(padding, `zero_padding2d '${this.name}'`);
   }
-  call(x: Tensor, _training: boolean): Tensor {
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     const [[top, bottom], [left, right]] = this.padding;
     const padAxis = (t: Tensor, axis: number, before: number, after: number): Tensor => {
@@ -81,13 +81,13 @@ export class ZeroPadding2D extends Layer {
     };
     return padAxis(padAxis(x, 1, top, bottom), 2, left, right);
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     checkRank4(this, s);
     const [[top, bottom], [left, right]] = this.padding;
     const plus = (d: number | null | undefined, k: number): number | null => (typeof d === 'number' ? d + k : null);
     return [s[0] ?? null, plus(s[1], top + bottom), plus(s[2], left + right), s[3] ?? null];
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, trainable: this.trainable, padding: this.padding.map((p) => [...p]), dataFormat: 'channels_last' };
   }
 }
@@ -115,7 +115,7 @@ export class SpatialDropout2D extends Layer {
     this.seed = args.seed;
     this.rng = args.seed === undefined ? null : new Rng(args.seed);
   }
-  call(x: Tensor, training: boolean): Tensor {
+  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     if (!training || this.rate === 0) return x;
     const [n, , , c] = x.shape as [number, number, number, number];
@@ -125,10 +125,10 @@ export class SpatialDropout2D extends Layer {
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
     return ops.mul(x, new Tensor(mask, [n, 1, 1, c]));
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     const config: LayerConfig = { name: this.name, trainable: this.trainable, rate: this.rate };
     if (this.seed !== undefined) config['seed'] = this.seed;
     return config;
