@@ -66,7 +66,7 @@ export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type Lin
 /** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
 export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
-  formatConfusionMatrix, formatPercent, topKCaption, type TopK, type ClassificationReport,
+  formatConfusionMatrix, formatPercent, topKCaption, majorityClassBaseline, type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
 

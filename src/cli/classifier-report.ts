@@ -11,7 +11,7 @@ import { saveModel } from '../io/model-io.js';
 import { Raster, heatmap, imageGrid, lineChart } from '../viz/index.js';
 import type { EpochTimer } from '../train/callbacks/epoch-timer.js';
 import {
-  classificationReport, confusionMatrix, formatClassificationReport, mostConfidentMistakes, predictedLabels, topK, topKAccuracy, topKCaption,
+  classificationReport, confusionMatrix, formatClassificationReport, majorityClassBaseline, mostConfidentMistakes, predictedLabels, topK, topKAccuracy, topKCaption,
 } from '../train/classification.js';
 import type { MemoryProbe } from './memory.js';
 import type { MnistRun } from './mnist-run.js';
@@ -57,6 +57,8 @@ export async function reportClassifier(a: ClassifierReportArgs): Promise<Classif
   print('');
   print(`Test accuracy: ${(report.accuracy * 100).toFixed(2)}%  (loss ${testLoss.toFixed(4)}, ${mnist.test.n - Math.round(report.accuracy * mnist.test.n)} of ${mnist.test.n} wrong)`);
   print(`Top-3 accuracy: ${(top3Accuracy * 100).toFixed(2)}%  (the right ${item} is among the three most likely guesses)`);
+  const baseline = majorityClassBaseline(mnist.train.labels, mnist.test.labels);
+  print(`Always answering the most frequent training ${item} (${classNames[Number(baseline.label)] ?? baseline.label}): ${(baseline.accuracy * 100).toFixed(2)}%`);
   print(`Time: ${a.seconds.toFixed(1)} s for ${a.timer.epochs} epochs (${a.timer.meanSeconds.toFixed(2)} s per epoch with validation) on the ${getBackend().name} backend; memory: ${a.memory.report()}`);
   print('');
   print(formatClassificationReport(report, 3));
