@@ -70,6 +70,9 @@ export {
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
 
+/** The learners' eight questions from the lecture, as runnable experiments (`deepts explore`). */
+export * as explore from './explore/index.js';
+
 /** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
 export * as data from './data/dataset/index.js';
 export { Dataset, AUTOTUNE, DatasetError } from './data/dataset/index.js';
