@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   autoencoder: () => import('./commands/autoencoder.js'),
   classify: () => import('./commands/classify.js'),
   cnn: () => import('./commands/cnn.js'),
+  denoise: () => import('./commands/denoise.js'),
   predict: () => import('./commands/predict.js'),
   regress: () => import('./commands/regress.js'),
   mle: () => import('./commands/mle.js'),
