@@ -66,9 +66,10 @@ export const capacity = experiment<CapacityNumbers>({
       title: 'Train vs validation error by network size',
       picture: lineChart({
         title: `Capacity sweep: California housing, ${train.rows} training rows, ${epochs} epochs`,
-        xLabel: 'units per hidden layer (log2)',
+        xLabel: 'units per hidden layer (log scale)',
         yLabel: 'MSE, ($100k)^2',
         x: widths.map((w) => Math.log2(w)),
+        xTicks: widths.map((w) => ({ value: Math.log2(w), label: String(w) })),
         logY: true,
         series: depths.flatMap((d) => [
           { name: `${d} layer${d > 1 ? 's' : ''}: train`, values: runs.filter((r) => r.depth === d).map((r) => r.trainMse) },
