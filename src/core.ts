@@ -47,6 +47,7 @@ export * as optimizers from './train/optimizers/index.js';
 export { SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './train/optimizers/index.js';
 export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
+export { TerminateOnNaN, type TerminateOnNaNArgs } from './train/callbacks/terminate-on-nan.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
 export { EpochTimer } from './train/callbacks/epoch-timer.js';
