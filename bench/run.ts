@@ -18,9 +18,11 @@ import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as others
 import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
+import type { CnnEpochResult } from './cnn.js';
+import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 
-export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline'] as const;
+export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -186,7 +188,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
 }
 
-function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
   const env = { ...process.env, DEEPTS_QUIET: '1' };
   switch (section) {
@@ -203,7 +205,7 @@ function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline'>, planJson: 
   }
 }
 
-const CONFIG_NAMES: Record<Exclude<Section, 'gemm' | 'pipeline'>, string> = {
+const CONFIG_NAMES: Record<Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, string> = {
   native: 'deepts-native', wasm: 'deepts-wasm', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
 };
 
@@ -212,7 +214,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const planJson = JSON.stringify(plan);
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
-    if (section === 'gemm' || section === 'pipeline') continue;
+    if (section === 'gemm' || section === 'pipeline' || section === 'cnn') continue;
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
@@ -232,6 +234,41 @@ async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error
   const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '5'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
   const o = await measureQuietly<PipelineResult>('pipeline overhead', cmd, opts, 900);
   return o.result ?? { error: o.error ?? 'no result' };
+}
+
+/**
+ * Keras' simple MNIST convnet, seconds per epoch extrapolated from a few batch-128 steps
+ * (bench/cnn.ts) on deepts native and wasm and on tfjs cpu and wasm. PyTorch's row needs
+ * bench/pytorch_cnn.py and Debian's python3-torch; without it the row says so.
+ */
+async function runCnnEpochs(opts: BenchOptions): Promise<CnnEpochResult[]> {
+  const steps = opts.quick ? '1' : '3';
+  const rows: CnnEpochResult[] = [];
+  const configs: [string, string, NodeJS.ProcessEnv][] = [
+    ['deepts-native', 'deepts', { DEEPTS_BACKEND: 'native' }], ['deepts-wasm', 'deepts', { DEEPTS_BACKEND: 'wasm' }],
+    ['tfjs-cpu', 'tfjs-cpu', {}], ['tfjs-wasm', 'tfjs-wasm', {}],
+  ];
+  for (const [label, which, env] of configs) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'cnn.js'), which, steps], env: { ...process.env, DEEPTS_QUIET: '1', ...env } };
+    const o = await measureQuietly<CnnEpochResult>(`cnn ${label}`, cmd, opts, 3600);
+    rows.push(o.result ?? { config: label, backend: label, stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: o.error ?? 'no result' });
+  }
+  const torchMissing = pytorchUnavailableReason();
+  if (torchMissing) rows.push({ config: 'pytorch-1thread', backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: `not run: ${torchMissing}` });
+  else {
+    const cmd = { ...pytorchCommand('', ''), args: [path.join(packageRoot(), 'bench', 'pytorch_cnn.py'), mnistDataDir(), steps] };
+    const o = await measureQuietly<CnnEpochResult>('cnn pytorch', cmd, opts, 3600);
+    rows.push(o.result ?? { config: 'pytorch-1thread', backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: o.error ?? 'no result' });
+  }
+  return rows;
+}
+
+function formatCnnRows(rows: readonly CnnEpochResult[]): string {
+  const lines = ['Simple MNIST convnet (Keras example), batch 128, s/epoch extrapolated from timed steps (60k train + 10k test pass):'];
+  for (const r of rows) {
+    lines.push(`  ${r.config.padEnd(16)} ${r.error ? r.error : `${r.epochSeconds.toFixed(1).padStart(8)} s/epoch  (${(r.stepSeconds * 1000).toFixed(0)} ms/step, ${(r.testBatchSeconds * 1000).toFixed(0)} ms/test batch, ${r.steps} steps)`}`);
+  }
+  return lines.join('\n');
 }
 
 /** The checked-out commit (and whether the work tree has changes), for tracking results over time. */
@@ -264,6 +301,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
+  const cnn = opts.only.includes('cnn') ? await runCnnEpochs(opts) : null;
 
   machine = withMeasuredClock(machine, gemm?.measuredClockGHz);
   console.log('');
@@ -276,6 +314,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
   if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
+  if (cnn) console.log(`\n${formatCnnRows(cnn)}`);
 
   if (opts.save) {
     const file = resultsFile(machine, opts);
@@ -285,6 +324,7 @@ async function main(argv: readonly string[]): Promise<void> {
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
       pipeline,
+      cnn,
       seconds: (Date.now() - started.getTime()) / 1000,
     };
     writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
