@@ -1,36 +1,50 @@
 /**
- * Saving and loading models: a directory with model.json (architecture,
- * weight manifest, training config) and weights.bin (little-endian float32,
- * concatenated in manifest order). Written atomically: a crash mid-save never
- * leaves a half-written model.
+ * Saving and loading models: a directory with model.json and weights.bin in the
+ * TensorFlow.js Layers format (src/io/tfjs-format.ts), so tfjs' loadLayersModel
+ * reads deepts' saves and deepts reads tfjs' (and Keras models converted for tfjs).
+ * Directories written by deepts ≤ 0.1 (format 'deepts-model') still load.
+ * Written atomically: a crash mid-save never leaves a half-written model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tensor } from '../tensor/tensor.js';
-import { sizeOf } from '../tensor/shape.js';
-import { Model, registerSaveHandler } from '../models/model.js';
+import { shapesEqual, sizeOf } from '../tensor/shape.js';
+import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
+import type { SymbolicTensor } from '../nn/symbolic.js';
+import { OPTIMIZER_FILE, compileMetadataOf, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
-import type { JsonValue } from '../nn/layer.js';
+import { withWeightSource } from '../nn/layer.js';
+// Registers the built-in layer classes, so loadModel works whichever module imported it first.
+import '../nn/layers/index.js';
 import { writeDirAtomic } from './atomic-write.js';
+import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
+import { describeReadError, readFileCapped, READ_LIMITS } from './read-file.js';
+import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
-export const MODEL_FORMAT = 'deepts-model';
-export const MODEL_FORMAT_VERSION = 1;
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 
-interface WeightEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32';
+export interface SaveOptions {
+  /** 'tfjs' (the default and deepts' own format: tfjs Layers model.json + weights.bin). */
+  format?: 'tfjs';
 }
 
-interface ModelFile {
-  format: string;
-  version: number;
-  modelConfig: { className: string; config: { [k: string]: JsonValue } };
-  weights: WeightEntry[];
-  trainingConfig?: { loss: string | null; optimizer: { name: string; config: { [k: string]: JsonValue } } | null; metrics: string[] };
+/** Saves architecture, weights and training config to a directory in the tfjs Layers format. */
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+  const format = options.format ?? 'tfjs';
+  if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
+  const { json, weightData } = toTfjsArtifacts(model);
+  const files: Record<string, Uint8Array> = {};
+  // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
+  const state = optimizerStateOf(model as Model<never>);
+  const compileMeta = compileMetadataOf(model as Model<never>);
+  if (state || compileMeta) {
+    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { ...(compileMeta ?? {}), ...(state ? { optimizerState: state.manifest } : {}) } };
+  }
+  if (state) files[OPTIMIZER_FILE] = state.bytes;
+  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
 }
 
-export async function saveModel(model: Model, dir: string): Promise<void> {
+/** The format deepts 0.1 wrote (kept so its saves still load). */
+export async function saveLegacyModel(model: Model, dir: string): Promise<void> {
   const weights = model.weights;
   const total = weights.reduce((s, w) => s + w.size, 0);
   const bin = new Float32Array(total);
@@ -56,52 +70,132 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
   writeDirAtomic(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes });
 }
 
-function readModelFile(dir: string): ModelFile {
+function readModelJson(dir: string): { parsed: unknown; path: string } {
   const path = join(dir, 'model.json');
   if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
-  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts?)`);
-  let parsed: unknown;
+  if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts or tfjs?)`);
+  // Read errors (permissions, a directory, /dev/zero behind a symlink) are reported as such, not as bad JSON.
+  const text = readFileCapped(path, READ_LIMITS.modelJson, 'model file').toString('utf8');
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return { parsed: JSON.parse(text), path };
   } catch (e) {
     throw new Error(`cannot load model: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const f = parsed as Partial<ModelFile>;
-  if (f.format !== MODEL_FORMAT) throw new Error(`cannot load model: ${path} is not a deepts model file (format '${String(f.format)}')`);
-  if (f.version !== MODEL_FORMAT_VERSION) throw new Error(`cannot load model: ${path} has format version ${f.version}, this deepts reads version ${MODEL_FORMAT_VERSION}`);
-  if (!f.modelConfig || !Array.isArray(f.weights)) throw new Error(`cannot load model: ${path} lacks modelConfig or weights`);
-  return f as ModelFile;
 }
 
-/** Rebuilds a saved model with its weights (not compiled: call compile() to train it further). */
-export async function loadModel(dir: string): Promise<Sequential> {
-  const file = readModelFile(dir);
-  if (file.modelConfig.className !== 'Sequential') throw new Error(`cannot load model: unsupported model class '${file.modelConfig.className}'`);
-  const model = Sequential.fromConfig(file.modelConfig.config);
-  const own = model.weights;
-  if (own.length !== file.weights.length) {
-    throw new Error(`cannot load model from ${dir}: the architecture has ${own.length} weights but the manifest lists ${file.weights.length}`);
+/** Reads a whole weight file whose size must be exactly `expectedBytes` (checked before reading). */
+function readExactly(file: string, expectedBytes: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw describeReadError(file, e, 'weight file');
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`cannot load model: ${file} is not a regular file`);
+    if (st.size !== expectedBytes) {
+      const needs = Number.isSafeInteger(expectedBytes) ? `${expectedBytes}` : expectedBytes.toExponential(3);
+      throw new Error(`cannot load model: ${file} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
+    }
+    // The size matches the manifest, so this allocation is what the saved weights really take.
+    const bytes = new Uint8Array(new ArrayBuffer(expectedBytes));
+    let done = 0;
+    while (done < bytes.length) {
+      let n: number;
+      try {
+        n = readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30), null);
+      } catch (e) {
+        throw describeReadError(file, e, 'weight file');
+      }
+      if (n === 0) throw new Error(`cannot load model: ${file} ended after ${done} bytes while reading (changed during load?)`);
+      done += n;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A weight file listed in a tfjs manifest: a regular file beside model.json, at most `maxBytes`. */
+function readWeightShard(dir: string, p: string, maxBytes: number): Uint8Array {
+  const file = join(dir, p);
+  if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
+  const st = statSync(file);
+  if (!st.isFile()) throw new Error(`cannot load model: weight file ${file} is not a regular file`);
+  if (st.size > maxBytes) throw new Error(`cannot load model: ${file} has ${st.size} bytes, more than the ${maxBytes} the manifest needs (from another model?)`);
+  const b = readFileCapped(file, maxBytes, 'weight file');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export interface LoadModelOptions {
+  /** Compile the model as it was saved and restore its optimizer state (default true, as Keras' load_model). */
+  compile?: boolean;
+}
+
+/**
+ * Rebuilds a saved model with its weights and, as Keras' load_model, compiles it as it was
+ * saved with its optimizer state, so fit() resumes where it stopped (models saved uncompiled,
+ * or with a custom loss, load uncompiled). Reads tfjs Layers directories (deepts' format,
+ * tfjs' `model.save`, tfjs-converter output) and deepts 0.1 saves. For a model with several
+ * outputs, say so in the type: loadModel<SymbolicTensor[]>(dir).
+ */
+export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: string, options: LoadModelOptions = {}): Promise<Model<O>> {
+  const { parsed, path } = readModelJson(dir);
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
+    return (await loadLegacyModel(dir, checkModelFile(path, parsed))) as unknown as Model<O>;
+  }
+  const json = validateTfjsModelJson(parsed, path);
+  const model = modelFromTfjs(json, (p, maxBytes) => readWeightShard(dir, p, maxBytes), path);
+  if (options.compile ?? true) {
+    const meta = json.userDefinedMetadata?.['deepts'];
+    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined, (p) => {
+      const file = join(dir, p);
+      if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
+      if (!statSync(file).isFile()) throw new Error(`cannot load model: optimizer state ${file} is not a regular file`);
+      const b = readFileCapped(file, READ_LIMITS.optimizerState, 'optimizer state file');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }, path);
+  }
+  return model as unknown as Model<O>;
+}
+
+async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {
+  const path = join(dir, 'model.json');
+  if (file.modelConfig.className !== 'Sequential') {
+    throw new Error(`cannot load model: ${path}: modelConfig.className must be "Sequential" (the only model class of deepts 0.1), got "${file.modelConfig.className}"`);
+  }
+  const manifest: readonly WeightEntry[] = file.weights;
   const binPath = join(dir, 'weights.bin');
   if (!existsSync(binPath)) throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
-  const raw = readFileSync(binPath);
-  const expected = file.weights.reduce((s, w) => s + sizeOf(w.shape), 0) * 4;
-  if (raw.byteLength !== expected) {
-    throw new Error(`cannot load model: ${binPath} has ${raw.byteLength} bytes, the manifest needs ${expected} (truncated or from another model)`);
-  }
-  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const all = new Float32Array(readExactly(binPath, manifestElements(manifest) * 4).buffer);
+  let index = 0;
   let offset = 0;
-  const values = file.weights.map((w, i) => {
-    const n = sizeOf(w.shape);
-    const t = new Tensor(all.slice(offset, offset + n), w.shape);
-    offset += n;
-    if (own[i]!.shape.join(',') !== w.shape.join(',')) {
-      throw new Error(`cannot load model from ${dir}: weight ${w.name} has shape [${w.shape}] in the manifest but [${own[i]!.shape}] in the architecture`);
+  // Each layer takes its saved values as it is built, once the shape matches the manifest entry.
+  const source = (name: string, shape: readonly number[]): Float32Array => {
+    const entry = manifest[index];
+    if (!entry) {
+      throw new Error(`the architecture has more weights than the ${manifest.length} the manifest lists (next: ${name} of shape [${shape.join(', ')}])`);
     }
-    return t;
-  });
-  model.setWeights(values);
+    if (!shapesEqual(entry.shape, shape)) {
+      throw new Error(`weight ${index} (${entry.name}) has shape [${entry.shape.join(', ')}] in the manifest but [${shape.join(', ')}] in the architecture (${name})`);
+    }
+    const n = sizeOf(entry.shape);
+    const values = all.slice(offset, offset + n);
+    offset += n;
+    index += 1;
+    return values;
+  };
+  let model: Sequential;
+  try {
+    model = withWeightSource(source, () => Sequential.fromConfig(file.modelConfig.config));
+  } catch (e) {
+    throw new Error(`cannot load model: ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (index !== manifest.length || model.weights.length !== manifest.length) {
+    throw new Error(`cannot load model from ${dir}: the architecture has ${model.weights.length} weights but the manifest lists ${manifest.length}`);
+  }
   return model;
 }
 
-registerSaveHandler({ save: saveModel });
+registerSaveHandler({ save: (model, path, options) => saveModel(model, path, options as SaveOptions) });
