@@ -179,7 +179,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
       byShape.set(r.shape, row);
     }
   }
-  const order = ['native-1t', 'native-all', 'wasm-1t', 'js-1t', 'tfjs-cpu-1t', 'tfjs-wasm-1t', 'pytorch-1t'];
+  const order = ['native-1t', 'native-all', 'wasm-1t', 'wasm-all', 'js-1t', 'tfjs-cpu-1t', 'tfjs-wasm-1t', 'pytorch-1t'];
   const rank = (c: GemmColumn): number => (order.indexOf(c.key) + order.length + 1) % (order.length + 1);
   columns.sort((a, b) => rank(a) - rank(b));
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
