@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -19,7 +19,7 @@ import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
 
-export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'] as const;
+export const SECTIONS = ['gemm', 'native', 'wasm', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -59,7 +59,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (!Number.isInteger(v) || v < 0) throw new Error('--retries needs a whole number (0: measure each row once)');
       o.retries = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
+      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
       process.exit(0);
     } else throw new Error(`unknown option '${a}' (try --help)`);
   }
@@ -191,6 +191,8 @@ function epochCommand(section: Exclude<Section, 'gemm'>, planJson: string): { co
   switch (section) {
     case 'native': case 'wasm': case 'js':
       return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: section } };
+    case 'wasm-1t':  // the Node WASM fallback as it was before it used worker threads
+      return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: 'wasm', DEEPTS_NUM_THREADS: '1' } };
     case 'tfjs-cpu': case 'tfjs-wasm':
       return { command: node, args: [path.join(here, 'peers', 'tfjs.js'), section.slice(5), planJson], env };
     case 'pytorch': {
@@ -203,7 +205,7 @@ function epochCommand(section: Exclude<Section, 'gemm'>, planJson: string): { co
 }
 
 const CONFIG_NAMES: Record<Exclude<Section, 'gemm'>, string> = {
-  native: 'deepts-native', wasm: 'deepts-wasm', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
+  native: 'deepts-native', wasm: 'deepts-wasm', 'wasm-1t': 'deepts-wasm-1thread', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
 };
 
 async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: EpochPlan }> {

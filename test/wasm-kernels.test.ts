@@ -249,6 +249,25 @@ test('elementwise kernels stream large arrays through a bounded arena (chunk edg
     ref.binary('sub', a, aShape, b, bShape, wantOut, outShape);
     assertClose(got, wantOut, 0, 0, `large binary [${aShape}]∘[${bShape}]`);
   }
+  // Whole-array reductions (fit's finiteness check sums a whole data set), softmax and the
+  // optimizer update stream the same way.
+  for (const [shape, axes] of [[[n], [0]], [[rows, cols], [0, 1]], [[rows, cols], [0]], [[rows, cols], [1]]] as [number[], number[]][]) {
+    const src = shape.length === 1 ? x : full;
+    const outSize = size(shape.filter((_, i) => !axes.includes(i)));
+    const got = new Float32Array(outSize), wantR = new Float32Array(outSize), mag = new Float32Array(outSize);
+    wasm.reduce('sum', src, shape, axes, got);
+    ref.reduce('sum', src, shape, axes, wantR);
+    ref.reduce('sum', src.map(Math.abs), shape, axes, mag);
+    for (let i = 0; i < outSize; i++) assert.ok(Math.abs(got[i]! - wantR[i]!) <= 1e-5 * mag[i]!, `large reduce sum [${shape}] axes [${axes}] at ${i}`);
+    const gotMax = new Float32Array(outSize), wantMax = new Float32Array(outSize);
+    wasm.reduce('max', src, shape, axes, gotMax);
+    ref.reduce('max', src, shape, axes, wantMax);
+    assert.deepEqual(gotMax, wantMax, `large reduce max [${shape}] axes [${axes}]`);
+  }
+  const sm = new Float32Array(full.length);
+  wasm.softmax(full, sm, rows, cols, false);
+  const w = x.slice(), m = new Float32Array(n), v = new Float32Array(n);
+  wasm.optimizerStep('adam', w, dy, [m, v], [0.001, 0.9, 0.999, 1e-7]);
   const mib = Number.parseFloat(String(backend.describe?.()['memory']));
   assert.ok(mib < 24, `linear memory grew to ${mib} MiB for elementwise work on ${n} elements`);
 });
