@@ -21,7 +21,7 @@ export async function ready(): Promise<string> {
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
 export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
-export { setSeed, getRng, Rng } from './tensor/random.js';
+export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
 export { registerBackend, setBackend, getBackend, listBackends, findBackend, ownKernels, type Backend, type Kernels } from './backend/index.js';
 export { gradients, backward, noGrad, ops, GradientTape, valueAndGrad } from './autograd/index.js';
 
@@ -47,7 +47,7 @@ export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks
 export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
 export { EpochTimer } from './train/callbacks/epoch-timer.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
-export type { FitArgs, EvaluateArgs } from './train/trainer.js';
+export type { FitArgs, EvaluateArgs, DatasetLike } from './train/trainer.js';
 export type { Logs as EvaluateLogs } from './train/callbacks/callback.js';
 
 export {
@@ -62,6 +62,23 @@ export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type Lin
 /** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
 export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
-  formatConfusionMatrix, formatPercent, topKCaption, type TopK, type ClassificationReport,
+  formatConfusionMatrix, formatPercent, topKCaption, majorityClassBaseline, type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
+
+/** Tabular data (a small pandas), scikit-learn-style preprocessing, statistics and pictures: all browser-safe. */
+export * as stats from './stats/index.js';
+export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares } from './stats/index.js';
+export * as viz from './viz/index.js';
+export { Table } from './data/table.js';
+export { parseCsv } from './data/csv.js';
+export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
+export { TabularPreprocessor } from './data/tabular-preprocessor.js';
+export { dropMissing } from './data/missing.js';
+
+/** The learners' eight questions from the lecture, as runnable experiments (`deepts explore`). */
+export * as explore from './explore/index.js';
+
+/** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
+export * as data from './data/dataset/index.js';
+export { Dataset, AUTOTUNE, DatasetError } from './data/dataset/index.js';

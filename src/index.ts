@@ -4,10 +4,12 @@
  * tabular data and pictures.
  */
 import './backend/setup-node.js';
+import './io/dataset-cache-file.js';
 
 export * from './core.js';
 export { saveModel, loadModel, type SaveOptions } from './io/model-io.js';
 export { exportOnnx, toOnnx, decodeOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx/index.js';
+export { fileStore as datasetCacheFile } from './io/dataset-cache-file.js';
 export { encodePng, decodePng, writePng } from './io/png.js';
 export { decodeNetpbm } from './io/netpbm.js';
 export { decodeImageFile, readDigitFile } from './io/image-file.js';
@@ -16,14 +18,7 @@ export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js
 export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES } from './datasets/tabular-node.js';
 export { parseIdx, encodeIdx } from './datasets/idx.js';
 
-export * as stats from './stats/index.js';
-export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares } from './stats/index.js';
-export * as viz from './viz/index.js';
-export { Table } from './data/table.js';
-export { parseCsv } from './data/csv.js';
-export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
-export { TabularPreprocessor } from './data/tabular-preprocessor.js';
-export { dropMissing } from './data/missing.js';
+// Table, scalers, stats and viz are browser-safe: they come from core.js.
 export {
   trainTabularRegression, buildRegressionNetwork,
   type TabularRegressionOptions, type TabularRegressionResult, type RegressionScores,
