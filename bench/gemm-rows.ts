@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { runGemmBench } from './gemm.js';
 import { runWasmGemmBench } from './wasm-gemm.js';
+import { nativeConvRows, wasmConvRows } from './conv.js';
 import type { GemmColumn, GemmRow } from './report.js';
 
 export interface GemmChildResult {
@@ -21,15 +22,23 @@ export interface GemmChildResult {
 
 export async function wasmGemmRows(quick: boolean): Promise<GemmChildResult> {
   const raw = await runWasmGemmBench(quick ? 0.2 : 0.5);
+  const notes: string[] = [];
+  // Conv passes of the MNIST convnet (bench/conv.ts): the wasm conv GEMMs run on one thread.
+  const conv = await wasmConvRows(quick ? 0.2 : 0.5, notes);
+  const threads = raw[0]?.wasmThreads ?? 1;
   return {
-    raw,
-    notes: [],
+    raw: { gemm: raw, conv },
+    notes,
     columns: [
       { key: 'wasm-1t', title: 'wasm 1T', cores: 1 },
+      ...(threads > 1 ? [{ key: 'wasm-all', title: `wasm ${threads}T`, cores: threads }] : []),
       { key: 'js-1t', title: 'js 1T', cores: 1 },
       { key: 'tfjs-wasm-1t', title: 'tfjs-wasm', cores: 1 },
     ],
-    rows: raw.map((r) => ({ shape: r.shape, rates: { 'wasm-1t': r.wasm, 'js-1t': r.js, 'tfjs-wasm-1t': r.tfjsWasm } })),
+    rows: [
+      ...raw.map((r) => ({ shape: r.shape, rates: { 'wasm-1t': r.wasm, 'wasm-all': r.wasmMt, 'js-1t': r.js, 'tfjs-wasm-1t': r.tfjsWasm } })),
+      ...conv,
+    ],
   };
 }
 
@@ -45,10 +54,13 @@ export async function nativeGemmRows(quick: boolean): Promise<GemmChildResult> {
   let fma = 0;
   for (let i = 0; i < 5; i++) fma = Math.max(fma, backend.addon.measureFmaPeakGflops());
   const info = backend.addon.info();
+  const convNotes: string[] = [];
+  const conv = await nativeConvRows(quick ? 0.2 : 0.5, convNotes);
   return {
-    raw, measuredClockGHz,
-    notes: [`native kernels: ${info.isa} (${info.microTile} micro-tile); the addon's FMA loop reaches ${fma.toFixed(1)} GFLOPS on one core at a measured ${measuredClockGHz.toFixed(2)} GHz`],
-    rows: raw.map((r) => ({ shape: r.shape, rates: { 'native-1t': r.native1t, 'native-all': r.nativeAll, 'tfjs-cpu-1t': r.tfjsCpu1t } })),
+    raw: { gemm: raw, conv }, measuredClockGHz,
+    notes: [`native kernels: ${info.isa} (${info.microTile} micro-tile); the addon's FMA loop reaches ${fma.toFixed(1)} GFLOPS on one core at a measured ${measuredClockGHz.toFixed(2)} GHz`,
+      'conv rows: GFLOPS per pass of the MNIST convnet (batch 128), im2col + packed SGEMM (bench/conv.ts)', ...convNotes],
+    rows: [...raw.map((r) => ({ shape: r.shape, rates: { 'native-1t': r.native1t, 'native-all': r.nativeAll, 'tfjs-cpu-1t': r.tfjsCpu1t } })), ...conv],
     columns: [
       { key: 'native-1t', title: 'native 1T', cores: 1 },
       { key: 'native-all', title: `native ${cores}T`, cores },

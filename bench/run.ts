@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -22,7 +22,7 @@ import type { CnnEpochResult } from './cnn.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 
-export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
+export const SECTIONS = ['gemm', 'native', 'wasm', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -62,7 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (!Number.isInteger(v) || v < 0) throw new Error('--retries needs a whole number (0: measure each row once)');
       o.retries = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
+      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
       process.exit(0);
     } else throw new Error(`unknown option '${a}' (try --help)`);
   }
@@ -182,7 +182,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
       byShape.set(r.shape, row);
     }
   }
-  const order = ['native-1t', 'native-all', 'wasm-1t', 'js-1t', 'tfjs-cpu-1t', 'tfjs-wasm-1t', 'pytorch-1t'];
+  const order = ['native-1t', 'native-all', 'wasm-1t', 'wasm-all', 'js-1t', 'tfjs-cpu-1t', 'tfjs-wasm-1t', 'pytorch-1t'];
   const rank = (c: GemmColumn): number => (order.indexOf(c.key) + order.length + 1) % (order.length + 1);
   columns.sort((a, b) => rank(a) - rank(b));
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
@@ -194,6 +194,8 @@ function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, pl
   switch (section) {
     case 'native': case 'wasm': case 'js':
       return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: section } };
+    case 'wasm-1t':  // the Node WASM fallback as it was before it used worker threads
+      return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: 'wasm', DEEPTS_NUM_THREADS: '1' } };
     case 'tfjs-cpu': case 'tfjs-wasm':
       return { command: node, args: [path.join(here, 'peers', 'tfjs.js'), section.slice(5), planJson], env };
     case 'pytorch': {
@@ -206,7 +208,7 @@ function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, pl
 }
 
 const CONFIG_NAMES: Record<Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, string> = {
-  native: 'deepts-native', wasm: 'deepts-wasm', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
+  native: 'deepts-native', wasm: 'deepts-wasm', 'wasm-1t': 'deepts-wasm-1thread', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
 };
 
 async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: EpochPlan }> {

@@ -18,37 +18,11 @@
 
 namespace deepts {
 
-const char* const kUnaryNames[U_COUNT] = {
-  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "reciprocal", "sign",
-  "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "leakyRelu", "gelu", "geluTanh", "softplus", "softsign",
-  "swish", "hardSigmoid", "log1p", "expm1", "floor", "ceil", "round", "sin", "cos", "erf", "step", "linear"};
-const char* const kBinaryNames[B_COUNT] = {
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "squaredDifference",
-  "greater", "greaterEqual", "less", "lessEqual", "equal", "notEqual"};
-const char* const kReduceNames[R_COUNT] = {"sum", "max", "min", "prod"};
-const char* const kOptimizerRuleNames[O_COUNT] = {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamax", "rmsprop", "adagrad"};
-// State arrays each rule reads and writes (s0, s1, s2).
-const int kOptimizerSlots[O_COUNT] = {0, 1, 1, 2, 3, 2, 3, 1};
-
 namespace {
 
-// Which inputs unaryBackward reads for each op (the others may be empty arrays).
-bool backwardReadsX(int op) {
-  switch (op) {
-    case U_ABS: case U_LOG: case U_SQUARE: case U_SELU: case U_GELU: case U_GELUTANH: case U_SOFTPLUS:
-    case U_SOFTSIGN: case U_SWISH: case U_HARDSIGMOID: case U_LOG1P: case U_SIN: case U_COS: case U_ERF:
-      return true;
-    default: return false;
-  }
-}
-bool backwardReadsY(int op) {
-  switch (op) {
-    case U_EXP: case U_SQRT: case U_RSQRT: case U_RECIPROCAL: case U_RELU: case U_RELU6: case U_SIGMOID:
-    case U_TANH: case U_ELU: case U_SELU: case U_LEAKYRELU: case U_EXPM1:
-      return true;
-    default: return false;
-  }
-}
+// Which inputs unaryBackward reads for each op (the others may be empty arrays): from the op table.
+bool backwardReadsX(int op) { return (kUnaryBackwardReads[op] & 1) != 0; }
+bool backwardReadsY(int op) { return (kUnaryBackwardReads[op] & 2) != 0; }
 
 // ---- CPU features and ISA choice ----------------------------------------------------------
 
@@ -284,13 +258,11 @@ void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
   }
 }
 
-napi_value Matmul(napi_env env, napi_callback_info info) {
-  Args a(env, info, 9, "matmul");
-  long m = a.i64(3, "m"), n = a.i64(4, "n"), k = a.i64(5, "k");
-  bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
-  GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
-  if (a.failed || m == 0 || n == 0) return nullptr;
+// C = op(A)·op(B) on the pool: serial below the threading break-even, else row blocks against
+// a shared packed B, or (few rows) a column split. Used by matmul and by the convolutions.
+void runGemm(const GemmArgs& g) {
   const IsaTable* isa = g_isa;
+  const long m = g.m, n = g.n, k = g.k;
   // Below ~8 MFLOP per thread (~100 us on one core) a sleeping worker's wake-up, which can
   // take 50-200 us when the OS has to preempt something on that core, costs more than it
   // saves. Inside a training step the workers are still spinning from the previous kernel
@@ -298,20 +270,29 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   const int threads = threadsFor(double(m) * n * k, g_pool->awake() ? 1 << 18 : 1 << 22);
   if (threads <= 1 || k == 0) {
     isa->gemm(g, 0, m, 0, n);
-    return nullptr;
+    return;
   }
   const long mPanels = (m + isa->mr - 1) / isa->mr;
   if (mPanels >= 2 * threads && !g_staticGemmSplit) {
     matmulSharedB(isa, g, threads);
-    return nullptr;
+    return;
   }
   // Few rows: each thread takes its own column range (and packs its own A).
   Split split(n, threads, isa->nr, isa->nr);
-  struct Ctx { const IsaTable* isa; GemmArgs* g; Split* s; } ctx{isa, &g, &split};
+  struct Ctx { const IsaTable* isa; const GemmArgs* g; Split* s; } ctx{isa, &g, &split};
   g_pool->run(split.parts, [](void* p, int t) {
     auto* c = static_cast<Ctx*>(p);
     c->isa->gemm(*c->g, 0, c->g->m, c->s->begin(t), c->s->end(t));
   }, &ctx);
+}
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9, "matmul");
+  long m = a.i64(3, "m"), n = a.i64(4, "n"), k = a.i64(5, "k");
+  bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
+  GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
+  if (a.failed || m == 0 || n == 0) return nullptr;
+  runGemm(g);
   return nullptr;
 }
 
@@ -639,6 +620,134 @@ napi_value Slice(napi_env env, napi_callback_info info) {
 
 // ---- control and introspection ------------------------------------------------------------
 
+// ---- convolution and pooling (native/conv.inc) ----------------------------------------
+
+// The geometry argument: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW,
+// dilationH, dilationW, padTop, padLeft] (src/backend/native/load.ts builds it).
+bool convGeometry(Args& a, size_t i, ConvGeom& c) {
+  if (a.failed) return false;
+  uint32_t len = 0;
+  bool isArray = false;
+  napi_is_array(a.env, a.argv[i], &isArray);
+  if (isArray) napi_get_array_length(a.env, a.argv[i], &len);
+  if (!isArray || len != 15) { a.fail("conv: geometry must be an array of 15 integers"); return false; }
+  long v[15];
+  for (uint32_t d = 0; d < 15; ++d) {
+    napi_value e;
+    double x = -1;
+    napi_get_element(a.env, a.argv[i], d, &e);
+    napi_get_value_double(a.env, e, &x);
+    if (!(x >= 0) || x > 1e9 || x != double(long(x)) || (d >= 7 && d <= 12 && x < 1)) { a.fail("conv: bad geometry value"); return false; }
+    v[d] = long(x);
+  }
+  c = ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  const double elems[] = {double(c.batch) * c.inH * c.inW * c.inC, double(c.batch) * c.outH * c.outW * c.outC, double(c.kH) * c.kW * c.inC * c.outC};
+  for (double e : elems) if (e > 4e9) { a.fail("conv: tensor too large"); return false; }
+  return true;
+}
+size_t inSize(const ConvGeom& c) { return size_t(c.batch) * c.inH * c.inW * c.inC; }
+size_t outSize(const ConvGeom& c) { return size_t(c.batch) * c.outH * c.outW * c.outC; }
+size_t filterSize(const ConvGeom& c) { return size_t(c.kH) * c.kW * c.inC * c.outC; }
+
+// The im2col scratch of this thread: up to 8 MiB (blocks of pixels are sized to fit it).
+float* convScratch(const ConvGeom& c, long& floats) {
+  const long K = c.kH * c.kW * c.inC, pixels = c.batch * c.outH * c.outW;
+  floats = std::max(K * 64, std::min(pixels * K, 1L << 21));
+  static thread_local float* buf = nullptr;
+  static thread_local long cap = 0;
+  if (cap < floats) {
+    free(buf);
+    buf = static_cast<float*>(aligned_alloc(64, (size_t(floats) * sizeof(float) + 63) & ~size_t(63)));
+    if (!buf) abort();
+    cap = floats;
+  }
+  return buf;
+}
+
+void convGemm(void*, const GemmArgs& g) { runGemm(g); }
+
+// conv2d(x, w, out, geometry)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4, "conv2d");
+  ConvGeom c{};
+  if (!convGeometry(a, 3, c)) return nullptr;
+  float* x = a.f32(0, inSize(c), "x");
+  float* w = a.f32(1, filterSize(c), "w");
+  float* out = a.f32(2, outSize(c), "out");
+  if (a.failed) return nullptr;
+  long floats = 0;
+  float* col = convScratch(c, floats);
+  g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
+  return nullptr;
+}
+
+// conv2dBackpropInput(dy, w, dx, geometry)
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4, "conv2dBackpropInput");
+  ConvGeom c{};
+  if (!convGeometry(a, 3, c)) return nullptr;
+  float* dy = a.f32(0, outSize(c), "dy");
+  float* w = a.f32(1, filterSize(c), "w");
+  float* dx = a.f32(2, inSize(c), "dx");
+  if (a.failed) return nullptr;
+  long floats = 0;
+  float* col = convScratch(c, floats);
+  g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
+  return nullptr;
+}
+
+// conv2dBackpropFilter(x, dy, dw, geometry)
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4, "conv2dBackpropFilter");
+  ConvGeom c{};
+  if (!convGeometry(a, 3, c)) return nullptr;
+  float* x = a.f32(0, inSize(c), "x");
+  float* dy = a.f32(1, outSize(c), "dy");
+  float* dw = a.f32(2, filterSize(c), "dw");
+  if (a.failed) return nullptr;
+  long floats = 0;
+  float* col = convScratch(c, floats);
+  g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
+  return nullptr;
+}
+
+// pool2d(op, x, out, geometry) and pool2dBackward(op, x, y, dy, dx, geometry): images split over the pool.
+napi_value Pool2D(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4, "pool2d");
+  int op = a.code(0, P_COUNT, "pool op");
+  ConvGeom c{};
+  if (!convGeometry(a, 3, c)) return nullptr;
+  float* x = a.f32(1, inSize(c), "x");
+  float* out = a.f32(2, outSize(c), "out");
+  if (a.failed) return nullptr;
+  Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
+  struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float* x; float* out; Split* s; } ctx{g_isa, op, &c, x, out, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* q = static_cast<Ctx*>(p);
+    q->isa->pool2d(q->op, *q->c, q->x, q->out, q->s->begin(t), q->s->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
+napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "pool2dBackward");
+  int op = a.code(0, P_COUNT, "pool op");
+  ConvGeom c{};
+  if (!convGeometry(a, 5, c)) return nullptr;
+  float* x = a.f32(1, inSize(c), "x");
+  float* y = a.f32(2, outSize(c), "y");
+  float* dy = a.f32(3, outSize(c), "dy");
+  float* dx = a.f32(4, inSize(c), "dx");
+  if (a.failed) return nullptr;
+  Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
+  struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float *x, *y, *dy; float* dx; Split* s; } ctx{g_isa, op, &c, x, y, dy, dx, &split};
+  g_pool->run(split.parts, [](void* p, int t) {
+    auto* q = static_cast<Ctx*>(p);
+    q->isa->pool2dBackward(q->op, *q->c, q->x, q->y, q->dy, q->dx, q->s->begin(t), q->s->end(t));
+  }, &ctx);
+  return nullptr;
+}
+
 napi_value str(napi_env env, const char* s) {
   napi_value v;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
@@ -764,6 +873,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
+    {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
+    {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
   };
   for (const Fn& f : fns) {
     napi_value v;
@@ -774,6 +885,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "binaryOps", strArray(env, kBinaryNames, B_COUNT));
   napi_set_named_property(env, exports, "reduceOps", strArray(env, kReduceNames, R_COUNT));
   napi_set_named_property(env, exports, "optimizerRules", strArray(env, kOptimizerRuleNames, O_COUNT));
+  napi_set_named_property(env, exports, "poolOps", strArray(env, kPoolNames, P_COUNT));
   return exports;
 }
 

@@ -2,7 +2,8 @@
 // isa_generic.cc) compiles kernels.inc with its own target and fills one of these; the
 // addon picks a table at run time from the CPU's features (see addon.cc).
 #pragma once
-#include <cstdint>
+#include <stdint.h>
+#include "ops.generated.h"
 
 namespace deepts {
 
@@ -13,6 +14,13 @@ struct GemmArgs {
   long m, n, k;
   bool transA, transB, accumulate;
 };
+
+// Conv2DGeometry of src/backend/conv-geometry.ts (NHWC data, weights [kH, kW, inC, outC]).
+struct ConvGeom {
+  long batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+};
+// The GEMM a convolution runs its products on (the caller's: threaded natively).
+typedef void (*ConvGemmFn)(void* ctx, const GemmArgs& g);
 
 struct IsaTable {
   const char* name;
@@ -43,29 +51,17 @@ struct IsaTable {
   double (*fmaPeakLoop)(long iters);
   // One optimizer update over elements [i0, i1): w, g and the rule's state arrays s0..s2.
   void (*optimizerStep)(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h, long i0, long i1);
+  // Convolutions (native/conv.inc) with `col`, a scratch buffer of colFloats floats; pooling over images [n0, n1).
+  void (*conv2d)(const ConvGeom& c, const float* x, const float* w, float* out, float* col, long colFloats, ConvGemmFn gemm, void* ctx);
+  void (*conv2dBackpropInput)(const ConvGeom& c, const float* dy, const float* w, float* dx, float* col, long colFloats, ConvGemmFn gemm, void* ctx);
+  void (*conv2dBackpropFilter)(const ConvGeom& c, const float* x, const float* dy, float* dw, float* col, long colFloats, ConvGemmFn gemm, void* ctx);
+  void (*pool2d)(int op, const ConvGeom& c, const float* x, float* out, long n0, long n1);
+  void (*pool2dBackward)(int op, const ConvGeom& c, const float* x, const float* y, const float* dy, float* dx, long n0, long n1);
 };
 
-// Operation codes: the order of UNARY_OPS / BINARY_OPS / REDUCE_OPS in src/backend/kernels.ts.
-// The addon exports these names and the TypeScript loader maps by name, so a reordering there
-// cannot silently call the wrong operation.
-enum Unary {
-  U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL, U_SIGN,
-  U_RELU, U_RELU6, U_SIGMOID, U_TANH, U_ELU, U_SELU, U_LEAKYRELU, U_GELU, U_GELUTANH, U_SOFTPLUS, U_SOFTSIGN,
-  U_SWISH, U_HARDSIGMOID, U_LOG1P, U_EXPM1, U_FLOOR, U_CEIL, U_ROUND, U_SIN, U_COS, U_ERF, U_STEP, U_LINEAR,
-  U_COUNT
-};
-enum Binary {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_SQDIFF,
-  B_GREATER, B_GREATEREQUAL, B_LESS, B_LESSEQUAL, B_EQUAL, B_NOTEQUAL, B_COUNT
-};
-enum Reduce { R_SUM, R_MAX, R_MIN, R_PROD, R_COUNT };
-// OPTIMIZER_RULES in src/backend/kernels.ts, with the number of state arrays each needs.
-enum OptimizerRule { O_SGD, O_MOMENTUM, O_NESTEROV, O_ADAM, O_AMSGRAD, O_ADAMAX, O_RMSPROP, O_ADAGRAD, O_COUNT };
-
-extern const char* const kUnaryNames[U_COUNT];
-extern const char* const kBinaryNames[B_COUNT];
-extern const char* const kReduceNames[R_COUNT];
-extern const char* const kOptimizerRuleNames[O_COUNT];
+// Operation codes and names: generated from the op table in src/backend/ops.ts. The addon
+// exports the names and the TypeScript loader maps by name, so a reordering cannot silently
+// call the wrong operation.
 
 extern const IsaTable kGenericTable;
 #if defined(__x86_64__) || defined(_M_X64)

@@ -4,8 +4,7 @@
 //   ISA compiles from the SAME source: the AVX-512 path, which cannot be run on every
 //   development machine, differs from the tested AVX2 path only in the vector width.
 #pragma once
-#include <cstdint>
-#include <cstring>
+#include <stdint.h>
 
 #if DEEPTS_ISA == 3
 #define DEEPTS_W 16
@@ -53,14 +52,15 @@ static inline float hmax(vf v) {
   return s;
 }
 
-// 2^n for integer-valued n in [-126, 127] (exact, via the exponent field; n = -127 gives 0).
-static inline vf pow2i(vf n) { return asf((__builtin_convertvector(n, vi) + 127) << 23); }
+// 2^n for an integer vector n in [-126, 127] (exact, via the exponent field).
+static inline vf pow2i(vi n) { return asf((n + 127) << 23); }
 
-// exp(x), Cephes expf polynomial, relative error ~1e-7 for results above 2^-125.5 ≈ 1.7e-38
-// (smaller results flush to 0: |error| < 1.7e-38); NaN propagates; overflow gives +inf like
-// float32(Math.exp(x)). 2^n is applied as 2^(n-1)·2 so that n = 128 stays representable.
+// exp(x), Cephes expf polynomial, relative error ~1e-7 down to the smallest normal float; below
+// it results are subnormal and rounded once, like float32(Math.exp(x)) (2^n is applied as two
+// normal factors 2^⌊n/2⌋·2^⌈n/2⌉, n in [-150, 128]); exp(x < -104) = 0; NaN propagates;
+// overflow gives +inf. Every backend computes exp this way (the WASM build compiles this file).
 static inline vf vexp(vf x) {
-  const vf hi = bcast(88.72283935546875f), lo = bcast(-87.3365478515625f);
+  const vf hi = bcast(88.72283935546875f), lo = bcast(-104.0f);
   vf xc = vmin(vmax(x, lo), hi);
   vf n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   vf r = xc - n * 0.693359375f;
@@ -72,7 +72,8 @@ static inline vf vexp(vf x) {
   p = p * r + 1.6666665459E-1f;
   p = p * r + 5.0000001201E-1f;
   vf y = p * (r * r) + r + 1.0f;
-  y = y * pow2i(n - 1.0f) * 2.0f;
+  const vi ni = __builtin_convertvector(n, vi), n1 = ni >> 1;
+  y = y * pow2i(n1) * pow2i(ni - n1);
   // One unordered compare catches both x > hi (-> +inf) and NaN (-> NaN): x + inf is either.
   return ~(x <= hi) ? x + __builtin_inff() : y;
 }

@@ -9,17 +9,21 @@ set -eu
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang}
 WASM_LD=${WASM_LD:-wasm-ld}
-SOURCES="gemm elementwise reduce runtime"
-CFLAGS="--target=wasm32 -msimd128 -mbulk-memory -mnontrapping-fptoint -O3 -ffreestanding -nostdlib
-  -fno-exceptions -Wall -Wextra -Werror -Wno-unused-parameter"
+# kernels.cc compiles the native backend's kernel source (native/kernels.inc) for wasm32.
+SOURCES="kernels.cc runtime.c"
+COMMON="--target=wasm32 -msimd128 -mbulk-memory -mnontrapping-fptoint -O3 -ffreestanding -nostdlib
+  -fno-math-errno -ffp-contract=off -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function"
+CXXFLAGS="-std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics"
 # Threaded memory: 16 MiB initial (static packing buffers and worker stacks), 2 GiB maximum.
 MT_INITIAL_PAGES=256
 MT_MAX_PAGES=32768
 
 mkdir -p build/st build/mt
+rm -f build/st/*.o build/mt/*.o
 for f in $SOURCES; do
-  "$CLANG" $CFLAGS -c "src/$f.c" -o "build/st/$f.o"
-  "$CLANG" $CFLAGS -matomics -mmutable-globals -DDEEPTS_THREADS -c "src/$f.c" -o "build/mt/$f.o"
+  case "$f" in *.cc) FLAGS="$COMMON $CXXFLAGS";; *) FLAGS="$COMMON";; esac
+  "$CLANG" $FLAGS -c "src/$f" -o "build/st/${f%.*}.o"
+  "$CLANG" $FLAGS -matomics -mmutable-globals -DDEEPTS_THREADS -c "src/$f" -o "build/mt/${f%.*}.o"
 done
 "$WASM_LD" --no-entry --export=__heap_base --strip-all -z stack-size=262144 \
   build/st/*.o -o build/deepts-kernels.wasm

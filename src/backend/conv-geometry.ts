@@ -71,3 +71,8 @@ export function conv2dGeometry(a: Conv2DGeometryArgs): Conv2DGeometry {
     kH, kW, strideH, strideW, dilationH, dilationW, padTop: h.padBefore, padLeft: w.padBefore,
   };
 }
+
+/** The geometry as the compiled kernels take it (native/isa.h ConvGeom): 15 integers in this order. */
+export function conv2dGeometryFields(g: Conv2DGeometry): number[] {
+  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft];
+}

@@ -19,30 +19,15 @@ export type { Conv2DGeometry } from './conv-geometry.js';
 
 export type F32 = Float32Array;
 
-/** Elementwise functions of one input. `alpha` is the parameter of leakyRelu / elu / clipMin etc. */
-export const UNARY_OPS = [
-  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sign',
-  'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'selu', 'leakyRelu', 'gelu', 'geluTanh', 'softplus', 'softsign',
-  'swish', 'hardSigmoid', 'log1p', 'expm1', 'floor', 'ceil', 'round', 'sin', 'cos', 'erf', 'step', 'linear',
-] as const;
-export type UnaryOp = (typeof UNARY_OPS)[number];
+export { UNARY_OPS, BINARY_OPS, REDUCE_OPS, OPTIMIZER_RULES, POOL_OPS, OUTPUT_DIFFERENTIABLE } from './ops.js';
+export type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp } from './ops.js';
+import type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp } from './ops.js';
 
-/** Activations whose derivative can be computed from the output y alone (used by the fused dense kernels). */
-export const OUTPUT_DIFFERENTIABLE: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
-  'linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'leakyRelu', 'exp',
-]);
-
-/** Elementwise functions of two inputs, with NumPy broadcasting. Comparisons give 1 or 0. */
-export const BINARY_OPS = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference',
-  'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual',
-] as const;
-export type BinaryOp = (typeof BINARY_OPS)[number];
-
-export const REDUCE_OPS = ['sum', 'max', 'min', 'prod'] as const;
-export type ReduceOp = (typeof REDUCE_OPS)[number];
-
-/**
+/*
+ * The ops themselves (names, codes, what each backward pass reads) are in the op table,
+ * src/backend/ops.ts. `alpha` is the parameter of leakyRelu / elu; binary ops broadcast as
+ * NumPy and comparisons give 1 or 0.
+ *
  * Optimizer update rules (Keras 3), with their state arrays and per-step hyper-parameters h:
  *   sgd      []            [lr]
  *   momentum [m]           [lr, momentum]
@@ -53,11 +38,7 @@ export type ReduceOp = (typeof REDUCE_OPS)[number];
  *   rmsprop  [v, m, a]     [lr, ρ, momentum, ε, centered ? 1 : 0]
  *   adagrad  [accumulator] [lr, ε]
  */
-export const OPTIMIZER_RULES = ['sgd', 'momentum', 'nesterov', 'adam', 'amsgrad', 'adamax', 'rmsprop', 'adagrad'] as const;
-export type OptimizerRule = (typeof OPTIMIZER_RULES)[number];
 
-export const POOL_OPS = ['max', 'avg'] as const;
-export type PoolOp = (typeof POOL_OPS)[number];
 
 export interface Kernels {
   /**

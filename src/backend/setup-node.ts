@@ -1,11 +1,14 @@
 /**
  * Node start-up: registers the fastest backends that load here (native addon,
- * then WASM SIMD, then the js reference), honouring DEEPTS_BACKEND=js|wasm|native.
+ * then WASM SIMD — on all cores through worker_threads when it is the one that runs — then
+ * the js reference), honouring DEEPTS_BACKEND=js|wasm|native.
  * Says once, on stderr, when the native backend is missing and how to build it.
  */
 import { jsBackend } from './js/index.js';
 import { loadNativeBackend } from './native/load.js';
+import { availableParallelism } from 'node:os';
 import { loadWasmBackend } from './wasm/load.js';
+import { nodeWasmWorkerFactory } from './wasm-node-workers.js';
 import { registerBackend, setBackend } from './registry.js';
 
 registerBackend(jsBackend);
@@ -17,7 +20,19 @@ if (wanted !== undefined && !['js', 'wasm', 'native'].includes(wanted)) {
 
 const native = wanted === undefined || wanted === 'native' ? loadNativeBackend() : null;
 if (native) registerBackend(native);
-const wasm = wanted === undefined || wanted === 'wasm' ? await loadWasmBackend() : null;
+/** DEEPTS_NUM_THREADS (as for the native pool), else all cores. */
+function wasmThreads(): number {
+  const n = Number(process.env['DEEPTS_NUM_THREADS']);
+  return Number.isInteger(n) && n >= 1 ? n : availableParallelism();
+}
+
+// Without the addon the WASM backend is the fast path: its GEMMs use every core through
+// worker_threads. With the addon it is only a registered alternative: no idle workers then.
+const wasm = wanted === undefined || wanted === 'wasm'
+  ? await loadWasmBackend(native && wanted !== 'wasm'
+    ? { threads: 1, whyOneThread: 'the native backend is active (DEEPTS_BACKEND=wasm starts the worker threads)' }
+    : { threads: wasmThreads(), workerFactory: nodeWasmWorkerFactory, whyOneThread: wasmThreads() === 1 && availableParallelism() > 1 ? 'DEEPTS_NUM_THREADS=1' : 'this machine has one core' })
+  : null;
 if (wasm) registerBackend(wasm);
 
 if (wanted) {

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Shape } from '../../tensor/shape.js';
 import { broadcastStrides, jsKernels } from '../js/kernels.js';
-import type { BinaryOp, F32, KernelName, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
+import type { BinaryOp, F32, KernelName, Kernels, PoolOp, ReduceOp, UnaryOp } from '../kernels.js';
+import { conv2dGeometryFields } from '../conv-geometry.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import type { Backend } from '../registry.js';
 
@@ -30,6 +31,13 @@ export interface NativeAddon {
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
   optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
+  /** Convolutions and pooling; `geometry` is conv2dGeometryFields(g). Absent from addons built before they existed. */
+  conv2d?(x: F32, w: F32, out: F32, geometry: readonly number[]): void;
+  conv2dBackpropInput?(dy: F32, w: F32, dx: F32, geometry: readonly number[]): void;
+  conv2dBackpropFilter?(x: F32, dy: F32, dw: F32, geometry: readonly number[]): void;
+  pool2d?(op: number, x: F32, out: F32, geometry: readonly number[]): void;
+  pool2dBackward?(op: number, x: F32, y: F32, dy: F32, dx: F32, geometry: readonly number[]): void;
+  readonly poolOps?: readonly string[];
   info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string; threadNote?: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
@@ -52,10 +60,8 @@ export interface NativeBackend extends Backend {
   readonly addonPath: string;
 }
 
-export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = [
-  'argReduce', 'transpose', 'scatterAdd', 'concat',
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
-];
+export const NATIVE_FALLBACK_KERNELS: readonly KernelName[] = ['argReduce', 'transpose', 'scatterAdd', 'concat'];
+const CONV_KERNELS: readonly KernelName[] = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward'];
 
 let cached: NativeBackend | null | undefined;
 let unavailableReason: string | null = null;
@@ -86,6 +92,25 @@ function product(shape: Shape, from: number, to: number): number {
   let p = 1;
   for (let i = from; i < to; i++) p *= shape[i]!;
   return p;
+}
+
+/** The conv and pooling kernels, when the addon has them (a build from before they existed has not). */
+function convKernels(addon: NativeAddon): Partial<Kernels> {
+  const { conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, poolOps } = addon;
+  if (!conv2d || !conv2dBackpropInput || !conv2dBackpropFilter || !pool2d || !pool2dBackward || !poolOps) return {};
+  const poolCode = codes(poolOps);
+  const code = (op: PoolOp): number => {
+    const c = poolCode.get(op);
+    if (c === undefined) throw new Error(`native addon: unknown pool op '${op}'`);
+    return c;
+  };
+  return {
+    conv2d: (x, w, out, g) => conv2d.call(addon, x, w, out, conv2dGeometryFields(g)),
+    conv2dBackpropInput: (dy, w, dx, g) => conv2dBackpropInput.call(addon, dy, w, dx, conv2dGeometryFields(g)),
+    conv2dBackpropFilter: (x, dy, dw, g) => conv2dBackpropFilter.call(addon, x, dy, dw, conv2dGeometryFields(g)),
+    pool2d: (op, x, out, g) => pool2d.call(addon, code(op), x, out, conv2dGeometryFields(g)),
+    pool2dBackward: (op, x, y, dy, dx, g) => pool2dBackward.call(addon, code(op), x, y, dy, dx, conv2dGeometryFields(g)),
+  };
 }
 
 function makeKernels(addon: NativeAddon): Partial<Kernels> {
@@ -143,6 +168,7 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
       if (c === undefined) return ref.optimizerStep(rule, w, g, slots, h);
       addon.optimizerStep(c, w, g, slots, h);
     },
+    ...convKernels(addon),
   };
 }
 
@@ -163,11 +189,12 @@ export function loadNativeBackend(): NativeBackend | null {
       return null;
     }
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    const kernels = makeKernels(addon);
     const backend: NativeBackend = {
       name: 'native',
       priority: 20,
-      kernels: makeKernels(addon),
-      fallbackKernels: NATIVE_FALLBACK_KERNELS,
+      kernels,
+      fallbackKernels: [...NATIVE_FALLBACK_KERNELS, ...CONV_KERNELS.filter((n) => kernels[n] === undefined)],
       addon,
       addonPath,
       describe() {

@@ -7,16 +7,22 @@
  * need and is then reused (no per-call growth, no free lists).
  */
 
-/** Exports of wasm/src/*.c; pointers are byte offsets into linear memory, 0 means null. */
+/** Exports of wasm/src/kernels.cc (op codes: indices in the op table, src/backend/ops.ts); pointers are byte offsets into linear memory, 0 means null. */
 export interface WasmKernelExports {
   readonly __heap_base: WebAssembly.Global;
   sgemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
   unary_backward(op: number, x: number, y: number, dy: number, out: number, n: number, alpha: number): void;
   bias_act(x: number, bias: number, op: number, alpha: number, out: number, rows: number, cols: number): void;
-  bias_act_backward(y: number, dy: number, op: number, alpha: number, dz: number, dbias: number, acc: number, rows: number, cols: number): void;
+  bias_act_backward(y: number, dy: number, op: number, alpha: number, dz: number, dbias: number, rows: number, cols: number): void;
   binary(op: number, a: number, aRowStep: number, aColStep: number, b: number, bRowStep: number, bColStep: number, out: number, rows: number, cols: number): void;
-  reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
+  reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number): void;
+  conv2d(x: number, w: number, out: number, geometry: number, col: number, colFloats: number): void;
+  conv2d_backprop_input(dy: number, w: number, dx: number, geometry: number, col: number, colFloats: number): void;
+  conv2d_backprop_filter(x: number, dy: number, dw: number, geometry: number, col: number, colFloats: number): void;
+  pool2d(op: number, x: number, out: number, geometry: number): void;
+  pool2d_backward(op: number, x: number, y: number, dy: number, dx: number, geometry: number): void;
+  optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, n: number): void;
   softmax(x: number, out: number, rows: number, cols: number, log: number): void;
 }
 
@@ -73,6 +79,11 @@ export class WasmArena {
     const ptr = this.alloc(n);
     this.view.set(n === src.length ? src : src.subarray(0, n), ptr >>> 2);
     return ptr;
+  }
+
+  /** Writes integers as int32 at ptr (a buffer from alloc). */
+  putInt32(values: readonly number[], ptr: number): void {
+    new Int32Array(this.view.buffer, ptr, values.length).set(values);
   }
 
   /** Copies n floats from linear memory at ptr into dst. */

@@ -1,22 +1,22 @@
 /**
  * The Kernels table of the WASM backend: marshals Float32Arrays in and out of the
- * arena and calls the SIMD kernels. Cases the compiled code does not cover (ops such
- * as gelu or pow, general broadcasting, prod, reductions over non-adjacent axes) are
+ * arena and calls the compiled kernels (the native backend's C++ source built for wasm32,
+ * wasm/src/kernels.cc), which know every op of the op table (src/backend/ops.ts) by the
+ * same codes. Shape patterns the compiled code does not take (broadcasts other than same
+ * shape / scalar / row / column, reductions over non-adjacent axes, empty reductions) are
  * forwarded to the reference js kernels, which work on the same memory.
  */
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
+import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
+import { BINARY_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
-import { BINARY_CODES, GRAD_CODES, GRAD_READS_X, REDUCE_CODES, UNARY_CODES } from './opcodes.js';
 import type { WasmArena } from './instance.js';
 import type { GemmThreadPool } from './threads.js';
 
-/** Kernels this backend leaves to the reference js backend entirely. */
-export const WASM_FALLBACK_KERNELS: readonly string[] = [
-  'argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat', 'optimizerStep',
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
-];
+/** Kernels this backend leaves to the reference js backend entirely (data movement: a copy into linear memory costs as much as the JS loop). */
+export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
 
 function reference(): Kernels {
   const js = findBackend('js');
@@ -105,8 +105,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
   // Elementwise kernels stream through linear memory in chunks, so applying one to a whole
   // data set does not grow (and, wasm memory never shrinking, keep) hundreds of MB.
   const unary: Kernels['unary'] = (op, x, out, alpha) => {
-    const code = UNARY_CODES[op];
-    if (code === undefined) return reference().unary(op, x, out, alpha);
+    const code = opCode(UNARY_OPS, op);
     const n = x.length;
     for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
       const len = Math.min(ELEMENTWISE_CHUNK, n - start);
@@ -119,25 +118,27 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
   };
 
   const unaryBackward: Kernels['unaryBackward'] = (op, x, y, dy, out, alpha) => {
-    const code = GRAD_CODES[op];
-    if (code === undefined) return reference().unaryBackward(op, x, y, dy, out, alpha);
+    const code = opCode(UNARY_OPS, op);
     const n = dy.length;
-    const v = GRAD_READS_X.has(op) ? x : y; // the only one of x, y the derivative reads
+    // Copy only what the derivative reads (the op table says which).
+    const reads = UNARY_OP_TABLE[op].reads;
+    const readsX = reads.includes('x'), readsY = reads.includes('y');
     for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
       const len = Math.min(ELEMENTWISE_CHUNK, n - start);
-      arena.begin(len, len, len);
-      const pv = arena.put(v.subarray(start, start + len), len);
+      arena.begin(readsX ? len : 0, readsY ? len : 0, len, len);
+      const px = readsX ? arena.put(x.subarray(start, start + len), len) : 0;
+      const py = readsY ? arena.put(y.subarray(start, start + len), len) : 0;
       const pdy = arena.put(dy.subarray(start, start + len), len);
       const po = arena.alloc(len);
-      ex.unary_backward(code, pv, pv, pdy, po, len, alpha);
+      ex.unary_backward(code, px, py, pdy, po, len, alpha);
       arena.get(po, out.subarray(start, start + len), len);
     }
   };
 
   const binary: Kernels['binary'] = (op: BinaryOp, a, aShape, b, bShape, out, outShape) => {
-    const code = BINARY_CODES[op];
-    const plan = code === undefined ? null : planBinary(aShape, bShape, outShape);
-    if (code === undefined || plan === null) return reference().binary(op, a, aShape, b, bShape, out, outShape);
+    const code = opCode(BINARY_OPS, op);
+    const plan = planBinary(aShape, bShape, outShape);
+    if (plan === null) return reference().binary(op, a, aShape, b, bShape, out, outShape);
     const { rows, cols } = plan;
     if (rows * cols === 0) return;
     const run = (a0: F32, b0: F32, o0: F32, r: number, c: number): void => {
@@ -168,69 +169,191 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     }
   };
 
+  // Streams x through linear memory in blocks of at most ELEMENTWISE_CHUNK values, so a
+  // reduction over a whole data set (fit's finiteness check over 60,000 images) keeps memory
+  // bounded: blocks of whole outer rows, or, when one row is larger, blocks of the reduced
+  // axis combined in double here (sums) or by the op itself (max, min, prod).
   const reduce: Kernels['reduce'] = (op: ReduceOp, x, shape, axes, out) => {
-    const code = REDUCE_CODES[op];
+    const code = opCode(REDUCE_OPS, op);
     const first = axes[0] ?? 0;
     const last = axes[axes.length - 1] ?? -1;
     const adjacent = axes.length > 0 && last - first === axes.length - 1;
     const outer = product(shape.slice(0, first));
     const mid = product(shape.slice(first, last + 1));
     const inner = product(shape.slice(last + 1));
-    if (code === undefined || !adjacent || mid === 0 || outer * inner === 0) {
-      return reference().reduce(op, x, shape, axes, out);
+    if (outer * inner === 0) return;
+    if (mid === 0) {
+      out.fill(REDUCE_OP_TABLE[op].identity, 0, outer * inner);
+      return;
     }
-    const n = outer * mid * inner;
-    arena.begin(n, outer * inner, 2 * (inner + 8));
-    const px = arena.put(x, n);
-    const po = arena.alloc(outer * inner);
-    const pacc = arena.alloc(2 * (inner + 8));
-    ex.reduce(code, px, outer, mid, inner, po, pacc);
-    arena.get(po, out, outer * inner);
+    if (!adjacent || (inner > ELEMENTWISE_CHUNK && mid > 1)) return reference().reduce(op, x, shape, axes, out);
+    const run = (src: F32, o: number, m: number, dst: F32): void => {
+      arena.begin(o * m * inner, o * inner);
+      const px = arena.put(src, o * m * inner);
+      const po = arena.alloc(o * inner);
+      ex.reduce(code, px, o, m, inner, po);
+      arena.get(po, dst, o * inner);
+    };
+    const rowSize = mid * inner;
+    if (rowSize <= ELEMENTWISE_CHUNK) {
+      const rowsPerBlock = Math.max(1, Math.floor(ELEMENTWISE_CHUNK / rowSize));
+      for (let o0 = 0; o0 < outer; o0 += rowsPerBlock) {
+        const o1 = Math.min(outer, o0 + rowsPerBlock);
+        run(x.subarray(o0 * rowSize, o1 * rowSize), o1 - o0, mid, out.subarray(o0 * inner, o1 * inner));
+      }
+      return;
+    }
+    const midPerBlock = Math.max(1, Math.floor(ELEMENTWISE_CHUNK / inner));
+    const part = new Float32Array(inner);
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      for (let m0 = 0; m0 < mid; m0 += midPerBlock) {
+        const m1 = Math.min(mid, m0 + midPerBlock);
+        run(x.subarray(o * rowSize + m0 * inner, o * rowSize + m1 * inner), 1, m1 - m0, part);
+        if (m0 === 0) acc.set(part);
+        else if (op === 'sum') for (let i = 0; i < inner; i++) acc[i]! += part[i]!;
+        else if (op === 'prod') for (let i = 0; i < inner; i++) acc[i]! *= part[i]!;
+        else if (op === 'max') for (let i = 0; i < inner; i++) acc[i] = Math.max(acc[i]!, part[i]!);
+        else for (let i = 0; i < inner; i++) acc[i] = Math.min(acc[i]!, part[i]!);
+      }
+      out.set(acc, o * inner);
+    }
+  };
+
+  /** Calls fn on blocks of whole rows of at most ELEMENTWISE_CHUNK values (at least one row). */
+  const rowBlocks = (rows: number, cols: number, fn: (r0: number, r1: number) => void): void => {
+    const per = Math.max(1, Math.floor(ELEMENTWISE_CHUNK / Math.max(cols, 1)));
+    for (let r0 = 0; r0 < rows; r0 += per) fn(r0, Math.min(rows, r0 + per));
   };
 
   const softmax: Kernels['softmax'] = (x, out, rows, cols, log) => {
-    const n = rows * cols;
-    if (n === 0) return;
-    arena.begin(n, n);
-    const px = arena.put(x, n);
-    const po = arena.alloc(n);
-    ex.softmax(px, po, rows, cols, log ? 1 : 0);
-    arena.get(po, out, n);
+    if (rows * cols === 0) return;
+    rowBlocks(rows, cols, (r0, r1) => {
+      const n = (r1 - r0) * cols;
+      arena.begin(n, n);
+      const px = arena.put(x.subarray(r0 * cols, r1 * cols), n);
+      const po = arena.alloc(n);
+      ex.softmax(px, po, r1 - r0, cols, log ? 1 : 0);
+      arena.get(po, out.subarray(r0 * cols, r1 * cols), n);
+    });
   };
 
   const biasAct: Kernels['biasAct'] = (x, bias: F32 | null, act: UnaryOp, alpha, out, rows, cols) => {
-    const code = UNARY_CODES[act];
-    if (code === undefined) return reference().biasAct(x, bias, act, alpha, out, rows, cols);
-    const n = rows * cols;
-    if (n === 0) return;
-    arena.begin(n, cols, n);
-    const px = arena.put(x, n);
-    const pbias = bias ? arena.put(bias, cols) : 0;
-    const po = arena.alloc(n);
-    ex.bias_act(px, pbias, code, alpha, po, rows, cols);
-    arena.get(po, out, n);
+    const code = opCode(UNARY_OPS, act);
+    if (rows * cols === 0) return;
+    rowBlocks(rows, cols, (r0, r1) => {
+      const n = (r1 - r0) * cols;
+      arena.begin(n, cols, n);
+      const px = arena.put(x.subarray(r0 * cols, r1 * cols), n);
+      const pbias = bias ? arena.put(bias, cols) : 0;
+      const po = arena.alloc(n);
+      ex.bias_act(px, pbias, code, alpha, po, r1 - r0, cols);
+      arena.get(po, out.subarray(r0 * cols, r1 * cols), n);
+    });
   };
 
   const biasActBackward: Kernels['biasActBackward'] = (y, dy, act, alpha, dz, dbias, rows, cols) => {
-    const code = UNARY_CODES[act];
-    if (code === undefined || !OUTPUT_DIFFERENTIABLE.has(act)) {
-      return reference().biasActBackward(y, dy, act, alpha, dz, dbias, rows, cols);
-    }
-    const n = rows * cols;
-    if (n === 0) {
+    if (!OUTPUT_DIFFERENTIABLE.has(act)) return reference().biasActBackward(y, dy, act, alpha, dz, dbias, rows, cols);
+    const code = opCode(UNARY_OPS, act);
+    if (rows * cols === 0) {
       dbias?.fill(0, 0, cols);
       return;
     }
-    arena.begin(n, n, n, cols, 2 * (cols + 8));
-    const py = arena.put(y, n);
-    const pdy = arena.put(dy, n);
-    const pdz = arena.alloc(n);
-    const pdb = dbias ? arena.alloc(cols) : 0;
-    const pacc = arena.alloc(2 * (cols + 8));
-    ex.bias_act_backward(py, pdy, code, alpha, pdz, pdb, pacc, rows, cols);
-    arena.get(pdz, dz, n);
-    if (dbias) arena.get(pdb, dbias, cols);
+    const total = dbias ? new Float64Array(cols) : null;
+    rowBlocks(rows, cols, (r0, r1) => {
+      const n = (r1 - r0) * cols;
+      arena.begin(n, n, n, dbias ? cols : 0);
+      const py = arena.put(y.subarray(r0 * cols, r1 * cols), n);
+      const pdy = arena.put(dy.subarray(r0 * cols, r1 * cols), n);
+      const pdz = arena.alloc(n);
+      const pdb = dbias ? arena.alloc(cols) : 0;
+      ex.bias_act_backward(py, pdy, code, alpha, pdz, pdb, r1 - r0, cols);
+      arena.get(pdz, dz.subarray(r0 * cols, r1 * cols), n);
+      if (total && dbias) {
+        arena.get(pdb, dbias, cols);
+        for (let c = 0; c < cols; c++) total[c]! += dbias[c]!;
+      }
+    });
+    if (total && dbias) dbias.set(total);
   };
 
-  return { matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward };
+  const optimizerStep: Kernels['optimizerStep'] = (rule, w, g, slots, h) => {
+    const code = opCode(OPTIMIZER_RULES, rule);
+    const need = OPTIMIZER_RULE_TABLE[rule].slots.length;
+    if (slots.length < need) throw new Error(`optimizerStep: rule '${rule}' needs ${need} state arrays, got ${slots.length}`);
+    const n = w.length;
+    for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
+      const len = Math.min(ELEMENTWISE_CHUNK, n - start);
+      arena.begin(len, len, ...slots.slice(0, need).map(() => len), h.length);
+      const pw = arena.put(w.subarray(start, start + len), len);
+      const pg = arena.put(g.subarray(start, start + len), len);
+      const ps = slots.slice(0, need).map((s) => arena.put(s.subarray(start, start + len), len));
+      const ph = arena.put(Float32Array.from(h), h.length);
+      ex.optimizer_step(code, pw, pg, ps[0] ?? 0, ps[1] ?? 0, ps[2] ?? 0, ph, len);
+      arena.get(pw, w.subarray(start, start + len), len);
+      ps.forEach((p, i) => arena.get(p, slots[i]!.subarray(start, start + len), len));
+    }
+  };
+
+  // Convolutions: inputs and outputs are batch-sized; the im2col scratch is at most
+  // ELEMENTWISE_CHUNK floats (the kernel sizes its blocks of pixels to it). The GEMMs inside
+  // run on the calling thread.
+  const putGeometry = (g: Conv2DGeometry): number => {
+    const p = arena.alloc(16);
+    arena.putInt32(conv2dGeometryFields(g), p);
+    return p;
+  };
+  const colFloats = (g: Conv2DGeometry): number => {
+    const k = g.kH * g.kW * g.inC;
+    return Math.max(k * 64, Math.min(g.batch * g.outH * g.outW * k, ELEMENTWISE_CHUNK));
+  };
+  const sizes = (g: Conv2DGeometry): { x: number; y: number; w: number } => ({
+    x: g.batch * g.inH * g.inW * g.inC, y: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.inC * g.outC,
+  });
+
+  const conv2d: Kernels['conv2d'] = (x, w, out, g) => {
+    const n = sizes(g), cf = colFloats(g);
+    if (n.y === 0) return;
+    arena.begin(n.x, n.w, n.y, 16, cf);
+    const px = arena.put(x, n.x), pw = arena.put(w, n.w), po = arena.alloc(n.y), pg = putGeometry(g), pc = arena.alloc(cf);
+    ex.conv2d(px, pw, po, pg, pc, cf);
+    arena.get(po, out, n.y);
+  };
+  const conv2dBackpropInput: Kernels['conv2dBackpropInput'] = (dy, w, dx, g) => {
+    const n = sizes(g), cf = colFloats(g);
+    if (n.x === 0) return;
+    arena.begin(n.y, n.w, n.x, 16, cf);
+    const pdy = arena.put(dy, n.y), pw = arena.put(w, n.w), pdx = arena.alloc(n.x), pg = putGeometry(g), pc = arena.alloc(cf);
+    ex.conv2d_backprop_input(pdy, pw, pdx, pg, pc, cf);
+    arena.get(pdx, dx, n.x);
+  };
+  const conv2dBackpropFilter: Kernels['conv2dBackpropFilter'] = (x, dy, dw, g) => {
+    const n = sizes(g), cf = colFloats(g);
+    if (n.w === 0) return;
+    arena.begin(n.x, n.y, n.w, 16, cf);
+    const px = arena.put(x, n.x), pdy = arena.put(dy, n.y), pdw = arena.alloc(n.w), pg = putGeometry(g), pc = arena.alloc(cf);
+    ex.conv2d_backprop_filter(px, pdy, pdw, pg, pc, cf);
+    arena.get(pdw, dw, n.w);
+  };
+  const pool2d: Kernels['pool2d'] = (op, x, out, g) => {
+    const n = sizes(g);
+    if (n.y === 0) return;
+    arena.begin(n.x, n.y, 16);
+    const px = arena.put(x, n.x), po = arena.alloc(n.y), pg = putGeometry(g);
+    ex.pool2d(opCode(POOL_OPS, op), px, po, pg);
+    arena.get(po, out, n.y);
+  };
+  const pool2dBackward: Kernels['pool2dBackward'] = (op, x, y, dy, dx, g) => {
+    const n = sizes(g);
+    if (n.x === 0) return;
+    arena.begin(n.x, n.y, n.y, n.x, 16);
+    const px = arena.put(x, n.x), py = arena.put(y, n.y), pdy = arena.put(dy, n.y), pdx = arena.alloc(n.x), pg = putGeometry(g);
+    ex.pool2d_backward(opCode(POOL_OPS, op), px, py, pdy, pdx, pg);
+    arena.get(pdx, dx, n.x);
+  };
+
+  return {
+    matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, optimizerStep,
+    conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward,
+  };
 }

@@ -30,6 +30,8 @@ export interface WasmLoadOptions {
    * crossOriginIsolated; none in Node (pass one built on worker_threads, see wasm/README.md).
    */
   workerFactory?: WasmWorkerFactory;
+  /** What describe().threadsNote says when `threads` is 1 (default: 'threads: 1 requested'). */
+  whyOneThread?: string;
 }
 
 let unavailableReason: string | null = null;
@@ -75,7 +77,7 @@ async function loadThreaded(options: WasmLoadOptions): Promise<{ backend?: WasmB
   const threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
   const factory = options.workerFactory ?? defaultWorkerFactory();
   if (threads < 2) {
-    return { whySingle: options.threads === undefined ? 'the runtime reports one hardware thread' : 'threads: 1 requested' };
+    return { whySingle: options.whyOneThread ?? (options.threads === undefined ? 'the runtime reports one hardware thread' : 'threads: 1 requested') };
   }
   if (!factory) return { whySingle: 'no worker factory (browsers: page not crossOriginIsolated; Node: none passed)' };
   try {
