@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'cli', 'lab'];
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'lab', 'cli'];
 /** Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables). */
 const rank = (folder: string): number => {
   const i = LAYERS.indexOf(folder);

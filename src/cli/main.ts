@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   regress: () => import('./commands/regress.js'),
   mle: () => import('./commands/mle.js'),
   linreg: () => import('./commands/linreg.js'),
+  lab: () => import('./commands/lab.js'),
   info: () => import('./commands/info.js'),
   'build-native': () => import('./commands/build-native.js'),
 };
