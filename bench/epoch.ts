@@ -135,7 +135,7 @@ export function parsePlan(json: string | undefined): EpochPlan {
 /** The lecture autoencoder on the deepts backend chosen by DEEPTS_BACKEND. */
 async function deeptsRunner(seed: number): Promise<EpochRunner> {
   const deepts = await import('../src/index.js');
-  const { buildAutoencoder } = await import('../src/cli/commands/autoencoder.js');
+  const { buildAutoencoder } = await import('../src/models/mnist-models.js');
   const { Tensor, ops, setSeed, getBackend, Adamax } = deepts;
   const mnist = await deepts.loadMnist();
   const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);

@@ -10,14 +10,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dense, InputLayer, RMSprop, Sequential, Tensor, ops, setSeed } from '../src/index.js';
-import { losses } from '../src/train/losses.js';
+import { Dense, InputLayer, RMSprop, Sequential, Tensor, losses, ops, setSeed } from '../src/index.js';
 import { loadIris, IRIS_COLUMNS } from '../src/datasets/tabular-node.js';
 import { LabelEncoder, trainTestSplit } from '../src/data/preprocessing.js';
 import { GaussianNB } from '../src/stats/index.js';
 import { scatterMatrix } from '../src/viz/index.js';
 import { writePng } from '../src/io/png.js';
-import { confusionMatrix, confusionMatrixPicture, formatConfusionMatrix, normalCurvesPicture } from '../src/cli/commands/mle.js';
+import { confusionMatrix, formatConfusionMatrix } from '../src/train/classification.js';
+import { confusionMatrixPicture, normalCurvesPicture } from '../src/viz/index.js';
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/iris-classification');
 mkdirSync(outDir, { recursive: true });
@@ -47,7 +47,7 @@ const model = new Sequential([
   new Dense(32, { activation: 'relu' }),
   new Dense(3),
 ], { name: 'iris_classifier' });
-model.compile({ optimizer: new RMSprop(), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+model.compile({ optimizer: new RMSprop(), loss: new losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
 await model.fit(asTensor(xTrain), new Tensor(yTrain, [yTrain.length]), { batchSize: 4, epochs: 10, verbose: 2 });
 const logits = model.predict(asTensor(xTest));
 const nnPred = Int32Array.from(ops.argMax(logits, -1).data);

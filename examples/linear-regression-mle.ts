@@ -14,12 +14,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../src/index.js';
-import { SeededRandom, fitOLS, mleVsLeastSquares } from '../src/stats/index.js';
+import { SeededRandom, fitOLS, mleVsLeastSquares, slopeProfile } from '../src/stats/index.js';
 import { fitLinearByGradientDescent } from '../src/models/linear-model.js';
 import { loadCaliforniaHousing } from '../src/datasets/tabular-node.js';
 import { lineChart } from '../src/viz/index.js';
 import { writePng } from '../src/io/png.js';
-import { likelihoodPicture, linePicture } from '../src/cli/commands/linreg.js';
+import { regressionLinePicture, slopeProfilePicture } from '../src/viz/index.js';
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/linear-regression-mle');
 mkdirSync(outDir, { recursive: true });
@@ -37,8 +37,8 @@ async function threeRoutes(name: string, x: number[], y: number[], xName: string
   console.log(`  ${'Dense(1) model, gradient descent on MSE (f32)'.padEnd(46)} ${gd.coef[0]!.toPrecision(10).padStart(16)} ${gd.intercept.toPrecision(10).padStart(16)}   (200 full-batch SGD epochs)`);
   console.log(`  relative differences to least squares: MLE a ${rel(ml.a, ls.a)}, b ${rel(ml.b, ls.b)}; gradient descent a ${rel(gd.coef[0]!, ls.a)}, b ${rel(gd.intercept, ls.b)}`);
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  writePng(join(outDir, `${slug}-line.png`), linePicture(x, y, r, xName, yName));
-  writePng(join(outDir, `${slug}-likelihood.png`), likelihoodPicture(x, y, r));
+  writePng(join(outDir, `${slug}-line.png`), regressionLinePicture(x, y, r, xName, yName));
+  writePng(join(outDir, `${slug}-likelihood.png`), slopeProfilePicture(slopeProfile(x, y, r)));
   writePng(join(outDir, `${slug}-gradient-descent.png`), lineChart({
     series: [{ name: 'training MSE (standardized units)', values: gd.history }], logY: true,
     title: 'Dense(1) trained by gradient descent', xLabel: 'epoch', yLabel: 'MSE',

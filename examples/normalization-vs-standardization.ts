@@ -19,7 +19,8 @@ import { MinMaxScaler, StandardScaler, trainTestSplit } from '../src/data/prepro
 import { meanAbsoluteError } from '../src/stats/index.js';
 import { histogramWithCurves, Raster } from '../src/viz/index.js';
 import { writePng } from '../src/io/png.js';
-import { dropMissing, trainTabularRegression } from '../src/cli/commands/regress.js';
+import { dropMissing } from '../src/data/missing.js';
+import { trainTabularRegression } from '../src/tasks/tabular-regression.js';
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/normalization-vs-standardization');
 mkdirSync(outDir, { recursive: true });

@@ -29,22 +29,35 @@ export { registerBackend, setBackend, getBackend, listBackends, findBackend, own
 export { gradients, backward, noGrad, ops } from './autograd/index.js';
 
 export * as layers from './nn/layers/index.js';
-export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from './nn/layers/index.js';
-export { Layer, Variable, clearSession, registerLayer, getActivation, getInitializer } from './nn/index.js';
-export type { LayerArgs, LayerConfig, LayerShape, ActivationName, InitializerName, DenseArgs } from './nn/index.js';
+export {
+  Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout,
+  Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Lambda, registerLambda,
+} from './nn/layers/index.js';
+export { Layer, Variable, SymbolicTensor, clearSession, registerLayer, getActivation, getInitializer } from './nn/index.js';
+export type {
+  LayerArgs, LayerConfig, LayerShape, CallArgs, AddWeightArgs, ActivationName, InitializerName, DenseArgs, InputArgs, ConcatenateArgs, LambdaArgs, LambdaFn,
+} from './nn/index.js';
 
 export * as losses from './train/losses.js';
-export { getLoss, type Loss, type LossName } from './train/losses.js';
-export { metrics, getMetric, type Metric } from './train/metrics.js';
+export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';
+export * as metrics from './train/metrics.js';
+export { getMetric, Metric } from './train/metrics.js';
 export * as optimizers from './train/optimizers/index.js';
 export { SGD, Adam, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './train/optimizers/index.js';
 export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks/reduce-lr.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
+export { EpochTimer } from './train/callbacks/epoch-timer.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
 export type { FitArgs, EvaluateArgs } from './train/trainer.js';
+export type { Logs as EvaluateLogs } from './train/callbacks/callback.js';
 
-export { Model, Sequential, registerSaveHandler, type CompileArgs } from './models/index.js';
+export {
+  Model, Sequential, registerSaveHandler,
+  type CompileArgs, type ModelArgs, type ModelData, type ModelSaveOptions, type Prediction, type TrainStepData, type TensorInput,
+} from './models/index.js';
+export { buildAutoencoder, buildClassifier, CLASSIFIER_DEFAULTS, type ClassifierKind } from './models/mnist-models.js';
 
 export { Normalization, type NormalizationArgs } from './nn/layers/normalization.js';
 export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type LinearGradientDescentResult } from './models/linear-model.js';
@@ -52,6 +65,8 @@ export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type Lin
 /** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
 export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
-  type TopK, type ClassificationReport,
+  formatConfusionMatrix, formatPercent, topKCaption, type TopK, type ClassificationReport,
 } from './train/classification.js';
+/** Models as files in memory — the TensorFlow.js Layers format `model.save()` writes in Node — e.g. to load or download one in a page. */
+export { toTfjsArtifacts, modelFromTfjs, validateTfjsModelJson, type TfjsModelJson } from './io/tfjs-format.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';

@@ -7,11 +7,12 @@ import './backend/setup-node.js';
 
 export * from './core.js';
 export { saveModel, loadModel } from './io/model-io.js';
-export { ModelCheckpoint, type ModelCheckpointArgs } from './io/model-checkpoint.js';
 export { encodePng, decodePng, writePng } from './io/png.js';
+export { decodeNetpbm } from './io/netpbm.js';
+export { decodeImageFile, readDigitFile } from './io/image-file.js';
 export { writeFileAtomic, writeDirAtomic } from './io/atomic-write.js';
 export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js';
-export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing } from './datasets/tabular-node.js';
+export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES } from './datasets/tabular-node.js';
 export { parseIdx, encodeIdx } from './datasets/idx.js';
 
 export * as stats from './stats/index.js';
@@ -21,3 +22,8 @@ export { Table } from './data/table.js';
 export { parseCsv } from './data/csv.js';
 export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
 export { TabularPreprocessor } from './data/tabular-preprocessor.js';
+export { dropMissing } from './data/missing.js';
+export {
+  trainTabularRegression, buildRegressionNetwork,
+  type TabularRegressionOptions, type TabularRegressionResult, type RegressionScores,
+} from './tasks/tabular-regression.js';

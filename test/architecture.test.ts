@@ -1,19 +1,23 @@
 /**
  * The architecture rules, checked on the source: dependencies go one way
  * (tensor → backend → autograd → nn → train → models → data/datasets →
- * stats/viz/io → cli), and the browser-safe core imports no Node built-ins.
+ * stats/viz/io → tasks → lab → cli), the browser-safe core imports no Node built-ins,
+ * and nothing outside src/cli imports from src/cli (commands are shells over the library).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'lab', 'cli'];
-/** Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables). */
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'lab', 'cli'];
+/**
+ * Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables).
+ * src/lab (the lab page's web server and starter models) sits under the CLI: `deepts lab` is a thin command over it.
+ */
 const rank = (folder: string): number => {
   const i = LAYERS.indexOf(folder);
   if (i < 0) return -1;
@@ -23,6 +27,7 @@ const rank = (folder: string): number => {
 };
 
 function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return sourceFiles(p);
@@ -73,5 +78,21 @@ test('the browser-safe core imports no Node built-ins, directly or indirectly', 
   };
   visit(join(src, 'core.ts'));
   assert.ok(seen.size > 20, `core reaches ${seen.size} files`);
+  assert.deepEqual(offenders, []);
+});
+
+test('nothing outside src/cli imports from src/cli: tests, bench, examples and lab use the library', () => {
+  const cli = join(src, 'cli');
+  const offenders: string[] = [];
+  const files = ['src', 'test', 'bench', 'examples', 'tools', 'lab'].flatMap((d) => sourceFiles(join(root, d)));
+  assert.ok(files.length > 100, `scanned ${files.length} files`);
+  for (const file of files) {
+    if (file.startsWith(cli + '/')) continue;
+    for (const spec of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      if (target === cli || target.startsWith(cli + '/')) offenders.push(`${relative(root, file)} imports ${spec}`);
+    }
+  }
   assert.deepEqual(offenders, []);
 });

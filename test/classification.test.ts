@@ -149,7 +149,7 @@ test("compile metrics with sparse labels: 'accuracy', 'sparse_categorical_accura
   assertClose(m.predict(x).values, P.flat(), 1e-5, 'hand model output');
   m.compile({
     optimizer: 'adam', loss: 'sparse_categorical_crossentropy',
-    metrics: ['accuracy', 'sparse_categorical_accuracy', 'sparse_top_k_categorical_accuracy', metrics.SparseTopKCategoricalAccuracy(2, 'top2')],
+    metrics: ['accuracy', 'sparse_categorical_accuracy', 'sparse_top_k_categorical_accuracy', new metrics.SparseTopKCategoricalAccuracy({ k: 2, name: 'top2' })],
   });
   // batchSize 3: batches of 3 and 1 sample, so per-batch means must be weighted by size.
   const logs = await m.evaluateLogs(x, new Tensor(Int32Array.from(LABELS), [4]), { batchSize: 3, verbose: 0 });

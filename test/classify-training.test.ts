@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dense, Flatten, InputLayer, Sequential, Tensor, loadMnist, setSeed, writePng } from '../src/index.js';
-import { buildClassifier, percent, runClassify, topKCaption } from '../src/cli/commands/classify.js';
-import { decodeImageFile, runPredict } from '../src/cli/commands/predict.js';
-import { toCategorical, topK } from '../src/train/classification.js';
+import { buildClassifier } from '../src/models/mnist-models.js';
+import { decodeImageFile } from '../src/io/image-file.js';
+import { formatPercent, toCategorical, topK, topKCaption } from '../src/train/classification.js';
+import { runCli } from './helpers.js';
 
 const PNG_SIGNATURE = '89504e470d0a1a0a';
-const quiet = (): void => {};
 
 test('course model: the homework architecture (Flatten, 128 relu, 128 relu, Dropout 0.25, 10 softmax)', () => {
   const lines: string[] = [];
@@ -23,27 +23,24 @@ test('course model: the homework architecture (Flatten, 128 relu, 128 relu, Drop
 });
 
 test('captions: top-3 lines with honest percentages', () => {
-  assert.equal(percent(0.981), '98.1%');
-  assert.equal(percent(0.99999), '>99.9%');
-  assert.equal(percent(0.00001), '<0.1%');
+  assert.equal(formatPercent(0.981), '98.1%');
+  assert.equal(formatPercent(0.99999), '>99.9%');
+  assert.equal(formatPercent(0.00001), '<0.1%');
   assert.equal(topKCaption(topK([[0.012, 0.003, 0.005, 0, 0, 0, 0, 0.981, 0, 0.0]], 3), 0), '7 98.1%\n0 1.2%\n2 0.5%');
 });
 
 test('classify on 2000 MNIST images for 2 epochs beats chance by far, writes pictures and a model that predict reads', async () => {
   const out = mkdtempSync(join(tmpdir(), 'deepts-classify-'));
   try {
-    const lines: string[] = [];
-    const summary = await runClassify(
-      { model: 'default', epochs: 2, batchSize: 64, seed: 1, out, limit: 2000, verbose: 0 },
-      (line) => lines.push(line),
-    );
-    assert.equal(summary.trainImages, 2000);
-    assert.equal(summary.epochs, 2);
-    assert.ok(summary.testAccuracy > 0.7, `test accuracy ${summary.testAccuracy} should clearly beat chance (0.1)`);
-    assert.ok(summary.top3Accuracy > summary.testAccuracy && summary.top3Accuracy <= 1, `top-3 ${summary.top3Accuracy}`);
-    const text = lines.join('\n');
-    assert.match(text, /Test accuracy: \d+\.\d\d%/);
-    assert.match(text, /Top-3 accuracy: \d+\.\d\d%/);
+    const run = await runCli(out, ['classify', '--model', 'default', '--epochs', '2', '--batch-size', '64', '--seed', '1', '--out', out, '--limit', '2000', '--verbose', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    const text = run.stdout;
+    assert.match(text, /MNIST: 2000 training and 10000 test images/);
+    const accuracy = Number(/Test accuracy: (\d+\.\d\d)%/.exec(text)?.[1]) / 100;
+    const top3 = Number(/Top-3 accuracy: (\d+\.\d\d)%/.exec(text)?.[1]) / 100;
+    assert.match(text, /for 2 epochs/);
+    assert.ok(accuracy > 0.7, `test accuracy ${accuracy} should clearly beat chance (0.1)`);
+    assert.ok(top3 > accuracy && top3 <= 1, `top-3 ${top3}`);
     assert.match(text, / {2}precision {4}recall {2}f1-score {3}support\n/);
     assert.match(text, /weighted avg +0\.\d{3} +0\.\d{3} +0\.\d{3} +10000/);
     for (const name of ['confusion-matrix.png', 'next-likely.png', 'worst-mistakes.png', 'training-curve.png']) {
@@ -70,8 +67,9 @@ test('classify on 2000 MNIST images for 2 epochs beats chance by far, writes pic
       writePng(file, { width: w, height: h, data });
       files.push(file);
     }
-    const printed: string[] = [];
-    await runPredict({ model: join(out, 'model'), top: 3, polarity: 'auto' }, files, (l) => printed.push(l), quiet);
+    const predicted = await runCli(out, ['predict', '--model', join(out, 'model'), ...files]);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    const printed = predicted.stdout.trim().split('\n');
     assert.equal(printed.length, 8);
     let hits = 0;
     printed.forEach((line, k) => {
@@ -84,18 +82,20 @@ test('classify on 2000 MNIST images for 2 epochs beats chance by far, writes pic
     // Unreadable files are named in the error; the good ones are still answered.
     const junk = join(out, 'notes.png');
     writeFileSync(junk, 'not a picture');
-    const errors: string[] = [];
-    printed.length = 0;
-    await assert.rejects(
-      runPredict({ model: join(out, 'model'), top: 3, polarity: 'auto' }, [files[0]!, junk, join(out, 'missing.png')], (l) => printed.push(l), (l) => errors.push(l)),
-      /2 of 3 files could not be read as a digit picture: .*notes\.png, .*missing\.png/,
-    );
-    assert.equal(printed.length, 1);
+    const partial = await runCli(out, ['predict', '--model', join(out, 'model'), files[0]!, junk, join(out, 'missing.png')]);
+    assert.equal(partial.code, 1);
+    assert.equal(partial.stdout.trim().split('\n').length, 1);
+    const errors = partial.stderr.trim().split('\n');
     assert.match(errors[0]!, /notes\.png: not a PNG, PGM or PPM image \(it starts with bytes 6e 6f 74 20\)/);
     assert.match(errors[1]!, /missing\.png: cannot read \(no such file\)/);
-    await assert.rejects(runPredict({ top: 3, polarity: 'auto' }, files, quiet, quiet), /--model DIR is required/);
-    await assert.rejects(runPredict({ model: join(out, 'nope'), top: 3, polarity: 'auto' }, files, quiet, quiet), /cannot load the model from .*nope/);
-    await assert.rejects(runPredict({ model: join(out, 'model'), top: 3, polarity: 'auto' }, [], quiet, quiet), /give one or more digit pictures/);
+    assert.match(errors[2]!, /2 of 3 files could not be read as a digit picture: .*notes\.png, .*missing\.png/);
+    const noModel = await runCli(out, ['predict', ...files]);
+    assert.equal(noModel.code, 2);
+    assert.match(noModel.stderr, /--model DIR is required/);
+    assert.match((await runCli(out, ['predict', '--model', join(out, 'nope'), ...files])).stderr, /cannot load the model from .*nope/);
+    const noFiles = await runCli(out, ['predict', '--model', join(out, 'model')]);
+    assert.equal(noFiles.code, 2);
+    assert.match(noFiles.stderr, /give one or more digit pictures/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,5 +1,8 @@
 /** Test utilities: finite-difference gradient checks and approximate comparisons. */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Tensor } from '../src/tensor/tensor.js';
 import { gradients } from '../src/autograd/tape.js';
 import { ops } from '../src/autograd/index.js';
@@ -58,5 +61,20 @@ export function checkGradients(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[],
         assert.fail(`input ${li} element ${i}: autograd ${analytic}, finite difference ${numeric} (error ${err.toExponential(2)})`);
       }
     }
+  });
+}
+
+/** The compiled CLI entry (dist/src/cli/main.js): tests of commands run it as a user would. */
+export const CLI_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+
+export interface CliRun { code: number; stdout: string; stderr: string }
+
+/** Runs `deepts ...args` in `cwd` and resolves with its exit code and output (never rejects). */
+export function runCli(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI_MAIN, ...args], { cwd, env, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
   });
 }

@@ -7,7 +7,7 @@ import {
   Dense, Dropout, EarlyStopping, Flatten, InputLayer, Reshape, Sequential, Tensor, loadMnist, loadModel, saveModel, setSeed, tensor,
   type TextOutput,
 } from '../src/index.js';
-import { buildAutoencoder } from '../src/cli/commands/autoencoder.js';
+import { buildAutoencoder } from '../src/models/mnist-models.js';
 import { Progbar, formatValue } from '../src/train/progbar.js';
 import { assertClose, randomTensor } from './helpers.js';
 import { Rng } from '../src/tensor/random.js';

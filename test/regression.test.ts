@@ -4,8 +4,8 @@ import '../src/index.js';
 import { fitOLS, SeededRandom } from '../src/stats/index.js';
 import { fitLinearByGradientDescent } from '../src/models/linear-model.js';
 import { Dense } from '../src/nn/layers/dense.js';
-import { trainTabularRegression } from '../src/cli/commands/regress.js';
-import { confusionMatrix, formatConfusionMatrix } from '../src/cli/commands/mle.js';
+import { trainTabularRegression } from '../src/tasks/tabular-regression.js';
+import { confusionMatrix, formatConfusionMatrix } from '../src/train/classification.js';
 import { Table } from '../src/data/table.js';
 
 function relClose(actual: number, expected: number, tol: number, label: string): void {

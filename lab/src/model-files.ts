@@ -1,64 +1,51 @@
 /**
- * The CLI's saved-model format in the browser: model.json ({ format: 'deepts-model',
- * version 1, modelConfig, weights manifest, trainingConfig }) plus weights.bin
- * (little-endian float32 in manifest order), read and written with deepts/core's public
- * Sequential API — the same files `deepts classify --out` writes and `deepts predict` reads.
+ * Saved models in the browser, the files the CLI writes: model.json in the TensorFlow.js
+ * Layers format plus weights.bin (deepts/core's modelFromTfjs / toTfjsArtifacts, the same
+ * code `model.save()` and `loadModel` use in Node). Files from deepts 0.1 ({ format:
+ * 'deepts-model' }) are read too.
  */
-import { Sequential, Tensor, type Model } from 'deepts/core';
+import { Sequential, Tensor, modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson, type Model } from 'deepts/core';
 import type { ModelFiles } from './protocol';
-
-interface Manifest {
-  format: string;
-  version: number;
-  modelConfig: { className: string; config: Record<string, unknown> };
-  weights: { name: string; shape: number[]; dtype: string }[];
-}
 
 type SequentialConfig = Parameters<typeof Sequential.fromConfig>[0];
 
-/** Rebuilds a model from its files; errors name what is wrong. */
+/** Rebuilds a model from its files; errors name what is wrong. The page works with Sequential models. */
 export function modelFromFiles(files: ModelFiles): Sequential {
-  let m: Manifest;
+  let parsed: unknown;
   try {
-    m = JSON.parse(files.json) as Manifest;
+    parsed = JSON.parse(files.json);
   } catch (e) {
     throw new Error(`model.json is not valid JSON (${(e as Error).message})`);
   }
-  if (m.format !== 'deepts-model') throw new Error(`model.json is not a deepts model (format '${String(m.format)}')`);
-  if (m.version !== 1) throw new Error(`model.json has format version ${m.version}; this page reads version 1`);
+  const legacy = parsed as { format?: string; modelConfig?: { className: string; config: SequentialConfig }; weights?: { shape: number[] }[] };
+  const model = legacy.format === 'deepts-model' ? legacyModel(legacy, files.weights) : modelFromTfjs(validateTfjsModelJson(parsed, 'model.json'), (path) => {
+    if (path !== 'weights.bin') throw new Error(`model.json lists weight file '${path}'; choose model.json with its weights.bin`);
+    return new Uint8Array(files.weights);
+  });
+  if (!(model instanceof Sequential)) throw new Error('the lab page works with Sequential models (this is a functional model)');
+  return model;
+}
+
+/** deepts 0.1's format: { modelConfig, weights: [{ shape }] } + float32 weights.bin. */
+function legacyModel(m: { modelConfig?: { className: string; config: SequentialConfig }; weights?: { shape: number[] }[] }, bytes: ArrayBuffer): Sequential {
   if (m.modelConfig?.className !== 'Sequential' || !Array.isArray(m.weights)) throw new Error('model.json lacks a Sequential modelConfig or its weights list');
-  const model = Sequential.fromConfig(m.modelConfig.config as SequentialConfig);
+  const model = Sequential.fromConfig(m.modelConfig.config);
   const need = m.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
-  if (files.weights.byteLength !== need * 4) throw new Error(`weights.bin has ${files.weights.byteLength} bytes, model.json needs ${need * 4}`);
-  const all = new Float32Array(files.weights.slice(0));
+  if (bytes.byteLength !== need * 4) throw new Error(`weights.bin has ${bytes.byteLength} bytes, model.json needs ${need * 4}`);
+  const all = new Float32Array(bytes.slice(0));
   let offset = 0;
   model.setWeights(m.weights.map((w) => {
     const n = w.shape.reduce((a, b) => a * b, 1);
-    const t = new Tensor(all.slice(offset, offset + n), w.shape);
     offset += n;
-    return t;
+    return new Tensor(all.slice(offset - n, offset), w.shape);
   }));
   return model;
 }
 
 /** The files `model.save()` writes in Node. */
-export function modelToFiles(model: Sequential): ModelFiles {
-  const weights = model.weights;
-  const bin = new Float32Array(weights.reduce((s, w) => s + w.size, 0));
-  let offset = 0;
-  for (const w of weights) {
-    bin.set(w.values, offset);
-    offset += w.size;
-  }
-  const opt = model.optimizer;
-  const json = JSON.stringify({
-    format: 'deepts-model',
-    version: 1,
-    modelConfig: model.toConfig(),
-    weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
-    trainingConfig: { loss: model.loss?.name ?? null, optimizer: opt ? { name: opt.name, config: opt.getConfig() } : null, metrics: model.metricNames.slice(1) },
-  }, null, 1);
-  return { json, weights: bin.buffer };
+export function modelToFiles(model: Model): ModelFiles {
+  const { json, weightData } = toTfjsArtifacts(model);
+  return { json: JSON.stringify(json, null, 1), weights: weightData.slice().buffer };
 }
 
 /** Number of values one sample of the model's input / output has. */

@@ -13,12 +13,28 @@ export interface OptionSpec {
 export type OptionSpecs = Record<string, OptionSpec>;
 export type ParsedOptions = Record<string, number | string | boolean | undefined>;
 
+/** 'batch-size' → 'batchSize', at the type level (parseArgs does the same to the keys). */
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+type ValueOf<S extends OptionSpec> =
+  S['type'] extends 'flag' ? boolean
+    : S['type'] extends 'string' ? (S extends { choices: readonly (infer C extends string)[] } ? C : string)
+      : number;
+
+/**
+ * The parsed options of a spec table, typed: `--batch-size <n>` with a default is `batchSize: number`,
+ * a string option with choices is the union of the choices, an option without a default may be undefined.
+ * Declare the table `as const satisfies OptionSpecs` so the literal types survive.
+ */
+export type OptionsOf<S extends OptionSpecs> = {
+  readonly [K in keyof S & string as CamelCase<K>]: S[K] extends { default: number | string | boolean } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+};
+
 export class UsageError extends Error {}
 
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Parses `--name value`, `--name=value` and `--flag`; returns options (camelCase keys) and positional args. */
-export function parseArgs(argv: readonly string[], specs: OptionSpecs): { options: ParsedOptions; positional: string[] } {
+export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs: S): { options: OptionsOf<S>; positional: string[] } {
   const options: ParsedOptions = {};
   const positional: string[] = [];
   for (const [name, spec] of Object.entries(specs)) options[camel(name)] = spec.default;
@@ -45,7 +61,8 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs): { option
     if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new UsageError(`option --${name} needs a value`);
     options[camel(name)] = convert(name, spec, raw);
   }
-  return { options, positional };
+  // The loop above fills every key of S (camelCased) with a value of its spec's type: OptionsOf<S>.
+  return { options: options as OptionsOf<S>, positional };
 }
 
 function convert(name: string, spec: OptionSpec, raw: string): number | string {

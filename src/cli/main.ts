@@ -49,7 +49,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(`Usage: ${cmd.usage}`, cmd.summary, specs));
     return 0;
   }
-  await cmd.run(parsed.options, parsed.positional);
+  try {
+    await cmd.run(parsed.options, parsed.positional);
+  } catch (e) {
+    // A usage mistake found by the command itself (a missing required option) exits 2 like a parse error.
+    if (e instanceof UsageError) {
+      process.stderr.write(`deepts ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
   return 0;
 }
 

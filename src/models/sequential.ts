@@ -2,33 +2,45 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { InputLayer } from '../nn/layers/reshaping.js';
-import { Layer, uniqueName, type JsonValue, type LayerShape } from '../nn/layer.js';
-import { deserializeLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
-import type { Variable } from '../nn/variable.js';
+import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
+import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
 import { Model } from './model.js';
 import { layerRows, summaryTable } from './summary.js';
 
 export interface SequentialArgs {
   name?: string;
+  trainable?: boolean;
 }
 
 export class Sequential extends Model {
-  readonly name: string;
+  override readonly className = 'Sequential';
   private readonly stack: Layer[] = [];
   private inputShape: LayerShape | undefined;
 
   constructor(layers: readonly Layer[] = [], args: SequentialArgs = {}) {
-    super();
-    this.name = args.name ?? uniqueName('sequential');
+    super({ name: args.name, trainable: args.trainable });
     for (const l of layers) this.add(l);
   }
 
   /** The layers, without the InputLayer (as Keras lists them). */
-  get layers(): Layer[] {
+  override get layers(): Layer[] {
     return [...this.stack];
   }
 
+  override subLayers(): Layer[] {
+    return [...this.stack];
+  }
+
+  override get inputNames(): string[] {
+    return [this.stack[0]?.name ?? 'input'];
+  }
+
+  override get outputNames(): string[] {
+    return [this.stack[this.stack.length - 1]?.name ?? 'output'];
+  }
+
   add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new Error(`Sequential.add: expects a Layer, got ${typeof layer === 'object' && layer !== null ? (layer as object).constructor.name : typeof layer}`);
     if (layer instanceof InputLayer) {
       if (this.stack.length > 0) throw new Error('Sequential: an InputLayer can only come first');
       this.inputShape = layer.batchInputShape;
@@ -49,24 +61,27 @@ export class Sequential extends Model {
   private buildLayers(): void {
     let shape = this.inputShape!;
     for (const l of this.stack) {
-      if (!l.isBuilt) {
-        l.build(shape);
-      }
-      shape = l.computeOutputShape(shape);
+      l.ensureBuilt(shape);
+      shape = l.computeOutputShape(shape) as LayerShape;
     }
+    this.built = true;
   }
 
-  /** Declares the sample shape (like adding an InputLayer) and builds the weights. */
-  build(sampleShape: readonly number[]): void {
-    this.inputShape = [null, ...sampleShape];
+  /**
+   * Declares the input shape and builds the weights: Keras' batch shape ([null, 4]); a shape
+   * without a leading null is read as one sample's shape ([4]).
+   */
+  override build(shape: LayerShape | readonly LayerShape[]): void {
+    const s = shape as LayerShape;
+    this.inputShape = s[0] === null ? [...s] : [null, ...s];
     this.buildLayers();
   }
 
-  get weights(): Variable[] {
-    return this.stack.flatMap((l) => l.weights);
-  }
-
-  forward(x: Tensor, training: boolean): Tensor {
+  override call(x: Tensor | Tensor[], kwargs: CallArgs = {}): Tensor {
+    if (Array.isArray(x)) {
+      if (x.length !== 1) throw new Error(`Sequential '${this.name}' has one input, got a list of ${x.length} tensors`);
+      x = x[0]!;
+    }
     if (this.stack.length === 0) throw new Error(`Sequential '${this.name}' has no layers`);
     if (this.inputShape) {
       const expected = this.inputShape.slice(1);
@@ -78,16 +93,11 @@ export class Sequential extends Model {
       this.inputShape = [null, ...x.shape.slice(1)];
     }
     let h = x;
-    for (const l of this.stack) h = l.apply(h, training);
+    for (const l of this.stack) h = l.apply(h, kwargs);
     return h;
   }
 
-  /** Keras' call(): the forward pass, inference mode by default. */
-  call(x: Tensor, training = false): Tensor {
-    return this.forward(x, training);
-  }
-
-  summary(print: (line: string) => void = console.log): void {
+  override summary(print: (line: string) => void = console.log): void {
     if (!this.inputShape) throw new Error(`summary(): the model '${this.name}' is not built yet; give the first layer an inputShape, start with an InputLayer, or call model.build(shape)`);
     this.buildLayers();
     const rows = layerRows(this.stack, this.inputShape);
@@ -95,20 +105,30 @@ export class Sequential extends Model {
     print(summaryTable(this.name, rows, trainable, this.countParams() - trainable));
   }
 
-  toConfig(): { className: string; config: { [k: string]: JsonValue } } {
+  override getConfig(): { [k: string]: JsonValue } {
     const layers: JsonValue[] = this.stack.map((l) => serializeLayer(l) as unknown as JsonValue);
     const config: { [k: string]: JsonValue } = { name: this.name, layers };
-    if (this.inputShape) config['inputShape'] = this.inputShape.slice(1) as number[];
-    return { className: 'Sequential', config };
+    if (this.inputShape) {
+      config['inputShape'] = this.inputShape.slice(1) as number[];
+      if (this.inputShape[0] !== null) config['batchSize'] = this.inputShape[0]!;
+    }
+    return config;
   }
 
-  static fromConfig(config: { [k: string]: JsonValue }): Sequential {
+  override toConfig(): { className: string; config: { [k: string]: JsonValue } } {
+    return { className: 'Sequential', config: this.getConfig() };
+  }
+
+  static override fromConfig(config: { [k: string]: JsonValue }): Sequential {
     const layers = config['layers'];
     if (!Array.isArray(layers)) throw new Error('Sequential config: "layers" must be a list');
     const model = new Sequential([], { name: typeof config['name'] === 'string' ? config['name'] : undefined });
     const shape = config['inputShape'];
-    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[] }));
+    const batchSize = typeof config['batchSize'] === 'number' ? config['batchSize'] : undefined;
+    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[], batchSize }));
     for (const l of layers) model.add(deserializeLayer(l as unknown as SerializedLayer));
     return model;
   }
 }
+
+registerLayer('Sequential', (c) => Sequential.fromConfig(c));

@@ -1,4 +1,5 @@
-export { Layer, clearSession, type LayerArgs, type LayerConfig, type LayerShape, type JsonValue } from './layer.js';
+export { Layer, clearSession, type LayerArgs, type LayerConfig, type LayerShape, type JsonValue, type CallArgs, type AddWeightArgs } from './layer.js';
+export { SymbolicTensor, type GraphNode } from './symbolic.js';
 export { Variable } from './variable.js';
 export * from './layers/index.js';
 export { getActivation, ACTIVATION_NAMES, type ActivationName, type Activation as ActivationFn } from './activations.js';

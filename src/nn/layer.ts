@@ -1,12 +1,23 @@
 /**
- * The Layer base class (keras.layers.Layer): owns weights, builds them lazily
- * from the first input shape, and maps a batch tensor to a batch tensor.
+ * The Layer base class (keras.layers.Layer), with Keras' subclassing contract:
+ *
+ *   class MyDense extends Layer {
+ *     build(inputShape) { this.w = this.addWeight({ name: 'w', shape: [inputShape.at(-1), 8], initializer: 'glorotUniform' }); }
+ *     call(inputs, { training }) { return ops.matmul(inputs, this.w); }
+ *   }
+ *
+ * `apply(x)` (Keras' `layer(x)`) builds the layer once from the first input shape — and marks it
+ * built whatever `build` does, so weights are never created twice — then calls it. Given a
+ * symbolic tensor from `Input()` it records a node of the functional graph instead.
  * Shapes here include the batch axis as null, as Keras prints them: (None, 128).
+ * Sub-layers stored in fields (or arrays of them) are tracked automatically, as in Keras.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
+import { noGrad } from '../autograd/tape.js';
 import { Variable } from './variable.js';
-import type { Initializer } from './initializers.js';
+import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import { SymbolicTensor } from './symbolic.js';
 
 export type LayerShape = readonly (number | null)[];
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -15,8 +26,28 @@ export type LayerConfig = { [key: string]: JsonValue };
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
-  /** Shape of one sample (without the batch axis), like tfjs' inputShape / Keras' input_shape. */
+  /** Shape of one sample (without the batch axis), as Keras' input_shape / tfjs' inputShape. */
   inputShape?: readonly number[];
+  /** Keras' batch_size: a fixed batch size for the input (with inputShape). */
+  batchSize?: number;
+  /** Keras' batch_input_shape: the input shape with its batch axis (null = any). */
+  batchInputShape?: LayerShape;
+  /** Keras 2's input_dim: a 1-D sample shape [inputDim]. */
+  inputDim?: number;
+}
+
+/** The keyword arguments of call(): Keras' call(inputs, training=None). */
+export interface CallArgs {
+  /** True in fit (dropout active), false in predict / evaluate. */
+  training?: boolean;
+}
+
+export interface AddWeightArgs {
+  name?: string;
+  shape: readonly number[];
+  /** A Keras name ('glorotUniform', 'zeros', 'random_normal', ...) or a function; default glorotUniform. */
+  initializer?: InitializerName | string | Initializer;
+  trainable?: boolean;
 }
 
 const nameCounts = new Map<string, number>();
@@ -37,67 +68,206 @@ export function snakeCase(className: string): string {
   return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
+/** The batch input shape a layer's arguments declare, if any (inputShape, batchInputShape, inputDim, batchSize). */
+export function declaredBatchShape(args: LayerArgs): LayerShape | undefined {
+  if (args.batchInputShape) return [...args.batchInputShape];
+  const sample = args.inputShape ?? (args.inputDim !== undefined ? [args.inputDim] : undefined);
+  if (!sample) return undefined;
+  if (args.batchSize !== undefined && !(Number.isInteger(args.batchSize) && args.batchSize > 0)) {
+    throw new Error(`batchSize must be a positive integer, got ${args.batchSize}`);
+  }
+  return [args.batchSize ?? null, ...sample];
+}
+
+const isShapeList = (s: LayerShape | readonly LayerShape[]): s is readonly LayerShape[] => s.length > 0 && Array.isArray(s[0]);
+
 export abstract class Layer {
   abstract readonly className: string;
   readonly name: string;
-  trainable: boolean;
-  readonly batchInputShape: LayerShape | undefined;
-  protected built = false;
+  /** Keras' layer.built: set after build() ran (by apply, whatever build itself does). */
+  built = false;
+  private trainableFlag: boolean;
   private readonly ownWeights: Variable[] = [];
+  private declaredShape: LayerShape | undefined;
+  /** Output shape of the last call (batch axis null), for summaries of subclassed models. */
+  private lastShape: LayerShape | null = null;
 
   constructor(args: LayerArgs = {}, defaultBase?: string) {
     this.name = args.name ?? uniqueName(defaultBase ?? snakeCase(new.target.name));
-    this.trainable = args.trainable ?? true;
-    this.batchInputShape = args.inputShape ? [null, ...args.inputShape] : undefined;
+    this.trainableFlag = args.trainable ?? true;
+    this.declaredShape = declaredBatchShape(args);
   }
 
-  /** Creates the weights for an input shape; called once, before the first call. */
-  build(_inputShape: LayerShape): void {
+  /** The input shape (batch axis first) this layer was declared with, if any. */
+  get batchInputShape(): LayerShape | undefined {
+    return this.declaredShape;
+  }
+
+  protected setBatchInputShape(shape: LayerShape | undefined): void {
+    this.declaredShape = shape;
+  }
+
+  /**
+   * Keras' layer.trainable. Setting it to false freezes every weight of the layer (and of its
+   * sub-layers) at once: fit no longer changes them, summary() counts them as non-trainable.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    // Frozen weights need no gradient: the backward pass skips them.
+    for (const w of this.ownWeights) w.requiresGrad = value && w.trainable;
+    for (const l of this.subLayers()) l.trainable = value;
+  }
+
+  /** Creates the weights for an input shape; apply() calls it once, before the first call. */
+  build(_inputShape: LayerShape | readonly LayerShape[]): void {
     this.built = true;
+  }
+
+  /** The output shape of the most recent call (batch axis null), or null if never called. */
+  get lastOutputShape(): LayerShape | null {
+    return this.lastShape;
   }
 
   get isBuilt(): boolean {
     return this.built;
   }
 
-  /** The forward pass on a batch. `training` switches dropout-like behaviour. */
-  abstract call(x: Tensor, training: boolean): Tensor;
-
-  /** Output shape for an input shape (both with the batch axis as null). */
-  abstract computeOutputShape(inputShape: LayerShape): LayerShape;
-
-  /** The constructor arguments, JSON-serialisable, for saving. */
-  abstract getConfig(): LayerConfig;
-
-  /** Builds on first use, checks the rank, then calls. */
-  apply(x: Tensor, training = false): Tensor {
-    if (!this.built) {
-      this.build([null, ...x.shape.slice(1)]);
-      this.built = true;
-    }
-    return this.call(x, training);
+  /** Builds the layer for an input shape unless it is built already, and marks it built. */
+  ensureBuilt(inputShape: LayerShape | readonly LayerShape[]): void {
+    if (this.built) return;
+    this.build(inputShape);
+    this.built = true;
   }
 
-  protected addWeight(name: string, shape: readonly number[], initializer: Initializer, trainable = true): Variable {
-    const v = new Variable(initializer(shape), shape, `${this.name}/${name}`, trainable && this.trainable);
+  /**
+   * The forward pass on a batch (or a list of batches, for layers with several inputs).
+   * `training` switches dropout-like behaviour.
+   */
+  abstract call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor | Tensor[];
+
+  /**
+   * Output shape for an input shape (both with the batch axis as null). By default the layer is
+   * run once on a batch of one zero sample to find out, as Keras traces compute_output_spec.
+   */
+  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    const concrete = (s: LayerShape): Tensor => {
+      const dims = s.map((d, i) => (d === null ? 1 : i === 0 ? 1 : d));
+      if (dims.length === 0) throw new Error(`layer '${this.name}': cannot infer the output shape of a scalar input`);
+      return new Tensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+    };
+    this.ensureBuilt(inputShape);
+    const out = noGrad(() => this.call(isShapeList(inputShape) ? inputShape.map(concrete) : concrete(inputShape as LayerShape), { training: false }));
+    const batch = isShapeList(inputShape) ? inputShape[0]![0] ?? null : (inputShape as LayerShape)[0] ?? null;
+    const shapeOf = (t: Tensor): LayerShape => [batch, ...t.shape.slice(1)];
+    return Array.isArray(out) ? out.map(shapeOf) : shapeOf(out);
+  }
+
+  /** The constructor arguments, JSON-serialisable, for saving (Keras' get_config). */
+  getConfig(): LayerConfig {
+    return { name: this.name, trainable: this.trainable };
+  }
+
+  /** Keras' layer(x): on tensors, builds once and calls; on symbolic tensors, adds a node to the graph. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[], kwargs?: CallArgs): SymbolicTensor;
+  apply(inputs: Tensor | Tensor[], kwargs?: CallArgs): Tensor;
+  apply(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], kwargs?: CallArgs): Tensor | SymbolicTensor;
+  apply(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], kwargs: CallArgs = {}): Tensor | SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0) throw new Error(`layer '${this.name}': called on an empty list of inputs`);
+    if (list.every((t) => t instanceof SymbolicTensor)) return this.applySymbolic(inputs as SymbolicTensor | SymbolicTensor[]);
+    if (list.some((t) => t instanceof SymbolicTensor)) {
+      throw new Error(`layer '${this.name}': inputs mix symbolic tensors (from Input()) and concrete tensors`);
+    }
+    for (const t of list) {
+      if (!(t instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}) expects a Tensor or a list of Tensors, got ${describe(t)}`);
+    }
+    const tensors = inputs as Tensor | Tensor[];
+    const shapes = Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)];
+    this.ensureBuilt(shapes);
+    const out = this.call(tensors, { training: kwargs.training ?? false });
+    if (Array.isArray(out)) {
+      if (out.length !== 1) throw new Error(`layer '${this.name}' returned ${out.length} tensors; use call() for layers with several outputs`);
+      return out[0]!;
+    }
+    if (!(out instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}): call() must return a Tensor, got ${describe(out)}`);
+    this.lastShape = [null, ...out.shape.slice(1)];
+    return out;
+  }
+
+  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const shapes = Array.isArray(inputs) ? list.map((s) => s.shape) : list[0]!.shape;
+    this.ensureBuilt(shapes);
+    const outShape = this.computeOutputShape(shapes);
+    if (isShapeList(outShape as LayerShape | LayerShape[])) {
+      throw new Error(`layer '${this.name}' has several outputs; the functional API supports one output per layer call`);
+    }
+    return new SymbolicTensor(outShape as LayerShape, { layer: this, inputs: list, listInput: Array.isArray(inputs) });
+  }
+
+  /**
+   * Keras' add_weight: creates (and tracks) a weight. Either
+   * addWeight({ name, shape, initializer, trainable }) or addWeight(name, shape, initializer, trainable).
+   */
+  addWeight(args: AddWeightArgs): Variable;
+  addWeight(name: string, shape: readonly number[], initializer?: InitializerName | string | Initializer, trainable?: boolean): Variable;
+  addWeight(
+    nameOrArgs: string | AddWeightArgs, shape?: readonly number[], initializer?: InitializerName | string | Initializer, trainable = true,
+  ): Variable {
+    const a: AddWeightArgs = typeof nameOrArgs === 'string' ? { name: nameOrArgs, shape: shape!, initializer, trainable } : nameOrArgs;
+    if (!Array.isArray(a.shape) || !a.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`layer '${this.name}'.addWeight: shape must be a list of non-negative integers, got ${JSON.stringify(a.shape)}`);
+    }
+    const name = a.name ?? `variable${this.ownWeights.length === 0 ? '' : `_${this.ownWeights.length}`}`;
+    const init = getInitializer(a.initializer ?? 'glorotUniform');
+    const v = new Variable(init(a.shape), a.shape, `${this.name}/${name}`, a.trainable ?? true);
+    v.requiresGrad = v.trainable && this.trainable;
     this.ownWeights.push(v);
     return v;
   }
 
+  /** Layers held in this layer's fields (or arrays of them): Keras tracks them automatically. */
+  subLayers(): Layer[] {
+    const found: Layer[] = [];
+    for (const value of Object.values(this)) {
+      if (value instanceof Layer && value !== this) found.push(value);
+      else if (Array.isArray(value)) for (const v of value) if (v instanceof Layer && v !== this) found.push(v);
+    }
+    return [...new Set(found)];
+  }
+
+  /** Every weight: this layer's own, then its sub-layers' (each weight once). */
   get weights(): Variable[] {
-    return [...this.ownWeights];
+    return [...new Set([...this.ownWeights, ...this.subLayers().flatMap((l) => l.weights)])];
   }
 
   get trainableWeights(): Variable[] {
-    return this.trainable ? this.ownWeights.filter((w) => w.trainable) : [];
+    if (!this.trainable) return [];
+    return [...new Set([...this.ownWeights.filter((w) => w.trainable), ...this.subLayers().flatMap((l) => l.trainableWeights)])];
   }
 
   get nonTrainableWeights(): Variable[] {
-    return this.trainable ? this.ownWeights.filter((w) => !w.trainable) : [...this.ownWeights];
+    const trainable = new Set(this.trainableWeights);
+    return this.weights.filter((w) => !trainable.has(w));
   }
 
   countParams(): number {
-    return this.ownWeights.reduce((s, w) => s + w.size, 0);
+    return this.weights.reduce((s, w) => s + w.size, 0);
+  }
+
+  /** Copies of the weights' values (keras layer.get_weights()). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.read());
+  }
+
+  setWeights(values: readonly Tensor[]): void {
+    const own = this.weights;
+    if (values.length !== own.length) throw new Error(`layer '${this.name}'.setWeights: got ${values.length} arrays, the layer has ${own.length} weights`);
+    own.forEach((w, i) => w.assign(values[i]!));
   }
 
   /** Checks a sample shape against what the layer was built for, naming the layer. */
@@ -106,4 +276,16 @@ export abstract class Layer {
       throw new Error(`layer '${this.name}' (${this.className}) expects inputs with last dimension ${expectedLast}, got shape ${formatShape(x.shape)}`);
     }
   }
+}
+
+/** A short description of an unexpected value, for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') {
+    const ctor = (v as object).constructor?.name;
+    if (typeof (v as { next?: unknown }).next === 'function') return 'a generator/iterator';
+    return ctor && ctor !== 'Object' ? `a ${ctor}` : 'a plain object';
+  }
+  return `${typeof v} ${String(v)}`;
 }

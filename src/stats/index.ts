@@ -14,9 +14,9 @@ export {
   fitOLS, simpleLinearRegression, r2Score, meanSquaredError, meanAbsoluteError,
 } from './linear-regression.js';
 export type { OLSOptions, OLSResult } from './linear-regression.js';
-export { gaussianRegressionNLL, mleVsLeastSquares } from './mle.js';
+export { gaussianRegressionNLL, mleVsLeastSquares, slopeProfile } from './mle.js';
 export type {
-  MleVsLeastSquaresOptions, MleVsLeastSquaresResult, LikelihoodGrid,
+  MleVsLeastSquaresOptions, MleVsLeastSquaresResult, LikelihoodGrid, SlopeProfile,
 } from './mle.js';
 export { nelderMead } from './optimize.js';
 export type { NelderMeadOptions, NelderMeadResult } from './optimize.js';

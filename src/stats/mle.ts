@@ -184,3 +184,36 @@ function checkXY(where: string, x: ArrayLike<number>, y: ArrayLike<number>): voi
   checkFiniteVector(where, 'y', y);
   if (x.length !== y.length) throw new Error(`${where}: x has ${x.length} values but y has ${y.length}`);
 }
+
+/** MSE(a) and NLL(a) along slopes around the fitted one, for viz.slopeProfilePicture. */
+export interface SlopeProfile {
+  slopes: number[];
+  mse: number[];
+  nll: number[];
+  aLeastSquares: number;
+  aMaximumLikelihood: number;
+}
+
+/**
+ * MSE(a) and the Gaussian NLL(a) on 81 slopes around the least-squares one, with b at its best
+ * value for each a (b = ȳ − a·x̄) and σ at its MLE: different numbers, the same minimising slope.
+ */
+export function slopeProfile(x: readonly number[], y: readonly number[], r: MleVsLeastSquaresResult): SlopeProfile {
+  checkXY('slopeProfile', x, y);
+  const n = x.length;
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  const sx = Math.sqrt(x.reduce((s, v) => s + (v - mx) ** 2, 0) / n);
+  const sy = Math.sqrt(y.reduce((s, v) => s + (v - my) ** 2, 0) / n);
+  const aHat = r.leastSquares.a;
+  const half = Math.max(Math.abs(aHat), sy / sx) * 0.6;
+  const slopes = Array.from({ length: 81 }, (_, i) => aHat - half + (2 * half * i) / 80);
+  const mse = slopes.map((a) => {
+    const b = my - a * mx;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (y[i]! - a * x[i]! - b) ** 2;
+    return s / n;
+  });
+  const nll = slopes.map((a) => gaussianRegressionNLL(x, y, a, my - a * mx, r.maximumLikelihood.sigma));
+  return { slopes, mse, nll, aLeastSquares: aHat, aMaximumLikelihood: r.maximumLikelihood.a };
+}

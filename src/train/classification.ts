@@ -270,3 +270,23 @@ export function predictedLabels(probabilities: ProbabilitiesLike): Int32Array {
   const { data, n, classes } = scoreRows(probabilities, 'predictedLabels');
   return argmaxRows(data, n, classes);
 }
+
+/** "98.1%", with the ends kept honest: ">99.9%" and "<0.1%" instead of rounding to 100 or 0. */
+export function formatPercent(p: number): string {
+  if (p > 0.9995) return '>99.9%';
+  if (p < 0.0005) return '<0.1%';
+  return `${(p * 100).toFixed(1)}%`;
+}
+
+/** "7 98.1%\n9 1.2%\n1 0.3%": one line per guess. */
+export function topKCaption(top: TopK, row: number): string {
+  return top.labels[row]!.map((label, j) => `${label} ${formatPercent(top.probabilities[row]![j]!)}`).join('\n');
+}
+
+/** The confusion matrix as an aligned text table, true classes down, predicted across. */
+export function formatConfusionMatrix(m: readonly (readonly number[])[], classNames: readonly string[]): string {
+  const width = Math.max(6, ...classNames.map((c) => c.length), ...m.flat().map((v) => String(v).length)) + 2;
+  const head = `${'true \\ predicted'.padEnd(Math.max(18, width))}${classNames.map((c) => c.padStart(width)).join('')}`;
+  const rows = m.map((row, i) => `${classNames[i]!.padEnd(Math.max(18, width))}${row.map((v) => String(v).padStart(width)).join('')}`);
+  return [head, ...rows].join('\n');
+}

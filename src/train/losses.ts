@@ -1,7 +1,12 @@
 /**
- * Losses with Keras names, defaults and reduction ('sum_over_batch_size':
- * the mean over samples). Built from differentiable ops, so autograd derives
- * their gradients. Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does.
+ * Losses in Keras' three forms (keras.losses):
+ *   - names for compile: 'mse', 'categorical_crossentropy', 'sparseCategoricalCrossentropy', ...
+ *   - classes: new losses.SparseCategoricalCrossentropy({ fromLogits: true }); loss.call(yTrue, yPred)
+ *     is the batch mean (Keras' default reduction 'sum_over_batch_size'), a scalar tensor;
+ *   - functions: losses.meanSquaredError(yTrue, yPred) gives one value per sample, as in Keras.
+ * Built from differentiable ops, so autograd derives their gradients. Probabilities are clipped
+ * to [1e-7, 1 − 1e-7] as Keras does. Targets of shape (n,) fit outputs of shape (n, 1) (and the
+ * reverse): Keras squeezes or expands the last axis the same way.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
@@ -11,51 +16,73 @@ const EPSILON = 1e-7;
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-export interface Loss {
+/**
+ * keras.losses.Loss. Subclass it and implement call(yTrue, yPred), returning per-sample values or
+ * their mean; fit and evaluate average them over the batch.
+ */
+export abstract class Loss {
   readonly name: string;
-  /** Mean loss over the batch, a scalar tensor. */
-  call(yTrue: Tensor, yPred: Tensor): Tensor;
   /** What a matching 'accuracy' metric should be (Keras resolves 'accuracy' from the loss). */
   readonly accuracyKind?: 'binary' | 'categorical' | 'sparse';
-}
-
-function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
-  if (!shapesEqual(yTrue.shape, yPred.shape)) {
-    throw new Error(`${name}: targets have shape ${formatShape(yTrue.shape)} but the model outputs ${formatShape(yPred.shape)}`);
+  constructor(name: string, accuracyKind?: Loss['accuracyKind']) {
+    this.name = name;
+    this.accuracyKind = accuracyKind;
   }
+  abstract call(yTrue: Tensor, yPred: Tensor): Tensor;
 }
 
+/** Targets reshaped to the predictions' shape where they differ only by a trailing axis of 1. */
+export function alignTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
+  if (shapesEqual(yTrue.shape, yPred.shape)) return yTrue;
+  const [a, b] = [yTrue.shape, yPred.shape];
+  const trailingOne = (long: readonly number[], short: readonly number[]) => long.length === short.length + 1 && long[long.length - 1] === 1 && shapesEqual(long.slice(0, -1), short);
+  if (trailingOne(a, b) || trailingOne(b, a)) return ops.reshape(yTrue, yPred.shape);
+  throw new Error(`${name}: targets have shape ${formatShape(yTrue.shape)} but the model outputs ${formatShape(yPred.shape)}`);
+}
+
+/** The mean over the batch of per-sample values (a scalar stays as it is). */
+export function reduceLoss(values: Tensor): Tensor {
+  return values.rank === 0 ? values : ops.mean(values);
+}
+
+const lastAxisMean = (t: Tensor): Tensor => (t.rank <= 1 ? t : ops.mean(t, -1));
+
+// ---------------------------------------------------------------- functions (per sample)
+
+/** keras.losses.mean_squared_error: mean((yTrue − yPred)²) over the last axis, per sample. */
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
-  sameShape('meanSquaredError', yTrue, yPred);
-  return ops.meanSquaredError(yPred, yTrue);
+  const t = alignTargets('meanSquaredError', yTrue, yPred);
+  return lastAxisMean(ops.squaredDifference(yPred, t));
 }
 
+/** keras.losses.mean_absolute_error: mean(|yTrue − yPred|) over the last axis, per sample. */
 export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
-  sameShape('meanAbsoluteError', yTrue, yPred);
-  return ops.meanAbsoluteError(yPred, yTrue);
+  const t = alignTargets('meanAbsoluteError', yTrue, yPred);
+  return lastAxisMean(ops.abs(ops.sub(yPred, t)));
 }
 
+/** keras.losses.binary_crossentropy, per sample (mean over the last axis). */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
-  sameShape('binaryCrossentropy', yTrue, yPred);
+  const t = alignTargets('binaryCrossentropy', yTrue, yPred);
   if (fromLogits) {
     // max(x, 0) - x·y + log(1 + exp(-|x|)): stable for any logit
     const x = yPred;
-    return ops.mean(ops.add(ops.sub(ops.relu(x), ops.mul(x, yTrue)), ops.softplus(ops.neg(ops.abs(x)))));
+    return lastAxisMean(ops.add(ops.sub(ops.relu(x), ops.mul(x, t)), ops.softplus(ops.neg(ops.abs(x)))));
   }
   const p = ops.clip(yPred, EPSILON, 1 - EPSILON);
-  const ll = ops.add(ops.mul(yTrue, ops.log(p)), ops.mul(ops.sub(1, yTrue), ops.log(ops.sub(1, p))));
-  return ops.neg(ops.mean(ll));
+  return ops.neg(lastAxisMean(ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))))));
 }
 
+/** keras.losses.categorical_crossentropy, per sample (sum over the classes). */
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
-  sameShape('categoricalCrossentropy', yTrue, yPred);
+  const t = alignTargets('categoricalCrossentropy', yTrue, yPred);
   const logP = fromLogits
     ? ops.logSoftmax(yPred, -1)
     : ops.log(ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
-  return ops.neg(ops.mean(ops.sum(ops.mul(yTrue, logP), -1)));
+  return ops.neg(ops.sum(ops.mul(t, logP), -1));
 }
 
-/** Integer labels, shape [batch] or [batch, 1], values in [0, classes). */
+/** keras.losses.sparse_categorical_crossentropy: integer labels, shape [batch] or [batch, 1]; per sample. */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
   const classes = yPred.shape[yPred.rank - 1]!;
   const n = yPred.size / classes;
@@ -66,39 +93,134 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, from
   return categoricalCrossentropy(oneHot, yPred, fromLogits);
 }
 
-export interface CrossentropyArgs {
+/** keras.losses.huber (delta 1): quadratic for small errors, linear for large ones; per sample. */
+export function huber(yTrue: Tensor, yPred: Tensor, delta = 1): Tensor {
+  const t = alignTargets('huber', yTrue, yPred);
+  const err = ops.abs(ops.sub(yPred, t));
+  const quad = ops.minimum(err, delta);
+  return lastAxisMean(ops.add(ops.mul(ops.mul(quad, quad), 0.5), ops.mul(ops.sub(err, quad), delta)));
+}
+
+// ---------------------------------------------------------------- classes (batch mean)
+
+export interface LossArgs {
+  name?: string;
+}
+
+export interface CrossentropyArgs extends LossArgs {
   fromLogits?: boolean;
 }
 
-const lossClass = (name: string, fn: LossFn, accuracyKind?: Loss['accuracyKind']): Loss => ({ name, call: fn, accuracyKind });
+/** keras.losses.MeanSquaredError (uses the fused mean-squared-error kernel). */
+export class MeanSquaredError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args.name ?? 'mean_squared_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.meanSquaredError(yPred, alignTargets(this.name, yTrue, yPred));
+  }
+}
 
-export const losses = {
-  MeanSquaredError: (): Loss => lossClass('mean_squared_error', meanSquaredError),
-  MeanAbsoluteError: (): Loss => lossClass('mean_absolute_error', meanAbsoluteError),
-  BinaryCrossentropy: (a: CrossentropyArgs = {}): Loss => lossClass('binary_crossentropy', (t, p) => binaryCrossentropy(t, p, a.fromLogits), 'binary'),
-  CategoricalCrossentropy: (a: CrossentropyArgs = {}): Loss => lossClass('categorical_crossentropy', (t, p) => categoricalCrossentropy(t, p, a.fromLogits), 'categorical'),
-  SparseCategoricalCrossentropy: (a: CrossentropyArgs = {}): Loss => lossClass('sparse_categorical_crossentropy', (t, p) => sparseCategoricalCrossentropy(t, p, a.fromLogits), 'sparse'),
-};
+export class MeanAbsoluteError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args.name ?? 'mean_absolute_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.meanAbsoluteError(yPred, alignTargets(this.name, yTrue, yPred));
+  }
+}
+
+export class BinaryCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args.name ?? 'binary_crossentropy', 'binary');
+    this.fromLogits = args.fromLogits ?? false;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.mean(binaryCrossentropy(yTrue, yPred, this.fromLogits));
+  }
+}
+
+export class CategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args.name ?? 'categorical_crossentropy', 'categorical');
+    this.fromLogits = args.fromLogits ?? false;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.mean(categoricalCrossentropy(yTrue, yPred, this.fromLogits));
+  }
+}
+
+export class SparseCategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args.name ?? 'sparse_categorical_crossentropy', 'sparse');
+    this.fromLogits = args.fromLogits ?? false;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.mean(sparseCategoricalCrossentropy(yTrue, yPred, this.fromLogits));
+  }
+}
+
+export class Huber extends Loss {
+  readonly delta: number;
+  constructor(args: LossArgs & { delta?: number } = {}) {
+    super(args.name ?? 'huber_loss');
+    this.delta = args.delta ?? 1;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return ops.mean(huber(yTrue, yPred, this.delta));
+  }
+}
+
+/** A loss from a function of (yTrue, yPred) giving per-sample values or their mean. */
+class FunctionLoss extends Loss {
+  constructor(private readonly fn: LossFn, name: string) {
+    super(name, accuracyKindOf(fn));
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return reduceLoss(this.fn(yTrue, yPred));
+  }
+}
+
+function accuracyKindOf(fn: LossFn): Loss['accuracyKind'] {
+  if (fn === binaryCrossentropy) return 'binary';
+  if (fn === categoricalCrossentropy) return 'categorical';
+  if (fn === sparseCategoricalCrossentropy) return 'sparse';
+  return undefined;
+}
 
 export type LossName =
   | 'mse' | 'mae' | 'mean_squared_error' | 'meanSquaredError' | 'mean_absolute_error' | 'meanAbsoluteError'
   | 'binary_crossentropy' | 'binaryCrossentropy' | 'categorical_crossentropy' | 'categoricalCrossentropy'
-  | 'sparse_categorical_crossentropy' | 'sparseCategoricalCrossentropy';
+  | 'sparse_categorical_crossentropy' | 'sparseCategoricalCrossentropy' | 'huber';
 
 const byName: Record<string, () => Loss> = {
-  mse: losses.MeanSquaredError, mean_squared_error: losses.MeanSquaredError, meansquarederror: losses.MeanSquaredError,
-  mae: losses.MeanAbsoluteError, mean_absolute_error: losses.MeanAbsoluteError, meanabsoluteerror: losses.MeanAbsoluteError,
-  binary_crossentropy: losses.BinaryCrossentropy, binarycrossentropy: losses.BinaryCrossentropy,
-  categorical_crossentropy: losses.CategoricalCrossentropy, categoricalcrossentropy: losses.CategoricalCrossentropy,
-  sparse_categorical_crossentropy: losses.SparseCategoricalCrossentropy, sparsecategoricalcrossentropy: losses.SparseCategoricalCrossentropy,
+  mse: () => new MeanSquaredError(), meansquarederror: () => new MeanSquaredError(),
+  mae: () => new MeanAbsoluteError(), meanabsoluteerror: () => new MeanAbsoluteError(),
+  binarycrossentropy: () => new BinaryCrossentropy(),
+  categoricalcrossentropy: () => new CategoricalCrossentropy(),
+  sparsecategoricalcrossentropy: () => new SparseCategoricalCrossentropy(),
+  huber: () => new Huber(), huberloss: () => new Huber(),
 };
 
 /** A Keras loss name ('mse', 'categorical_crossentropy', 'sparseCategoricalCrossentropy'), a Loss, or a function. */
 export function getLoss(id: LossName | string | Loss | LossFn): Loss {
-  if (typeof id === 'function') return { name: id.name || 'custom_loss', call: id };
-  if (typeof id === 'object') return id;
-  const f = byName[id] ?? byName[id.toLowerCase()];
-  if (!f) throw new Error(`unknown loss '${id}' (known: mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)`);
+  if (typeof id === 'function') {
+    if (id.prototype instanceof Loss) {
+      throw new Error(`loss: got the class ${id.name}; pass an instance, new ${id.name}(), or its name`);
+    }
+    return new FunctionLoss(id, snake(id.name) || 'custom_loss');
+  }
+  if (id instanceof Loss) return id;
+  if (typeof id === 'object' && id !== null && typeof (id as { call?: unknown }).call === 'function') return id;
+  if (typeof id !== 'string') throw new Error(`loss must be a name, a Loss or a function (yTrue, yPred) => Tensor; got ${typeof id}`);
+  const f = byName[id.replace(/_/g, '').toLowerCase()];
+  if (!f) throw new Error(`unknown loss '${id}' (known: mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, huber)`);
   return f();
 }
 
+function snake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}

@@ -2,22 +2,57 @@
  * Metrics (keras.metrics): stateful means over an epoch, computed on raw arrays
  * (no gradients). 'accuracy' is resolved from the loss, as Keras does.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor, Tensor as T } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Loss } from './losses.js';
 
-export interface Metric {
-  readonly name: string;
-  update(yTrue: Tensor, yPred: Tensor): void;
-  result(): number;
-  reset(): void;
+/**
+ * keras.metrics.Metric: state accumulated over an epoch by update(yTrue, yPred), read by
+ * result(), cleared by reset() (Keras' update_state / result / reset_state; those names work too).
+ */
+export abstract class Metric {
+  abstract readonly name: string;
+  abstract update(yTrue: Tensor, yPred: Tensor): void;
+  abstract result(): number;
+  abstract reset(): void;
+  updateState(yTrue: Tensor, yPred: Tensor): void {
+    this.update(yTrue, yPred);
+  }
+  resetState(): void {
+    this.reset();
+  }
+}
+
+/** keras.metrics.Mean: the (weighted) mean of the values given to update(value, weight). */
+export class Mean {
+  private total = 0;
+  private count = 0;
+  constructor(readonly name = 'mean') {}
+  update(value: number | Tensor, weight = 1): void {
+    if (typeof value === 'number') {
+      this.total += value * weight;
+      this.count += weight;
+      return;
+    }
+    for (let i = 0; i < value.size; i++) this.total += value.data[i]! * weight;
+    this.count += value.size * weight;
+  }
+  result(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+  reset(): void {
+    this.total = 0;
+    this.count = 0;
+  }
 }
 
 /** A metric that averages a per-sample value over all samples seen. */
-class MeanMetric implements Metric {
+class MeanMetric extends Metric {
   private total = 0;
   private count = 0;
-  constructor(readonly name: string, private readonly perSample: (yTrue: Tensor, yPred: Tensor) => { sum: number; count: number }) {}
+  constructor(readonly name: string, private readonly perSample: (yTrue: Tensor, yPred: Tensor) => { sum: number; count: number }) {
+    super();
+  }
   update(yTrue: Tensor, yPred: Tensor): void {
     const { sum, count } = this.perSample(yTrue, yPred);
     this.total += sum;
@@ -102,37 +137,116 @@ export const metricFns = {
   },
 };
 
-export const metrics = {
-  MeanSquaredError: (name = 'mean_squared_error'): Metric => new MeanMetric(name, metricFns.meanSquaredError),
-  MeanAbsoluteError: (name = 'mean_absolute_error'): Metric => new MeanMetric(name, metricFns.meanAbsoluteError),
-  BinaryAccuracy: (name = 'binary_accuracy', threshold = 0.5): Metric => new MeanMetric(name, (t, p) => metricFns.binaryAccuracy(t, p, threshold)),
-  CategoricalAccuracy: (name = 'categorical_accuracy'): Metric => new MeanMetric(name, metricFns.categoricalAccuracy),
-  SparseCategoricalAccuracy: (name = 'sparse_categorical_accuracy'): Metric => new MeanMetric(name, metricFns.sparseCategoricalAccuracy),
-  TopKCategoricalAccuracy: (k = 5, name = 'top_k_categorical_accuracy'): Metric => new MeanMetric(name, (t, p) => metricFns.topKCategoricalAccuracy(t, p, k)),
-  SparseTopKCategoricalAccuracy: (k = 5, name = 'sparse_top_k_categorical_accuracy'): Metric => new MeanMetric(name, (t, p) => metricFns.sparseTopKCategoricalAccuracy(t, p, k)),
-};
+export interface MetricArgs {
+  name?: string;
+}
+
+export class MeanSquaredError extends MeanMetric {
+  constructor(args: MetricArgs = {}) {
+    super(args.name ?? 'mean_squared_error', metricFns.meanSquaredError);
+  }
+}
+
+export class MeanAbsoluteError extends MeanMetric {
+  constructor(args: MetricArgs = {}) {
+    super(args.name ?? 'mean_absolute_error', metricFns.meanAbsoluteError);
+  }
+}
+
+export class RootMeanSquaredError extends Metric {
+  readonly name: string;
+  private readonly mse = new MeanSquaredError();
+  constructor(args: MetricArgs = {}) {
+    super();
+    this.name = args.name ?? 'root_mean_squared_error';
+  }
+  update(yTrue: Tensor, yPred: Tensor): void {
+    this.mse.update(yTrue, yPred);
+  }
+  result(): number {
+    return Math.sqrt(this.mse.result());
+  }
+  reset(): void {
+    this.mse.reset();
+  }
+}
+
+export class BinaryAccuracy extends MeanMetric {
+  constructor(args: MetricArgs & { threshold?: number } = {}) {
+    super(args.name ?? 'binary_accuracy', (t, p) => metricFns.binaryAccuracy(t, p, args.threshold ?? 0.5));
+  }
+}
+
+export class CategoricalAccuracy extends MeanMetric {
+  constructor(args: MetricArgs = {}) {
+    super(args.name ?? 'categorical_accuracy', metricFns.categoricalAccuracy);
+  }
+}
+
+export class SparseCategoricalAccuracy extends MeanMetric {
+  constructor(args: MetricArgs = {}) {
+    super(args.name ?? 'sparse_categorical_accuracy', metricFns.sparseCategoricalAccuracy);
+  }
+}
+
+export class TopKCategoricalAccuracy extends MeanMetric {
+  constructor(args: MetricArgs & { k?: number } = {}) {
+    super(args.name ?? 'top_k_categorical_accuracy', (t, p) => metricFns.topKCategoricalAccuracy(t, p, args.k ?? 5));
+  }
+}
+
+export class SparseTopKCategoricalAccuracy extends MeanMetric {
+  constructor(args: MetricArgs & { k?: number } = {}) {
+    super(args.name ?? 'sparse_top_k_categorical_accuracy', (t, p) => metricFns.sparseTopKCategoricalAccuracy(t, p, args.k ?? 5));
+  }
+}
+
+/** Per-sample values as a tensor (Keras' metric functions return one value per sample). */
+function perSample(t: Tensor, p: Tensor, f: (t: Tensor, p: Tensor) => { sum: number; count: number }): Tensor {
+  const n = p.shape[0] ?? 1;
+  const per = p.size / n;
+  const tPer = t.size / n;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const rowT = new T(Float32Array.from(t.data.subarray(i * tPer, (i + 1) * tPer)), [1, ...t.shape.slice(1)]);
+    const rowP = new T(Float32Array.from(p.data.subarray(i * per, (i + 1) * per)), [1, ...p.shape.slice(1)]);
+    const r = f(rowT, rowP);
+    out[i] = r.sum / r.count;
+  }
+  return new T(out, [n]);
+}
+
+/** keras.metrics.mean_squared_error(yTrue, yPred): one value per sample. */
+export const meanSquaredError = (yTrue: Tensor, yPred: Tensor): Tensor => perSample(yTrue, yPred, metricFns.meanSquaredError);
+export const meanAbsoluteError = (yTrue: Tensor, yPred: Tensor): Tensor => perSample(yTrue, yPred, metricFns.meanAbsoluteError);
+export const binaryAccuracy = (yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor => perSample(yTrue, yPred, (t, p) => metricFns.binaryAccuracy(t, p, threshold));
+export const categoricalAccuracy = (yTrue: Tensor, yPred: Tensor): Tensor => perSample(yTrue, yPred, metricFns.categoricalAccuracy);
+export const sparseCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor): Tensor => perSample(yTrue, yPred, metricFns.sparseCategoricalAccuracy);
 
 /**
  * Resolves a metric identifier. 'accuracy' / 'acc' follow the loss (binary,
  * categorical or sparse) and keep the name the user wrote, as Keras logs it.
  */
-export function getMetric(id: string | Metric, loss: Loss): Metric {
-  if (typeof id === 'object') return id;
+export function getMetric(id: string | Metric, loss: Loss | null): Metric {
+  if (id instanceof Metric) return id;
+  if (typeof id === 'object' && id !== null && typeof (id as Metric).update === 'function') return id;
+  if (typeof id === 'function') throw new Error(`metric: got the class ${(id as { name: string }).name}; pass an instance (new ${(id as { name: string }).name}()) or its name`);
   const key = id.replace(/_/g, '').toLowerCase();
   switch (key) {
     case 'accuracy':
     case 'acc':
-      if (loss.accuracyKind === 'binary') return metrics.BinaryAccuracy(id);
-      if (loss.accuracyKind === 'sparse') return metrics.SparseCategoricalAccuracy(id);
-      return metrics.CategoricalAccuracy(id);
-    case 'mse': case 'meansquarederror': return metrics.MeanSquaredError(id);
-    case 'mae': case 'meanabsoluteerror': return metrics.MeanAbsoluteError(id);
-    case 'binaryaccuracy': return metrics.BinaryAccuracy(id);
-    case 'categoricalaccuracy': return metrics.CategoricalAccuracy(id);
-    case 'sparsecategoricalaccuracy': return metrics.SparseCategoricalAccuracy(id);
-    case 'topkcategoricalaccuracy': return metrics.TopKCategoricalAccuracy(5, id);
-    case 'sparsetopkcategoricalaccuracy': return metrics.SparseTopKCategoricalAccuracy(5, id);
+      if (loss?.accuracyKind === 'binary') return new BinaryAccuracy({ name: id });
+      if (loss?.accuracyKind === 'sparse') return new SparseCategoricalAccuracy({ name: id });
+      return new CategoricalAccuracy({ name: id });
+    case 'mse': case 'meansquarederror': return new MeanSquaredError({ name: id });
+    case 'mae': case 'meanabsoluteerror': return new MeanAbsoluteError({ name: id });
+    case 'rmse': case 'rootmeansquarederror': return new RootMeanSquaredError({ name: id });
+    case 'binaryaccuracy': return new BinaryAccuracy({ name: id });
+    case 'categoricalaccuracy': return new CategoricalAccuracy({ name: id });
+    case 'sparsecategoricalaccuracy': return new SparseCategoricalAccuracy({ name: id });
+    case 'topkcategoricalaccuracy': return new TopKCategoricalAccuracy({ name: id });
+    case 'sparsetopkcategoricalaccuracy': return new SparseTopKCategoricalAccuracy({ name: id });
     default:
-      throw new Error(`unknown metric '${id}' (known: accuracy, mse, mae, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)`);
+      throw new Error(`unknown metric '${id}' (known: accuracy, mse, mae, rmse, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)`);
   }
 }

@@ -1,33 +1,56 @@
 /**
  * The training loops behind model.fit / evaluate / predict (keras/src/trainers).
+ * Data is one list of tensors per side (one per model input / output); each step's
+ * work is the model's trainStep / testStep, which a model may override as in Keras 3.
  * fit is async and yields to the event loop every few tens of milliseconds, so a
  * browser page stays responsive. Each step's graph is dropped when the step
  * ends, so memory stays flat however long training runs.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
 import { getRng } from '../tensor/random.js';
 import { clearBufferPool, withBufferScope } from '../tensor/buffer-pool.js';
-import { kernels } from '../backend/registry.js';
 import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
 import type { Variable } from '../nn/variable.js';
 import type { Loss } from './losses.js';
-import type { Metric } from './metrics.js';
+import { Mean, type Metric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
+import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf } from './data-adapter.js';
 
+export { assertFinite } from './data-adapter.js';
+
+/** What compile() resolved: one loss (or null: not trained) and one metric list per model output. */
 export interface Compiled {
-  loss: Loss;
   optimizer: Optimizer;
-  metrics: Metric[];
+  losses: (Loss | null)[];
+  lossWeights: number[];
+  metrics: Metric[][];
+  outputNames: string[];
+  /** The running mean of the total loss ('loss'), and of each output's loss when there are several. */
+  lossTracker: Mean;
+  outputLossTrackers: Mean[];
+}
+
+/** A batch as the steps see it: the inputs and targets, one tensor per model input / output. */
+export interface StepData {
+  x: Tensor[];
+  y: Tensor[];
 }
 
 export interface TrainableModel extends CallbackModel {
   readonly trainableWeights: Variable[];
-  /** Forward pass on a batch. */
-  forward(x: Tensor, training: boolean): Tensor;
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Forward pass on a batch: one tensor per input in, one per output out. */
+  forwardAll(xs: Tensor[], training: boolean): Tensor[];
+  /** One optimisation step on a batch; returns the logs so far this epoch. */
+  runTrainStep(data: StepData): Logs;
+  /** Loss and metrics on a batch (no update); returns the logs so far. */
+  runTestStep(data: StepData): Logs;
+  /** Resets the loss trackers and metrics (each epoch, and before evaluate). */
+  resetMetrics(): void;
 }
 
 export type Verbosity = 0 | 1 | 2 | 'auto';
@@ -39,7 +62,8 @@ export interface FitArgs {
   callbacks?: (Callback | LambdaCallbackArgs)[];
   /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  validationData?: readonly [Tensor, Tensor];
+  /** [x, y] held out for validation (x and y as fit accepts them). */
+  validationData?: readonly [unknown, unknown];
   shuffle?: boolean;
   initialEpoch?: number;
   /** Where the progress bar goes (default: stdout in Node, console in browsers). */
@@ -57,70 +81,77 @@ function positiveInt(v: number, what: string): number {
   return v;
 }
 
-function checkPair(x: Tensor, y: Tensor, what: string): void {
-  if (x.rank === 0 || y.rank === 0) throw new Error(`${what}: inputs and targets need a batch axis, got shapes ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
-  if (x.shape[0] !== y.shape[0]) {
-    throw new Error(`${what}: inputs have ${x.shape[0]} samples (shape ${formatShape(x.shape)}) but targets have ${y.shape[0]} (shape ${formatShape(y.shape)})`);
-  }
-  assertFinite(x, `${what} inputs`);
-  assertFinite(y, `${what} targets`);
+/** The total loss of a batch (weighted sum over outputs), and each output's loss. */
+export function computeLosses(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[]): { total: Tensor; perOutput: (Tensor | null)[] } {
+  let total: Tensor | null = null;
+  const perOutput = c.losses.map((loss, i) => {
+    if (!loss) return null;
+    const value = loss.call(ys[i]!, yPreds[i]!);
+    const weighted = c.lossWeights[i] === 1 ? value : ops.mul(value, c.lossWeights[i]!);
+    total = total ? ops.add(total, weighted) : weighted;
+    return value;
+  });
+  if (!total) throw new Error('compile: no output has a loss');
+  return { total, perOutput };
 }
 
-export function assertFinite(t: Tensor, what: string): void {
-  if (!(t.data instanceof Float32Array) || t.size === 0) return; // int32 cannot hold NaN or Infinity
-  // A sum is finite unless some element is NaN/±Infinity (or the sum overflows): one vectorised
-  // pass by the backend; only when it is not finite, look for the culprit element by element.
-  const total = new Float32Array(1);
-  kernels().reduce('sum', t.data, [t.size], [0], total);
-  if (Number.isFinite(total[0]!)) return;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) {
-      throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
-    }
-  }
+/** Updates the loss trackers and metrics with one batch and returns the logs so far. */
+export function updateMetrics(c: Compiled, total: number, perOutput: readonly (Tensor | null)[], ys: readonly Tensor[], yPreds: readonly Tensor[]): Logs {
+  const n = ys[0]?.shape[0] ?? 1;
+  c.lossTracker.update(total, n);
+  if (c.losses.length > 1) perOutput.forEach((l, i) => l && c.outputLossTrackers[i]!.update(l.item(), n));
+  c.metrics.forEach((ms, i) => ms.forEach((m) => m.update(ys[i]!, yPreds[i]!)));
+  return metricLogs(c);
 }
 
-/** Checks targets against the loss on one batch, so bad labels fail before the first epoch. */
-function checkTargets(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor): void {
-  const out = noGrad(() => model.forward(rowRange(x, 0, 1), false));
-  if (compiled.loss.accuracyKind === 'sparse') {
-    const classes = out.shape[out.rank - 1]!;
-    const perSample = y.size / y.shape[0]!;
-    if (perSample !== out.size / out.shape[0]! / classes) {
-      const hint = y.shape[y.rank - 1] === classes ? ' (these look like one-hot rows: use categorical_crossentropy, or pass integer labels)' : '';
-      throw new Error(`${compiled.loss.name}: targets of shape ${formatShape(y.shape)} do not give one integer label per prediction of shape [N, ${out.shape.slice(1).join(', ')}]${hint}`);
-    }
-    for (let i = 0; i < y.size; i++) {
-      const v = y.data[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new Error(`${compiled.loss.name}: label ${v} at index ${i} is not a class in [0, ${classes}) (the model outputs ${classes} classes)`);
-      }
-    }
-    return;
+/** Keras' log names: 'loss', then '<output>_loss' per output when there are several, then the metrics. */
+export function metricLogs(c: Compiled, prefix = ''): Logs {
+  const logs: Logs = { [`${prefix}loss`]: c.lossTracker.result() };
+  const multi = c.losses.length > 1;
+  if (multi) c.outputNames.forEach((name, i) => c.losses[i] && (logs[`${prefix}${name}_loss`] = c.outputLossTrackers[i]!.result()));
+  c.metrics.forEach((ms, i) => ms.forEach((m) => (logs[`${prefix}${multi ? `${c.outputNames[i]}_` : ''}${m.name}`] = m.result())));
+  return logs;
+}
+
+export function resetCompiledMetrics(c: Compiled): void {
+  c.lossTracker.reset();
+  c.outputLossTrackers.forEach((t) => t.reset());
+  c.metrics.forEach((ms) => ms.forEach((m) => m.reset()));
+}
+
+/** Keras' default train_step: forward, loss, gradients of the trainable weights, one optimizer step. */
+export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+  const weights = model.trainableWeights;
+  const yPreds = model.forwardAll(x, true);
+  const { total, perOutput } = computeLosses(c, y, yPreds);
+  if (weights.length > 0 && total.requiresGrad) {
+    const grads = gradients(total, weights);
+    const pairs: [Tensor, Variable][] = [];
+    grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
+    c.optimizer.applyGradients(pairs);
   }
-  const sampleShape = out.shape.slice(1);
-  if (y.shape.slice(1).join(',') !== sampleShape.join(',')) {
-    const hint = compiled.loss.accuracyKind === 'categorical' && y.rank === 1 ? ' (integer labels need sparse_categorical_crossentropy, or one-hot them with toCategorical)' : '';
-    throw new Error(`${compiled.loss.name}: targets have per-sample shape ${formatShape(y.shape.slice(1))} but the model outputs ${formatShape(sampleShape)}${hint}`);
-  }
-  if (compiled.loss.accuracyKind === 'categorical' || compiled.loss.accuracyKind === 'binary') {
-    for (let i = 0; i < y.size; i++) {
-      const v = y.data[i]!;
-      if (v < 0 || v > 1) throw new Error(`${compiled.loss.name}: target ${v} at index ${i} is not a probability in [0, 1]`);
-    }
-  }
-  if (compiled.loss.accuracyKind === 'categorical') {
-    // Each target row is a distribution over classes (one-hot, or smoothed): it must sum to 1.
-    const classes = y.shape[y.rank - 1]!;
-    for (let r = 0; r < y.size / classes; r++) {
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += y.data[r * classes + c]!;
-      if (Math.abs(sum - 1) > 1e-3) {
-        throw new Error(`${compiled.loss.name}: target row ${r} sums to ${sum}, not 1 (each row must be one-hot or a probability distribution; see toCategorical)`);
-      }
-    }
-  }
+  return updateMetrics(c, total.item(), perOutput, y, yPreds);
+}
+
+/** Keras' default test_step: forward (inference mode), loss and metrics. */
+export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+  return noGrad(() => {
+    const yPreds = model.forwardAll(x, false);
+    const { total, perOutput } = computeLosses(c, y, yPreds);
+    return updateMetrics(c, total.item(), perOutput, y, yPreds);
+  });
+}
+
+/**
+ * Checks the data against the model and its losses on one sample, so bad labels fail before
+ * the first epoch; returns the targets shaped as the losses expect them.
+ */
+export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys: Tensor[], what: string): StepData {
+  const nx = checkArrays(xs, model.inputNames.length, what, 'input');
+  const ny = checkArrays(ys, model.outputNames.length, what, 'target');
+  checkSameCount(nx, ny, xs, ys, what);
+  const outs = noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
+  return { x: xs, y: ys.map((y, i) => (c.losses[i] ? (y === xs[i] && nx > 0 ? checkTargets(c.losses[i]!, outs[i]!, y) : checkTargets(c.losses[i]!, outs[i]!, y)) : y)) };
 }
 
 let lastYield = 0;
@@ -139,57 +170,29 @@ function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
   return v === undefined || v === 'auto' ? 1 : v;
 }
 
-function rowsOf(t: Tensor, indices: Int32Array): Tensor {
-  return ops.gather(t, indices, 0);
+/** The batch of the given rows; targets that are the inputs (autoencoders) are gathered once. */
+function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
+  const x = data.x.map(pick);
+  return { x, y: data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); }) };
 }
 
-/** Samples [begin, begin + count) of a batch-first tensor. */
-function rowRange(t: Tensor, begin: number, count: number): Tensor {
-  return ops.slice(t, t.shape.map((_, i) => (i === 0 ? begin : 0)), [count, ...t.shape.slice(1)]);
-}
-
-function trainStep(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor): number {
-  const weights = model.trainableWeights;
-  const yPred = model.forward(x, true);
-  const loss = c.loss.call(y, yPred);
-  const grads = gradients(loss, weights);
-  const pairs: [Tensor, Variable][] = [];
-  grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
-  c.optimizer.applyGradients(pairs);
-  for (const m of c.metrics) m.update(y, yPred);
-  return loss.item();
-}
-
-function logsOf(lossMean: number, metrics: Metric[], prefix = ''): Logs {
-  const logs: Logs = { [`${prefix}loss`]: lossMean };
-  for (const m of metrics) logs[`${prefix}${m.name}`] = m.result();
-  return logs;
-}
-
-export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+export async function fitLoop(model: TrainableModel, train: StepData, validation: StepData | null, args: FitArgs = {}): Promise<History> {
   const epochs = positiveInt(args.epochs ?? 1, 'epochs');
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
   const verbose = resolveVerbose(args.verbose);
   const out = args.output ?? defaultOutput();
-  checkPair(x, y, 'fit');
-  let [xTrain, yTrain] = [x, y];
-  let validation = args.validationData;
-  if (validation) checkPair(validation[0], validation[1], 'validationData');
+  let data = train;
   if (args.validationSplit !== undefined && !validation) {
     const split = args.validationSplit;
     if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be in (0, 1), got ${split}`);
-    const n = x.shape[0]!;
+    const n = train.x[0]!.shape[0]!;
     const nTrain = Math.floor(n * (1 - split));
     if (nTrain === 0 || nTrain === n) throw new Error(`validationSplit ${split} leaves no ${nTrain === 0 ? 'training' : 'validation'} samples out of ${n}`);
-    xTrain = rowRange(x, 0, nTrain);
-    yTrain = y === x ? xTrain : rowRange(y, 0, nTrain);
-    const xVal = rowRange(x, nTrain, n - nTrain);
-    validation = [xVal, y === x ? xVal : rowRange(y, nTrain, n - nTrain)];
+    data = batchOf(train, (t) => rowRange(t, 0, nTrain));
+    validation = batchOf(train, (t) => rowRange(t, nTrain, n - nTrain));
   }
-  checkTargets(model, c, xTrain, yTrain);
-  if (validation) checkTargets(model, c, validation[0], validation[1]);
 
-  const n = xTrain.shape[0]!;
+  const n = data.x[0]!.shape[0]!;
   const steps = Math.ceil(n / batchSize);
   const history = new History();
   const callbacks: Callback[] = [history, ...(args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)))];
@@ -207,28 +210,19 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
     if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
     if (args.shuffle ?? true) getRng().shuffle(order);
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
-    for (const m of c.metrics) m.reset();
-    let lossSum = 0;
-    let seen = 0;
+    model.resetMetrics();
+    let logs: Logs = {};
     for (let step = 0; step < steps; step++) {
       for (const cb of callbacks) await cb.onBatchBegin(step);
       const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
       // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
-      const lossValue = withBufferScope(() => {
-        const xb = rowsOf(xTrain, idx);
-        // An autoencoder's targets are its inputs: gather the batch once.
-        return trainStep(model, c, xb, yTrain === xTrain ? xb : rowsOf(yTrain, idx));
-      });
-      lossSum += lossValue * idx.length;
-      seen += idx.length;
-      const batchLogs = logsOf(lossSum / seen, c.metrics);
-      for (const cb of callbacks) await cb.onBatchEnd(step, batchLogs);
-      if (step < steps - 1) bar?.update(step + 1, batchLogs, false);
+      logs = withBufferScope(() => ({ ...model.runTrainStep(batchOf(data, (t) => rowsOf(t, idx))) }));
+      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
+      if (step < steps - 1) bar?.update(step + 1, logs, false);
       await maybeYield();
       if (model.stopTraining) break;
     }
-    const logs = logsOf(lossSum / Math.max(seen, 1), c.metrics);
-    if (validation) Object.assign(logs, await evaluateLoop(model, c, validation[0], validation[1], { batchSize, verbose: 0 }, 'val_'));
+    if (validation) Object.assign(logs, await evaluateLoop(model, validation, { batchSize, verbose: 0 }, 'val_'));
     bar?.update(steps, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
     if (model.stopTraining) break;
@@ -239,52 +233,41 @@ export async function fitLoop(model: TrainableModel, c: Compiled, x: Tensor, y: 
   return history;
 }
 
-export async function evaluateLoop(model: TrainableModel, c: Compiled, x: Tensor, y: Tensor, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
+export async function evaluateLoop(model: TrainableModel, data: StepData, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
   const verbose = resolveVerbose(args.verbose);
-  if (prefix === '') {
-    checkPair(x, y, 'evaluate');
-    checkTargets(model, c, x, y);
-  }
-  const n = x.shape[0]!;
+  const n = data.x[0]!.shape[0]!;
   const steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? new Progbar(steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
-  for (const m of c.metrics) m.reset();
-  let lossSum = 0;
+  model.resetMetrics();
+  let logs: Logs = {};
   for (let step = 0; step < steps; step++) {
     const begin = step * batchSize;
     const count = Math.min(batchSize, n - begin);
-    withBufferScope(() => noGrad(() => {
-      const xb = rowRange(x, begin, count);
-      const yb = y === x ? xb : rowRange(y, begin, count);
-      const yPred = model.forward(xb, false);
-      lossSum += c.loss.call(yb, yPred).item() * count;
-      for (const m of c.metrics) m.update(yb, yPred);
-    }));
-    if (step < steps - 1) bar?.update(step + 1, logsOf(lossSum / (begin + count), c.metrics), false);
+    logs = withBufferScope(() => noGrad(() => ({ ...model.runTestStep(batchOf(data, (t) => rowRange(t, begin, count))) })));
+    if (step < steps - 1) bar?.update(step + 1, logs, false);
     await maybeYield();
   }
-  const logs = logsOf(lossSum / n, c.metrics, prefix);
-  bar?.update(steps, logsOf(lossSum / n, c.metrics), true);
-  return logs;
+  bar?.update(steps, logs, true);
+  const prefixed: Logs = {};
+  for (const [k, v] of Object.entries(logs)) prefixed[`${prefix}${k}`] = v;
+  return prefixed;
 }
 
-/** Batched inference; returns one tensor with all outputs (noGrad, training=false). */
-export function predictLoop(model: TrainableModel, x: Tensor, batchSize = 32): Tensor {
+/** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
+export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32): Tensor[] {
   positiveInt(batchSize, 'batchSize');
-  if (x.rank === 0) throw new Error(`predict: inputs need a batch axis, got a scalar`);
-  assertFinite(x, 'predict inputs');
-  const n = x.shape[0]!;
+  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input');
   if (n === 0) throw new Error('predict: no samples given');
-  let result: Tensor | null = null;
+  let results: Tensor[] | null = null;
   for (let begin = 0; begin < n; begin += batchSize) {
     const count = Math.min(batchSize, n - begin);
     withBufferScope(() => noGrad(() => {
-      const y = model.forward(rowRange(x, begin, count), false);
-      // Batch outputs live in recycled memory: copy them into the result, which the caller keeps.
-      result ??= new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]);
-      result.values.set(y.values, begin * (y.size / count));
+      const ys = model.forwardAll(xs.map((x) => rowRange(x, begin, count)), false);
+      // Batch outputs live in recycled memory: copy them into the results, which the caller keeps.
+      results ??= ys.map((y) => new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]));
+      ys.forEach((y, i) => results![i]!.values.set(y.values, begin * (y.size / count)));
     }));
   }
-  return result!;
+  return results!;
 }

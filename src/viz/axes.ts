@@ -94,6 +94,13 @@ export function formatValue(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/** A number for tables and captions: `digits` decimals, exponent form for very large or small values. */
+export function formatNumber(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(digits - 1) : v.toFixed(a >= 1000 ? 1 : digits);
+}
+
 /** Finite min and max of the values (NaN/Infinity skipped); undefined when none are finite. */
 export function finiteRange(values: Iterable<number>): [number, number] | undefined {
   let lo = Infinity;

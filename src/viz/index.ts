@@ -14,7 +14,7 @@ export {
   colormap,
 } from './color.js';
 export { GLYPH_COLUMNS, GLYPH_ROWS, CAP_HEIGHT, LINE_HEIGHT, glyphFor, lineWidth } from './font.js';
-export { niceTicks, logTicks, formatTick, formatTicks, formatValue, wrapText } from './axes.js';
+export { niceTicks, logTicks, formatTick, formatTicks, formatValue, formatNumber, wrapText } from './axes.js';
 export {
   lineChart,
   scatterPlot,
@@ -34,3 +34,5 @@ export {
 export { heatmap, type HeatmapOptions } from './heatmap.js';
 export { imageGrid, type ImageGridOptions } from './image-grid.js';
 export { scatterMatrix, type ScatterMatrixOptions } from './scatter-matrix.js';
+export { confusionMatrixPicture, normalCurvesPicture, type PerClassNormals } from './classification-plots.js';
+export { regressionLinePicture, slopeProfilePicture, type SlopeProfile } from './regression-plots.js';

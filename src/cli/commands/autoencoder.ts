@@ -5,44 +5,28 @@
  *   validation_data=(x_test, x_test))
  */
 import { join } from 'node:path';
-import { Dense, Flatten, InputLayer, Reshape, Sequential, Tensor, ops, getBackend } from '../../index.js';
-import { startMnistRun } from '../mnist-run.js';
+import { Tensor, ops, getBackend } from '../../index.js';
+import { buildAutoencoder } from '../../models/mnist-models.js';
+import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
 import { saveModel } from '../../io/model-io.js';
-import { writePng } from '../../io/png.js';
 import { imageGrid, lineChart } from '../../viz/index.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
 import { MemoryProbe } from '../memory.js';
+import { startMnistRun } from '../mnist-run.js';
+import { writePictures, wroteLine } from '../output.js';
 
-export const autoencoderOptions: OptionSpecs = {
+export const autoencoderOptions = {
   epochs: { type: 'int', default: 17, min: 1, help: 'training epochs' },
   'batch-size': { type: 'int', default: 256, min: 1, help: 'samples per gradient step' },
   seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling): same seed, same result' },
   out: { type: 'string', default: 'autoencoder-out', help: 'folder for reconstructions.png, loss-curve.png and the saved model' },
   limit: { type: 'int', min: 1, help: 'train on only the first N training images (validation still uses all 10,000 test images)' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
-};
+} as const satisfies OptionSpecs;
 
-/** The lecture's model. */
-export function buildAutoencoder(): Sequential {
-  return new Sequential([
-    new InputLayer({ shape: [28, 28] }),
-    new Flatten(),
-    // encoder
-    new Dense(128, { activation: 'relu' }),
-    new Dense(64, { activation: 'relu' }),
-    new Dense(32, { activation: 'relu' }),
-    // decoder
-    new Dense(64, { activation: 'relu' }),
-    new Dense(128, { activation: 'relu' }),
-    new Dense(784, { activation: 'sigmoid' }),
-    new Reshape([28, 28]),
-  ], { name: 'autoencoder' });
-}
-
-export async function runAutoencoder(o: ParsedOptions): Promise<void> {
-  const epochs = o['epochs'] as number;
-  const batchSize = o['batchSize'] as number;
+export async function runAutoencoder(o: OptionsOf<typeof autoencoderOptions>): Promise<void> {
+  const { epochs, batchSize } = o;
   const { outDir, verbose, xTrain, xTest } = await startMnistRun(o);
 
   const model = buildAutoencoder();
@@ -50,24 +34,18 @@ export async function runAutoencoder(o: ParsedOptions): Promise<void> {
   model.compile({ optimizer: 'adamax', loss: 'mse' });
 
   const memory = new MemoryProbe();
+  const timer = new EpochTimer();
   const started = performance.now();
-  const epochTimes: number[] = [];
-  let epochStart = 0;
   const history = await model.fit(xTrain, xTrain, {
-    epochs, batchSize, shuffle: true, validationData: [xTest, xTest], verbose,
-    callbacks: [{
-      onEpochBegin: () => { epochStart = performance.now(); },
-      onEpochEnd: () => { epochTimes.push((performance.now() - epochStart) / 1000); memory.sample(); },
-    }],
+    epochs, batchSize, shuffle: true, validationData: [xTest, xTest], verbose, callbacks: [timer, memory],
   });
   const seconds = (performance.now() - started) / 1000;
 
   const valLoss = history.history['val_loss'] ?? [];
   const finalVal = valLoss[valLoss.length - 1]!;
-  const perEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
   console.log(`\nFinal validation MSE: ${finalVal.toFixed(4)} (after ${epochs} epochs)`);
   console.log(`Compression factor: 28×28 / 32 = 784 / 32 = ${(784 / 32).toFixed(1)} (~25×)`);
-  console.log(`Time: ${seconds.toFixed(1)} s in all, ${perEpoch.toFixed(2)} s per epoch (training + validation) on the ${getBackend().name} backend`);
+  console.log(`Time: ${seconds.toFixed(1)} s in all, ${timer.meanSeconds.toFixed(2)} s per epoch (training + validation) on the ${getBackend().name} backend`);
   console.log(`Memory: ${memory.report()}`);
 
   // Pictures: originals over reconstructions (the lecture's result plot), and the loss curves.
@@ -80,15 +58,14 @@ export async function runAutoencoder(o: ParsedOptions): Promise<void> {
     series: [{ name: 'loss', values: history.history['loss'] ?? [] }, { name: 'val_loss', values: valLoss }],
     title: 'Autoencoder training: MSE per epoch', xLabel: 'epoch', yLabel: 'mean squared error',
   });
-  writePng(join(outDir, 'reconstructions.png'), grid);
-  writePng(join(outDir, 'loss-curve.png'), curve);
+  const files = writePictures(outDir, { 'reconstructions.png': grid, 'loss-curve.png': curve });
   await saveModel(model, join(outDir, 'model'));
-  console.log(`Wrote ${join(outDir, 'reconstructions.png')}, ${join(outDir, 'loss-curve.png')} and the model in ${join(outDir, 'model')}`);
+  console.log(`${wroteLine(files)}, and the model in ${join(outDir, 'model')}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: "train the lecture's MNIST autoencoder; save reconstructions, loss curves and the model",
   usage: 'deepts autoencoder [options]',
   options: autoencoderOptions,
   run: (o) => runAutoencoder(o),
-};
+});

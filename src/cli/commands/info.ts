@@ -1,7 +1,7 @@
 /** `deepts info`: which backend runs, and what each available backend reports about the machine. */
 import { cpus } from 'node:os';
 import { getBackend, listBackends, ownKernels } from '../../index.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 export async function runInfo(): Promise<void> {
   const active = getBackend();
@@ -15,9 +15,9 @@ export async function runInfo(): Promise<void> {
   console.log('Choose with DEEPTS_BACKEND=js|wasm|native or setBackend(name).');
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'show the active backend, CPU features and threads',
   usage: 'deepts info',
   options: {},
   run: () => runInfo(),
-};
+});

@@ -1,8 +1,14 @@
 /** `deepts lab`: starts the local web server of the lab page (src/lab/server.ts) and opens it. */
 import { spawn } from 'node:child_process';
 import { startLabServer } from '../../lab/server.js';
-import type { Command } from '../command.js';
-import type { ParsedOptions } from '../args.js';
+import { defineCommand } from '../command.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+
+export const labOptions = {
+  port: { type: 'int', default: 8642, min: 0, help: 'port to listen on (0 picks a free one)' },
+  host: { type: 'string', help: 'interface to bind (default 127.0.0.1, this computer only); e.g. 0.0.0.0 lets others connect' },
+  'no-open': { type: 'flag', help: 'do not open a browser, only print the URL' },
+} as const satisfies OptionSpecs;
 
 /** Opens the URL in the desktop's browser; never fails the command (no desktop: the URL is printed anyway). */
 function openBrowser(url: string): void {
@@ -16,12 +22,12 @@ function openBrowser(url: string): void {
   }
 }
 
-export async function runLab(o: ParsedOptions): Promise<void> {
-  const host = o['host'] as string | undefined;
-  const lab = await startLabServer({ port: o['port'] as number, ...(host !== undefined ? { host } : {}) });
+export async function runLab(o: OptionsOf<typeof labOptions>): Promise<void> {
+  const host = o.host;
+  const lab = await startLabServer({ port: o.port, ...(host !== undefined ? { host } : {}) });
   console.log(`deepts lab: ${lab.url}${host !== undefined ? `  (bound to ${host}: other computers may connect)` : ''}`);
   console.log('Press Ctrl+C to stop.');
-  if (!o['noOpen']) openBrowser(lab.url);
+  if (!o.noOpen) openBrowser(lab.url);
   await new Promise<void>((ok) => {
     const stop = (): void => void lab.close().then(ok);
     process.once('SIGINT', stop);
@@ -29,13 +35,9 @@ export async function runLab(o: ParsedOptions): Promise<void> {
   });
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'open the lab page: draw a digit, watch a network learn, the lecture with live demos',
   usage: 'deepts lab [--port N] [--no-open] [--host ADDRESS]',
-  options: {
-    port: { type: 'int', default: 8642, min: 0, help: 'port to listen on (0 picks a free one)' },
-    host: { type: 'string', help: 'interface to bind (default 127.0.0.1, this computer only); e.g. 0.0.0.0 lets others connect' },
-    'no-open': { type: 'flag', help: 'do not open a browser, only print the URL' },
-  },
+  options: labOptions,
   run: (o) => runLab(o),
-};
+});

@@ -6,82 +6,37 @@
  * and the confusion matrix, and draws each feature's per-class histogram with its fitted
  * normal curve over it.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Table } from '../../data/table.js';
 import { trainTestSplit } from '../../data/preprocessing.js';
 import { GaussianNB } from '../../stats/index.js';
-import { confusionMatrix } from '../../train/classification.js';
-import { Raster, heatmap, histogramWithCurves } from '../../viz/index.js';
-import { writePng } from '../../io/png.js';
-import type { OptionSpecs, ParsedOptions } from '../args.js';
-import type { Command } from '../command.js';
-import { dropMissing, featureColumns, fmt, loadTableArgument, requireColumn } from './regress.js';
+import { confusionMatrix, formatConfusionMatrix } from '../../train/classification.js';
+import { confusionMatrixPicture, formatNumber as fmt, normalCurvesPicture } from '../../viz/index.js';
+import type { OptionSpecs, OptionsOf } from '../args.js';
+import { defineCommand } from '../command.js';
+import { dropMissing } from '../../data/missing.js';
+import { featureColumns, loadTableArgument, requireColumn } from '../tabular-options.js';
+import { writePictures, wroteLine } from '../output.js';
 
-/** The shared confusion matrix (rows: true class, columns: predicted), re-exported for the examples. */
-export { confusionMatrix };
-
-/** The confusion matrix as an aligned text table, true classes down, predicted across. */
-export function formatConfusionMatrix(m: readonly (readonly number[])[], classNames: readonly string[]): string {
-  const width = Math.max(6, ...classNames.map((c) => c.length), ...m.flat().map((v) => String(v).length)) + 2;
-  const head = `${'true \\ predicted'.padEnd(Math.max(18, width))}${classNames.map((c) => c.padStart(width)).join('')}`;
-  const rows = m.map((row, i) => `${classNames[i]!.padEnd(Math.max(18, width))}${row.map((v) => String(v).padStart(width)).join('')}`);
-  return [head, ...rows].join('\n');
-}
-
-export function confusionMatrixPicture(m: readonly (readonly number[])[], classNames: readonly string[], title: string): Raster {
-  return heatmap({ matrix: m, rowLabels: classNames, colLabels: classNames, title, xLabel: 'Predicted', yLabel: 'True' });
-}
-
-/**
- * One panel per feature: the training rows' histogram for each class (density-scaled) with
- * that class's fitted normal curve drawn over it; panels in a grid of `columns` columns.
- */
-export function normalCurvesPicture(
-  nb: GaussianNB<string>, X: readonly (readonly number[])[], labels: readonly string[], featureNames: readonly string[], title: string, columns = 2,
-): Raster {
-  const classes = nb.classes_;
-  const panelW = 460;
-  const panelH = 300;
-  const cols = Math.min(columns, featureNames.length);
-  const rows = Math.ceil(featureNames.length / cols);
-  const titleH = 34;
-  const out = new Raster(panelW * cols, titleH + panelH * rows);
-  out.drawText(title, out.width / 2, 10, { scale: 2, align: 'center', baseline: 'top', color: '#222222' });
-  featureNames.forEach((feature, j) => {
-    const groups = classes.map((c) => {
-      const normal = nb.classConditional(c, j);
-      return {
-        name: `${c}: mu ${fmt(normal.mu, 3)}, sigma ${fmt(normal.sigma, 3)}`,
-        values: X.filter((_, i) => labels[i] === c).map((r) => r[j]!),
-        curve: (x: number) => normal.pdf(x),
-      };
-    });
-    const panel = histogramWithCurves({ groups, bins: 24, title: feature, xLabel: feature, yLabel: 'density', width: panelW, height: panelH });
-    out.drawRaster(panel, (j % cols) * panelW, titleH + Math.floor(j / cols) * panelH);
-  });
-  return out;
-}
-
-export const mleOptions: OptionSpecs = {
+export const mleOptions = {
   target: { type: 'string', help: 'the class column to predict (required)' },
   features: { type: 'string', help: 'comma-separated numeric input columns (default: every other numeric column)' },
   'test-size': { type: 'number', default: 0.2, help: 'held-out fraction (0..1) or row count' },
   seed: { type: 'int', default: 42, help: 'random seed of the split' },
   'max-classes': { type: 'int', default: 50, min: 2, help: 'refuse targets with more distinct values than this (a number to regress, not a class)' },
   out: { type: 'string', default: 'mle-out', help: 'folder for normal-curves.png and confusion-matrix.png' },
-};
+} as const satisfies OptionSpecs;
 
 /** Numeric feature matrix (rows) of a complete table. */
 function rowsOf(table: Table, features: readonly string[]): number[][] {
   return table.toArrays(features);
 }
 
-export async function runMle(o: ParsedOptions, positional: string[]): Promise<void> {
+export async function runMle(o: OptionsOf<typeof mleOptions>, positional: string[]): Promise<void> {
   const { table: raw, source } = loadTableArgument(positional, 'mle');
-  const target = requireColumn(raw, o, 'target');
-  const explicit = typeof o['features'] === 'string';
-  const candidates = featureColumns(raw, o, [target]);
+  const target = requireColumn(raw, o.target, 'target');
+  const explicit = o.features !== undefined;
+  const candidates = featureColumns(raw, o.features, [target]);
   const strings = candidates.filter((c) => raw.kind(c) !== 'number');
   if (explicit && strings.length > 0) throw new Error(`--features lists string columns (${strings.join(', ')}): Gaussian naive Bayes needs numeric features`);
   const features = candidates.filter((c) => raw.kind(c) === 'number');
@@ -93,11 +48,11 @@ export async function runMle(o: ParsedOptions, positional: string[]): Promise<vo
   const labels = table.strings(target) as string[];
   const classCount = new Set(labels).size;
   if (classCount < 2) throw new Error(`the class column '${target}' has only one value (${JSON.stringify(labels[0])}); need at least two classes`);
-  if (classCount > (o['maxClasses'] as number)) {
-    throw new Error(`the class column '${target}' has ${classCount} distinct values (more than --max-classes ${o['maxClasses']}): it looks like a number to predict; try 'deepts regress ${positional[0]} --target ${target}'`);
+  if (classCount > o.maxClasses) {
+    throw new Error(`the class column '${target}' has ${classCount} distinct values (more than --max-classes ${o.maxClasses}): it looks like a number to predict; try 'deepts regress ${positional[0]} --target ${target}'`);
   }
-  const seed = o['seed'] as number;
-  const { trainIndices, testIndices } = trainTestSplit(table.numRows, { testSize: o['testSize'] as number, seed });
+  const seed = o.seed;
+  const { trainIndices, testIndices } = trainTestSplit(table.numRows, { testSize: o.testSize, seed });
   const train = table.take(trainIndices);
   const test = table.take(testIndices);
   const xTrain = rowsOf(train, features);
@@ -129,17 +84,16 @@ export async function runMle(o: ParsedOptions, positional: string[]): Promise<vo
   console.log(`\nHeld-out accuracy: ${accuracy.toFixed(4)} (${correct} of ${yTest.length} correct)`);
   console.log(`Confusion matrix (rows: true class, columns: predicted):\n${formatConfusionMatrix(m, allClasses)}`);
 
-  const outDir = resolve(o['out'] as string);
-  mkdirSync(outDir, { recursive: true });
-  const curves = normalCurvesPicture(nb, xTrain, yTrain, features, `Per-class normal curves fitted by maximum likelihood: ${target}`);
-  writePng(join(outDir, 'normal-curves.png'), curves);
-  writePng(join(outDir, 'confusion-matrix.png'), confusionMatrixPicture(m, allClasses, `Gaussian NB: ${(accuracy * 100).toFixed(1)}% correct`));
-  console.log(`\nWrote ${join(outDir, 'normal-curves.png')} and ${join(outDir, 'confusion-matrix.png')}`);
+  const files = writePictures(resolve(o.out), {
+    'normal-curves.png': normalCurvesPicture(nb, xTrain, yTrain, features, `Per-class normal curves fitted by maximum likelihood: ${target}`),
+    'confusion-matrix.png': confusionMatrixPicture(m, allClasses, `Gaussian NB: ${(accuracy * 100).toFixed(1)}% correct`),
+  });
+  console.log(`\n${wroteLine(files)}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'classify by maximum likelihood (Gaussian naive Bayes): held-out accuracy, confusion matrix, fitted normal curves',
   usage: 'deepts mle <data.csv | iris | penguins | cars> --target CLASS_COLUMN [options]',
   options: mleOptions,
   run: (o, positional) => runMle(o, positional),
-};
+});

@@ -4,7 +4,7 @@ import { Tensor as T } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { getRng } from '../../tensor/random.js';
 import { getActivation, type Activation as Act, type ActivationName } from '../activations.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 
 export class Activation extends Layer {
   readonly className = 'Activation';
@@ -16,10 +16,10 @@ export class Activation extends Layer {
   call(x: Tensor): Tensor {
     return this.activation.apply(x);
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, activation: this.activation.name };
   }
 }
@@ -40,7 +40,7 @@ export class Dropout extends Layer {
     if (!(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
   }
-  call(x: Tensor, training: boolean): Tensor {
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
     if (!training || this.rate === 0) return x;
     const rng = getRng();
     const keep = 1 - this.rate;
@@ -48,10 +48,10 @@ export class Dropout extends Layer {
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
     return ops.mul(x, new T(mask, x.shape));
   }
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return { name: this.name, rate: this.rate };
   }
 }

@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
-import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import type { Variable } from '../variable.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -41,16 +41,15 @@ export class Dense extends Layer {
     if (typeof inDim !== 'number') throw new Error(`Dense '${this.name}': the last input dimension must be known, got ${JSON.stringify(inputShape)}`);
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
-    this.built = true;
   }
 
-  call(x: Tensor, _training: boolean): Tensor {
+  call(x: Tensor, kwargs: CallArgs = {}): Tensor {
     const kernel = this.kernel!;
     this.assertInput(x, kernel.shape[0]);
     if (x.rank !== 2) {
       // Dense acts on the last axis: fold the leading axes into rows and back.
       const lead = x.shape.slice(0, -1);
-      const y = this.call(ops.reshape(x, [-1, kernel.shape[0]!]), _training);
+      const y = this.call(ops.reshape(x, [-1, kernel.shape[0]!]), kwargs);
       return ops.reshape(y, [...lead, this.units]);
     }
     const fused = this.activation.fused;
@@ -59,11 +58,11 @@ export class Dense extends Layer {
     return this.activation.apply(z);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     return {
       name: this.name, units: this.units, activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: this.initializerNames[0], biasInitializer: this.initializerNames[1], trainable: this.trainable,

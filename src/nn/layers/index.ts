@@ -2,7 +2,7 @@
 import { registerLayer } from '../serialization.js';
 import type { LayerConfig } from '../layer.js';
 import { Dense, type DenseArgs } from './dense.js';
-import { Flatten, InputLayer, Reshape } from './reshaping.js';
+import { Flatten, Input, InputLayer, Reshape, type InputArgs } from './reshaping.js';
 import { Activation, Dropout } from './activation.js';
 
 const str = (c: LayerConfig, k: string): string | undefined => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
@@ -23,10 +23,13 @@ registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
 } satisfies DenseArgs));
 registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
 registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));
-registerLayer('InputLayer', (c) => new InputLayer({ shape: nums(c, 'shape'), name: str(c, 'name') }));
+registerLayer('InputLayer', (c) => new InputLayer({
+  shape: nums(c, 'shape'), name: str(c, 'name'), batchSize: typeof c['batchSize'] === 'number' ? c['batchSize'] : undefined,
+}));
 registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
 registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
 
-export { Dense, Flatten, Reshape, InputLayer, Activation, Dropout };
-export type { DenseArgs };
+export { Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout };
+export type { DenseArgs, InputArgs };
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Lambda, registerLambda, type ConcatenateArgs, type LambdaArgs, type LambdaFn } from './merge.js';
 export { Normalization, type NormalizationArgs } from './normalization.js';

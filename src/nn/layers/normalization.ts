@@ -73,7 +73,6 @@ export class Normalization extends Layer {
     this.meanWeight = this.addWeight('mean', [d], (s) => (mean ? Float32Array.from(mean) : new Float32Array(s[0]!)), false);
     this.varianceWeight = this.addWeight('variance', [d], (s) => (variance ? Float32Array.from(variance) : new Float32Array(s[0]!).fill(1)), false);
     this.countWeight = this.addWeight('count', [], () => new Float32Array(1), false);
-    this.built = true;
   }
 
   /**
@@ -88,7 +87,7 @@ export class Normalization extends Layer {
         throw new Error(`Normalization '${this.name}'.adapt: row ${Math.floor(i / cols)}, feature ${i % cols} is ${values[i]} (drop missing values first)`);
       }
     }
-    if (!this.built) this.build([null, cols]);
+    this.ensureBuilt([null, cols]);
     const d = this.meanWeight!.shape[0]!;
     if (cols !== d) throw new Error(`Normalization '${this.name}'.adapt: the layer has ${d} features, the data has ${cols}`);
     const mean = new Float64Array(d);
@@ -118,7 +117,7 @@ export class Normalization extends Layer {
     };
   }
 
-  call(x: Tensor, _training: boolean): Tensor {
+  call(x: Tensor): Tensor {
     this.assertInput(x, this.meanWeight!.shape[0]);
     // Constants, not the variables themselves: no gradient flows into the statistics.
     const { mean, std } = this.statistics();
@@ -127,11 +126,11 @@ export class Normalization extends Layer {
     return this.invert ? ops.add(ops.mul(x, stdT), meanT) : ops.div(ops.sub(x, meanT), stdT);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 
-  getConfig(): LayerConfig {
+  override getConfig(): LayerConfig {
     const config: LayerConfig = { name: this.name, invert: this.invert, trainable: this.trainable };
     if (this.fixed) {
       config['mean'] = this.fixed.mean;

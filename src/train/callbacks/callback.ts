@@ -10,6 +10,8 @@ export interface CallbackModel {
   readonly optimizer: Optimizer | null;
   getWeights(): Tensor[];
   setWeights(weights: readonly Tensor[]): void;
+  /** Saves the model through the registered save handler (ModelCheckpoint uses it). */
+  save(path: string): Promise<void>;
 }
 
 export interface TrainingParams {

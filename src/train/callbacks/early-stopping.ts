@@ -29,6 +29,7 @@ export class EarlyStopping extends Callback {
   private wait = 0;
   private best = NaN;
   private bestWeights: Tensor[] | null = null;
+  private warned = false;
   /** Epoch (0-based) at which training was stopped, or 0. */
   stoppedEpoch = 0;
   bestEpoch = 0;
@@ -51,12 +52,16 @@ export class EarlyStopping extends Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
     this.bestWeights = null;
     this.bestEpoch = 0;
+    this.warned = false;
   }
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current === undefined) {
-      throw new Error(`EarlyStopping: metric '${this.monitor}' is not in the logs (available: ${Object.keys(logs).join(', ')})`);
+      // As Keras: warn (once per fit) and keep training.
+      if (!this.warned) console.warn(`EarlyStopping is conditioned on metric '${this.monitor}' which is not available. Available metrics are: ${Object.keys(logs).join(', ')}`);
+      this.warned = true;
+      return;
     }
     if (epoch < this.startFromEpoch) return;
     if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = this.model!.getWeights();

@@ -1,5 +1,5 @@
 /** The adaptive optimizers, with Keras 3's default hyper-parameters and update rules. */
-import { Optimizer, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface AdamArgs {
@@ -23,7 +23,8 @@ export class Adam extends Optimizer {
   readonly amsgrad: boolean;
   protected readonly slotCount: number;
 
-  constructor(args: AdamArgs = {}) {
+  constructor(learningRateOrArgs: number | AdamArgs = {}) {
+    const args = optimizerArgs<AdamArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
@@ -55,7 +56,8 @@ export class Adamax extends Optimizer {
   readonly epsilon: number;
   protected readonly slotCount = 2;
 
-  constructor(args: AdamaxArgs = {}) {
+  constructor(learningRateOrArgs: number | AdamaxArgs = {}) {
+    const args = optimizerArgs<AdamaxArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
@@ -92,7 +94,8 @@ export class RMSprop extends Optimizer {
   readonly centered: boolean;
   protected readonly slotCount = 3; // velocity, momentum, average gradient
 
-  constructor(args: RMSpropArgs = {}) {
+  constructor(learningRateOrArgs: number | RMSpropArgs = {}) {
+    const args = optimizerArgs<RMSpropArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
@@ -125,7 +128,8 @@ export class Adagrad extends Optimizer {
   readonly epsilon: number;
   protected readonly slotCount = 1;
 
-  constructor(args: AdagradArgs = {}) {
+  constructor(learningRateOrArgs: number | AdagradArgs = {}) {
+    const args = optimizerArgs<AdagradArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.001);
     this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-7;

@@ -42,11 +42,13 @@ export abstract class Optimizer {
   abstract getConfig(): OptimizerConfig;
 
   /** Applies one step to every (gradient, variable) pair, like optimizer.apply_gradients(zip(grads, vars)). */
-  applyGradients(pairs: readonly (readonly [Tensor, Variable])[]): void {
+  applyGradients(pairs: readonly (readonly [Tensor | null, Variable])[]): void {
+    if (!Array.isArray(pairs)) throw new Error(`${this.name}.applyGradients expects a list of [gradient, variable] pairs`);
     this.iterations++;
     const { rule, h } = this.rule(this.iterations);
     const k = kernels();
     for (const [grad, variable] of pairs) {
+      if (grad === null || grad === undefined) continue; // Keras skips variables without a gradient
       if (!shapesEqual(grad.shape, variable.shape)) {
         throw new Error(`${this.name}: gradient of shape ${formatShape(grad.shape)} for variable '${variable.name}' of shape ${formatShape(variable.shape)}`);
       }
@@ -58,4 +60,38 @@ export abstract class Optimizer {
       k.optimizerStep(rule, variable.values, grad.values, slots, h);
     }
   }
+
+  /**
+   * The optimizer's state for saving: the iteration count and, per variable name, its slot arrays
+   * (moments, accumulators). setState() puts it back, so training resumes where it stopped.
+   */
+  getState(): { iterations: number; slots: { name: string; values: Float32Array[] }[] } {
+    return { iterations: this.iterations, slots: [...this.slots].map(([v, s]) => ({ name: v.name, values: s.map((a) => Float32Array.from(a)) })) };
+  }
+
+  /** Restores getState() output onto the given variables (matched by name; shapes must agree). */
+  setState(state: { iterations: number; slots: readonly { name: string; values: readonly Float32Array[] }[] }, variables: readonly Variable[]): void {
+    const byName = new Map(variables.map((v) => [v.name, v]));
+    this.iterations = state.iterations;
+    this.slots.clear();
+    for (const { name, values } of state.slots) {
+      const v = byName.get(name);
+      if (!v) throw new Error(`${this.name}.setState: no variable named '${name}' in the model`);
+      if (values.length !== this.slotCount || values.some((a) => a.length !== v.size)) {
+        throw new Error(`${this.name}.setState: saved state for '${name}' does not fit (${values.length} slots of ${values[0]?.length ?? 0} values, expected ${this.slotCount} of ${v.size})`);
+      }
+      this.slots.set(v, values.map((a) => Float32Array.from(a)));
+    }
+  }
+
+  /** Number of slot arrays per variable (for saving the state). */
+  get slotsPerVariable(): number {
+    return this.slotCount;
+  }
+}
+
+/** Keras accepts the learning rate as the first positional argument: Adam(0.01). */
+export function optimizerArgs<A extends { learningRate?: number }>(args: number | A | undefined): A {
+  if (typeof args === 'number') return { learningRate: args } as A;
+  return args ?? ({} as A);
 }

@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
 export interface SGDArgs {
@@ -18,7 +18,8 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
   protected readonly slotCount: number;
 
-  constructor(args: SGDArgs = {}) {
+  constructor(learningRateOrArgs: number | SGDArgs = {}) {
+    const args = optimizerArgs<SGDArgs>(learningRateOrArgs);
     super(args.learningRate ?? 0.01);
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;

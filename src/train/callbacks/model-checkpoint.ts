@@ -1,7 +1,5 @@
-import { Callback, type Logs } from '../train/callbacks/callback.js';
-import { isImprovement, resolveMode, type MonitorMode } from '../train/callbacks/monitor.js';
-import type { Model } from '../models/model.js';
-import { saveModel } from './model-io.js';
+import { Callback, type Logs } from './callback.js';
+import { isImprovement, resolveMode, type MonitorMode } from './monitor.js';
 
 export interface ModelCheckpointArgs {
   filepath: string;
@@ -15,6 +13,8 @@ export interface ModelCheckpointArgs {
  * keras.callbacks.ModelCheckpoint(filepath, monitor='val_loss', save_best_only=False, mode='auto'):
  * saves the model at the end of every epoch (or only when `monitor` improves).
  * `filepath` may contain {epoch} or {epoch:02d} and any logged metric, e.g. 'ckpt-{epoch:02d}-{val_loss:.4f}'.
+ * It saves through `model.save(path)`, so the core stays browser-safe: in Node, `import 'deepts'`
+ * registers the file handler (src/io/model-io.ts); elsewhere save() says that no handler is registered.
  */
 export class ModelCheckpoint extends Callback {
   private readonly args: Required<Omit<ModelCheckpointArgs, 'verbose'>> & { verbose: 0 | 1 };
@@ -54,6 +54,7 @@ export class ModelCheckpoint extends Callback {
       if (this.args.verbose) console.log(`Epoch ${epoch + 1}: ${this.args.monitor} improved from ${this.best} to ${current}, saving model to ${path}`);
       this.best = current;
     }
-    await saveModel(this.model as unknown as Model, path);
+    if (!this.model) throw new Error('ModelCheckpoint: not attached to a model (pass it to fit() in callbacks)');
+    await this.model.save(path);
   }
 }

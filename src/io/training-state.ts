@@ -1,0 +1,100 @@
+/**
+ * What loadModel needs to resume training as Keras' load_model does: the compile settings
+ * (tfjs' trainingConfig: loss, metrics, loss_weights, optimizer_config, in Keras' snake_case)
+ * and the optimizer's state (iteration count and slots), which deepts keeps in optimizer.bin
+ * with its manifest under userDefinedMetadata.deepts (tfjs ignores both).
+ */
+import type { Model } from '../models/model.js';
+import type { JsonValue } from '../nn/layer.js';
+import { optimizerFromConfig, type OptimizerConfig } from '../train/optimizers/index.js';
+import { camelCase, isObject, kerasLossName, snakeCase, type JsonObject } from './keras-config.js';
+
+export const OPTIMIZER_FILE = 'optimizer.bin';
+
+interface OptimizerStateManifest {
+  iterations: number;
+  slotsPerVariable: number;
+  variables: { name: string; size: number }[];
+}
+
+/** tfjs' trainingConfig for a compiled model (undefined when not compiled). */
+export function trainingConfigOf(model: Model<never>): JsonObject | undefined {
+  const cc = model.compileConfig;
+  const opt = model.optimizer;
+  if (!cc || !opt) return undefined;
+  const optConfig: JsonObject = {};
+  for (const [k, v] of Object.entries(opt.getConfig())) optConfig[snakeCase(k)] = v as JsonValue;
+  const losses = cc.loss.map((l) => (l === null ? null : kerasLossName(l)));
+  const config: JsonObject = {
+    loss: losses.length === 1 ? losses[0]! : losses,
+    metrics: cc.metrics.length === 1 ? cc.metrics[0]! : cc.metrics,
+    optimizer_config: { class_name: opt.name, config: optConfig },
+  };
+  if (cc.lossWeights.some((w) => w !== 1)) config['loss_weights'] = cc.lossWeights;
+  return config;
+}
+
+/** The optimizer state as a manifest (for model.json) and its bytes (optimizer.bin), or null before the first step. */
+export function optimizerStateOf(model: Model<never>): { manifest: JsonObject; bytes: Uint8Array } | null {
+  const opt = model.optimizer;
+  if (!opt || opt.iterations === 0) return null;
+  const state = opt.getState();
+  const total = state.slots.reduce((t, s) => t + s.values.reduce((u, a) => u + a.length, 0), 0);
+  const bin = new Float32Array(total);
+  let at = 0;
+  for (const s of state.slots) {
+    for (const a of s.values) {
+      bin.set(a, at);
+      at += a.length;
+    }
+  }
+  const manifest: OptimizerStateManifest = {
+    iterations: state.iterations, slotsPerVariable: opt.slotsPerVariable,
+    variables: state.slots.map((s) => ({ name: s.name, size: s.values[0]?.length ?? 0 })),
+  };
+  return { manifest: { path: OPTIMIZER_FILE, ...manifest } as unknown as JsonObject, bytes: new Uint8Array(bin.buffer) };
+}
+
+/**
+ * Compiles a loaded model from its trainingConfig and restores the optimizer state when saved.
+ * A loss or metric deepts cannot rebuild by name (a custom function) leaves the model uncompiled, with a warning.
+ */
+export function restoreTraining(model: Model<never>, trainingConfig: JsonValue | undefined, stateManifest: JsonValue | undefined, readFile: (path: string) => Uint8Array | null, where: string): void {
+  if (!isObject(trainingConfig)) return;
+  const oc = trainingConfig['optimizer_config'];
+  const loss = trainingConfig['loss'];
+  if (!isObject(oc) || typeof oc['class_name'] !== 'string' || loss === undefined || loss === null) return;
+  try {
+    const config: { [k: string]: number | boolean | string } = {};
+    if (isObject(oc['config'])) {
+      for (const [k, v] of Object.entries(oc['config'])) if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') config[camelCase(k)] = v;
+    }
+    const lw = trainingConfig['loss_weights'];
+    model.compile({
+      optimizer: optimizerFromConfig(oc['class_name'], config as OptimizerConfig),
+      loss: loss as string | string[],
+      lossWeights: Array.isArray(lw) || isObject(lw) ? (lw as number[]) : undefined,
+      metrics: (Array.isArray(trainingConfig['metrics']) || isObject(trainingConfig['metrics']) ? trainingConfig['metrics'] : []) as string[],
+    });
+  } catch (e) {
+    console.warn(`loadModel: ${where} loaded uncompiled (${e instanceof Error ? e.message : String(e)}); call compile() to train it`);
+    return;
+  }
+  if (!isObject(stateManifest)) return;
+  const st = stateManifest as unknown as OptimizerStateManifest & { path: string };
+  const bytes = readFile(st.path);
+  if (!bytes) return;
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const need = st.variables.reduce((t, v) => t + v.size * st.slotsPerVariable, 0);
+  if (all.length !== need) throw new Error(`cannot load model: ${st.path} has ${all.length} values, the manifest needs ${need}`);
+  let at = 0;
+  const slots = st.variables.map((v) => ({
+    name: v.name,
+    values: Array.from({ length: st.slotsPerVariable }, () => {
+      const a = all.slice(at, at + v.size);
+      at += v.size;
+      return a;
+    }),
+  }));
+  model.optimizer!.setState({ iterations: st.iterations, slots }, model.weights);
+}
