@@ -6,7 +6,8 @@
 import './backend/setup-node.js';
 
 export * from './core.js';
-export { saveModel, loadModel } from './io/model-io.js';
+export { saveModel, loadModel, type SaveOptions } from './io/model-io.js';
+export { exportOnnx, toOnnx, decodeOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx/index.js';
 export { encodePng, decodePng, writePng } from './io/png.js';
 export { decodeNetpbm } from './io/netpbm.js';
 export { decodeImageFile, readDigitFile } from './io/image-file.js';
