@@ -5,34 +5,22 @@
  * Directories written by deepts ≤ 0.1 (format 'deepts-model') still load.
  * Written atomically: a crash mid-save never leaves a half-written model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tensor } from '../tensor/tensor.js';
-import { sizeOf } from '../tensor/shape.js';
+import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import { OPTIMIZER_FILE, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
-import type { JsonValue } from '../nn/layer.js';
+import { withWeightSource } from '../nn/layer.js';
+// Registers the built-in layer classes, so loadModel works whichever module imported it first.
+import '../nn/layers/index.js';
 import { writeDirAtomic } from './atomic-write.js';
+import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
+import { describeReadError, readFileCapped, READ_LIMITS } from './read-file.js';
 import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
-export const MODEL_FORMAT = 'deepts-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-interface WeightEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32';
-}
-
-interface ModelFile {
-  format: string;
-  version: number;
-  modelConfig: { className: string; config: { [k: string]: JsonValue } };
-  weights: WeightEntry[];
-  trainingConfig?: { loss: string | null; optimizer: { name: string; config: { [k: string]: JsonValue } } | null; metrics: string[] };
-}
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 
 export interface SaveOptions {
   /** 'tfjs' (the default and deepts' own format: tfjs Layers model.json + weights.bin). */
@@ -85,19 +73,58 @@ function readModelJson(dir: string): { parsed: unknown; path: string } {
   const path = join(dir, 'model.json');
   if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
   if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts or tfjs?)`);
+  // Read errors (permissions, a directory, /dev/zero behind a symlink) are reported as such, not as bad JSON.
+  const text = readFileCapped(path, READ_LIMITS.modelJson, 'model file').toString('utf8');
   try {
-    return { parsed: JSON.parse(readFileSync(path, 'utf8')), path };
+    return { parsed: JSON.parse(text), path };
   } catch (e) {
     throw new Error(`cannot load model: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
-function legacyModelFile(parsed: unknown, path: string): ModelFile {
-  const f = parsed as Partial<ModelFile>;
-  if (f.format !== MODEL_FORMAT) throw new Error(`cannot load model: ${path} is not a deepts model file (format '${String(f.format)}')`);
-  if (f.version !== MODEL_FORMAT_VERSION) throw new Error(`cannot load model: ${path} has format version ${f.version}, this deepts reads version ${MODEL_FORMAT_VERSION}`);
-  if (!f.modelConfig || !Array.isArray(f.weights)) throw new Error(`cannot load model: ${path} lacks modelConfig or weights`);
-  return f as ModelFile;
+/** Reads a whole weight file whose size must be exactly `expectedBytes` (checked before reading). */
+function readExactly(file: string, expectedBytes: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw describeReadError(file, e, 'weight file');
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`cannot load model: ${file} is not a regular file`);
+    if (st.size !== expectedBytes) {
+      const needs = Number.isSafeInteger(expectedBytes) ? `${expectedBytes}` : expectedBytes.toExponential(3);
+      throw new Error(`cannot load model: ${file} has ${st.size} bytes, the manifest needs ${needs} (truncated or from another model)`);
+    }
+    // The size matches the manifest, so this allocation is what the saved weights really take.
+    const bytes = new Uint8Array(new ArrayBuffer(expectedBytes));
+    let done = 0;
+    while (done < bytes.length) {
+      let n: number;
+      try {
+        n = readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30), null);
+      } catch (e) {
+        throw describeReadError(file, e, 'weight file');
+      }
+      if (n === 0) throw new Error(`cannot load model: ${file} ended after ${done} bytes while reading (changed during load?)`);
+      done += n;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A weight file listed in a tfjs manifest: a regular file beside model.json, at most `maxBytes`. */
+function readWeightShard(dir: string, p: string, maxBytes: number): Uint8Array {
+  const file = join(dir, p);
+  if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
+  const st = statSync(file);
+  if (!st.isFile()) throw new Error(`cannot load model: weight file ${file} is not a regular file`);
+  if (st.size > maxBytes) throw new Error(`cannot load model: ${file} has ${st.size} bytes, more than the ${maxBytes} the manifest needs (from another model?)`);
+  const b = readFileCapped(file, maxBytes, 'weight file');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export interface LoadModelOptions {
@@ -115,21 +142,17 @@ export interface LoadModelOptions {
 export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: string, options: LoadModelOptions = {}): Promise<Model<O>> {
   const { parsed, path } = readModelJson(dir);
   if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
-    return (await loadLegacyModel(dir, legacyModelFile(parsed, path))) as unknown as Model<O>;
+    return (await loadLegacyModel(dir, checkModelFile(path, parsed))) as unknown as Model<O>;
   }
   const json = validateTfjsModelJson(parsed, path);
-  const model = modelFromTfjs(json, (p) => {
-    const file = join(dir, p);
-    if (!existsSync(file)) throw new Error(`cannot load model from ${dir}: weight file ${p} listed in model.json is missing`);
-    const b = readFileSync(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }, path);
+  const model = modelFromTfjs(json, (p, maxBytes) => readWeightShard(dir, p, maxBytes), path);
   if (options.compile ?? true) {
     const meta = json.userDefinedMetadata?.['deepts'];
     restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta['optimizerState'] : undefined, (p) => {
       const file = join(dir, p);
       if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
-      const b = readFileSync(file);
+      if (!statSync(file).isFile()) throw new Error(`cannot load model: optimizer state ${file} is not a regular file`);
+      const b = readFileCapped(file, READ_LIMITS.optimizerState, 'optimizer state file');
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     }, path);
   }
@@ -137,31 +160,40 @@ export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: st
 }
 
 async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {
-  if (file.modelConfig.className !== 'Sequential') throw new Error(`cannot load model: unsupported model class '${file.modelConfig.className}'`);
-  const model = Sequential.fromConfig(file.modelConfig.config);
-  const own = model.weights;
-  if (own.length !== file.weights.length) {
-    throw new Error(`cannot load model from ${dir}: the architecture has ${own.length} weights but the manifest lists ${file.weights.length}`);
+  const path = join(dir, 'model.json');
+  if (file.modelConfig.className !== 'Sequential') {
+    throw new Error(`cannot load model: ${path}: modelConfig.className must be "Sequential" (the only model class of deepts 0.1), got "${file.modelConfig.className}"`);
   }
+  const manifest: readonly WeightEntry[] = file.weights;
   const binPath = join(dir, 'weights.bin');
   if (!existsSync(binPath)) throw new Error(`cannot load model from ${dir}: weights.bin is missing`);
-  const raw = readFileSync(binPath);
-  const expected = file.weights.reduce((s, w) => s + sizeOf(w.shape), 0) * 4;
-  if (raw.byteLength !== expected) {
-    throw new Error(`cannot load model: ${binPath} has ${raw.byteLength} bytes, the manifest needs ${expected} (truncated or from another model)`);
-  }
-  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const all = new Float32Array(readExactly(binPath, manifestElements(manifest) * 4).buffer);
+  let index = 0;
   let offset = 0;
-  const values = file.weights.map((w, i) => {
-    const n = sizeOf(w.shape);
-    const t = new Tensor(all.slice(offset, offset + n), w.shape);
-    offset += n;
-    if (own[i]!.shape.join(',') !== w.shape.join(',')) {
-      throw new Error(`cannot load model from ${dir}: weight ${w.name} has shape [${w.shape}] in the manifest but [${own[i]!.shape}] in the architecture`);
+  // Each layer takes its saved values as it is built, once the shape matches the manifest entry.
+  const source = (name: string, shape: readonly number[]): Float32Array => {
+    const entry = manifest[index];
+    if (!entry) {
+      throw new Error(`the architecture has more weights than the ${manifest.length} the manifest lists (next: ${name} of shape [${shape.join(', ')}])`);
     }
-    return t;
-  });
-  model.setWeights(values);
+    if (!shapesEqual(entry.shape, shape)) {
+      throw new Error(`weight ${index} (${entry.name}) has shape [${entry.shape.join(', ')}] in the manifest but [${shape.join(', ')}] in the architecture (${name})`);
+    }
+    const n = sizeOf(entry.shape);
+    const values = all.slice(offset, offset + n);
+    offset += n;
+    index += 1;
+    return values;
+  };
+  let model: Sequential;
+  try {
+    model = withWeightSource(source, () => Sequential.fromConfig(file.modelConfig.config));
+  } catch (e) {
+    throw new Error(`cannot load model: ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (index !== manifest.length || model.weights.length !== manifest.length) {
+    throw new Error(`cannot load model from ${dir}: the architecture has ${model.weights.length} weights but the manifest lists ${manifest.length}`);
+  }
   return model;
 }
 

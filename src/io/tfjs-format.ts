@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import type { JsonValue } from '../nn/layer.js';
+import { withWeightSource, type JsonValue } from '../nn/layer.js';
 import type { SerializedLayer } from '../nn/serialization.js';
 import { isObject, layerFromKeras, layerToKeras, sampleShapeOf, type JsonObject } from './keras-config.js';
 import { functionalFromKeras, functionalTopology } from './keras-functional.js';
@@ -177,38 +177,72 @@ export function validateTfjsModelJson(parsed: unknown, where: string): TfjsModel
 
 /**
  * Builds the model and sets its weights. `readFile` returns the bytes of a path listed in
- * the manifest. Weights are matched by name (layer/weight) when every name is found,
- * else by position, as tfjs does for models converted from Keras.
+ * the manifest (at most `maxBytes`: what its group still needs). Weights are matched by name
+ * (layer/weight) when every name is found, else by position, as tfjs does for models converted
+ * from Keras. Hostile files: the weight bytes are read and their sizes checked before the model
+ * is built; while it is built, a weight found by name takes its saved values once its shape
+ * matches, and the architecture may never ask for more values than the manifest holds — so
+ * a loader never allocates much more than the files hold, and nothing is randomly initialised
+ * just to be overwritten.
  */
-export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string) => Uint8Array, where = 'model.json'): Model<never> {
-  const model = modelFromTopology(json.modelTopology);
+export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string, maxBytes: number) => Uint8Array, where = 'model.json'): Model<never> {
   const specs: { spec: TfjsWeightSpec; bytes: Uint8Array }[] = [];
+  const byteLength = (w: TfjsWeightSpec): number => sizeOf(w.shape) * BYTES[w.quantization?.dtype ?? w.dtype]!;
+  let manifestElements = 0;
   for (const group of json.weightsManifest ?? []) {
-    const parts = group.paths.map((p) => readFile(p.replace(/^\.\//, '')));
-    const total = parts.reduce((s, p) => s + p.byteLength, 0);
-    const need = group.weights.reduce((s, w) => s + sizeOf(w.shape) * BYTES[w.quantization?.dtype ?? w.dtype]!, 0);
-    if (total !== need) throw new Error(`cannot load model from ${where}: ${group.paths.join(' + ')} has ${total} bytes, the manifest needs ${need} (truncated or from another model)`);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.byteLength;
+    const need = group.weights.reduce((s, w) => s + byteLength(w), 0);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const p of group.paths) {
+      const part = readFile(p.replace(/^\.\//, ''), Math.max(0, need - total));
+      parts.push(part);
+      total += part.byteLength;
+    }
+    if (total !== need) {
+      const needs = Number.isSafeInteger(need) ? `${need}` : need.toExponential(3);
+      throw new Error(`cannot load model from ${where}: ${group.paths.join(' + ')} has ${total} bytes, the manifest needs ${needs} (truncated or from another model)`);
+    }
+    const all = parts.length === 1 ? parts[0]! : new Uint8Array(total);
+    if (parts.length !== 1) {
+      let at = 0;
+      for (const p of parts) {
+        all.set(p, at);
+        at += p.byteLength;
+      }
     }
     let offset = 0;
     for (const spec of group.weights) {
-      const len = sizeOf(spec.shape) * BYTES[spec.quantization?.dtype ?? spec.dtype]!;
+      const len = byteLength(spec);
       specs.push({ spec, bytes: all.subarray(offset, offset + len) });
       offset += len;
+      manifestElements += sizeOf(spec.shape);
     }
   }
-  const own = model.weights;
   const byName = new Map(specs.map((s) => [s.spec.name.replace(/:0$/, ''), s]));
-  const named = own.map((w) => byName.get(w.name));
-  let chosen: { spec: TfjsWeightSpec; bytes: Uint8Array }[];
-  if (named.every((s) => s !== undefined)) chosen = named as typeof specs;
-  else if (specs.length === own.length) chosen = specs;
-  else throw new Error(`cannot load model from ${where}: the architecture has ${own.length} weights but the manifest lists ${specs.length}`);
-  model.setWeights(chosen.map(({ spec, bytes }, i) => {
+  let requested = 0;
+  const source = (name: string, shape: readonly number[]): Float32Array => {
+    const found = byName.get(name);
+    if (found && found.spec.shape.join(',') !== shape.join(',')) {
+      throw new Error(`weight ${found.spec.name} has shape [${found.spec.shape.join(', ')}] in the manifest but ${name} has [${shape.join(', ')}]`);
+    }
+    requested += sizeOf(shape);
+    if (requested > manifestElements) {
+      throw new Error(`the architecture needs more weight values than the ${manifestElements} the manifest holds (at ${name} of shape [${shape.join(', ')}])`);
+    }
+    // A weight not found by name is matched by position once all are built (below).
+    return found ? decodeWeight(found.spec, found.bytes) : new Float32Array(sizeOf(shape));
+  };
+  let model: Model<never>;
+  try {
+    model = withWeightSource(source, () => modelFromTopology(json.modelTopology));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(message.includes(where) ? message : `cannot load model from ${where}: ${message.replace(/^cannot load model: /, '')}`);
+  }
+  const own = model.weights;
+  if (own.every((w) => byName.has(w.name))) return model;
+  if (specs.length !== own.length) throw new Error(`cannot load model from ${where}: the architecture has ${own.length} weights but the manifest lists ${specs.length}`);
+  model.setWeights(specs.map(({ spec, bytes }, i) => {
     if (spec.shape.join(',') !== own[i]!.shape.join(',')) {
       throw new Error(`cannot load model from ${where}: weight ${spec.name} has shape [${spec.shape}] in the manifest but ${own[i]!.name} has [${own[i]!.shape}]`);
     }

@@ -126,7 +126,15 @@ export class Sequential extends Model {
     const shape = config['inputShape'];
     const batchSize = typeof config['batchSize'] === 'number' ? config['batchSize'] : undefined;
     if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[], batchSize }));
-    for (const l of layers) model.add(deserializeLayer(l as unknown as SerializedLayer));
+    layers.forEach((l, i) => {
+      try {
+        model.add(deserializeLayer(l as unknown as SerializedLayer));
+      } catch (e) {
+        // Name the layer in the config, so a damaged saved model points at the entry to look at.
+        const cls = typeof l === 'object' && l !== null && !Array.isArray(l) ? String(l['className']) : typeof l;
+        throw new Error(`layers[${i}] (${cls}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
     return model;
   }
 }

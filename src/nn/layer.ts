@@ -52,6 +52,27 @@ export interface AddWeightArgs {
 
 const nameCounts = new Map<string, number>();
 
+/**
+ * Supplies the value of each weight a layer creates, instead of its initializer. Used when
+ * loading a saved model: the saved values are checked against the shape the architecture asks
+ * for before anything of that size is allocated, and no random initialisation is wasted on
+ * weights about to be overwritten.
+ */
+export type WeightSource = (name: string, shape: readonly number[]) => Float32Array;
+
+let weightSource: WeightSource | null = null;
+
+/** Runs `build` with every addWeight() taking its value from `source` (not the initializer). */
+export function withWeightSource<T>(source: WeightSource, build: () => T): T {
+  const previous = weightSource;
+  weightSource = source;
+  try {
+    return build();
+  } finally {
+    weightSource = previous;
+  }
+}
+
 /** Keras-style unique names: dense, dense_1, dense_2, ... */
 export function uniqueName(base: string): string {
   const n = nameCounts.get(base) ?? 0;
@@ -224,7 +245,9 @@ export abstract class Layer {
     }
     const name = a.name ?? `variable${this.ownWeights.length === 0 ? '' : `_${this.ownWeights.length}`}`;
     const init = getInitializer(a.initializer ?? 'glorotUniform');
-    const v = new Variable(init(a.shape), a.shape, `${this.name}/${name}`, a.trainable ?? true);
+    const fullName = `${this.name}/${name}`;
+    const value = weightSource ? weightSource(fullName, a.shape) : init(a.shape);
+    const v = new Variable(value, a.shape, fullName, a.trainable ?? true);
     v.requiresGrad = v.trainable && this.trainable;
     this.ownWeights.push(v);
     return v;

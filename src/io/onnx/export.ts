@@ -13,7 +13,7 @@
  */
 import type { Model } from '../../models/model.js';
 import { Sequential } from '../../models/sequential.js';
-import type { Layer } from '../../nn/layer.js';
+import type { Layer, LayerShape } from '../../nn/layer.js';
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from '../../nn/layers/index.js';
 import { Normalization } from '../../nn/layers/normalization.js';
 import { batchedFloat, GraphBuilder, type NodeValue, type TensorValue, type ValueInfo } from './graph.js';
@@ -108,7 +108,7 @@ export function toOnnxModel(model: Model, options: OnnxExportOptions = {}): Onnx
   model.build(inputShape as number[]);
   for (const layer of model.layers) {
     x = exportLayer(g, layer, x);
-    shape = [...layer.computeOutputShape(shape)];
+    shape = [...(layer.computeOutputShape(shape) as LayerShape)];
   }
   // The graph output must be produced by a node: rename the last value with Identity.
   g.reserve(outputName);
