@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -18,8 +18,9 @@ import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as others
 import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
+import { formatPipeline, type PipelineResult } from './pipeline.js';
 
-export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'] as const;
+export const SECTIONS = ['gemm', 'native', 'wasm', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -59,7 +60,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (!Number.isInteger(v) || v < 0) throw new Error('--retries needs a whole number (0: measure each row once)');
       o.retries = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
+      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
       process.exit(0);
     } else throw new Error(`unknown option '${a}' (try --help)`);
   }
@@ -185,7 +186,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
 }
 
-function epochCommand(section: Exclude<Section, 'gemm'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
   const env = { ...process.env, DEEPTS_QUIET: '1' };
   switch (section) {
@@ -202,7 +203,7 @@ function epochCommand(section: Exclude<Section, 'gemm'>, planJson: string): { co
   }
 }
 
-const CONFIG_NAMES: Record<Exclude<Section, 'gemm'>, string> = {
+const CONFIG_NAMES: Record<Exclude<Section, 'gemm' | 'pipeline'>, string> = {
   native: 'deepts-native', wasm: 'deepts-wasm', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
 };
 
@@ -211,7 +212,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const planJson = JSON.stringify(plan);
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
-    if (section === 'gemm') continue;
+    if (section === 'gemm' || section === 'pipeline') continue;
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
@@ -224,6 +225,13 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
     rows.push(o.result ? { ...common, result: o.result } : { ...common, result: null, note: `failed: ${o.error}` });
   }
   return { rows, plan };
+}
+
+/** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
+async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error: string }> {
+  const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '5'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
+  const o = await measureQuietly<PipelineResult>('pipeline overhead', cmd, opts, 900);
+  return o.result ?? { error: o.error ?? 'no result' };
 }
 
 /** The checked-out commit (and whether the work tree has changes), for tracking results over time. */
@@ -255,6 +263,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
   const epochs = await runEpochs(opts);
+  const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
 
   machine = withMeasuredClock(machine, gemm?.measuredClockGHz);
   console.log('');
@@ -266,6 +275,7 @@ async function main(argv: readonly string[]): Promise<void> {
     console.log('');
   }
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
+  if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
 
   if (opts.save) {
     const file = resultsFile(machine, opts);
@@ -274,6 +284,7 @@ async function main(argv: readonly string[]): Promise<void> {
       date: started.toISOString(), commit: gitCommit(), options: opts, machine, busyCoresAtStart: busy, plan: epochs.plan,
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
+      pipeline,
       seconds: (Date.now() - started.getTime()) / 1000,
     };
     writeFileSync(file, JSON.stringify(json, null, 2) + '\n');

@@ -24,9 +24,9 @@ export async function ready(options: { threads?: number } = {}): Promise<string>
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
 export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
-export { setSeed, getRng, Rng } from './tensor/random.js';
+export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
 export { registerBackend, setBackend, getBackend, listBackends, findBackend, ownKernels, type Backend, type Kernels } from './backend/index.js';
-export { gradients, backward, noGrad, ops } from './autograd/index.js';
+export { gradients, backward, noGrad, ops, GradientTape, valueAndGrad } from './autograd/index.js';
 
 export * as layers from './nn/layers/index.js';
 export {
@@ -50,7 +50,7 @@ export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './train/callbacks
 export { ModelCheckpoint, type ModelCheckpointArgs } from './train/callbacks/model-checkpoint.js';
 export { EpochTimer } from './train/callbacks/epoch-timer.js';
 export { Progbar, type TextOutput } from './train/progbar.js';
-export type { FitArgs, EvaluateArgs } from './train/trainer.js';
+export type { FitArgs, EvaluateArgs, DatasetLike } from './train/trainer.js';
 export type { Logs as EvaluateLogs } from './train/callbacks/callback.js';
 
 export {
@@ -70,3 +70,7 @@ export {
 /** Models as files in memory — the TensorFlow.js Layers format `model.save()` writes in Node — e.g. to load or download one in a page. */
 export { toTfjsArtifacts, modelFromTfjs, validateTfjsModelJson, type TfjsModelJson } from './io/tfjs-format.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
+
+/** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
+export * as data from './data/dataset/index.js';
+export { Dataset, AUTOTUNE, DatasetError } from './data/dataset/index.js';

@@ -4,10 +4,12 @@
  * tabular data and pictures.
  */
 import './backend/setup-node.js';
+import './io/dataset-cache-file.js';
 
 export * from './core.js';
 export { saveModel, loadModel, type SaveOptions } from './io/model-io.js';
 export { exportOnnx, toOnnx, decodeOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx/index.js';
+export { fileStore as datasetCacheFile } from './io/dataset-cache-file.js';
 export { encodePng, decodePng, writePng } from './io/png.js';
 export { decodeNetpbm } from './io/netpbm.js';
 export { decodeImageFile, readDigitFile } from './io/image-file.js';

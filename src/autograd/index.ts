@@ -1,2 +1,2 @@
-export { gradients, backward, noGrad, isRecording } from './tape.js';
+export { gradients, backward, noGrad, isRecording, GradientTape, valueAndGrad } from './tape.js';
 export * as ops from './ops/index.js';

@@ -121,3 +121,32 @@ export function backward(output: Tensor, outputGrad?: Tensor): void {
     if (g) leaf.grad = leaf.grad ? addGradients(leaf.grad, g) : g;
   });
 }
+
+/**
+ * tf.GradientTape's role in deepts: operations are always recorded (outside noGrad), so the
+ * tape only asks for gradients. Usage as in TensorFlow:
+ *   const tape = new GradientTape();
+ *   const loss = lossFn(y, model.call(x, { training: true }));
+ *   const grads = tape.gradient(loss, model.trainableWeights);
+ *   optimizer.applyGradients(grads.map((g, i) => [g, model.trainableWeights[i]]));
+ */
+export class GradientTape {
+  /** d(target)/d(each source); null for sources the target does not depend on (as TF's None). */
+  gradient(target: Tensor, sources: readonly Tensor[]): (Tensor | null)[] {
+    if (!target.requiresGrad) return sources.map(() => null);
+    return gradients(target, sources);
+  }
+
+  /** Kept for TF parity: every tensor that requires gradients is watched already. */
+  watch(_t: Tensor): void {}
+}
+
+/**
+ * tf.valueAndGrads-style: f's value and its gradients with respect to `wrt` (e.g. a model's
+ * trainable weights). f must return a scalar built from differentiable ops.
+ */
+export function valueAndGrad(f: () => Tensor, wrt: readonly Tensor[]): { value: Tensor; grads: (Tensor | null)[] } {
+  const value = f();
+  if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got shape ${formatShape(value.shape)}`);
+  return { value, grads: new GradientTape().gradient(value, wrt) };
+}

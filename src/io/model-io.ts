@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Model, registerSaveHandler, type ModelOutputs } from '../models/model.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
-import { OPTIMIZER_FILE, optimizerStateOf, restoreTraining } from './training-state.js';
+import { OPTIMIZER_FILE, compileMetadataOf, optimizerStateOf, restoreTraining } from './training-state.js';
 import { Sequential } from '../models/sequential.js';
 import { withWeightSource } from '../nn/layer.js';
 // Registers the built-in layer classes, so loadModel works whichever module imported it first.
@@ -35,10 +35,11 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const files: Record<string, Uint8Array> = {};
   // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
   const state = optimizerStateOf(model as Model<never>);
-  if (state) {
-    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { optimizerState: state.manifest } };
-    files[OPTIMIZER_FILE] = state.bytes;
+  const compileMeta = compileMetadataOf(model as Model<never>);
+  if (state || compileMeta) {
+    json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { ...(compileMeta ?? {}), ...(state ? { optimizerState: state.manifest } : {}) } };
   }
+  if (state) files[OPTIMIZER_FILE] = state.bytes;
   writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
 }
 
@@ -148,7 +149,7 @@ export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: st
   const model = modelFromTfjs(json, (p, maxBytes) => readWeightShard(dir, p, maxBytes), path);
   if (options.compile ?? true) {
     const meta = json.userDefinedMetadata?.['deepts'];
-    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta['optimizerState'] : undefined, (p) => {
+    restoreTraining(model, json.trainingConfig, meta && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined, (p) => {
       const file = join(dir, p);
       if (p.includes('/') || p.includes('..') || !existsSync(file)) return null;
       if (!statSync(file).isFile()) throw new Error(`cannot load model: optimizer state ${file} is not a regular file`);

@@ -7,6 +7,7 @@
 import type { Model } from '../models/model.js';
 import type { JsonValue } from '../nn/layer.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../train/optimizers/index.js';
+import { deserializeLoss, type LossConfig } from '../train/losses.js';
 import { camelCase, isObject, kerasLossName, snakeCase, type JsonObject } from './keras-config.js';
 
 export const OPTIMIZER_FILE = 'optimizer.bin';
@@ -55,11 +56,17 @@ export function optimizerStateOf(model: Model<never>): { manifest: JsonObject; b
   return { manifest: { path: OPTIMIZER_FILE, ...manifest } as unknown as JsonObject, bytes: new Uint8Array(bin.buffer) };
 }
 
+/** deepts' metadata beside tfjs' fields: the loss objects with their arguments. */
+export function compileMetadataOf(model: Model<never>): JsonObject | null {
+  const cc = model.compileConfig;
+  return cc ? { lossClasses: cc.lossClasses as unknown as JsonValue } : null;
+}
+
 /**
  * Compiles a loaded model from its trainingConfig and restores the optimizer state when saved.
  * A loss or metric deepts cannot rebuild by name (a custom function) leaves the model uncompiled, with a warning.
  */
-export function restoreTraining(model: Model<never>, trainingConfig: JsonValue | undefined, stateManifest: JsonValue | undefined, readFile: (path: string) => Uint8Array | null, where: string): void {
+export function restoreTraining(model: Model<never>, trainingConfig: JsonValue | undefined, meta: JsonObject | undefined, readFile: (path: string) => Uint8Array | null, where: string): void {
   if (!isObject(trainingConfig)) return;
   const oc = trainingConfig['optimizer_config'];
   const loss = trainingConfig['loss'];
@@ -70,9 +77,13 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
       for (const [k, v] of Object.entries(oc['config'])) if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') config[camelCase(k)] = v;
     }
     const lw = trainingConfig['loss_weights'];
+    // deepts' own record of the loss objects (with fromLogits) wins over the names tfjs reads.
+    const classes = Array.isArray(meta?.['lossClasses']) ? (meta['lossClasses'] as unknown as ({ className: string; config: LossConfig } | null)[]) : null;
+    const names = (Array.isArray(loss) ? loss : [loss]) as (string | null)[];
+    const restored = classes && classes.length === names.length ? names.map((n, i) => (classes[i] ? deserializeLoss(classes[i]!) : n)) : null;
     model.compile({
       optimizer: optimizerFromConfig(oc['class_name'], config as OptimizerConfig),
-      loss: loss as string | string[],
+      loss: restored ? (restored.length === 1 ? restored[0]! : restored) as string : (loss as string | string[]),
       lossWeights: Array.isArray(lw) || isObject(lw) ? (lw as number[]) : undefined,
       metrics: (Array.isArray(trainingConfig['metrics']) || isObject(trainingConfig['metrics']) ? trainingConfig['metrics'] : []) as string[],
     });
@@ -80,6 +91,7 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
     console.warn(`loadModel: ${where} loaded uncompiled (${e instanceof Error ? e.message : String(e)}); call compile() to train it`);
     return;
   }
+  const stateManifest = meta?.['optimizerState'];
   if (!isObject(stateManifest)) return;
   const st = stateManifest as unknown as OptimizerStateManifest & { path: string };
   const bytes = readFile(st.path);

@@ -13,13 +13,14 @@ import { noGrad } from '../autograd/tape.js';
 import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import { registerLayer } from '../nn/serialization.js';
-import { getLoss, type Loss, type LossFn, type LossName } from '../train/losses.js';
+import { getLoss, serializeLoss, type Loss, type LossConfig, type LossFn, type LossName } from '../train/losses.js';
 import { Mean, getMetric, type Metric } from '../train/metrics.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
 import {
-  computeLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
+  computeLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictDatasetLoop, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
   type Compiled, type EvaluateArgs, type FitArgs, type StepData, type TrainableModel,
 } from '../train/trainer.js';
+import { datasetSource, isDatasetLike, type DatasetLike, type DatasetSource } from '../train/batch-feed.js';
 import { toTensorList, type ModelData, type TensorInput } from '../train/data-adapter.js';
 import type { History, Logs } from '../train/callbacks/callback.js';
 import { FunctionalGraph } from './functional.js';
@@ -75,6 +76,8 @@ export function registerSaveHandler(handler: ModelSaveHandler): void {
 /** How the model was compiled, as JSON (saved with the model so loadModel can compile it again). */
 export interface CompileConfig {
   loss: (string | null)[];
+  /** Built-in losses with their arguments (fromLogits, ...), null for custom ones. */
+  lossClasses: ({ className: string; config: LossConfig } | null)[];
   lossWeights: number[];
   metrics: string[][];
   optimizer: { name: string; config: { [k: string]: JsonValue } };
@@ -186,6 +189,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     };
     this.compileConfigJson = {
       loss: losses.map((l) => l?.name ?? null),
+      lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
       lossWeights,
       metrics: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
       optimizer: { name: optimizer.name, config: optimizer.getConfig() },
@@ -301,34 +305,65 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     return prepareData(this, c, xs, ys, what);
   }
 
-  /** Trains for a number of epochs; resolves to the History (history.history.loss, .val_loss, ...). */
-  async fit(x: ModelData, y?: ModelData, args: FitArgs = {}): Promise<History> {
-    const train = this.data(x, y, 'fit');
+  /** A dataset of [x, y] batches as the training loops read it; its second argument must be options. */
+  private source(ds: DatasetLike, second: unknown, what: string): DatasetSource {
+    if (second !== undefined && (typeof second !== 'object' || second === null || Array.isArray(second) || second instanceof Tensor || isDatasetLike(second))) {
+      throw new Error(`${what}(dataset, options): a dataset yields [inputs, targets] itself, so the second argument is the options, not targets`);
+    }
+    return datasetSource(this, this.requireCompiled(what), ds, what);
+  }
+
+  /**
+   * Trains for a number of epochs; resolves to the History (history.history.loss, .val_loss, ...).
+   * fit(x, y, options) with arrays, or fit(dataset, options) with a Dataset of [x, y] batches
+   * (options.stepsPerEpoch for a dataset that repeats forever).
+   */
+  async fit(dataset: DatasetLike, args?: FitArgs): Promise<History>;
+  async fit(x: ModelData, y?: ModelData, args?: FitArgs): Promise<History>;
+  async fit(x: ModelData | DatasetLike, y?: ModelData | FitArgs, args: FitArgs = {}): Promise<History> {
+    if (isDatasetLike(x)) args = (y ?? {}) as FitArgs;
+    const train = isDatasetLike(x) ? this.source(x, y, 'fit') : this.data(x, y, 'fit');
     const v = args.validationData;
-    const validation = v ? this.data(v[0], v[1], 'validationData') : null;
+    const validation = !v ? null : isDatasetLike(v) ? datasetSource(this, this.requireCompiled('fit'), v, 'validationData') : this.data(v[0], v[1], 'validationData');
     return fitLoop(this, train, validation, args);
   }
 
   /**
    * Loss (and metrics) on the given data. As Keras: a number when there are no metrics, else
    * [loss, ...metrics]; with { returnDict: true } a { loss, accuracy, ... } record.
+   * evaluate(x, y, options), or evaluate(dataset, options) with a Dataset of [x, y] batches.
    */
+  async evaluate(dataset: DatasetLike, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(dataset: DatasetLike, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
-  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
-    const logs = await this.evaluateLogs(x, y, args);
+  async evaluate(x: ModelData | DatasetLike, y?: ModelData | (EvaluateArgs & { returnDict?: boolean }), args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
+    if (isDatasetLike(x)) args = (y ?? {}) as EvaluateArgs & { returnDict?: boolean };
+    const logs = isDatasetLike(x) ? await evaluateLoop(this, this.source(x, y, 'evaluate'), args) : await this.evaluateLogs(x, y as ModelData, args);
     if (args.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0]! : values;
   }
 
   /** evaluate() as a name → value record (same as evaluate(x, y, { returnDict: true })). */
-  async evaluateLogs(x: ModelData, y: ModelData, args: EvaluateArgs = {}): Promise<Logs> {
+  async evaluateLogs(dataset: DatasetLike, args?: EvaluateArgs): Promise<Logs>;
+  async evaluateLogs(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<Logs>;
+  async evaluateLogs(x: ModelData | DatasetLike, y?: ModelData | EvaluateArgs, args: EvaluateArgs = {}): Promise<Logs> {
+    if (isDatasetLike(x)) return evaluateLoop(this, this.source(x, y, 'evaluate'), (y ?? {}) as EvaluateArgs);
     return evaluateLoop(this, this.data(x, y, 'evaluate'), args);
   }
 
-  /** Outputs for all samples, computed in batches (default 32, as Keras). Dropout is off. */
-  predict(x: ModelData, args: { batchSize?: number; verbose?: 0 | 1 | 2 | 'auto' } = {}): Prediction<O> {
+  /**
+   * Outputs for all samples, computed in batches (default 32, as Keras). Dropout is off.
+   * With a dataset (of input batches, or [x, y] pairs) it resolves asynchronously, as datasets may.
+   */
+  predict(dataset: DatasetLike, args?: { steps?: number }): Promise<Prediction<O>>;
+  predict(x: ModelData, args?: { batchSize?: number; verbose?: 0 | 1 | 2 | 'auto' }): Prediction<O>;
+  predict(x: ModelData | DatasetLike, args: { batchSize?: number; steps?: number; verbose?: 0 | 1 | 2 | 'auto' } = {}): Prediction<O> | Promise<Prediction<O>> {
+    if (isDatasetLike(x)) {
+      if (args.batchSize !== undefined) throw new Error('predict: batchSize does not apply to a dataset, which yields batches already');
+      return predictDatasetLoop(this, x, args.steps).then((ys) => single(ys) as Prediction<O>);
+    }
     const xs = toTensorList(x, this.inputNames, 'predict: x');
     return single(predictLoop(this, xs, args.batchSize ?? 32)) as Prediction<O>;
   }

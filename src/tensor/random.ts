@@ -3,6 +3,9 @@
  * drives weight initialisation, shuffling and dropout, so the same seed gives the
  * same run. sfc32: small, fast, good statistical quality.
  */
+import { Tensor } from './tensor.js';
+import { assertValidShape, sizeOf, type Shape } from './shape.js';
+
 export class Rng {
   private a: number;
   private b: number;
@@ -85,8 +88,58 @@ let globalRng = new Rng(Date.now() >>> 0);
 export function setSeed(seed: number): void {
   if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
   globalRng = new Rng(seed);
+  opGenerators.clear();
 }
 
 export function getRng(): Rng {
   return globalRng;
+}
+
+/**
+ * Op-level seeds, as tf.random ops: calls with the same seed continue one stream
+ * (so a pipeline's map(addNoise) draws new noise for every element, yet the whole
+ * run repeats exactly); setSeed restarts every stream. No seed: the global generator.
+ */
+const opGenerators = new Map<number, Rng>();
+
+function generatorFor(seed: number | undefined, op: string): Rng {
+  if (seed === undefined) return globalRng;
+  if (!Number.isFinite(seed)) throw new Error(`${op}: seed must be a finite number, got ${seed}`);
+  let rng = opGenerators.get(seed);
+  if (!rng) opGenerators.set(seed, (rng = new Rng((seed ^ 0x5bd1e995) >>> 0)));
+  return rng;
+}
+
+export interface RandomNormalArgs {
+  mean?: number;
+  stddev?: number;
+  seed?: number;
+}
+
+/** Samples of N(mean, stddev²) (tf.random.normal; defaults mean 0, stddev 1). */
+export function randomNormal(shape: Shape, args: RandomNormalArgs = {}): Tensor {
+  assertValidShape(shape, 'randomNormal: shape');
+  const { mean = 0, stddev = 1 } = args;
+  if (!(stddev >= 0)) throw new Error(`randomNormal: stddev must be >= 0, got ${stddev}`);
+  const rng = generatorFor(args.seed, 'randomNormal');
+  const out = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal(mean, stddev);
+  return new Tensor(out, shape);
+}
+
+export interface RandomUniformArgs {
+  minval?: number;
+  maxval?: number;
+  seed?: number;
+}
+
+/** Samples uniform in [minval, maxval) (tf.random.uniform; defaults 0 and 1). */
+export function randomUniform(shape: Shape, args: RandomUniformArgs = {}): Tensor {
+  assertValidShape(shape, 'randomUniform: shape');
+  const { minval = 0, maxval = 1 } = args;
+  if (!(maxval > minval)) throw new Error(`randomUniform: maxval (${maxval}) must be greater than minval (${minval})`);
+  const rng = generatorFor(args.seed, 'randomUniform');
+  const out = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(minval, maxval);
+  return new Tensor(out, shape);
 }

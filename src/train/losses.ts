@@ -29,7 +29,13 @@ export abstract class Loss {
     this.accuracyKind = accuracyKind;
   }
   abstract call(yTrue: Tensor, yPred: Tensor): Tensor;
+  /** The constructor arguments (saved with a compiled model, so fromLogits survives a reload). */
+  getConfig(): LossConfig {
+    return { name: this.name };
+  }
 }
+
+export type LossConfig = { [key: string]: number | boolean | string };
 
 /** Targets reshaped to the predictions' shape where they differ only by a trailing axis of 1. */
 export function alignTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
@@ -139,6 +145,9 @@ export class BinaryCrossentropy extends Loss {
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.mean(binaryCrossentropy(yTrue, yPred, this.fromLogits));
   }
+  override getConfig(): LossConfig {
+    return { name: this.name, fromLogits: this.fromLogits };
+  }
 }
 
 export class CategoricalCrossentropy extends Loss {
@@ -149,6 +158,9 @@ export class CategoricalCrossentropy extends Loss {
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.mean(categoricalCrossentropy(yTrue, yPred, this.fromLogits));
+  }
+  override getConfig(): LossConfig {
+    return { name: this.name, fromLogits: this.fromLogits };
   }
 }
 
@@ -161,6 +173,9 @@ export class SparseCategoricalCrossentropy extends Loss {
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.mean(sparseCategoricalCrossentropy(yTrue, yPred, this.fromLogits));
   }
+  override getConfig(): LossConfig {
+    return { name: this.name, fromLogits: this.fromLogits };
+  }
 }
 
 export class Huber extends Loss {
@@ -171,6 +186,9 @@ export class Huber extends Loss {
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.mean(huber(yTrue, yPred, this.delta));
+  }
+  override getConfig(): LossConfig {
+    return { name: this.name, delta: this.delta };
   }
 }
 
@@ -223,4 +241,26 @@ export function getLoss(id: LossName | string | Loss | LossFn): Loss {
 
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+const lossClasses: Record<string, (config: LossConfig) => Loss> = {
+  MeanSquaredError: (c) => new MeanSquaredError(c as LossArgs),
+  MeanAbsoluteError: (c) => new MeanAbsoluteError(c as LossArgs),
+  BinaryCrossentropy: (c) => new BinaryCrossentropy(c as CrossentropyArgs),
+  CategoricalCrossentropy: (c) => new CategoricalCrossentropy(c as CrossentropyArgs),
+  SparseCategoricalCrossentropy: (c) => new SparseCategoricalCrossentropy(c as CrossentropyArgs),
+  Huber: (c) => new Huber(c as LossArgs & { delta?: number }),
+};
+
+/** The class name and config of a built-in loss (null for custom ones), for saving. */
+export function serializeLoss(loss: Loss): { className: string; config: LossConfig } | null {
+  const className = loss.constructor.name;
+  return lossClasses[className] ? { className, config: loss.getConfig() } : null;
+}
+
+/** Rebuilds a built-in loss from serializeLoss() output. */
+export function deserializeLoss(s: { className: string; config: LossConfig }): Loss {
+  const f = lossClasses[s.className];
+  if (!f) throw new Error(`unknown loss class '${s.className}'`);
+  return f(s.config);
 }

@@ -56,7 +56,8 @@ export class Progbar {
   private values: [string, number][] = [];
 
   constructor(
-    private readonly target: number,
+    /** Steps in the epoch; null while unknown (a dataset of unknown size, first epoch): shown as "n/Unknown". */
+    private readonly target: number | null,
     private readonly out: TextOutput,
     private readonly verbose: 1 | 2 = 1,
     private readonly width = 20,
@@ -66,26 +67,26 @@ export class Progbar {
   ) {}
 
   /** Reports progress; `values` replace the shown ones (they are already epoch means). */
-  update(current: number, values: Record<string, number>, finalize = current >= this.target): void {
+  update(current: number, values: Record<string, number>, finalize = this.target !== null && current >= this.target): void {
     this.values = Object.entries(values);
     const t = now();
     if (!finalize && (this.verbose === 2 || !this.out.isTTY || t - this.lastDraw < this.interval)) return;
     this.lastDraw = t;
     const elapsed = t - this.start;
     const perStep = current > 0 ? elapsed / current : 0;
-    const digits = String(this.target).length;
-    const count = `${String(current).padStart(digits)}/${this.target}`;
+    const target = this.target ?? (finalize ? current : null);
+    const count = target === null ? `${current}/Unknown` : `${String(current).padStart(String(target).length)}/${target}`;
     const metrics = this.values.map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
     if (this.verbose === 2) {
       this.out.write(`${count} - ${Math.round(elapsed)}s - ${formatPerStep(perStep, this.unit)}${metrics}\n`);
       return;
     }
-    const done = Math.floor((this.width * Math.min(current, this.target)) / this.target);
+    const done = target === null ? 0 : Math.floor((this.width * Math.min(current, target)) / target);
     const tty = this.out.isTTY;
     const bar = tty
       ? `\x1b[1m${count}\x1b[0m ${done > 0 ? `\x1b[32m${'━'.repeat(done)}\x1b[0m` : ''}\x1b[37m${'━'.repeat(this.width - done)}\x1b[0m`
       : `${count} ${'━'.repeat(this.width)}`;
-    const timing = finalize ? ` ${Math.round(elapsed)}s ${formatPerStep(perStep, this.unit)}` : ` ${formatDuration(perStep * (this.target - current))}`;
+    const timing = finalize || target === null ? ` ${Math.round(elapsed)}s ${formatPerStep(perStep, this.unit)}` : ` ${formatDuration(perStep * (target - current))}`;
     const line = `${bar}${timing}${metrics}`;
     this.out.write(tty ? `\r${line}\x1b[K${finalize ? '\n' : ''}` : `${line}\n`);
   }

@@ -17,7 +17,10 @@ import { Mean, type Metric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
-import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf } from './data-adapter.js';
+import { checkArrays, checkSameCount, checkTargets, rowRange } from './data-adapter.js';
+import { INFINITE, batchOf, datasetFeeds, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
+
+export type { DatasetLike, DatasetSource } from './batch-feed.js';
 
 export { assertFinite } from './data-adapter.js';
 
@@ -62,8 +65,15 @@ export interface FitArgs {
   callbacks?: (Callback | LambdaCallbackArgs)[];
   /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** [x, y] held out for validation (x and y as fit accepts them). */
-  validationData?: readonly [unknown, unknown];
+  /** [x, y] held out for validation (x and y as fit accepts them), or a dataset of [x, y] batches. */
+  validationData?: readonly [unknown, unknown] | DatasetLike;
+  /** Batches of a validation dataset to use each epoch (default: all of it; required when it is infinite). */
+  validationSteps?: number;
+  /**
+   * Batches per epoch from a dataset (required when it repeats forever). As Keras, the next epoch
+   * continues the same iterator; if the data runs out first, training stops with a warning.
+   */
+  stepsPerEpoch?: number;
   shuffle?: boolean;
   initialEpoch?: number;
   /** Where the progress bar goes (default: stdout in Node, console in browsers). */
@@ -73,6 +83,8 @@ export interface FitArgs {
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: Verbosity;
+  /** Batches of a dataset to evaluate (default: all; required when it is infinite). */
+  steps?: number;
   output?: TextOutput;
 }
 
@@ -170,17 +182,14 @@ function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
   return v === undefined || v === 'auto' ? 1 : v;
 }
 
-/** The batch of the given rows; targets that are the inputs (autoencoders) are gathered once. */
-function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
-  const x = data.x.map(pick);
-  return { x, y: data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); }) };
+/** The training data's epochs: the batches of each, and the validation pass. */
+interface TrainingData {
+  epoch(): BatchFeed;
+  validate: (() => Promise<Logs>) | null;
 }
 
-export async function fitLoop(model: TrainableModel, train: StepData, validation: StepData | null, args: FitArgs = {}): Promise<History> {
-  const epochs = positiveInt(args.epochs ?? 1, 'epochs');
-  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
-  const verbose = resolveVerbose(args.verbose);
-  const out = args.output ?? defaultOutput();
+function tensorTraining(train: StepData, validation: StepData | DatasetSource | null, args: FitArgs, batchSize: number): { data: TrainingData; validation: StepData | DatasetSource | null } {
+  if (args.stepsPerEpoch !== undefined) throw new Error('fit: stepsPerEpoch applies to datasets; with tensors an epoch is one pass over them (set batchSize instead)');
   let data = train;
   if (args.validationSplit !== undefined && !validation) {
     const split = args.validationSplit;
@@ -191,40 +200,93 @@ export async function fitLoop(model: TrainableModel, train: StepData, validation
     data = batchOf(train, (t) => rowRange(t, 0, nTrain));
     validation = batchOf(train, (t) => rowRange(t, nTrain, n - nTrain));
   }
-
   const n = data.x[0]!.shape[0]!;
-  const steps = Math.ceil(n / batchSize);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return {
+    data: {
+      epoch: () => {
+        if (args.shuffle ?? true) getRng().shuffle(order);
+        return tensorFeed(data, batchSize, order);
+      },
+      validate: null,
+    },
+    validation,
+  };
+}
+
+export async function fitLoop(model: TrainableModel, train: StepData | DatasetSource, validation: StepData | DatasetSource | null, args: FitArgs = {}): Promise<History> {
+  const epochs = positiveInt(args.epochs ?? 1, 'epochs');
+  const verbose = resolveVerbose(args.verbose);
+  const out = args.output ?? defaultOutput();
+  let data: TrainingData;
+  let batchSize = 32;
+  if ('dataset' in train) {
+    if (args.batchSize !== undefined) throw new Error('fit: batchSize does not apply to a dataset, which yields batches already (use dataset.batch(n))');
+    if (args.validationSplit !== undefined) throw new Error('fit: validationSplit needs tensors; with a dataset pass validationData (e.g. dataset.take / skip)');
+    data = { epoch: datasetFeeds(train, 'fit', args.stepsPerEpoch, 'stepsPerEpoch', args.stepsPerEpoch !== undefined), validate: null };
+  } else {
+    batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+    ({ data, validation } = tensorTraining(train, validation, args, batchSize));
+  }
+  if (validation) {
+    const v = validation;
+    if ('dataset' in v) {
+      const feeds = datasetFeeds(v, 'validationData', args.validationSteps, 'validationSteps', false);
+      data.validate = () => runEvaluation(model, feeds(), { verbose: 0 }, 'val_');
+    } else {
+      if (args.validationSteps !== undefined) throw new Error('fit: validationSteps applies to a validation dataset, not to tensors');
+      data.validate = () => runEvaluation(model, tensorFeed(v, batchSize, null), { verbose: 0 }, 'val_');
+    }
+  }
+
+  let feed = data.epoch();
+  let steps = feed.steps;
   const history = new History();
   const callbacks: Callback[] = [history, ...(args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)))];
   for (const cb of callbacks) {
     cb.setModel(model);
-    cb.setParams({ epochs, steps, verbose });
+    cb.setParams({ epochs, steps: steps ?? 0, verbose });
   }
   model.stopTraining = false;
   for (const cb of callbacks) await cb.onTrainBegin();
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
 
   for (let epoch = args.initialEpoch ?? 0; epoch < epochs; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin(epoch);
     if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
-    if (args.shuffle ?? true) getRng().shuffle(order);
+    if (epoch !== (args.initialEpoch ?? 0)) feed = data.epoch();
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
     model.resetMetrics();
     let logs: Logs = {};
-    for (let step = 0; step < steps; step++) {
+    let step = 0;
+    let ranOut = false;
+    for (;; step++) {
+      const batch = await feed.next(step);
+      if (batch === null) {
+        ranOut = feed.steps !== null && step < feed.steps;
+        break;
+      }
       for (const cb of callbacks) await cb.onBatchBegin(step);
-      const idx = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
       // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
-      logs = withBufferScope(() => ({ ...model.runTrainStep(batchOf(data, (t) => rowsOf(t, idx))) }));
+      logs = withBufferScope(() => ({ ...model.runTrainStep(batch()) }));
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
-      if (step < steps - 1) bar?.update(step + 1, logs, false);
+      if (steps === null || step < steps - 1) bar?.update(step + 1, logs, false);
       await maybeYield();
-      if (model.stopTraining) break;
+      if (model.stopTraining) {
+        step++;
+        break;
+      }
     }
-    if (validation) Object.assign(logs, await evaluateLoop(model, validation, { batchSize, verbose: 0 }, 'val_'));
-    bar?.update(steps, logs, true);
+    feed.close();
+    if (step === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${'dataset' in train ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
+    steps ??= step; // a dataset of unknown size: the first epoch counted its batches
+    if (data.validate) Object.assign(logs, await data.validate());
+    bar?.update(step, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    if (ranOut) {
+      out.write(`WARNING: the input ran out of data after ${step} of ${feed.steps} steps in epoch ${epoch + 1}; training stops. Make sure the dataset can give at least stepsPerEpoch * epochs batches (use repeat()).\n`);
+      break;
+    }
     if (model.stopTraining) break;
   }
   for (const cb of callbacks) await cb.onTrainEnd();
@@ -233,25 +295,35 @@ export async function fitLoop(model: TrainableModel, train: StepData, validation
   return history;
 }
 
-export async function evaluateLoop(model: TrainableModel, data: StepData, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
-  const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize');
+/** One evaluation pass over a feed; the logs' keys get `prefix` (val_). */
+async function runEvaluation(model: TrainableModel, feed: BatchFeed, args: EvaluateArgs, prefix: string): Promise<Logs> {
   const verbose = resolveVerbose(args.verbose);
-  const n = data.x[0]!.shape[0]!;
-  const steps = Math.ceil(n / batchSize);
-  const bar = verbose > 0 ? new Progbar(steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
+  const bar = verbose > 0 ? new Progbar(feed.steps, args.output ?? defaultOutput(), verbose === 2 ? 2 : 1) : null;
   model.resetMetrics();
   let logs: Logs = {};
-  for (let step = 0; step < steps; step++) {
-    const begin = step * batchSize;
-    const count = Math.min(batchSize, n - begin);
-    logs = withBufferScope(() => noGrad(() => ({ ...model.runTestStep(batchOf(data, (t) => rowRange(t, begin, count))) })));
-    if (step < steps - 1) bar?.update(step + 1, logs, false);
+  let step = 0;
+  for (;; step++) {
+    const batch = await feed.next(step);
+    if (batch === null) break;
+    logs = withBufferScope(() => noGrad(() => ({ ...model.runTestStep(batch()) })));
+    if (feed.steps === null || step < feed.steps - 1) bar?.update(step + 1, logs, false);
     await maybeYield();
   }
-  bar?.update(steps, logs, true);
+  feed.close();
+  if (step === 0) throw new Error(`${prefix === 'val_' ? 'validation' : 'evaluate'}: no batches to evaluate (the data is empty)`);
+  bar?.update(step, logs, true);
   const prefixed: Logs = {};
   for (const [k, v] of Object.entries(logs)) prefixed[`${prefix}${k}`] = v;
   return prefixed;
+}
+
+export async function evaluateLoop(model: TrainableModel, data: StepData | DatasetSource, args: EvaluateArgs = {}, prefix = ''): Promise<Logs> {
+  if ('dataset' in data) {
+    if (args.batchSize !== undefined) throw new Error('evaluate: batchSize does not apply to a dataset, which yields batches already');
+    return runEvaluation(model, datasetFeeds(data, 'evaluate', args.steps, 'steps', false)(), args, prefix);
+  }
+  if (args.steps !== undefined) throw new Error('evaluate: steps applies to datasets; with tensors set batchSize');
+  return runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
 }
 
 /** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
@@ -270,4 +342,22 @@ export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32)
     }));
   }
   return results!;
+}
+
+/** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored): one tensor per output. */
+export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number): Promise<Tensor[]> {
+  if (steps === undefined && ds.cardinality() === INFINITE) throw new Error('predict: the dataset is infinite (repeat() without a count), so pass steps');
+  const it = ds.iterator();
+  const outputs: Tensor[][] = [];
+  for (let step = 0; steps === undefined || step < steps; step++) {
+    const r = await it.next();
+    if (r.done) break;
+    const xs = predictInputs(model, r.value, step);
+    // Batch outputs live in recycled memory: copy them out, the caller keeps them.
+    outputs.push(withBufferScope(() => noGrad(() => model.forwardAll(xs, false).map((y) => new Tensor(y.values.slice(), y.shape)))));
+    await maybeYield();
+  }
+  it.return?.();
+  if (outputs.length === 0) throw new Error('predict: the dataset gave no batches');
+  return outputs[0]!.map((_, i) => (outputs.length === 1 ? outputs[0]![i]! : ops.concat(outputs.map((o) => o[i]!), 0)));
 }

@@ -1,0 +1,92 @@
+/**
+ * Pipeline overhead: one training epoch of the lecture autoencoder (60k MNIST images,
+ * batch 256, Adamax, MSE; no validation pass) fed from tensors — fit(x, x, {shuffle}) —
+ * against the same epoch fed by
+ *   Dataset.fromTensorSlices(x).map(x => [x, x]).shuffle(60000).batch(256).prefetch(AUTOTUNE)
+ * (the map builds each autoencoder pair). Epochs alternate tensor / dataset so a busy
+ * machine disturbs both alike; the medians are compared.
+ *
+ * Run as a child process: `DEEPTS_BACKEND=native node dist/bench/pipeline.js [rounds]`.
+ */
+import { BATCH, RESULT_MARK, median } from './epoch.js';
+
+export interface PipelineResult {
+  rounds: number;
+  tensorSeconds: number[];
+  datasetSeconds: number[];
+  /** Process CPU seconds (all threads) of the same epochs: less disturbed by other processes than wall time. */
+  tensorCpuSeconds: number[];
+  datasetCpuSeconds: number[];
+  tensorMedian: number;
+  datasetMedian: number;
+  /** datasetMedian / tensorMedian − 1 (wall time). */
+  overhead: number;
+  /** The same from CPU time. */
+  cpuOverhead: number;
+  backend: string;
+}
+
+export async function measurePipeline(rounds: number): Promise<PipelineResult> {
+  const deepts = await import('../src/index.js');
+  const { Tensor, Dataset, AUTOTUNE, setSeed, getBackend, Adamax, buildAutoencoder } = deepts;
+  const mnist = await deepts.loadMnist();
+  const x = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
+  setSeed(42);
+  const model = buildAutoencoder();
+  model.compile({ optimizer: new Adamax({ learningRate: 0.001 }), loss: 'mse' });
+  const ds = Dataset.fromTensorSlices(x).map((img) => [img, img] as [typeof img, typeof img]).shuffle(x.shape[0]!).batch(BATCH).prefetch(AUTOTUNE);
+
+  // Seconds from epoch begin to the end of the last batch, as bench/epoch.ts times training.
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const timed = async (feed: 'tensor' | 'dataset'): Promise<[number, number]> => {
+    let [begin, last, cpuBegin, cpuLast] = [0, 0, 0, 0];
+    const callbacks = [{
+      onEpochBegin: () => { begin = performance.now(); cpuBegin = cpu(); },
+      onBatchEnd: () => { last = performance.now(); cpuLast = cpu(); },
+    }];
+    if (feed === 'tensor') await model.fit(x, x, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0, callbacks });
+    else await model.fit(ds, { epochs: 1, verbose: 0, callbacks });
+    return [(last - begin) / 1000, cpuLast - cpuBegin];
+  };
+  await timed('tensor'); // warm-up: JIT, buffer pools
+  await timed('dataset');
+  const [tensorSeconds, datasetSeconds, tensorCpuSeconds, datasetCpuSeconds]: number[][] = [[], [], [], []];
+  const run = async (feed: 'tensor' | 'dataset'): Promise<void> => {
+    const [wall, cpuSeconds] = await timed(feed);
+    (feed === 'tensor' ? tensorSeconds : datasetSeconds).push(wall);
+    (feed === 'tensor' ? tensorCpuSeconds : datasetCpuSeconds).push(cpuSeconds);
+  };
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so slow drift (a neighbour's load) hits both sides.
+    for (const feed of r % 2 === 0 ? (['tensor', 'dataset'] as const) : (['dataset', 'tensor'] as const)) await run(feed);
+  }
+  const tensorMedian = median(tensorSeconds!);
+  const datasetMedian = median(datasetSeconds!);
+  return {
+    rounds, tensorSeconds: tensorSeconds!, datasetSeconds: datasetSeconds!, tensorCpuSeconds: tensorCpuSeconds!, datasetCpuSeconds: datasetCpuSeconds!,
+    tensorMedian, datasetMedian, overhead: datasetMedian / tensorMedian - 1,
+    cpuOverhead: median(datasetCpuSeconds!) / median(tensorCpuSeconds!) - 1, backend: getBackend().name,
+  };
+}
+
+export function formatPipeline(r: PipelineResult | { error: string }): string {
+  if ('error' in r) return `Pipeline overhead: failed: ${r.error}`;
+  const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} %`;
+  return [
+    `Pipeline overhead (lecture autoencoder, one training epoch, deepts-${r.backend}, median of ${r.rounds} alternating rounds):`,
+    `  fed from tensors      ${r.tensorMedian.toFixed(2)} s wall, ${median(r.tensorCpuSeconds).toFixed(2)} s CPU`,
+    `  fed by a Dataset      ${r.datasetMedian.toFixed(2)} s wall, ${median(r.datasetCpuSeconds).toFixed(2)} s CPU`,
+    `  (fromTensorSlices → map → shuffle(60000) → batch(256) → prefetch(AUTOTUNE))`,
+    `  overhead              ${pct(r.overhead)} wall, ${pct(r.cpuOverhead)} CPU (target: within 5 %)`,
+  ].join('\n');
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isMain) {
+  const rounds = Number(process.argv[2] ?? 5);
+  const result = await measurePipeline(Number.isInteger(rounds) && rounds > 0 ? rounds : 5);
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
+}

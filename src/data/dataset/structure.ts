@@ -1,0 +1,175 @@
+/**
+ * Dataset elements are nested structures (tf.nest): a Tensor or a number at the
+ * leaves, inside tuples (arrays) and records (plain objects). This file slices,
+ * stacks and unstacks such structures along their first axis — what
+ * fromTensorSlices, batch and unbatch do to every leaf at once.
+ */
+import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
+import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import { allocate } from '../../tensor/dtype.js';
+
+/** One dataset element: tensors or numbers, possibly inside tuples and records. */
+export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
+
+/** What Dataset.fromTensorSlices accepts: tensors, nested number arrays, and tuples/records of them. */
+export type SliceInput = Tensor | NestedArray | readonly SliceInput[] | { readonly [key: string]: SliceInput };
+
+/** The element type fromTensorSlices yields for an input: every leaf loses its first axis. */
+export type Sliced<T> = T extends Tensor ? Tensor
+  : T extends number ? never
+  : T extends NestedArray ? Tensor
+  : { -readonly [K in keyof T]: Sliced<T[K]> };
+
+/** The element type after batch(): numbers become 1-D tensors, tensors gain a batch axis. */
+export type Batched<T> = T extends Tensor | number ? Tensor : { -readonly [K in keyof T]: Batched<T[K]> };
+
+/** The element type after unbatch(): every leaf is a tensor one rank lower. */
+export type Unbatched<T> = T extends Tensor ? Tensor : T extends number ? never : { -readonly [K in keyof T]: Unbatched<T[K]> };
+
+/** A plain array of numbers (possibly nested) is a tensor literal, not a tuple. */
+export function isNumberArray(v: unknown): v is NestedArray {
+  if (!Array.isArray(v)) return false;
+  return v.every((x) => typeof x === 'number' || isNumberArray(x));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor);
+}
+
+/** Applies fn to every leaf, keeping the structure; `path` names the leaf for error messages. */
+export function mapLeaves(s: unknown, fn: (leaf: Tensor | number, path: string) => unknown, path = 'element'): unknown {
+  if (s instanceof Tensor || typeof s === 'number') return fn(s, path);
+  if (Array.isArray(s)) return s.map((x, i) => mapLeaves(x, fn, `${path}[${i}]`));
+  if (isRecord(s)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s)) out[k] = mapLeaves(v, fn, `${path}.${k}`);
+    return out;
+  }
+  throw new Error(`${path} is ${describe(s)}: dataset elements hold tensors and numbers, inside arrays and plain objects`);
+}
+
+/** The leaves in a fixed (depth-first) order (hot in batch: no closures, no paths). */
+export function leavesOf(s: unknown, out: (Tensor | number)[] = []): (Tensor | number)[] {
+  if (s instanceof Tensor || typeof s === 'number') out.push(s);
+  else if (Array.isArray(s)) for (const x of s) leavesOf(x, out);
+  else if (isRecord(s)) for (const k in s) leavesOf(s[k], out);
+  else mapLeaves(s, () => 0); // throws the descriptive error
+  return out;
+}
+
+/** Rebuilds a structure like `template` from leaves in leavesOf order. */
+export function fromLeaves(template: unknown, leaves: readonly unknown[]): unknown {
+  let i = 0;
+  return mapLeaves(template, () => leaves[i++]);
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (v instanceof Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return typeof v === 'object' ? `a ${v.constructor?.name ?? 'object'}` : `a ${typeof v}`;
+}
+
+/** Turns a fromTensorSlices input into the same structure with Tensor leaves, checking one shared first axis. */
+export function toSliceable(input: SliceInput): { structure: unknown; length: number } {
+  const convert = (v: unknown, path: string): unknown => {
+    if (v instanceof Tensor) return v;
+    if (typeof v === 'number') throw new Error(`fromTensorSlices: ${path} is a single number; slices need an axis to slice along (pass an array)`);
+    if (isNumberArray(v)) return tensor(v);
+    if (Array.isArray(v)) return v.map((x, i) => convert(x, `${path}[${i}]`));
+    if (isRecord(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = convert(x, `${path}.${k}`);
+      return out;
+    }
+    throw new Error(`fromTensorSlices: ${path} is ${describe(v)}; expected tensors, number arrays, or arrays/objects of them`);
+  };
+  const structure = convert(input, 'input');
+  let length = -1;
+  let first = '';
+  mapLeaves(structure, (leaf, path) => {
+    const t = leaf as Tensor;
+    if (t.rank === 0) throw new Error(`fromTensorSlices: ${path} is a scalar tensor; slices need an axis to slice along`);
+    if (length < 0) [length, first] = [t.shape[0]!, path];
+    else if (t.shape[0] !== length) {
+      throw new Error(`fromTensorSlices: all inputs must have the same first dimension, but ${first} has ${length} and ${path} has ${t.shape[0]} (shape ${formatShape(t.shape)})`);
+    }
+  }, 'input');
+  if (length < 0) throw new Error('fromTensorSlices: the input holds no tensors');
+  return { structure, length };
+}
+
+/** Row i of a tensor as a view (no copy: tensors are immutable). */
+export function row(t: Tensor, i: number): Tensor {
+  const stride = t.size / t.shape[0]!;
+  return new Tensor(t.data.subarray(i * stride, (i + 1) * stride), t.shape.slice(1));
+}
+
+/** Element i of a sliceable structure. */
+export function sliceAt(structure: unknown, i: number): unknown {
+  if (structure instanceof Tensor) return row(structure, i);
+  return mapLeaves(structure, (leaf) => row(leaf as Tensor, i));
+}
+
+/**
+ * Stacks elements of one structure into a batch: every leaf gains a first axis of length
+ * elements.length. A leaf that is the same tensor as an earlier one in every element (an
+ * autoencoder's [x, x]) is stacked once and shared, so the trainer also gathers it once.
+ */
+export function stackElements(elements: readonly unknown[], where: string): unknown {
+  const first = elements[0];
+  if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, 'element');
+  const columns = leavesOf(first).map(() => [] as (Tensor | number)[]);
+  const leaves: (Tensor | number)[] = [];
+  for (let i = 0; i < elements.length; i++) {
+    leaves.length = 0;
+    leavesOf(elements[i], leaves);
+    if (leaves.length !== columns.length) throw new Error(`${where}: element ${i} has ${leaves.length} leaves but element 0 has ${columns.length} (every element must have the same structure)`);
+    for (let j = 0; j < leaves.length; j++) columns[j]!.push(leaves[j]!);
+  }
+  const paths: string[] = [];
+  mapLeaves(first, (_, p) => paths.push(p));
+  const stacked: Tensor[] = [];
+  columns.forEach((col, j) => {
+    const same = columns.findIndex((other, k) => k < j && other.every((v, i) => v === col[i] && v instanceof Tensor));
+    stacked.push(same >= 0 ? stacked[same]! : stackLeaf(col, where, paths[j]!));
+  });
+  return fromLeaves(first, stacked);
+}
+
+function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: string): Tensor {
+  const where = `${batchWhere}: ${path}`;
+  const head = col[0]!;
+  if (typeof head === 'number') {
+    const data = new Float32Array(col.length);
+    col.forEach((v, i) => {
+      if (typeof v !== 'number') throw new Error(`${where} is a number in element 0 but ${describe(v)} in element ${i}`);
+      data[i] = v;
+    });
+    return new Tensor(data, [col.length]);
+  }
+  const stride = head.size;
+  const data = allocate(head.dtype, stride * col.length);
+  for (let i = 0; i < col.length; i++) {
+    const t = col[i]!;
+    if (!(t instanceof Tensor) || !shapesEqual(t.shape, head.shape)) {
+      throw new Error(`${where} has shape ${formatShape(head.shape)} in element 0 but ${t instanceof Tensor ? `shape ${formatShape(t.shape)}` : describe(t)} in element ${i}; batch needs equal shapes (resize or crop first)`);
+    }
+    data.set(t.data, i * stride);
+  }
+  return new Tensor(data, [col.length, ...head.shape]);
+}
+
+/** Splits a batched element back into its rows. */
+export function unstackElement(e: unknown, where: string): unknown[] {
+  let n = -1;
+  mapLeaves(e, (leaf, path) => {
+    if (!(leaf instanceof Tensor) || leaf.rank === 0) throw new Error(`${where}: ${path} is ${describe(leaf)} without a batch axis to unbatch`);
+    if (n < 0) n = leaf.shape[0]!;
+    else if (leaf.shape[0] !== n) throw new Error(`${where}: leaves have different batch sizes (${n} and ${leaf.shape[0]} at ${path})`);
+  });
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(mapLeaves(e, (leaf) => row(leaf as Tensor, i)));
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * Where fit / evaluate / predict get their batches: tensors sliced by the
+ * trainer, or a dataset (src/data/dataset, tf.data-like) whose elements are
+ * already batches. This layer cannot import the data layer, so a dataset is
+ * anything with iterator() and cardinality() — deepts' Dataset is one.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { noGrad } from '../autograd/tape.js';
+import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf, toTensorList } from './data-adapter.js';
+import type { Compiled, StepData, TrainableModel } from './trainer.js';
+
+/** What fit/evaluate/predict accept besides tensors (deepts' Dataset satisfies it). */
+export interface DatasetLike {
+  /** A fresh pass; next() may answer synchronously or with a promise. */
+  iterator(): { next(): IteratorResult<unknown> | Promise<IteratorResult<unknown>>; return?(): void };
+  /** Element count, or -1 (infinite) / -2 (unknown) as tf.data. */
+  cardinality(): number;
+}
+
+/** A dataset plus how one of its elements becomes a step's batch (made by the model, which knows its inputs). */
+export interface DatasetSource {
+  readonly dataset: DatasetLike;
+  toStep(element: unknown, index: number): StepData;
+}
+
+export const INFINITE = -1;
+
+export function isDatasetLike(v: unknown): v is DatasetLike {
+  const d = v as Partial<DatasetLike> | null;
+  return typeof d === 'object' && d !== null && !(d instanceof Tensor) && typeof d.iterator === 'function' && typeof d.cardinality === 'function';
+}
+
+/** A batch, made inside the trainer's per-step buffer scope (so slicing recycles memory). */
+export type BatchThunk = () => StepData;
+
+/** One pass's worth of batches. */
+export interface BatchFeed {
+  /** Steps in this pass, or null when only the end of the data tells. */
+  readonly steps: number | null;
+  /** Batch number `step`, or null when the data has run out. */
+  next(step: number): BatchThunk | null | Promise<BatchThunk | null>;
+  /** Stops the pass early (releases the dataset's iterator). */
+  close(): void;
+}
+
+/** The batch of the given rows; targets that are the inputs (autoencoders) are gathered once. */
+export function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
+  const x = data.x.map(pick);
+  return { x, y: data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); }) };
+}
+
+/** Batches of rows `order` (shuffled; null: in order) of tensor data. */
+export function tensorFeed(data: StepData, batchSize: number, order: Int32Array | null): BatchFeed {
+  const n = data.x[0]!.shape[0]!;
+  const steps = Math.ceil(n / batchSize);
+  return {
+    steps,
+    next: (step) => {
+      if (step >= steps) return null;
+      const begin = step * batchSize;
+      const end = Math.min(n, begin + batchSize);
+      if (!order) return () => batchOf(data, (t) => rowRange(t, begin, end - begin));
+      const idx = order.subarray(begin, end);
+      return () => batchOf(data, (t) => rowsOf(t, idx));
+    },
+    close: () => {},
+  };
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
+  if (Array.isArray(v)) return `an array of ${v.length} items`;
+  return v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/**
+ * How a model turns dataset elements — Keras' (x, y) pairs, x and y as fit accepts them — into
+ * step batches. The first batch is checked against the model's outputs and losses as fit checks
+ * tensors; later batches reuse that probe, so checking costs no forward pass per step.
+ */
+export function datasetSource(model: TrainableModel, c: Compiled, dataset: DatasetLike, what: string): DatasetSource {
+  let probes: Tensor[] | null = null;
+  return {
+    dataset,
+    toStep: (e, index) => {
+      if (!(Array.isArray(e) && e.length === 2)) {
+        throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
+      }
+      const where = `${what}: dataset batch ${index}`;
+      const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
+      const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
+      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target'), xs, ys, where);
+      // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
+      probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
+      return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
+    },
+  };
+}
+
+/**
+ * Inputs of a dataset element for predict: x alone, or the x of an [x, y] pair (an array of two
+ * is always a pair, as Keras reads a 2-tuple; a two-input model takes [[a, b], y] or a record).
+ */
+export function predictInputs(model: TrainableModel, e: unknown, index: number): Tensor[] {
+  const x = Array.isArray(e) && e.length === 2 ? e[0] : e;
+  const xs = toTensorList(x, model.inputNames, `predict: dataset batch ${index}`);
+  checkArrays(xs, model.inputNames.length, `predict: dataset batch ${index}`, 'input');
+  return xs;
+}
+
+/**
+ * Batches from a dataset. With `steps` a pass ends after that many batches and, when
+ * `persistent`, the next pass continues the same iterator (Keras' stepsPerEpoch); without,
+ * a pass is one full iteration. An infinite dataset needs `steps`.
+ */
+export function datasetFeeds(source: DatasetSource, what: string, steps: number | undefined, stepsName: string, persistent: boolean): () => BatchFeed {
+  const ds = source.dataset;
+  const card = ds.cardinality();
+  if (steps === undefined && card === INFINITE) {
+    throw new Error(`${what}: the dataset is infinite (repeat() without a count), so pass ${stepsName} to say how many batches make ${stepsName === 'stepsPerEpoch' ? 'an epoch' : 'a pass'}`);
+  }
+  if (steps !== undefined && (!Number.isInteger(steps) || steps <= 0)) throw new Error(`${what}: ${stepsName} must be a positive integer, got ${steps}`);
+  const known = steps ?? (card >= 0 ? card : null);
+  let it: ReturnType<DatasetLike['iterator']> | null = null;
+  let elementIndex = 0;
+  return () => {
+    if (!persistent || !it) {
+      it?.return?.();
+      it = ds.iterator();
+      elementIndex = 0;
+    }
+    const current = it;
+    return {
+      steps: known,
+      next: (step) => {
+        if (steps !== undefined && step >= steps) return null;
+        const toThunk = (r: IteratorResult<unknown>): BatchThunk | null => {
+          if (r.done) {
+            if (persistent) it = null;
+            return null;
+          }
+          const index = elementIndex++;
+          return () => source.toStep(r.value, index);
+        };
+        const r = current.next();
+        return r instanceof Promise ? r.then(toThunk) : toThunk(r);
+      },
+      close: () => {
+        if (!persistent) current.return?.();
+      },
+    };
+  };
+}

@@ -1,0 +1,102 @@
+/** model.fit / evaluate / predict fed by a Dataset, against the same model fed by tensors. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Adam, Dense, Sequential, Tensor, setSeed, type TextOutput } from '../src/core.js';
+import { Dataset } from '../src/data/dataset/index.js';
+import { Rng } from '../src/tensor/random.js';
+import { assertClose, randomTensor } from './helpers.js';
+
+const silent: TextOutput = { write: () => {}, isTTY: false };
+
+function regressionData(n: number): { x: Tensor; y: Tensor } {
+  const rng = new Rng(5);
+  const x = randomTensor([n, 3], rng);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 2 * x.values[i * 3]! - x.values[i * 3 + 1]! + 0.5 * x.values[i * 3 + 2]! + 0.3;
+  return { x, y: new Tensor(y, [n, 1]) };
+}
+
+function model(): Sequential {
+  setSeed(1);
+  const m = new Sequential([new Dense(8, { inputShape: [3], activation: 'tanh' }), new Dense(1)]);
+  m.compile({ optimizer: new Adam({ learningRate: 0.02 }), loss: 'mse', metrics: ['mae'] });
+  return m;
+}
+
+test('fit on an infinite dataset with stepsPerEpoch learns (beats predicting the mean) and reports val_loss', async () => {
+  const { x, y } = regressionData(256);
+  const m = model();
+  const train = Dataset.fromTensorSlices([x, y]).repeat().shuffle(256, { seed: 2 }).batch(16).prefetch();
+  const val = Dataset.fromTensorSlices([x, y]).batch(64);
+  const h = await m.fit(train, { epochs: 6, stepsPerEpoch: 40, validationData: val, verbose: 0 });
+  const losses = h.history.loss!;
+  assert.equal(losses.length, 6);
+  const yMean = y.values.reduce((s, v) => s + v, 0) / y.size;
+  const baseline = y.values.reduce((s, v) => s + (v - yMean) ** 2, 0) / y.size;
+  assert.ok(losses[5]! < 0.1 * baseline, `final loss ${losses[5]} vs mean-baseline ${baseline}`);
+  assert.equal(h.history.val_loss!.length, 6);
+  assert.ok(h.history.val_loss![5]! < 0.1 * baseline);
+  assert.ok('val_mae' in h.history);
+});
+
+test('evaluate(dataset) and predict(dataset) give what the tensor versions give', async () => {
+  const { x, y } = regressionData(100);
+  const m = model();
+  const ds = Dataset.fromTensorSlices([x, y]).batch(7);
+  const fromDs = await m.evaluateLogs(ds);
+  const fromTensors = await m.evaluateLogs(x, y, { batchSize: 32, verbose: 0 });
+  assertClose([fromDs.loss!, fromDs.mae!], [fromTensors.loss!, fromTensors.mae!], 1e-5, 'evaluate');
+  assert.deepEqual(await m.evaluate(ds, { verbose: 0 }), [fromTensors.loss, fromTensors.mae].map((v, i) => [fromDs.loss, fromDs.mae][i]));
+  const p = await m.predict(ds);
+  assert.deepEqual(p.shape, [100, 1]);
+  assertClose(p.values, m.predict(x).values, 1e-6, 'predict');
+  const onlyX = await m.predict(Dataset.fromTensorSlices(x).batch(30));
+  assertClose(onlyX.values, p.values, 0, 'predict on input-only batches');
+  assert.equal((await m.predict(Dataset.fromTensorSlices(x).batch(30).repeat(), { steps: 2 })).shape[0], 60);
+});
+
+test('a finite dataset: one pass per epoch, a fresh shuffle each epoch; unknown sizes are counted', async () => {
+  const { x, y } = regressionData(50);
+  const m = model();
+  let steps = 0;
+  const ds = Dataset.fromTensorSlices([x, y]).shuffle(50).batch(10);
+  const h = await m.fit(ds, { epochs: 3, verbose: 0, callbacks: [{ onBatchEnd: () => void steps++ }] });
+  assert.equal(steps, 15);
+  assert.equal(h.history.loss!.length, 3);
+  const lines: string[] = [];
+  const out: TextOutput = { write: (s) => void lines.push(s), isTTY: false };
+  await m.fit(Dataset.fromTensorSlices([x, y]).filter(() => true).batch(10), { epochs: 2, output: out });
+  assert.match(lines.join(''), /5\/5 ━+ \d+s/, 'after the first epoch the step count is known');
+});
+
+test('stepsPerEpoch continues one iterator across epochs; running out stops training with a warning', async () => {
+  const { x, y } = regressionData(40);
+  const m = model();
+  const seenFirst: number[] = [];
+  const ds = Dataset.fromTensorSlices([x, y]).batch(10).map((b, i) => {
+    seenFirst.push(i);
+    return b;
+  });
+  const lines: string[] = [];
+  const h = await m.fit(ds, { epochs: 5, stepsPerEpoch: 3, verbose: 0, output: { write: (s) => void lines.push(s), isTTY: false } });
+  assert.deepEqual(seenFirst, [0, 1, 2, 3], 'epoch 2 continued where epoch 1 stopped');
+  assert.equal(h.history.loss!.length, 2);
+  assert.match(lines.join(''), /ran out of data after 1 of 3 steps in epoch 2/);
+});
+
+test('fit with a dataset: clear errors for an infinite dataset without stepsPerEpoch, wrong elements and batchSize', async () => {
+  const { x, y } = regressionData(20);
+  const m = model();
+  const ds = Dataset.fromTensorSlices([x, y]).batch(5);
+  await assert.rejects(m.fit(ds.repeat(), { verbose: 0 }), /infinite.*pass stepsPerEpoch/);
+  await assert.rejects(m.fit(ds, { batchSize: 5, verbose: 0 }), /batchSize does not apply to a dataset/);
+  await assert.rejects(m.fit(Dataset.fromTensorSlices(x).batch(5), { verbose: 0 }), /dataset element 0 is a tensor of shape \[5, 3\], expected an \[inputs, targets\] pair/);
+  await assert.rejects(m.fit(Dataset.fromTensorSlices([x, x]).batch(5), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[1\]/);
+  await assert.rejects(m.fit(ds.take(0), { verbose: 0 }), /got no batches/);
+  await assert.rejects(m.fit(ds, { validationData: ds.repeat(), verbose: 0 }), /validationData: the dataset is infinite.*validationSteps/);
+  const bad = ds.map(([a, b], i) => {
+    if (i === 2) throw new Error('corrupt record');
+    return [a, b] as [Tensor, Tensor];
+  });
+  await assert.rejects(m.fit(bad, { epochs: 1, verbose: 0, output: silent }), /Dataset map failed on element 2 \(pipeline: fromTensorSlices → batch\(5\) → map\): corrupt record/);
+});
