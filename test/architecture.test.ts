@@ -13,16 +13,18 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'lab', 'cli'];
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'lab', 'cli', 'tfjs'];
 /**
  * Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables).
  * src/lab (the lab page's web server and starter models) sits under the CLI: `deepts lab` is a thin command over it.
+ * cli and tfjs (the deepts/tfjs compatibility entry) are front ends on the same level: neither imports the other.
  */
 const rank = (folder: string): number => {
   const i = LAYERS.indexOf(folder);
   if (i < 0) return -1;
   if (folder === 'datasets') return 6.5;
   if (['stats', 'viz', 'io'].includes(folder)) return 8;
+  if (folder === 'tfjs') return LAYERS.indexOf('cli');
   return i;
 };
 

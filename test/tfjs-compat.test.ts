@@ -1,0 +1,111 @@
+/**
+ * deepts/tfjs: the tfjs examples in examples/tfjs run with only their import line pointing at
+ * deepts, on the native and WASM backends; the same files with the line pointing at
+ * @tensorflow/tfjs run in tfjs itself (so they really are tfjs code) and reach the same results.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as tf from '../src/tfjs/index.js';
+import { listBackends } from '../src/backend/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const examples = join(root, 'examples', 'tfjs');
+const IMPORT_LINE = "import * as tf from 'deepts/tfjs';";
+const run = promisify(execFile);
+
+async function runExample(file: string, env: Record<string, string>): Promise<string> {
+  const { stdout } = await run(process.execPath, [file], { env: { ...process.env, DEEPTS_QUIET: '1', ...env }, cwd: root, timeout: 240_000 });
+  return stdout;
+}
+
+/** The example with its import line switched to tfjs, written beside it in dist/ (so it resolves node_modules). */
+function tfjsTwin(name: string): string {
+  const text = readFileSync(join(examples, name), 'utf8');
+  assert.ok(text.startsWith(`${IMPORT_LINE}\n`), `${name} must start with the deepts/tfjs import line`);
+  const dir = join(root, 'dist', 'tfjs-twins');
+  mkdirSync(dir, { recursive: true });
+  const twin = join(dir, name);
+  writeFileSync(twin, text.replace(IMPORT_LINE, "import * as tf from '@tensorflow/tfjs';").replace(/from '\.\/(.*)'/g, `from '${examples}/$1'`));
+  return twin;
+}
+
+const backends = ['native', 'wasm'].filter((b) => listBackends().some((x) => x.name === b));
+
+test('the tfjs getting-started example runs unchanged on deepts (native and WASM) and in tfjs', async () => {
+  assert.ok(backends.includes('wasm'), 'the WASM backend loads in Node');
+  const value = (out: string): number => Number(/prediction for x=5: (\S+)/.exec(out)?.[1]);
+  for (const backend of backends) {
+    const out = await runExample(join(examples, 'getting-started.mjs'), { DEEPTS_BACKEND: backend });
+    assert.match(out, /Tensor\n/);
+    assert.ok(Math.abs(value(out) - 9) < 0.2, `${backend}: predicted ${value(out)} for x = 5, expected ≈ 9`);
+  }
+  const theirs = value(await runExample(tfjsTwin('getting-started.mjs'), {}));
+  assert.ok(Math.abs(theirs - 9) < 0.2, `tfjs predicted ${theirs}`);
+});
+
+test('a typical tfjs MNIST dense example runs unchanged on deepts (native and WASM) and learns as in tfjs', async () => {
+  const env = { MNIST_EXAMPLE_TRAIN: '3000', MNIST_EXAMPLE_TEST: '1000', MNIST_EXAMPLE_EPOCHS: '2' };
+  const accuracy = (out: string): number => Number(/test accuracy: (\S+)/.exec(out)?.[1]);
+  for (const backend of backends) {
+    const out = await runExample(join(examples, 'mnist-dense.mjs'), { ...env, DEEPTS_BACKEND: backend });
+    assert.match(out, /epoch 2: loss [\d.]+ acc [\d.]+ val_acc [\d.]+/);
+    assert.match(out, /epochs run: 2/);
+    const acc = accuracy(out);
+    const check = Number(/argMax check (\S+)\)/.exec(out)?.[1]);
+    assert.ok(Math.abs(acc - check) < 1e-3, `${backend}: evaluate's accuracy ${acc} equals the argMax count ${check}`);
+    // the trivial baseline (most frequent class) is ≈ 0.11; 3000 images, 2 epochs reach ≈ 0.85
+    assert.ok(acc > 0.75, `${backend}: test accuracy ${acc}`);
+  }
+  // tfjs' cpu backend is ~20× slower: a smaller run shows the same file is genuine tfjs code that learns
+  const theirs = accuracy(await runExample(tfjsTwin('mnist-dense.mjs'), { MNIST_EXAMPLE_TRAIN: '1000', MNIST_EXAMPLE_TEST: '500', MNIST_EXAMPLE_EPOCHS: '1' }));
+  assert.ok(theirs > 0.5, `tfjs: test accuracy ${theirs}`);
+});
+
+test('tensor API: dataSync/arraySync, oneHot, argMax, tidy/dispose no-ops, evaluate returns scalars', async () => {
+  const t = tf.tensor2d([[1, 5, 2], [7, 0, 3]]);
+  assert.deepEqual(t.arraySync(), [[1, 5, 2], [7, 0, 3]]);
+  assert.deepEqual(Array.from(t.argMax(-1).dataSync()), [1, 0]);
+  assert.deepEqual(tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3).arraySync(), [[0, 0, 1], [1, 0, 0]]);
+  assert.equal(tf.tidy(() => t.sum().dataSync()[0]), 18);
+  tf.dispose(t);
+  t.dispose();
+  assert.deepEqual(t.shape, [2, 3]);
+  assert.throws(() => tf.tensor2d([1, 2, 3]), /rank-2/);
+  assert.throws(() => tf.layers.dense({ units: 2, kernelRegularizer: 'l2' }), /kernelRegularizer/);
+
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const ys = tf.oneHot(tf.tensor1d([1, 0], 'int32'), 2);
+  const result = model.evaluate(t, ys);
+  assert.ok(Array.isArray(result) && result.length === 2);
+  const probs = model.predict(t).arraySync() as number[][];
+  const expectedLoss = -(Math.log(probs[0]![1]!) + Math.log(probs[1]![0]!)) / 2;
+  assert.ok(Math.abs(result[0]!.dataSync()[0]! - expectedLoss) < 1e-5);
+  assert.deepEqual(model.inputs[0]!.shape, [null, 3]);
+  assert.deepEqual(model.outputs[0]!.shape, [null, 2]);
+  assert.equal(await tf.setBackend('cpu'), true);
+  assert.equal(tf.getBackend(), 'js');
+  assert.equal(await tf.setBackend('no-such'), false);
+  await tf.setBackend(backends[0] ?? 'js');
+});
+
+test('model.save("file://…") and tf.loadLayersModel round-trip through the tfjs format', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deepts-tfjs-compat-'));
+  try {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ units: 4, inputShape: [2], activation: 'tanh' }));
+    model.add(tf.layers.dense({ units: 1 }));
+    await model.save(`file://${dir}`);
+    const loaded = await tf.loadLayersModel(`file://${join(dir, 'model.json')}`);
+    const x = tf.tensor2d([[0.5, -1], [2, 3]]);
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
