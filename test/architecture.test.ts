@@ -1,7 +1,11 @@
 /**
  * The architecture rules, checked on the source: dependencies go one way
  * (tensor → backend → autograd → nn → train → models → data/datasets →
+<<<<<<< HEAD
  * stats/viz/io → tasks → lab → cli), the browser-safe core imports no Node built-ins,
+=======
+ * stats/viz/io → tasks → explore → cli/lab), the browser-safe core imports no Node built-ins,
+>>>>>>> main
  * and nothing outside src/cli imports from src/cli (commands are shells over the library).
  */
 import { test } from 'node:test';
@@ -13,7 +17,11 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
+<<<<<<< HEAD
 const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'lab', 'cli', 'tfjs'];
+=======
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'explore', 'cli', 'lab', 'tfjs'];
+>>>>>>> main
 /**
  * Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables).
  * src/lab (the lab page's web server and starter models) sits under the CLI: `deepts lab` is a thin command over it.

@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   mle: () => import('./commands/mle.js'),
   linreg: () => import('./commands/linreg.js'),
   lab: () => import('./commands/lab.js'),
+  explore: () => import('./commands/explore.js'),
   export: () => import('./commands/export.js'),
   info: () => import('./commands/info.js'),
   'build-native': () => import('./commands/build-native.js'),
