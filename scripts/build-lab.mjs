@@ -1,5 +1,5 @@
 // Builds the `deepts lab` page (lab/ → lab/dist, bundled by Vite) and, once, its starter
-// models (lab/models, trained with a fixed seed by dist/src/lab/starter-models.js).
+// models (lab/models, trained with a fixed seed by dist/src/tasks/lab-starter-models.js).
 // Run by `npm install` (prepare) and `npm test`, after tsc. Vite is a devDependency: where
 // it is missing (an install without dev dependencies) an existing build is kept.
 import { spawnSync } from 'node:child_process';
@@ -41,8 +41,8 @@ await vite.build({
   },
 });
 
-const { makeStarterModels } = await import(pathToFileURL(path.join(root, 'dist/src/lab/starter-models.js')).href);
+const { makeStarterModels } = await import(pathToFileURL(path.join(root, 'dist/src/tasks/lab-starter-models.js')).href);
 await makeStarterModels();
-const { pageTransferSize } = await import(pathToFileURL(path.join(root, 'dist/src/lab/server.js')).href);
+const { pageTransferSize } = await import(pathToFileURL(path.join(root, 'dist/src/io/lab-server.js')).href);
 const size = pageTransferSize();
 if (!quiet) console.log(`deepts lab: page ${size.files} files, ${(size.raw / 1024).toFixed(0)} KiB, ${(size.gzip / 1024).toFixed(0)} KiB with gzip`);

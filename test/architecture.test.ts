@@ -1,11 +1,7 @@
 /**
  * The architecture rules, checked on the source: dependencies go one way
  * (tensor → backend → autograd → nn → train → models → data/datasets →
-<<<<<<< HEAD
- * stats/viz/io → tasks → lab → cli), the browser-safe core imports no Node built-ins,
-=======
  * stats/viz/io → tasks → explore → cli/lab), the browser-safe core imports no Node built-ins,
->>>>>>> main
  * and nothing outside src/cli imports from src/cli (commands are shells over the library).
  */
 import { test } from 'node:test';
@@ -17,22 +13,17 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-<<<<<<< HEAD
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'lab', 'cli', 'tfjs'];
-=======
 const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'explore', 'cli', 'lab', 'tfjs'];
->>>>>>> main
 /**
  * Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables).
- * src/lab (the lab page's web server and starter models) sits under the CLI: `deepts lab` is a thin command over it.
- * cli and tfjs (the deepts/tfjs compatibility entry) are front ends on the same level: neither imports the other.
+ * cli, lab and tfjs (the deepts/tfjs compatibility entry) are front ends on the same level: none imports another.
  */
 const rank = (folder: string): number => {
   const i = LAYERS.indexOf(folder);
   if (i < 0) return -1;
   if (folder === 'datasets') return 6.5;
   if (['stats', 'viz', 'io'].includes(folder)) return 8;
-  if (folder === 'tfjs') return LAYERS.indexOf('cli');
+  if (folder === 'lab' || folder === 'tfjs') return LAYERS.indexOf('cli');
   return i;
 };
 

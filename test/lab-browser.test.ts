@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Dense, Flatten, InputLayer, Sequential, Tensor, setSeed } from '../src/index.js';
 import { saveModel } from '../src/io/model-io.js';
 import { loadMnist } from '../src/datasets/mnist-node.js';
-import { LAB_DIR, startLabServer } from '../src/lab/server.js';
+import { LAB_DIR, startLabServer } from '../src/io/lab-server.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const BUILT = existsSync(join(LAB_DIR, 'dist', 'index.html')) && existsSync(join(LAB_DIR, 'models', 'classifier', 'model.json'));

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { cleanPath, startLabServer, LAB_DIR } from '../src/lab/server.js';
+import { cleanPath, startLabServer, LAB_DIR } from '../src/io/lab-server.js';
 
 /** Sends one raw HTTP/1.1 request line and returns the status and body. */
 function rawGet(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; head: string }> {

@@ -1,6 +1,6 @@
-/** `deepts lab`: starts the local web server of the lab page (src/lab/server.ts) and opens it. */
+/** `deepts lab`: starts the local web server of the lab page (src/io/lab-server.ts) and opens it. */
 import { spawn } from 'node:child_process';
-import { startLabServer } from '../../lab/server.js';
+import { startLabServer } from '../../io/lab-server.js';
 import { defineCommand } from '../command.js';
 import type { OptionSpecs, OptionsOf } from '../args.js';
 

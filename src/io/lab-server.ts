@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { MNIST_FILES, mnistDataDir } from '../datasets/mnist-node.js';
 
-/** The package's lab/ folder (this file is dist/src/lab/server.js). */
+/** The package's lab/ folder (this file is dist/src/io/lab-server.js). */
 export const LAB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../lab');
 
 export interface LabServerOptions {

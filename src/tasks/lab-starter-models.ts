@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Adam, Tensor, buildAutoencoder, buildClassifier, getBackend, setSeed, toCategorical } from '../index.js';
 import { loadMnist } from '../datasets/mnist-node.js';
 import { saveModel } from '../io/model-io.js';
-import { LAB_DIR } from './server.js';
+import { LAB_DIR } from '../io/lab-server.js';
 
 /** Everything that decides the weights; stored next to them. */
 export const STARTER_RECIPE = {
