@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lab = path.join(root, 'lab');
 const quiet = process.argv.includes('--quiet');
+// npm pack ships the page but not the starter models (1.3 MB): they are trained in a clone's `npm install`.
+const pageOnly = process.argv.includes('--page-only');
 
 let vite;
 try {
@@ -41,8 +43,10 @@ await vite.build({
   },
 });
 
-const { makeStarterModels } = await import(pathToFileURL(path.join(root, 'dist/src/tasks/lab-starter-models.js')).href);
-await makeStarterModels();
+if (!pageOnly) {
+  const { makeStarterModels } = await import(pathToFileURL(path.join(root, 'dist/src/tasks/lab-starter-models.js')).href);
+  await makeStarterModels();
+}
 const { pageTransferSize } = await import(pathToFileURL(path.join(root, 'dist/src/io/lab-server.js')).href);
 const size = pageTransferSize();
 if (!quiet) console.log(`deepts lab: page ${size.files} files, ${(size.raw / 1024).toFixed(0)} KiB, ${(size.gzip / 1024).toFixed(0)} KiB with gzip`);

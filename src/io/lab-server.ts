@@ -34,6 +34,8 @@ export interface LabServerOptions {
 
 export interface LabServer {
   url: string;
+  /** Whether the starter models (trained by a clone's `npm install`) are there for the page to load. */
+  starterModels: boolean;
   server: Server;
   close(): Promise<void>;
 }
@@ -207,6 +209,7 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
     url: `http://${shown}:${port}/`,
+    starterModels: routes.has('/models/classifier/model.json') && routes.has('/models/autoencoder/model.json'),
     server,
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };

@@ -26,6 +26,7 @@ export async function runLab(o: OptionsOf<typeof labOptions>): Promise<void> {
   const host = o.host;
   const lab = await startLabServer({ port: o.port, ...(host !== undefined ? { host } : {}) });
   console.log(`deepts lab: ${lab.url}${host !== undefined ? `  (bound to ${host}: other computers may connect)` : ''}`);
+  if (!lab.starterModels) console.log('No starter models (`npm install` in a deepts clone trains them): train one in the page, or load one saved by `deepts classify` / `deepts autoencoder`.');
   console.log('Press Ctrl+C to stop.');
   if (!o.noOpen) openBrowser(lab.url);
   await new Promise<void>((ok) => {
