@@ -11,9 +11,12 @@ import { loadWasmBackend } from './backend/wasm/load.js';
  * Loads the fastest backend this runtime offers — the WASM SIMD kernels in a browser —
  * and resolves to the active backend's name. Until it resolves, the js reference backend
  * runs (everything works, only slower). In Node, `import 'deepts'` has done this already.
+ * `threads` caps the GEMM threads including the caller (default: all hardware threads, at
+ * most 4); a page training in a worker may leave a core to its main thread. Only the
+ * first call's options count.
  */
-export async function ready(): Promise<string> {
-  const wasm = await loadWasmBackend();
+export async function ready(options: { threads?: number } = {}): Promise<string> {
+  const wasm = await loadWasmBackend(options.threads !== undefined ? { threads: options.threads } : {});
   if (wasm) registerBackend(wasm);
   return getBackend().name;
 }
@@ -69,6 +72,8 @@ export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
   formatConfusionMatrix, formatPercent, topKCaption, majorityClassBaseline, type TopK, type ClassificationReport,
 } from './train/classification.js';
+/** Models as files in memory — the TensorFlow.js Layers format `model.save()` writes in Node — e.g. to load or download one in a page. */
+export { toTfjsArtifacts, modelFromTfjs, validateTfjsModelJson, type TfjsModelJson } from './io/tfjs-format.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
 
 /** Tabular data (a small pandas), scikit-learn-style preprocessing, statistics and pictures: all browser-safe. */

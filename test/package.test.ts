@@ -37,13 +37,14 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   });
 }
 
-test('npm pack ships the library, install script, native sources, data, README and LICENSE, and nothing else', () => {
+test('npm pack ships the library, install script, native sources, data, the built lab page, README and LICENSE, and nothing else', () => {
   const r = pack(['--dry-run']);
   const files = r.files.map((f) => f.path);
   const top = new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/') + 1) : f)));
-  assert.deepEqual([...top].sort(), ['LICENSE', 'README.md', 'binding.gyp', 'data/', 'dist/', 'native/', 'package.json', 'scripts/'].sort());
+  assert.deepEqual([...top].sort(), ['LICENSE', 'README.md', 'binding.gyp', 'data/', 'dist/', 'lab/', 'native/', 'package.json', 'scripts/'].sort());
   assert.ok(files.every((f) => !f.startsWith('dist/') || f.startsWith('dist/src/')), 'only dist/src of the build (no compiled tests, bench or examples)');
-  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/core.js', 'dist/src/cli/main.js', 'dist/src/backend/wasm/module.generated.js', 'scripts/install.mjs', 'data/california_housing_train.csv']) {
+  assert.ok(files.every((f) => !f.startsWith('lab/') || f.startsWith('lab/dist/')), 'only the built lab page (no page sources, no starter models)');
+  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/core.js', 'dist/src/cli/main.js', 'dist/src/backend/wasm/module.generated.js', 'scripts/install.mjs', 'data/california_housing_train.csv', 'lab/dist/index.html']) {
     assert.ok(files.includes(needed), `${needed} is packed`);
   }
   // Every source binding.gyp compiles is packed, with the headers and includes next to it.

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   regress: () => import('./commands/regress.js'),
   mle: () => import('./commands/mle.js'),
   linreg: () => import('./commands/linreg.js'),
+  lab: () => import('./commands/lab.js'),
   explore: () => import('./commands/explore.js'),
   export: () => import('./commands/export.js'),
   info: () => import('./commands/info.js'),
