@@ -14,8 +14,7 @@ import { join, resolve } from 'node:path';
 import { loadCars } from '../src/datasets/tabular-node.js';
 import { scatterPlot } from '../src/viz/index.js';
 import { writePng } from '../src/io/png.js';
-import { dropMissing } from '../src/data/missing.js';
-import { trainTabularRegression, type TabularRegressionResult } from '../src/tasks/tabular-regression.js';
+import { dropMissing, trainTabularRegression, type TabularRegressionResult } from '../src/index.js';
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/cars-mpg');
 mkdirSync(outDir, { recursive: true });

@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../src/index.js';
-import { SeededRandom, fitOLS, mleVsLeastSquares, slopeProfile } from '../src/stats/index.js';
+import { Rng, fitOLS, mleVsLeastSquares, slopeProfile } from '../src/stats/index.js';
 import { fitLinearByGradientDescent } from '../src/models/linear-model.js';
 import { loadCaliforniaHousing } from '../src/datasets/tabular-node.js';
 import { lineChart } from '../src/viz/index.js';
@@ -46,9 +46,9 @@ async function threeRoutes(name: string, x: number[], y: number[], xName: string
 }
 
 // 1. Synthetic: y = 2x + 1 + N(0, 1).
-const rng = new SeededRandom(1);
-const xs = Array.from({ length: 100 }, () => rng.nextFloat() * 10);
-const ys = xs.map((x) => 2 * x + 1 + rng.nextNormal());
+const rng = new Rng(1);
+const xs = Array.from({ length: 100 }, () => rng.double() * 10);
+const ys = xs.map((x) => 2 * x + 1 + rng.normal());
 await threeRoutes('Synthetic y = 2x + 1 + noise', xs, ys, 'x', 'y');
 
 // 2. Real data, one input.

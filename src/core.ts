@@ -62,9 +62,12 @@ export { fitLinearByGradientDescent, type LinearGradientDescentOptions, type Lin
 /** keras.utils.to_categorical, topK "next likely" answers, confusion matrix and report. */
 export {
   toCategorical, topK, topKAccuracy, confusionMatrix, classificationReport, formatClassificationReport, mostConfidentMistakes, predictedLabels,
-  formatConfusionMatrix, formatPercent, topKCaption, type TopK, type ClassificationReport,
+  formatConfusionMatrix, formatPercent, topKCaption, majorityClassBaseline, type TopK, type ClassificationReport,
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
+
+/** The learners' eight questions from the lecture, as runnable experiments (`deepts explore`). */
+export * as explore from './explore/index.js';
 
 /** tf.data-style input pipelines: Dataset.fromTensorSlices(...).shuffle(...).batch(...).prefetch(AUTOTUNE). */
 export * as data from './data/dataset/index.js';

@@ -1,7 +1,7 @@
 /**
  * The architecture rules, checked on the source: dependencies go one way
  * (tensor → backend → autograd → nn → train → models → data/datasets →
- * stats/viz/io → tasks → cli/lab), the browser-safe core imports no Node built-ins,
+ * stats/viz/io → tasks → explore → cli/lab), the browser-safe core imports no Node built-ins,
  * and nothing outside src/cli imports from src/cli (commands are shells over the library).
  */
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'cli', 'lab', 'tfjs'];
+const LAYERS = ['tensor', 'backend', 'autograd', 'nn', 'train', 'models', 'data', 'datasets', 'stats', 'viz', 'io', 'tasks', 'explore', 'cli', 'lab', 'tfjs'];
 /**
  * Folders on the same level may not import each other either, except data ← datasets (datasets builds Tables).
  * cli, lab and tfjs (the deepts/tfjs compatibility entry) are front ends on the same level: none imports another.

@@ -39,7 +39,9 @@ test('classify on 2000 MNIST images for 2 epochs beats chance by far, writes pic
     const accuracy = Number(/Test accuracy: (\d+\.\d\d)%/.exec(text)?.[1]) / 100;
     const top3 = Number(/Top-3 accuracy: (\d+\.\d\d)%/.exec(text)?.[1]) / 100;
     assert.match(text, /for 2 epochs/);
-    assert.ok(accuracy > 0.7, `test accuracy ${accuracy} should clearly beat chance (0.1)`);
+    const majority = Number(/Always answering the most frequent training digit \(\d\): (\d+\.\d\d)%/.exec(text)?.[1]) / 100;
+    assert.ok(majority > 0.08 && majority < 0.2, `majority-class baseline ${majority}`);
+    assert.ok(accuracy > majority + 0.6, `test accuracy ${accuracy} must clearly beat always answering the most frequent digit (${majority})`);
     assert.ok(top3 > accuracy && top3 <= 1, `top-3 ${top3}`);
     assert.match(text, / {2}precision {4}recall {2}f1-score {3}support\n/);
     assert.match(text, /weighted avg +0\.\d{3} +0\.\d{3} +0\.\d{3} +10000/);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/index.js';
-import { fitOLS, SeededRandom } from '../src/stats/index.js';
+import { fitOLS, Rng } from '../src/stats/index.js';
 import { fitLinearByGradientDescent } from '../src/models/linear-model.js';
 import { Dense } from '../src/nn/layers/dense.js';
 import { trainTabularRegression } from '../src/tasks/tabular-regression.js';
@@ -15,14 +15,14 @@ function relClose(actual: number, expected: number, tol: number, label: string):
 
 /** Two correlated features in very different units, plus noise: a fair test of the rescaling. */
 function data(n: number, seed: number): { X: number[][]; y: number[] } {
-  const rng = new SeededRandom(seed);
+  const rng = new Rng(seed);
   const X: number[][] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = rng.nextFloat() * 10;
-    const b = 500 * a + 2000 * rng.nextFloat();
+    const a = rng.double() * 10;
+    const b = 500 * a + 2000 * rng.double();
     X.push([a, b]);
-    y.push(3 * a - 0.004 * b + 7 + 0.5 * rng.nextNormal());
+    y.push(3 * a - 0.004 * b + 7 + 0.5 * rng.normal());
   }
   return { X, y };
 }
@@ -51,9 +51,9 @@ test('too few epochs do not reach the least-squares answer (the agreement test c
 });
 
 test('Adam and plain SGD both agree with OLS on one feature; without standardizing too', async () => {
-  const rng = new SeededRandom(5);
-  const x = Array.from({ length: 100 }, () => rng.nextFloat() * 2 - 1);
-  const y = x.map((v) => -1.5 * v + 0.25 + 0.1 * rng.nextNormal());
+  const rng = new Rng(5);
+  const x = Array.from({ length: 100 }, () => rng.double() * 2 - 1);
+  const y = x.map((v) => -1.5 * v + 0.25 + 0.1 * rng.normal());
   const ols = fitOLS(x.map((v) => [v]), y);
   for (const opts of [{ optimizer: 'sgd' as const }, { optimizer: 'adam' as const, epochs: 1500, learningRate: 0.01 }, { standardize: false, epochs: 600, learningRate: 0.3 }]) {
     const gd = await fitLinearByGradientDescent(x.map((v) => [v]), y, opts);
@@ -70,12 +70,12 @@ test('fitLinearByGradientDescent rejects bad input with clear messages', async (
 });
 
 test('tabular regression: one-hot category, network and OLS baseline on a nonlinear target', async () => {
-  const rng = new SeededRandom(11);
+  const rng = new Rng(11);
   const rows: (number | string)[][] = [];
   for (let i = 0; i < 240; i++) {
-    const x = rng.nextFloat() * 4 - 2;
+    const x = rng.double() * 4 - 2;
     const kind = ['a', 'b', 'c'][i % 3]!;
-    rows.push([x, kind, x * x + (kind === 'b' ? 3 : 0) + 0.05 * rng.nextNormal()]);
+    rows.push([x, kind, x * x + (kind === 'b' ? 3 : 0) + 0.05 * rng.normal()]);
   }
   const table = Table.fromRows(['x', 'kind', 'y'], rows);
   const r = await trainTabularRegression(table, { target: 'y', features: ['x', 'kind'], scale: 'standard', testSize: 0.25, seed: 1, epochs: 60, batchSize: 16, learningRate: 0.01 });

@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { gaussianRegressionNLL, mleVsLeastSquares } from '../src/stats/mle.js';
 import { nelderMead } from '../src/stats/optimize.js';
 import { Normal, logLikelihood } from '../src/stats/normal.js';
-import { SeededRandom } from '../src/stats/rng.js';
+import { Rng } from '../src/tensor/random.js';
 
 function close(actual: number, expected: number, tolerance: number, label = ''): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${label} expected ${expected}, got ${actual}`);
 }
 
 function noisyLine(n: number, a: number, b: number, noise: number, seed: number, xOffset = 0, xScale = 1) {
-  const rng = new SeededRandom(seed);
-  const x = Array.from({ length: n }, () => xOffset + xScale * 10 * rng.nextFloat());
-  const y = x.map((v) => a * v + b + noise * rng.nextNormal());
+  const rng = new Rng(seed);
+  const x = Array.from({ length: n }, () => xOffset + xScale * 10 * rng.double());
+  const y = x.map((v) => a * v + b + noise * rng.normal());
   return { x, y };
 }
 

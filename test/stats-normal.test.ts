@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Normal, logLikelihood } from '../src/stats/normal.js';
 import { erf, erfc, logSumExp } from '../src/stats/special.js';
-import { SeededRandom } from '../src/stats/rng.js';
+import { Rng } from '../src/tensor/random.js';
 
 interface Reference {
   erf: [number, number, number][];
@@ -111,7 +111,7 @@ test('bad parameters and data give clear errors', () => {
 test('sampling is reproducible by seed and has the right moments', () => {
   const model = new Normal(10, 2);
   const a = model.sample(20000, 7);
-  assert.deepEqual(model.sample(20000, new SeededRandom(7)), a);
+  assert.deepEqual(model.sample(20000, new Rng(7)), a);
   assert.notDeepEqual(model.sample(10, 8), a.subarray(0, 10));
   const fitted = Normal.fit(a);
   // Standard errors: 2/√20000 ≈ 0.014 for the mean, ≈ 0.01 for sigma.
@@ -121,18 +121,18 @@ test('sampling is reproducible by seed and has the right moments', () => {
   assert.ok(Math.abs(belowOneSigma - 0.8413) < 0.015, `fraction below mu + sigma: ${belowOneSigma}`);
 });
 
-test('SeededRandom gives floats in [0, 1) and integers in range', () => {
-  const rng = new SeededRandom(123);
+test('Rng gives floats in [0, 1) and integers in range', () => {
+  const rng = new Rng(123);
   let sum = 0;
   for (let i = 0; i < 10000; i++) {
-    const u = rng.nextFloat();
+    const u = rng.double();
     assert.ok(u >= 0 && u < 1);
     sum += u;
-    const k = rng.nextInt(6);
+    const k = rng.int(6);
     assert.ok(Number.isInteger(k) && k >= 0 && k < 6);
   }
   assert.ok(Math.abs(sum / 10000 - 0.5) < 0.02);
-  assert.throws(() => new SeededRandom(NaN), /seed must be a finite number/);
+  assert.throws(() => new Rng(NaN), /seed must be a finite number/);
 });
 
 test('logSumExp does not overflow', () => {

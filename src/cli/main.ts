@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   regress: () => import('./commands/regress.js'),
   mle: () => import('./commands/mle.js'),
   linreg: () => import('./commands/linreg.js'),
+  explore: () => import('./commands/explore.js'),
   export: () => import('./commands/export.js'),
   info: () => import('./commands/info.js'),
   'build-native': () => import('./commands/build-native.js'),

@@ -6,7 +6,7 @@
  * Matrices are either rows (`number[][]`, returned as rows) or a dense row-major
  * `{ data, rows, cols }` (returned dense with Float64Array data).
  */
-import { createDataRng } from './rng.js';
+import { toRng } from '../tensor/random.js';
 
 export interface DenseMatrix {
   data: ArrayLike<number>;
@@ -385,7 +385,7 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): 
   if (!Number.isInteger(nTest) || nTest < 1 || nTest >= n) {
     throw new Error(`trainTestSplit: testSize ${testSize} leaves no training or no test rows for n = ${n} (fraction in (0, 1) or count in 1..${n - 1})`);
   }
-  const order = options.shuffle ?? true ? createDataRng(options.seed).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+  const order = options.shuffle ?? true ? toRng(options.seed).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
   if (options.shuffle ?? true) return { testIndices: order.slice(0, nTest), trainIndices: order.slice(nTest) };
   return { trainIndices: order.slice(0, n - nTest), testIndices: order.slice(n - nTest) };
 }

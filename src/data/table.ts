@@ -3,7 +3,7 @@
  * (null = missing). Immutable: every operation returns a new Table. Pure TypeScript.
  */
 import { DEFAULT_NA_VALUES, formatCsv, parseCsv, type ParseCsvOptions } from './csv.js';
-import { createDataRng } from './rng.js';
+import { toRng } from '../tensor/random.js';
 
 export type ColumnKind = 'number' | 'string';
 export type Cell = number | string | null;
@@ -280,7 +280,7 @@ export class Table {
   sample(countOrOptions: number | SampleOptions, seed?: number): Table {
     const options: SampleOptions = typeof countOrOptions === 'number' ? { n: countOrOptions, seed } : countOrOptions;
     const count = this.sampleSize(options);
-    return this.take(createDataRng(options.seed).permutation(this.numRows).subarray(0, count));
+    return this.take(toRng(options.seed).permutation(this.numRows).subarray(0, count));
   }
 
   private sampleSize(options: SampleOptions): number {
@@ -302,7 +302,7 @@ export class Table {
    */
   split(fraction: number, seed?: number): [Table, Table] {
     const count = this.sampleSize({ frac: fraction });
-    const order = createDataRng(seed).permutation(this.numRows);
+    const order = toRng(seed).permutation(this.numRows);
     const taken = order.subarray(0, count);
     const chosen = new Uint8Array(this.numRows);
     for (const i of taken) chosen[i] = 1;

@@ -6,7 +6,7 @@
  */
 export { Normal, logLikelihood } from './normal.js';
 export type { NormalFitOptions, LogDensity } from './normal.js';
-export { SeededRandom } from './rng.js';
+export { Rng, toRng } from '../tensor/random.js';
 export { erf, erfc, logSumExp } from './special.js';
 export { GaussianNB } from './naive-bayes.js';
 export type { ClassLabel, GaussianNBOptions } from './naive-bayes.js';

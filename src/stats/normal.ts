@@ -1,5 +1,5 @@
 import { erfc } from './special.js';
-import { SeededRandom, toRandom } from './rng.js';
+import { Rng, toRng } from '../tensor/random.js';
 import { checkFiniteVector, mean, sumSquaredDeviations } from './validate.js';
 
 const LOG_SQRT_2PI = 0.9189385332046728; // ½·log(2π)
@@ -65,14 +65,14 @@ export class Normal {
     return 0.5 * erfc(z * SQRT1_2);
   }
 
-  /** n independent draws; pass a seed or a {@link SeededRandom} for reproducibility. */
-  sample(n: number, rng?: SeededRandom | number): Float64Array {
+  /** n independent draws; pass a seed or an {@link Rng} (without either, seed 42: the same numbers every run). */
+  sample(n: number, rng?: Rng | number): Float64Array {
     if (!Number.isInteger(n) || n < 0) {
       throw new Error(`Normal.sample: n must be a non-negative integer, got ${n}`);
     }
-    const random = toRandom(rng);
+    const random = toRng(rng ?? 42);
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.mu + this.sigma * random.nextNormal();
+    for (let i = 0; i < n; i++) out[i] = this.mu + this.sigma * random.normal();
     return out;
   }
 

@@ -41,6 +41,8 @@ export interface TabularRegressionResult {
   nTest: number;
   yTest: number[];
   network: RegressionScores & { predictions: number[]; maeScaled: number };
+  /** The trivial baseline: every held-out row predicted as the training rows' mean target. A model must beat it. */
+  meanBaseline: RegressionScores & { prediction: number };
   /** Least squares on the same encoded inputs (first category of each one-hot group dropped); undefined with the reason when singular. */
   linear: (RegressionScores & { predictions: number[] }) | { error: string };
   lossHistory: number[];
@@ -113,8 +115,10 @@ export async function trainTabularRegression(table: Table, o: TabularRegressionO
   } catch (e) {
     linear = { error: e instanceof Error ? e.message : String(e) };
   }
+  const trainMean = yTrain.reduce((s, v) => s + v, 0) / yTrain.length;
   return {
     model, preprocessor, featureNames: names, nTrain: train.numRows, nTest: test.numRows, yTest,
+    meanBaseline: { ...scores(yTest, yTest.map(() => trainMean)), prediction: trainMean },
     network: { ...scores(yTest, predictions), predictions, maeScaled: meanAbsoluteError(yTestScaled, scaledPred) },
     linear, lossHistory: history.history['loss'] ?? [],
   };

@@ -1,7 +1,13 @@
 /**
- * Seeded random numbers. One global generator (like keras.utils.set_random_seed)
- * drives weight initialisation, shuffling and dropout, so the same seed gives the
- * same run. sfc32: small, fast, good statistical quality.
+ * deepts' one seeded random generator, used by every layer: weight initialisation,
+ * shuffling and dropout (through the global generator, like keras.utils.set_random_seed),
+ * data splits and samples (src/data), and statistical sampling (src/stats). Code that must
+ * not disturb the global stream (a data split must not change when a model draws more
+ * initial weights) makes its own `new Rng(seed)`.
+ *
+ * sfc32 (Chris Doty-Humphrey's "small fast counting" generator): 128 bits of state, passes
+ * PractRand/BigCrush, 32-bit integer arithmetic only, so every JavaScript engine gives the
+ * same numbers.
  */
 import { Tensor } from './tensor.js';
 import { assertValidShape, sizeOf, type Shape } from './shape.js';
@@ -14,6 +20,7 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
     this.a = 0x9e3779b9;
     this.b = 0x243f6a88;
     this.c = 0xb7e15162;
@@ -21,6 +28,12 @@ export class Rng {
     for (let i = 0; i < 15; i++) this.nextUint32();
   }
 
+  /** A generator seeded from Math.random, for runs that asked for no seed. */
+  static unseeded(): Rng {
+    return new Rng(Math.floor(Math.random() * 4294967296));
+  }
+
+  /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
@@ -31,16 +44,23 @@ export class Rng {
     return t >>> 0;
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1) on a grid of 2^-32 (one draw): plenty for float32 weights and shuffles. */
   next(): number {
     return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform double in [0, 1) with the full 53 bits (two draws), for double-precision statistics. */
+  double(): number {
+    const high = this.nextUint32() >>> 5; // 27 bits
+    const low = this.nextUint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / 9007199254740992;
   }
 
   uniform(lo = 0, hi = 1): number {
     return lo + (hi - lo) * this.next();
   }
 
-  /** Standard normal (Marsaglia polar method). */
+  /** Normal variate (Marsaglia's polar method: no sin/cos; values come in pairs, the second is kept). */
   normal(mean = 0, std = 1): number {
     if (this.spare !== null) {
       const s = this.spare;
@@ -60,13 +80,14 @@ export class Rng {
 
   /** Integer in [0, n). */
   int(n: number): number {
+    if (!(n > 0) || !Number.isInteger(n)) throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.next() * n);
   }
 
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: unknown }>(arr: T): T {
     for (let i = arr.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
+      const j = Math.floor(this.next() * (i + 1));
       const t = arr[i];
       arr[i] = arr[j];
       arr[j] = t;
@@ -74,7 +95,7 @@ export class Rng {
     return arr;
   }
 
-  /** A permutation of 0..n-1. */
+  /** A uniformly random permutation of 0..n-1. */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
@@ -82,11 +103,16 @@ export class Rng {
   }
 }
 
-let globalRng = new Rng(Date.now() >>> 0);
+/** A generator from a seed, or the given generator itself, or an unseeded one: `sample(100, 7)` and `sample(100, rng)` both work. */
+export function toRng(rngOrSeed?: Rng | number): Rng {
+  if (rngOrSeed instanceof Rng) return rngOrSeed;
+  return rngOrSeed === undefined ? Rng.unseeded() : new Rng(rngOrSeed);
+}
+
+let globalRng = Rng.unseeded();
 
 /** Seeds deepts' global generator: same seed → same weights, shuffles and dropout masks. */
 export function setSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
   globalRng = new Rng(seed);
   opGenerators.clear();
 }

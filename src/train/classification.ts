@@ -290,3 +290,21 @@ export function formatConfusionMatrix(m: readonly (readonly number[])[], classNa
   const rows = m.map((row, i) => `${classNames[i]!.padEnd(Math.max(18, width))}${row.map((v) => String(v).padStart(width)).join('')}`);
   return [head, ...rows].join('\n');
 }
+
+/**
+ * The trivial baseline of a classifier: always answer the most frequent training label. Its
+ * held-out accuracy is what a model must clearly beat (ties go to the label seen first).
+ */
+export function majorityClassBaseline<L extends string | number>(trainLabels: ArrayLike<L>, testLabels: ArrayLike<L>): { label: L; accuracy: number } {
+  if (trainLabels.length === 0) throw new Error('majorityClassBaseline: no training labels');
+  const counts = new Map<L, number>();
+  let label = trainLabels[0]!;
+  for (let i = 0; i < trainLabels.length; i++) {
+    const c = (counts.get(trainLabels[i]!) ?? 0) + 1;
+    counts.set(trainLabels[i]!, c);
+    if (c > counts.get(label)!) label = trainLabels[i]!;
+  }
+  let hits = 0;
+  for (let i = 0; i < testLabels.length; i++) if (testLabels[i] === label) hits++;
+  return { label, accuracy: testLabels.length === 0 ? NaN : hits / testLabels.length };
+}

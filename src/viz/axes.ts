@@ -162,6 +162,8 @@ export interface FrameOptions {
   logY?: boolean;
   /** Force whole-number x ticks (epochs, counts). */
   integerX?: boolean;
+  /** Ticks at these x values with these labels instead of automatic ones (categories, log-scale sizes). */
+  xTicks?: readonly { value: number; label: string }[];
   grid?: boolean;
 }
 
@@ -175,10 +177,10 @@ export interface Frame {
 export function drawFrame(r: Raster, o: FrameOptions): Frame {
   const [x0, x1] = o.xRange;
   const [y0, y1] = o.yRange;
-  const xt = niceTicks(x0, x1, Math.max(3, Math.floor(r.width / 90)), o.integerX);
+  const xt = o.xTicks ? { values: o.xTicks.map((t) => t.value), step: 0 } : niceTicks(x0, x1, Math.max(3, Math.floor(r.width / 90)), o.integerX);
   const yt = o.logY ? logTicks(y0, y1) : niceTicks(y0, y1, Math.max(3, Math.floor(r.height / 60)));
   const yLabels = o.logY ? yt.values.map((v) => formatTick(v)) : formatTicks(yt.values, yt.step);
-  const xLabels = formatTicks(xt.values, xt.step);
+  const xLabels = o.xTicks ? o.xTicks.map((t) => t.label) : formatTicks(xt.values, xt.step);
   const yLabelWidth = Math.max(0, ...yLabels.map((s) => r.measureText(s).width));
   const title = o.title ? fitTitle(o.title, r.width - 16) : undefined;
   const titleH = title ? r.measureText(title.text, title.scale).height + 14 : 12;

@@ -23,6 +23,8 @@ export interface LineChartOptions {
   /** x coordinate of values[i]; default i + 1 (epochs 1..n). */
   x?: readonly number[];
   logY?: boolean;
+  /** Explicit x ticks (value and label), e.g. 2, 8, 32 units on a log2 axis. */
+  xTicks?: readonly { value: number; label: string }[];
   width?: number;
   height?: number;
 }
@@ -51,6 +53,7 @@ export function lineChart(o: LineChartOptions): Raster {
     yRange,
     logY: o.logY,
     integerX: xs.every(Number.isInteger),
+    xTicks: o.xTicks,
   });
   const occupied: { x: number; y: number }[] = [];
   const legend: LegendEntry[] = [];
@@ -92,9 +95,19 @@ export interface ScatterLine {
   name?: string;
 }
 
+/** A curve through points in data coordinates (a fitted model's predictions), drawn as a polyline. */
+export interface ScatterCurve {
+  points: readonly { x: number; y: number }[];
+  color?: Color;
+  /** Line width in pixels (default 2). */
+  thickness?: number;
+  name?: string;
+}
+
 export interface ScatterPlotOptions {
   points: readonly ScatterPoint[];
   lines?: readonly ScatterLine[];
+  curves?: readonly ScatterCurve[];
   title?: string;
   xLabel?: string;
   yLabel?: string;
@@ -107,9 +120,11 @@ export interface ScatterPlotOptions {
 export function scatterPlot(o: ScatterPlotOptions): Raster {
   const pts = o.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const lines = o.lines ?? [];
-  if (pts.length === 0 && lines.length === 0) throw new Error('scatterPlot has no finite points or lines to draw');
-  const xr = finiteRange([...pts.map((p) => p.x), ...lines.flatMap((l) => [l.x1, l.x2])]);
-  const yr = finiteRange([...pts.map((p) => p.y), ...lines.flatMap((l) => [l.y1, l.y2])]);
+  const curves = o.curves ?? [];
+  const curvePoints = curves.flatMap((c) => c.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
+  if (pts.length === 0 && lines.length === 0 && curvePoints.length === 0) throw new Error('scatterPlot has no finite points or lines to draw');
+  const xr = finiteRange([...pts.map((p) => p.x), ...lines.flatMap((l) => [l.x1, l.x2]), ...curvePoints.map((p) => p.x)]);
+  const yr = finiteRange([...pts.map((p) => p.y), ...lines.flatMap((l) => [l.y1, l.y2]), ...curvePoints.map((p) => p.y)]);
   if (!xr || !yr) throw new Error('scatterPlot lines have non-finite end points');
   const r = new Raster(o.width ?? DEFAULT_CHART_WIDTH, o.height ?? DEFAULT_CHART_HEIGHT);
   const frame = drawFrame(r, { title: o.title, xLabel: o.xLabel, yLabel: o.yLabel, xRange: padRange(xr), yRange: padRange(yr) });
@@ -136,6 +151,13 @@ export function scatterPlot(o: ScatterPlotOptions): Raster {
     r.drawLine(a.x, a.y, b.x, b.y, color, 2);
     for (let t = 0; t <= 1; t += 0.05) occupied.push({ x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t });
     if (l.name) legend.push({ label: l.name, color, mark: 'line' });
+  });
+  curves.forEach((c, i) => {
+    const color = c.color ?? classColor(i + 1);
+    const px = c.points.map((p) => ({ x: frame.xToPx(p.x), y: frame.yToPx(p.y) }));
+    r.drawPolyline(px, color, c.thickness ?? 2);
+    for (const q of px) occupied.push(q);
+    if (c.name) legend.push({ label: c.name, color, mark: 'line' });
   });
   r.resetClip();
   drawLegend(r, frame.plot, legend, occupied);

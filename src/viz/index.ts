@@ -1,5 +1,6 @@
 /** deepts pictures: a pure-TypeScript RGBA raster, a bitmap font and chart functions (browser-safe). */
-export { Raster, measureText, type TextOptions, type TextSize, type TextAlign, type TextBaseline } from './raster.js';
+export { Raster, measureText, type TextOptions, type TextSize, type TextAlign, type TextBaseline, type DrawOp } from './raster.js';
+export { toSvg } from './svg.js';
 export {
   type Color,
   type RGBA,
@@ -27,11 +28,13 @@ export {
   type LineChartOptions,
   type ScatterPoint,
   type ScatterLine,
+  type ScatterCurve,
   type ScatterPlotOptions,
   type HistogramGroup,
   type HistogramOptions,
 } from './charts.js';
 export { heatmap, type HeatmapOptions } from './heatmap.js';
+export { barChart, type BarChartOptions, type BarSeries } from './bar-chart.js';
 export { imageGrid, type ImageGridOptions } from './image-grid.js';
 export { scatterMatrix, type ScatterMatrixOptions } from './scatter-matrix.js';
 export { confusionMatrixPicture, normalCurvesPicture, type PerClassNormals } from './classification-plots.js';

@@ -26,6 +26,22 @@ export interface TextOptions {
   bold?: boolean;
 }
 
+/**
+ * One drawing call as the caller made it, kept so the same picture can also be written as
+ * vector graphics (SVG, with real text) by `toSvg` in ./svg.ts.
+ */
+export type DrawOp =
+  | { kind: 'fill'; color: Color }
+  | { kind: 'clip'; x: number; y: number; w: number; h: number }
+  | { kind: 'unclip' }
+  | { kind: 'rect'; x: number; y: number; w: number; h: number; color: Color }
+  | { kind: 'pixel'; x: number; y: number; color: Color; coverage: number }
+  | { kind: 'line'; points: readonly { x: number; y: number }[]; color: Color; thickness: number }
+  | { kind: 'circle'; cx: number; cy: number; r: number; color: Color; thickness: number; filled: boolean }
+  | { kind: 'text'; text: string; x: number; y: number; options: TextOptions }
+  | { kind: 'gray'; pixels: Float32Array; w: number; h: number; x: number; y: number; scale: number }
+  | { kind: 'raster'; ops: readonly DrawOp[]; x: number; y: number; width: number; height: number };
+
 export interface TextSize {
   width: number;
   /** Full height including descenders of the last line. */
@@ -43,6 +59,9 @@ export class Raster {
   private clipY0 = 0;
   private clipX1: number;
   private clipY1: number;
+  private readonly ops: DrawOp[] = [];
+  /** > 0 while a drawing call runs others (strokeRect → fillRect): only the outer call is recorded. */
+  private nested = 0;
 
   constructor(width: number, height: number, background: Color = '#ffffff') {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
@@ -56,8 +75,27 @@ export class Raster {
     this.fill(background);
   }
 
+  /** The drawing calls made so far, in order (what `toSvg` writes). */
+  get drawing(): readonly DrawOp[] {
+    return this.ops;
+  }
+
+  private record(op: DrawOp): void {
+    if (this.nested === 0) this.ops.push(op);
+  }
+
+  private inner(draw: () => void): void {
+    this.nested++;
+    try {
+      draw();
+    } finally {
+      this.nested--;
+    }
+  }
+
   /** Restrict drawing to the rectangle [x, x+w) × [y, y+h) (e.g. a chart's plot area). */
   setClip(x: number, y: number, w: number, h: number): void {
+    this.record({ kind: 'clip', x, y, w, h });
     this.clipX0 = Math.max(0, Math.floor(x));
     this.clipY0 = Math.max(0, Math.floor(y));
     this.clipX1 = Math.min(this.width, Math.floor(x + w));
@@ -65,6 +103,7 @@ export class Raster {
   }
 
   resetClip(): void {
+    this.record({ kind: 'unclip' });
     this.clipX0 = 0;
     this.clipY0 = 0;
     this.clipX1 = this.width;
@@ -73,6 +112,8 @@ export class Raster {
 
   /** Overwrite every pixel (ignores the clip and does not blend). */
   fill(color: Color): void {
+    if (this.nested === 0) this.ops.length = 0; // everything before is covered
+    this.record({ kind: 'fill', color });
     const [r, g, b, a] = parseColor(color);
     const d = this.data;
     for (let i = 0; i < d.length; i += 4) {
@@ -92,6 +133,7 @@ export class Raster {
 
   /** Blend `color` over the pixel ("source over"); `coverage` ∈ [0, 1] scales the colour's alpha. */
   setPixel(x: number, y: number, color: Color, coverage = 1): void {
+    this.record({ kind: 'pixel', x: Math.round(x), y: Math.round(y), color, coverage });
     this.blend(Math.round(x), Math.round(y), parseColor(color), coverage);
   }
 
@@ -119,6 +161,7 @@ export class Raster {
 
   /** Fill pixels x..x+w-1, y..y+h-1 (coordinates rounded). */
   fillRect(x: number, y: number, w: number, h: number, color: Color): void {
+    this.record({ kind: 'rect', x, y, w, h, color });
     const c = parseColor(color);
     const x0 = Math.round(x);
     const y0 = Math.round(y);
@@ -132,15 +175,22 @@ export class Raster {
   /** Outline of the rectangle fillRect(x, y, w, h) would fill, drawn inside it. */
   strokeRect(x: number, y: number, w: number, h: number, color: Color, thickness = 1): void {
     const t = Math.max(1, Math.round(thickness));
-    this.fillRect(x, y, w, t, color);
-    this.fillRect(x, y + h - t, w, t, color);
-    this.fillRect(x, y + t, t, h - 2 * t, color);
-    this.fillRect(x + w - t, y + t, t, h - 2 * t, color);
+    this.record({ kind: 'rect', x, y, w, h: t, color });
+    this.record({ kind: 'rect', x, y: y + h - t, w, h: t, color });
+    this.record({ kind: 'rect', x, y: y + t, w: t, h: h - 2 * t, color });
+    this.record({ kind: 'rect', x: x + w - t, y: y + t, w: t, h: h - 2 * t, color });
+    this.inner(() => {
+      this.fillRect(x, y, w, t, color);
+      this.fillRect(x, y + h - t, w, t, color);
+      this.fillRect(x, y + t, t, h - 2 * t, color);
+      this.fillRect(x + w - t, y + t, t, h - 2 * t, color);
+    });
   }
 
   /** Anti-aliased line segment with round caps; thickness in pixels (1–3 look best). */
   drawLine(x0: number, y0: number, x1: number, y1: number, color: Color, thickness = 1): void {
     if (![x0, y0, x1, y1, thickness].every(Number.isFinite)) return; // NaN values (e.g. a diverged loss) draw nothing
+    this.record({ kind: 'line', points: [{ x: x0, y: y0 }, { x: x1, y: y1 }], color, thickness });
     const c = parseColor(color);
     const half = Math.max(0.5, thickness / 2);
     const pad = half + 1;
@@ -175,15 +225,19 @@ export class Raster {
 
   /** Connected segments through the points; non-finite points break the line. */
   drawPolyline(points: readonly { x: number; y: number }[], color: Color, thickness = 1): void {
-    for (let i = 1; i < points.length; i++) {
-      const a = points[i - 1]!;
-      const b = points[i]!;
-      this.drawLine(a.x, a.y, b.x, b.y, color, thickness);
-    }
+    this.record({ kind: 'line', points: points.map((p) => ({ x: p.x, y: p.y })), color, thickness });
+    this.inner(() => {
+      for (let i = 1; i < points.length; i++) {
+        const a = points[i - 1]!;
+        const b = points[i]!;
+        this.drawLine(a.x, a.y, b.x, b.y, color, thickness);
+      }
+    });
   }
 
   /** Anti-aliased circle outline of radius r. */
   drawCircle(cx: number, cy: number, r: number, color: Color, thickness = 1): void {
+    this.record({ kind: 'circle', cx, cy, r, color, thickness, filled: false });
     const c = parseColor(color);
     const half = Math.max(0.5, thickness / 2);
     this.forDisc(cx, cy, r + half + 1, (px, py, d) => {
@@ -194,6 +248,7 @@ export class Raster {
 
   /** Anti-aliased filled disc of radius r (scatter points). */
   fillCircle(cx: number, cy: number, r: number, color: Color): void {
+    this.record({ kind: 'circle', cx, cy, r, color, thickness: 0, filled: true });
     const c = parseColor(color);
     this.forDisc(cx, cy, r + 1, (px, py, d) => {
       const coverage = r + 0.5 - d;
@@ -221,6 +276,7 @@ export class Raster {
   drawText(text: string, x: number, y: number, options: TextOptions = {}): TextSize {
     const s = checkScale(options.scale ?? 1);
     const c = parseColor(options.color ?? '#000000');
+    this.record({ kind: 'text', text, x, y, options: { ...options } });
     const align = options.align ?? 'left';
     const baseline = options.baseline ?? 'top';
     const vertical = options.vertical ?? false;
@@ -265,6 +321,7 @@ export class Raster {
   drawGrayImage(pixels: ArrayLike<number>, w: number, h: number, x: number, y: number, scale = 1): void {
     if (pixels.length !== w * h) throw new Error(`gray image has ${pixels.length} values but ${w}×${h} = ${w * h} were expected`);
     const s = checkScale(scale);
+    this.record({ kind: 'gray', pixels: Float32Array.from(pixels), w, h, x: Math.round(x), y: Math.round(y), scale: s });
     const ox = Math.round(x);
     const oy = Math.round(y);
     for (let r = 0; r < h; r++) {
@@ -281,6 +338,7 @@ export class Raster {
 
   /** Copy another raster onto this one at (x, y), blending by its alpha. */
   drawRaster(source: Raster, x: number, y: number): void {
+    this.record({ kind: 'raster', ops: [...source.ops], x: Math.round(x), y: Math.round(y), width: source.width, height: source.height });
     const ox = Math.round(x);
     const oy = Math.round(y);
     const d = source.data;

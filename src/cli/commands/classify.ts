@@ -18,7 +18,7 @@ import { MNIST_CLASSES } from '../../datasets/mnist-node.js';
 import { saveModel } from '../../io/model-io.js';
 import { Raster, heatmap, imageGrid, lineChart } from '../../viz/index.js';
 import {
-  classificationReport, confusionMatrix, formatClassificationReport, mostConfidentMistakes, predictedLabels, toCategorical, topK, topKAccuracy, topKCaption,
+  classificationReport, confusionMatrix, formatClassificationReport, majorityClassBaseline, mostConfidentMistakes, predictedLabels, toCategorical, topK, topKAccuracy, topKCaption,
 } from '../../train/classification.js';
 import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
 import type { OptionSpecs, OptionsOf } from '../args.js';
@@ -88,6 +88,8 @@ export async function runClassify(o: OptionsOf<typeof classifyOptions>, print: (
   print('');
   print(`Test accuracy: ${(report.accuracy * 100).toFixed(2)}%  (loss ${testLoss.toFixed(4)}, ${mnist.test.n - Math.round(report.accuracy * mnist.test.n)} of ${mnist.test.n} wrong)`);
   print(`Top-3 accuracy: ${(top3Accuracy * 100).toFixed(2)}%  (the right digit is among the three most likely guesses)`);
+  const baseline = majorityClassBaseline(mnist.train.labels, mnist.test.labels);
+  print(`Always answering the most frequent training digit (${baseline.label}): ${(baseline.accuracy * 100).toFixed(2)}%`);
   print(`Time: ${seconds.toFixed(1)} s for ${ranEpochs} epochs (${timer.meanSeconds.toFixed(2)} s per epoch with validation) on the ${getBackend().name} backend; memory: ${memory.report()}`);
   print('');
   print(formatClassificationReport(report, 3));

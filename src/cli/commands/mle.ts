@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Table } from '../../data/table.js';
 import { trainTestSplit } from '../../data/preprocessing.js';
 import { GaussianNB } from '../../stats/index.js';
-import { confusionMatrix, formatConfusionMatrix } from '../../train/classification.js';
+import { confusionMatrix, formatConfusionMatrix, majorityClassBaseline } from '../../train/classification.js';
 import { confusionMatrixPicture, formatNumber as fmt, normalCurvesPicture } from '../../viz/index.js';
 import type { OptionSpecs, OptionsOf } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -81,7 +81,9 @@ export async function runMle(o: OptionsOf<typeof mleOptions>, positional: string
   const m = confusionMatrix(yTest.map((c) => index.get(c)!), predicted.map((c) => index.get(c)!), allClasses.length);
   const correct = predicted.filter((p, i) => p === yTest[i]).length;
   const accuracy = correct / yTest.length;
+  const baseline = majorityClassBaseline(yTrain, yTest);
   console.log(`\nHeld-out accuracy: ${accuracy.toFixed(4)} (${correct} of ${yTest.length} correct)`);
+  console.log(`Always answering the most frequent training class ('${baseline.label}'): ${baseline.accuracy.toFixed(4)}`);
   console.log(`Confusion matrix (rows: true class, columns: predicted):\n${formatConfusionMatrix(m, allClasses)}`);
 
   const files = writePictures(resolve(o.out), {

@@ -61,12 +61,13 @@ export async function runRegress(o: OptionsOf<typeof regressOptions>, positional
   });
   console.log(`Split (seed ${o.seed}): ${result.nTrain} training rows, ${result.nTest} held-out rows; ${result.featureNames.length} inputs after encoding (${scale} scaling).`);
 
-  const { network, linear } = result;
+  const { network, linear, meanBaseline } = result;
   console.log(`\nHeld-out results for '${target}' (${result.nTest} rows, in the target's units):`);
   console.log(`  ${'model'.padEnd(38)} ${'MAE'.padStart(12)} ${'MSE'.padStart(14)} ${'R²'.padStart(8)}`);
   console.log(`  ${'neural network (32 relu, 32 relu, 1)'.padEnd(38)} ${fmt(network.mae).padStart(12)} ${fmt(network.mse).padStart(14)} ${network.r2.toFixed(3).padStart(8)}`);
   if ('error' in linear) console.log(`  linear baseline (least squares): not available (${linear.error})`);
   else console.log(`  ${'linear baseline (least squares)'.padEnd(38)} ${fmt(linear.mae).padStart(12)} ${fmt(linear.mse).padStart(14)} ${linear.r2.toFixed(3).padStart(8)}`);
+  console.log(`  ${'predicting the training mean'.padEnd(38)} ${fmt(meanBaseline.mae).padStart(12)} ${fmt(meanBaseline.mse).padStart(14)} ${meanBaseline.r2.toFixed(3).padStart(8)}`);
   console.log(`  (network MAE on the ${scale}-scaled target: ${fmt(network.maeScaled)})`);
 
   const outDir = resolve(o.out);
