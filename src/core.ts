@@ -66,6 +66,16 @@ export {
 } from './train/classification.js';
 export { digitImageToMnist, prepareDigitImage, type DigitImageOptions, type PreparedDigit, type RgbaPixels } from './data/digit-image.js';
 
+/** Tabular data (a small pandas), scikit-learn-style preprocessing, statistics and pictures: all browser-safe. */
+export * as stats from './stats/index.js';
+export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares } from './stats/index.js';
+export * as viz from './viz/index.js';
+export { Table } from './data/table.js';
+export { parseCsv } from './data/csv.js';
+export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
+export { TabularPreprocessor } from './data/tabular-preprocessor.js';
+export { dropMissing } from './data/missing.js';
+
 /** The learners' eight questions from the lecture, as runnable experiments (`deepts explore`). */
 export * as explore from './explore/index.js';
 

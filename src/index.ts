@@ -19,14 +19,7 @@ export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js
 export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES } from './datasets/tabular-node.js';
 export { parseIdx, encodeIdx } from './datasets/idx.js';
 
-export * as stats from './stats/index.js';
-export { Normal, GaussianNB, fitOLS, simpleLinearRegression, mleVsLeastSquares } from './stats/index.js';
-export * as viz from './viz/index.js';
-export { Table } from './data/table.js';
-export { parseCsv } from './data/csv.js';
-export { MinMaxScaler, StandardScaler, OneHotEncoder, LabelEncoder, trainTestSplit } from './data/preprocessing.js';
-export { TabularPreprocessor } from './data/tabular-preprocessor.js';
-export { dropMissing } from './data/missing.js';
+// Table, scalers, stats and viz are browser-safe: they come from core.js.
 export {
   trainTabularRegression, buildRegressionNetwork,
   type TabularRegressionOptions, type TabularRegressionResult, type RegressionScores,

@@ -3,6 +3,7 @@
  * (null = missing). Immutable: every operation returns a new Table. Pure TypeScript.
  */
 import { DEFAULT_NA_VALUES, formatCsv, parseCsv, type ParseCsvOptions } from './csv.js';
+import { Tensor } from '../tensor/tensor.js';
 import { toRng } from '../tensor/random.js';
 
 export type ColumnKind = 'number' | 'string';
@@ -226,9 +227,57 @@ export class Table {
     return new Table([...names], data, this.labels);
   }
 
-  drop(names: readonly string[]): Table {
-    for (const name of names) this.stored(name);
-    return this.select(this.names.filter((n) => !names.includes(n)));
+  /**
+   * pandas' drop: columns by name (drop('a'), drop(['a', 'b']), drop({ columns: [...] })) or rows
+   * by index label (drop({ index: [0, 5] }); labels are the original row numbers shown by toString).
+   */
+  drop(names: string | readonly string[] | { columns?: readonly string[]; index?: readonly (number | string)[] }): Table {
+    if (typeof names === 'string' || Array.isArray(names)) {
+      const list = typeof names === 'string' ? [names] : (names as readonly string[]);
+      for (const name of list) this.stored(name);
+      return this.select(this.names.filter((n) => !list.includes(n)));
+    }
+    const spec = names as { columns?: readonly string[]; index?: readonly (number | string)[] };
+    let t: Table = this;
+    if (spec.index) {
+      const labels = new Set(spec.index.map(String));
+      for (const l of labels) if (!this.labels.includes(l)) throw new Error(`Table.drop: no row labelled ${l}`);
+      t = t.take(this.labels.flatMap((l, i) => (labels.has(l) ? [] : [i])));
+    }
+    return spec.columns ? t.drop(spec.columns) : t;
+  }
+
+  /** pandas' rename(columns={old: new}): a copy with columns renamed (order kept). */
+  rename(mapping: { readonly [old: string]: string } | { columns: { readonly [old: string]: string } }): Table {
+    const m = ('columns' in mapping && typeof mapping.columns === 'object' ? mapping.columns : mapping) as { readonly [old: string]: string };
+    for (const old of Object.keys(m)) this.stored(old);
+    const names = this.names.map((n) => m[n] ?? n);
+    if (new Set(names).size !== names.length) throw new Error(`Table.rename: the new names [${names.join(', ')}] repeat a column name`);
+    const data = new Map<string, StoredColumn>();
+    this.names.forEach((n, i) => data.set(names[i]!, this.data.get(n)!));
+    return new Table(names, data, this.labels);
+  }
+
+  /**
+   * pandas' assign: a copy with columns added or replaced, each given as values or as a function
+   * of the table (df.assign(ratio=lambda d: d.a / d.b) is assign({ ratio: (t) => ... })).
+   */
+  assign(columns: { readonly [name: string]: readonly Cell[] | ((t: Table) => readonly Cell[]) }): Table {
+    let t: Table = this;
+    for (const [name, v] of Object.entries(columns)) t = t.withColumn(name, typeof v === 'function' ? v(t) : v);
+    return t;
+  }
+
+  /** df[name] = df[name].map(fn): a copy with one column's values mapped (missing values included). */
+  map(name: string, fn: (value: Cell, index: number) => Cell): Table {
+    return this.withColumn(name, this.stored(name).values.map((v, i) => fn(v as Cell, i)));
+  }
+
+  /** The given numeric columns (default all) as a float32 Tensor [rows, columns], ready for fit. */
+  toTensor(columns: string | readonly string[] = this.names): Tensor {
+    const list = typeof columns === 'string' ? [columns] : columns;
+    const m = this.toMatrix(list);
+    return new Tensor(Float32Array.from(m), typeof columns === 'string' ? [this.numRows] : [this.numRows, list.length]);
   }
 
   /** A copy with a column added or replaced. */

@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { UnaryOp } from '../backend/kernels.js';
 import { ops } from '../autograd/index.js';
+import { unary } from '../autograd/ops/elementwise.js';
 
 export type ActivationName =
   | 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax' | 'leakyRelu' | 'elu' | 'selu'
@@ -14,7 +15,7 @@ export interface Activation {
   readonly fused?: { op: UnaryOp; alpha: number };
 }
 
-const fusedAct = (name: ActivationName, op: UnaryOp, alpha = 0): Activation => ({ name, apply: (x) => ops.unary(op, x, alpha), fused: { op, alpha } });
+const fusedAct = (name: ActivationName, op: UnaryOp, alpha = 0): Activation => ({ name, apply: (x) => unary(op, x, alpha), fused: { op, alpha } });
 const plain = (name: ActivationName, apply: (x: Tensor) => Tensor): Activation => ({ name, apply });
 
 const table: Record<ActivationName, Activation> = {

@@ -8,6 +8,7 @@
  */
 import { allocate, type DType, type TypedData } from './dtype.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from './shape.js';
+import { formatTensor } from './format.js';
 
 /** How a tensor was produced, for reverse-mode differentiation (filled in by src/autograd). */
 export interface GradFn {
@@ -79,9 +80,46 @@ export class Tensor {
     return Array.from(this.data);
   }
 
+  /** NumPy/TensorFlow-style text: aligned values, '...' for large tensors, then shape and dtype. */
   toString(): string {
-    const preview = this.size <= 20 ? JSON.stringify(this.toArray()) : `[${Array.from(this.data.subarray(0, 8)).map((v) => +v.toFixed(4)).join(', ')}, ...]`;
-    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}, ${preview})`;
+    return formatTensor(this.data, this.shape, this.dtype);
+  }
+
+  /** console.log(tensor) in Node prints toString() (not the object's fields). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** tfjs' arraySync(): the values as nested arrays. */
+  arraySync(): NestedArray {
+    return this.toArray();
+  }
+
+  /** tfjs' array(): the values as nested arrays (a promise, as in tfjs). */
+  async array(): Promise<NestedArray> {
+    return this.toArray();
+  }
+
+  /** tfjs' dataSync(): a copy of the flat values as a typed array. */
+  dataSync(): TypedData {
+    return this.data.slice();
+  }
+
+  /** One element, one index per axis (negative counts from the end): x.get(i, j) is NumPy's x[i, j]. */
+  get(...indices: number[]): number {
+    if (indices.length !== this.rank) {
+      throw new Error(`get: ${indices.length} indices for a rank-${this.rank} tensor of shape ${formatShape(this.shape)} (use ops.slice or ops.gather for sub-tensors)`);
+    }
+    let offset = 0;
+    let step = this.size;
+    indices.forEach((i, axis) => {
+      const n = this.shape[axis]!;
+      const k = i < 0 ? n + i : i;
+      if (!Number.isInteger(i) || k < 0 || k >= n) throw new Error(`get: index ${i} is out of range for axis ${axis} of size ${n} (shape ${formatShape(this.shape)})`);
+      step /= n;
+      offset += k * step;
+    });
+    return this.data[offset]!;
   }
 }
 
