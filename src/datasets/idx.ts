@@ -71,7 +71,14 @@ export function parseIdx(bytes: Uint8Array, name: string, options: ParseIdxOptio
           `decompress it first (e.g. \`gunzip ${name}\`) or pass an inflate function`,
       );
     }
-    const inflated = options.inflate(bytes);
+    let inflated: Uint8Array;
+    try {
+      inflated = options.inflate(bytes);
+    } catch (e) {
+      // zlib's messages ("unexpected end of file") do not say which file; this does.
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`${name}: cannot decompress this gzip file (${why}); it is probably truncated or damaged, download it again`);
+    }
     if (isGzip(inflated)) throw new Error(`${name}: still gzip-compressed after inflating once`);
     return parseIdx(inflated, name);
   }

@@ -3,11 +3,12 @@
  * Nothing is ever downloaded: the files come with `npm install`.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdx, type IdxArray } from './idx.js';
+import { readFileCapped, READ_LIMITS } from './read-file.js';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
@@ -64,9 +65,13 @@ async function readIdxFile(dir: string, file: string): Promise<{ path: string; a
   if (path === undefined) {
     throw new Error(`MNIST: file not found: ${rawPath} (nor ${gzPath}); the folder must hold the four MNIST IDX files`);
   }
+  const st = await stat(path);
+  if (!st.isFile()) throw new Error(`${path}: not a regular file (an IDX file must be a file on disk)`);
+  if (st.size > READ_LIMITS.idx) readFileCapped(path, READ_LIMITS.idx, 'IDX file'); // throws the size error, naming the file
   const bytes = await readFile(path);
   const array = parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, {
-    inflate: (gz) => gunzipSync(gz),
+    // Capped, so a small gzip bomb cannot inflate to gigabytes.
+    inflate: (gz) => gunzipSync(gz, { maxOutputLength: READ_LIMITS.idxInflated }),
   });
   return { path, array };
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Table } from '../data/table.js';
+import { readFileCapped, READ_LIMITS } from './read-file.js';
 
 /** Finds an installed package's root folder, even when its exports map hides package.json. */
 export function packageRoot(packageName: string): string {
@@ -91,7 +92,7 @@ export function bundledDataDir(): string {
  */
 export function loadCaliforniaHousing(): Table {
   const path = join(bundledDataDir(), 'california_housing_train.csv');
-  const table = Table.fromCsv(readFileSync(path, 'utf8'), { name: path });
+  const table = Table.fromCsv(readFileCapped(path, READ_LIMITS.csv, 'CSV file', { text: true }).toString('utf8'), { name: path });
   const columns = table.columns;
   if (columns.join(',') !== CALIFORNIA_HOUSING_COLUMNS.join(',')) {
     throw new Error(`${path}: unexpected columns [${columns.join(', ')}]`);
@@ -113,7 +114,7 @@ export function loadTable(pathOrName: string): { table: Table; source: string } 
   const arg = pathOrName;
   if (existsSync(arg)) {
     if (statSync(arg).isDirectory()) throw new Error(`${arg} is a directory, not a CSV file`);
-    const table = Table.fromCsv(readFileSync(arg, 'utf8'), { name: arg });
+    const table = Table.fromCsv(readFileCapped(arg, READ_LIMITS.csv, 'CSV file', { text: true }).toString('utf8'), { name: arg });
     if (table.numRows === 0) throw new Error(`${arg}: no data rows (only a header or an empty file)`);
     return { table, source: arg };
   }

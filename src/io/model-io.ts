@@ -18,7 +18,7 @@ import '../nn/layers/index.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
 import { modelFromKerasArchive, toKerasArchive } from './keras-format.js';
 import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
-import { describeReadError, readFileCapped, READ_LIMITS } from './read-file.js';
+import { describeReadError, readFileCapped, READ_LIMITS } from '../datasets/read-file.js';
 import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
@@ -90,7 +90,7 @@ function readModelJson(dir: string): { parsed: unknown; path: string } {
   if (!existsSync(dir)) throw new Error(`cannot load model: directory ${dir} does not exist`);
   if (!existsSync(path)) throw new Error(`cannot load model from ${dir}: model.json is missing (is this a model saved by deepts or tfjs?)`);
   // Read errors (permissions, a directory, /dev/zero behind a symlink) are reported as such, not as bad JSON.
-  const text = readFileCapped(path, READ_LIMITS.modelJson, 'model file').toString('utf8');
+  const text = readFileCapped(path, READ_LIMITS.modelJson, 'model file', { text: true }).toString('utf8');
   try {
     return { parsed: JSON.parse(text), path };
   } catch (e) {

@@ -15,7 +15,23 @@ export interface RgbaImage {
 
 const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 const MAX_SIDE = 1 << 24;
-const MAX_PIXELS = 100e6;
+/**
+ * Decoding limits, checked from the header before anything is inflated, so a small file
+ * cannot make the decoder allocate much (a 780 KB PNG can describe 10000×10000 16-bit RGBA,
+ * 800 MB once inflated). Peak memory of a decode is about the inflated size (at most
+ * MAX_INFLATED_BYTES, briefly twice while zlib assembles it) + 4 bytes per pixel of output.
+ */
+export const PNG_LIMITS = {
+  /** Default largest picture decoded: 32 megapixels (128 MiB of RGBA output). */
+  maxPixels: 32e6,
+  /** Largest decompressed image data (all rows with their filter bytes). */
+  maxInflatedBytes: 128 * 1024 * 1024,
+} as const;
+
+export interface DecodePngOptions {
+  /** Refuse pictures with more pixels than this (default PNG_LIMITS.maxPixels). */
+  maxPixels?: number;
+}
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -156,7 +172,8 @@ const ALLOWED_DEPTHS: Readonly<Record<number, readonly number[]>> = {
 };
 
 /** Decode a PNG file into 8-bit RGBA. `name` (e.g. the file path) is used in error messages. */
-export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
+export function decodePng(bytes: Uint8Array, name = 'PNG data', options: DecodePngOptions = {}): RgbaImage {
+  const maxPixels = Math.min(options.maxPixels ?? PNG_LIMITS.maxPixels, 2 ** 31);
   const fail = (what: string): never => {
     throw new Error(`${name}: ${what}`);
   };
@@ -206,7 +223,7 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
   if (!sawIend) fail('truncated: missing IEND chunk (file ends early)');
   const { width, height, bitDepth, colorType, interlace } = header;
   if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) fail(`unsupported image size ${width}×${height}`);
-  if (width * height > MAX_PIXELS) fail(`image of ${width}×${height} is too large to decode (limit ${MAX_PIXELS / 1e6} megapixels)`);
+  if (width * height > maxPixels) fail(`image of ${width}×${height} is too large to decode (limit ${maxPixels / 1e6} megapixels); scale it down first`);
   const depths = ALLOWED_DEPTHS[colorType];
   if (!depths) fail(`invalid colour type ${colorType}`);
   if (!depths!.includes(bitDepth)) fail(`bit depth ${bitDepth} is not allowed for colour type ${colorType}`);
@@ -231,10 +248,13 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
     const ph = Math.ceil((height - pass.y0) / pass.dy);
     if (pw > 0 && ph > 0) expected += (Math.ceil((pw * bitsPerPixel) / 8) + 1) * ph;
   }
+  if (expected > PNG_LIMITS.maxInflatedBytes) {
+    fail(`image of ${width}×${height} at ${bitDepth} bits × ${CHANNELS[colorType]} channels needs ${(expected / 2 ** 20).toFixed(0)} MiB decompressed, more than the ${PNG_LIMITS.maxInflatedBytes / 2 ** 20} MiB limit; save it smaller or at 8 bits`);
+  }
   let raw: Uint8Array;
   try {
     // The cap stops a tiny malicious file from inflating to gigabytes ("zip bomb").
-    raw = new Uint8Array(inflateSync(compressed, { maxOutputLength: expected + 65536 }));
+    raw = inflateSync(compressed, { maxOutputLength: expected + 65536 });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       return fail(`corrupt image data: it inflates to far more than the ${expected} bytes a ${width}×${height} image needs`);
@@ -251,33 +271,39 @@ export function decodePng(bytes: Uint8Array, name = 'PNG data'): RgbaImage {
     const stride = Math.ceil((pw * bitsPerPixel) / 8);
     const needed = (stride + 1) * ph;
     if (offset + needed > raw.length) fail(`image data too short: expected at least ${offset + needed} bytes after decompression, got ${raw.length}`);
-    const pixels = unfilter(raw.subarray(offset, offset + needed), stride, ph, bytesPerPixel, fail);
+    // Unfiltered in place: row y's pixels start at byte y·(stride+1)+1 of this pass (after its filter byte).
+    const pixels = unfilterInPlace(raw.subarray(offset, offset + needed), stride, ph, bytesPerPixel, fail);
     offset += needed;
     if (interlace === 0 && bitDepth === 8 && (colorType === 6 || (colorType === 2 && !transparency))) {
-      copyRgb8(pixels, out, colorType === 6 ? 4 : 3); // common case, ~5× faster than the general sampler
+      copyRgb8(pixels, stride, ph, out, colorType === 6 ? 4 : 3); // common case, ~5× faster than the general sampler
       continue;
     }
     const sample = makeSampler(header, palette, transparency, fail);
     for (let y = 0; y < ph; y++) {
       for (let x = 0; x < pw; x++) {
         const o = ((pass.y0 + y * pass.dy) * width + pass.x0 + x * pass.dx) * 4;
-        sample(pixels, y * stride, x, out, o);
+        sample(pixels, y * (stride + 1) + 1, x, out, o);
       }
     }
   }
   return { width, height, data: out };
 }
 
-function copyRgb8(pixels: Uint8Array, out: Uint8ClampedArray, channels: 3 | 4): void {
-  if (channels === 4) {
-    out.set(pixels);
-    return;
-  }
-  for (let i = 0, o = 0; i < pixels.length; i += 3, o += 4) {
-    out[o] = pixels[i]!;
-    out[o + 1] = pixels[i + 1]!;
-    out[o + 2] = pixels[i + 2]!;
-    out[o + 3] = 255;
+function copyRgb8(pixels: Uint8Array, stride: number, rows: number, out: Uint8ClampedArray, channels: 3 | 4): void {
+  let o = 0;
+  for (let y = 0; y < rows; y++) {
+    const start = y * (stride + 1) + 1;
+    if (channels === 4) {
+      out.set(pixels.subarray(start, start + stride), o);
+      o += stride;
+      continue;
+    }
+    for (let i = start, end = start + stride; i < end; i += 3, o += 4) {
+      out[o] = pixels[i]!;
+      out[o + 1] = pixels[i + 1]!;
+      out[o + 2] = pixels[i + 2]!;
+      out[o + 3] = 255;
+    }
   }
 }
 
@@ -302,30 +328,29 @@ const ADAM7 = [
   { x0: 0, y0: 1, dx: 1, dy: 2 },
 ];
 
-function unfilter(data: Uint8Array, stride: number, rows: number, bpp: number, fail: (what: string) => never): Uint8Array {
-  const out = new Uint8Array(stride * rows);
+/** Undoes the PNG row filters in place (rows keep their leading filter byte); returns `data`. */
+function unfilterInPlace(data: Uint8Array, stride: number, rows: number, bpp: number, fail: (what: string) => never): Uint8Array {
   for (let y = 0; y < rows; y++) {
     const filter = data[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1;
-    const row = y * stride;
-    const prev = row - stride;
+    const row = y * (stride + 1) + 1;
+    const prev = row - (stride + 1);
     for (let i = 0; i < stride; i++) {
-      const x = data[src + i]!;
-      const a = i >= bpp ? out[row + i - bpp]! : 0;
-      const b = y > 0 ? out[prev + i]! : 0;
+      const x = data[row + i]!;
+      const a = i >= bpp ? data[row + i - bpp]! : 0;
+      const b = y > 0 ? data[prev + i]! : 0;
       let v: number;
       switch (filter) {
         case 0: v = x; break;
         case 1: v = x + a; break;
         case 2: v = x + b; break;
         case 3: v = x + ((a + b) >> 1); break;
-        case 4: v = x + paeth(a, b, y > 0 && i >= bpp ? out[prev + i - bpp]! : 0); break;
+        case 4: v = x + paeth(a, b, y > 0 && i >= bpp ? data[prev + i - bpp]! : 0); break;
         default: return fail(`unknown filter type ${filter} on row ${y}`);
       }
-      out[row + i] = v & 0xff;
+      data[row + i] = v & 0xff;
     }
   }
-  return out;
+  return data;
 }
 
 type Sampler = (pixels: Uint8Array, rowStart: number, x: number, out: Uint8ClampedArray, o: number) => void;

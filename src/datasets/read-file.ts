@@ -6,18 +6,20 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-/** Caps on whole-file reads. Pictures and model configs are small; CSVs may be large. */
+/** Caps on whole-file reads (here, below io in the layers, so data set loaders use it too). Pictures and model configs are small; CSVs may be large. */
 export const READ_LIMITS = {
   /** model.json: the architecture and manifest (Normalization means may make it a few MB). */
   modelJson: 64 * 1024 * 1024,
   /** A picture file (PNG, PGM/PPM) given to predict. */
   picture: 64 * 1024 * 1024,
-  /** A CSV table read into memory whole. */
-  csv: 1024 * 1024 * 1024,
+  /** A CSV table read into memory whole (parsed, it takes several times its size). */
+  csv: 256 * 1024 * 1024,
   /** The optimizer state saved beside a model (Adam keeps two values per weight). */
   optimizerState: 16 * 1024 * 1024 * 1024,
   /** A compressed IDX file (MNIST-like): the images of Fashion-MNIST are 26 MB. */
   idx: 256 * 1024 * 1024,
+  /** An IDX file once decompressed (Fashion-MNIST's training images are 47 MB). */
+  idxInflated: 512 * 1024 * 1024,
 } as const;
 
 function formatBytes(n: number): string {
@@ -30,7 +32,7 @@ function formatBytes(n: number): string {
 export function describeReadError(path: string, e: unknown, what = 'file'): Error {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   const reason =
-    code === 'ENOENT' ? 'it does not exist'
+    code === 'ENOENT' ? 'no such file'
       : code === 'EACCES' || code === 'EPERM' ? 'permission denied (EACCES): check the file\'s read permission'
         : code === 'EISDIR' ? 'it is a directory, not a file'
           : code === 'ELOOP' ? 'too many symbolic links'
@@ -42,7 +44,7 @@ export function describeReadError(path: string, e: unknown, what = 'file'): Erro
  * Reads a whole file into memory, refusing anything larger than `maxBytes` (checked from the
  * file size before reading, and while reading for devices and pipes).
  */
-export function readFileCapped(path: string, maxBytes: number, what = 'file'): Buffer {
+export function readFileCapped(path: string, maxBytes: number, what = 'file', options: { text?: boolean } = {}): Buffer {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -71,7 +73,11 @@ export function readFileCapped(path: string, maxBytes: number, what = 'file'): B
       if (total > maxBytes) {
         throw new Error(`cannot read ${what} ${path}: it is larger than the ${formatBytes(maxBytes)} this reader accepts (a device or pipe that never ends?)`);
       }
-      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      const got = n === chunk.length ? chunk : chunk.subarray(0, n);
+      // Text (CSV, JSON) never holds NUL bytes: stop at the first one instead of reading on (e.g. /dev/zero).
+      const nul = options.text ? got.indexOf(0) : -1;
+      if (nul >= 0) throw new Error(`cannot read ${what} ${path}: it holds binary data (a zero byte at offset ${total - n + nul}), not text`);
+      chunks.push(got);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } finally {
