@@ -34,6 +34,10 @@ export { Layer, Variable, SymbolicTensor, clearSession, registerLayer, getActiva
 export type {
   LayerArgs, LayerConfig, LayerShape, CallArgs, AddWeightArgs, ActivationName, InitializerName, DenseArgs, InputArgs, ConcatenateArgs, LambdaArgs, LambdaFn,
 } from './nn/index.js';
+export {
+  Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+} from './nn/layers/index.js';
 
 export * as losses from './train/losses.js';
 export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';

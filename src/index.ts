@@ -16,6 +16,7 @@ export { decodeNetpbm } from './io/netpbm.js';
 export { decodeImageFile, readDigitFile } from './io/image-file.js';
 export { writeFileAtomic, writeDirAtomic } from './io/atomic-write.js';
 export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js';
+export { loadFashionMnist, FASHION_MNIST_CLASSES, type LoadFashionMnistOptions } from './datasets/fashion-mnist-node.js';
 export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES } from './datasets/tabular-node.js';
 export { parseIdx, encodeIdx } from './datasets/idx.js';
 

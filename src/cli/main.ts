@@ -7,6 +7,7 @@ import type { Command } from './command.js';
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   autoencoder: () => import('./commands/autoencoder.js'),
   classify: () => import('./commands/classify.js'),
+  cnn: () => import('./commands/cnn.js'),
   predict: () => import('./commands/predict.js'),
   regress: () => import('./commands/regress.js'),
   mle: () => import('./commands/mle.js'),

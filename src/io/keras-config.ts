@@ -92,8 +92,10 @@ function activationFromKeras(v: JsonValue | undefined): string {
 /** Keras keys that deepts has no counterpart for but whose null/default value is harmless (regularizers, constraints, dtype). */
 const IGNORED_KEYS = new Set([
   'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint',
-  'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'noise_shape', 'seed', 'data_format', 'axis', 'sparse', 'ragged', 'input_dim',
+  'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'noise_shape', 'sparse', 'ragged', 'input_dim',
 ]);
+/** Keys some deepts layers read (seeds of augmentation layers, BatchNormalization's axis, conv data_format); dropped only when null. */
+const KEPT_WHEN_SET = new Set(['seed', 'axis', 'data_format']);
 
 /** deepts → Keras for one layer. `batchInputShape` goes on the first layer as tfjs does. */
 export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batchInputShape?: readonly (number | null)[]): KerasLayerJson {
@@ -133,7 +135,7 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
   const raw = isObject(json['config']) ? json['config'] : {};
   const config: LayerConfig = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (IGNORED_KEYS.has(k)) continue;
+    if (IGNORED_KEYS.has(k) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
     if (k === 'kernel_initializer' || k === 'bias_initializer') config[camel(k)] = initializerFromKeras(v);
     else if (k === 'activation') config[k] = activationFromKeras(v);
     else config[camel(k)] = v;
@@ -150,12 +152,12 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
   return { className, config };
 }
 
-/** The sample shape (without batch) declared by a Keras layer config, if any. */
-export function sampleShapeOf(config: JsonObject): number[] | undefined {
+/** The sample shape (without batch) declared by a Keras layer config, if any; null where a size varies (e.g. a convnet's height and width). */
+export function sampleShapeOf(config: JsonObject): (number | null)[] | undefined {
   const batch = config['batch_input_shape'] ?? config['batch_shape'] ?? config['batchInputShape'];
-  if (Array.isArray(batch)) return batch.slice(1).map((d) => (typeof d === 'number' ? d : -1));
+  if (Array.isArray(batch)) return batch.slice(1).map((d) => (typeof d === 'number' ? d : null));
   const shape = config['input_shape'];
-  if (Array.isArray(shape)) return shape.map((d) => (typeof d === 'number' ? d : -1));
+  if (Array.isArray(shape)) return shape.map((d) => (typeof d === 'number' ? d : null));
   return undefined;
 }
 

@@ -72,8 +72,8 @@ export function functionalFromKeras(top: JsonObject): Model<never> {
     serialized.config['name'] = name;
     let layer: Layer;
     if (serialized.className === 'InputLayer') {
-      const shape = sampleShapeOf(rawConfig) ?? (serialized.config['shape'] as number[]);
-      layer = new InputLayer({ shape: shape.map((d) => (d < 0 ? null : d)), name });
+      const shape = sampleShapeOf(rawConfig) ?? (serialized.config['shape'] as (number | null)[]);
+      layer = new InputLayer({ shape: shape.map((d) => (d === null || d < 0 ? null : d)), name });
     } else {
       layer = deserializeLayer(serialized);
     }

@@ -90,13 +90,13 @@ export function modelFromTopology(topology: JsonObject): Model<never> {
   // Keras ≤ 2.2 wrote a Sequential's config as the bare list of layers.
   const layerList = Array.isArray(config) ? config : isObject(config) && Array.isArray(config['layers']) ? config['layers'] : null;
   if (!layerList) throw new Error('cannot load model: the Sequential config has no "layers" list');
-  let inputShape: number[] | undefined;
+  let inputShape: (number | null)[] | undefined;
   const layers: SerializedLayer[] = [];
   for (const raw of layerList) {
     const layer = layerFromKeras(raw);
     const rawConfig = isObject(raw) && isObject(raw['config']) ? raw['config'] : {};
     if (layer.className === 'InputLayer') {
-      inputShape = layer.config['shape'] as number[];
+      inputShape = layer.config['shape'] as (number | null)[];
       continue;
     }
     if (layers.length === 0 && !inputShape) inputShape = sampleShapeOf(rawConfig);
@@ -104,9 +104,8 @@ export function modelFromTopology(topology: JsonObject): Model<never> {
   }
   if (!inputShape && isObject(config)) {
     const built = config['build_input_shape'];
-    if (Array.isArray(built)) inputShape = built.slice(1).map((d) => (typeof d === 'number' ? d : -1));
+    if (Array.isArray(built)) inputShape = built.slice(1).map((d) => (typeof d === 'number' ? d : null));
   }
-  if (inputShape?.some((d) => d < 0)) throw new Error(`cannot load model: the input shape [${inputShape}] has unknown dimensions other than the batch`);
   const deeptsConfig: { [k: string]: JsonValue } = {
     name: isObject(config) && typeof config['name'] === 'string' ? config['name'] : 'sequential',
     layers: layers as unknown as JsonValue[],

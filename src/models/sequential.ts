@@ -109,7 +109,7 @@ export class Sequential extends Model {
     const layers: JsonValue[] = this.stack.map((l) => serializeLayer(l) as unknown as JsonValue);
     const config: { [k: string]: JsonValue } = { name: this.name, layers };
     if (this.inputShape) {
-      config['inputShape'] = this.inputShape.slice(1) as number[];
+      config['inputShape'] = this.inputShape.slice(1) as (number | null)[];
       if (this.inputShape[0] !== null) config['batchSize'] = this.inputShape[0]!;
     }
     return config;
@@ -125,7 +125,7 @@ export class Sequential extends Model {
     const model = new Sequential([], { name: typeof config['name'] === 'string' ? config['name'] : undefined });
     const shape = config['inputShape'];
     const batchSize = typeof config['batchSize'] === 'number' ? config['batchSize'] : undefined;
-    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as number[], batchSize }));
+    if (Array.isArray(shape)) model.add(new InputLayer({ shape: shape as (number | null)[], batchSize }));
     layers.forEach((l, i) => {
       try {
         model.add(deserializeLayer(l as unknown as SerializedLayer));

@@ -26,8 +26,8 @@ export type LayerConfig = { [key: string]: JsonValue };
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
-  /** Shape of one sample (without the batch axis), as Keras' input_shape / tfjs' inputShape. */
-  inputShape?: readonly number[];
+  /** Shape of one sample (without the batch axis), as Keras' input_shape / tfjs' inputShape; null for a size known only at run time. */
+  inputShape?: readonly (number | null)[];
   /** Keras' batch_size: a fixed batch size for the input (with inputShape). */
   batchSize?: number;
   /** Keras' batch_input_shape: the input shape with its batch axis (null = any). */
@@ -86,7 +86,8 @@ export function clearSession(): void {
 }
 
 export function snakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  // Conv2D → conv2d, MaxPooling2D → max_pooling2d (Keras' names), then split the camel case.
+  return className.replace(/(\d)D(?=[A-Z]|$)/g, '$1d').replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
 /** The batch input shape a layer's arguments declare, if any (inputShape, batchInputShape, inputDim, batchSize). */

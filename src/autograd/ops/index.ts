@@ -14,3 +14,4 @@ export { matmul, dense } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
 export type { TensorLike } from './util.js';
 export { meanSquaredError, meanAbsoluteError } from './losses.js';
+export * from './conv.js';

@@ -17,6 +17,13 @@ const num = (c: LayerConfig, k: string): number => {
   return v;
 };
 
+/** A sample shape: numbers, with null where a size varies (a fully convolutional model's height and width). */
+const sampleShape = (c: LayerConfig): (number | null)[] => {
+  const shape = c['shape'];
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' || d === null)) throw new Error("layer config: 'shape' must be a list of numbers (or null for a varying size)");
+  return shape as (number | null)[];
+};
+
 registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
   name: str(c, 'name'), activation: str(c, 'activation'), useBias: c['useBias'] !== false,
   kernelInitializer: str(c, 'kernelInitializer'), biasInitializer: str(c, 'biasInitializer'), trainable: c['trainable'] !== false,
@@ -24,7 +31,7 @@ registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
 registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
 registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));
 registerLayer('InputLayer', (c) => new InputLayer({
-  shape: nums(c, 'shape'), name: str(c, 'name'), batchSize: typeof c['batchSize'] === 'number' ? c['batchSize'] : undefined,
+  shape: sampleShape(c), name: str(c, 'name'), batchSize: typeof c['batchSize'] === 'number' ? c['batchSize'] : undefined,
 }));
 registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
 registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
@@ -33,3 +40,11 @@ export { Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout };
 export type { DenseArgs, InputArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Lambda, registerLambda, type ConcatenateArgs, type LambdaArgs, type LambdaFn } from './merge.js';
 export { Normalization, type NormalizationArgs } from './normalization.js';
+export { Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArgs, type Conv2DArgs, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
+export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs, type GlobalPooling2DArgs } from './pooling.js';
+export { UpSampling2D, ZeroPadding2D, SpatialDropout2D, type UpSampling2DArgs, type Padding2D, type SpatialDropout2DArgs } from './spatial.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
+export {
+  RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+  type AugmentationArgs, type TransformArgs, type FillMode, type Interpolation, type FactorRange, type FlipMode,
+} from './augmentation.js';

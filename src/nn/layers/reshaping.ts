@@ -84,7 +84,7 @@ export class InputLayer extends Layer {
   }
   override getConfig(): LayerConfig {
     const shape = this.batchInputShape!;
-    const config: LayerConfig = { name: this.name, shape: shape.slice(1) as number[] };
+    const config: LayerConfig = { name: this.name, shape: shape.slice(1) as (number | null)[] };
     if (shape[0] !== null) config['batchSize'] = shape[0]!;
     return config;
   }

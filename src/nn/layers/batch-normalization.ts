@@ -1,0 +1,141 @@
+/**
+ * keras.layers.BatchNormalization (axis=-1, momentum=0.99, epsilon=1e-3, center, scale).
+ *
+ * Training (fit):  y = γ · (x − μ_B) / √(σ²_B + ε) + β with the batch's mean and (biased)
+ *                  variance over every axis but `axis`, and the moving statistics updated
+ *                  as moving = moving · momentum + batch · (1 − momentum), as Keras 3.
+ * Inference (predict / evaluate, or trainable = false, as Keras):
+ *                  the same with the moving mean and variance.
+ * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import { noGrad, ops } from '../../autograd/index.js';
+import { normalizeAxis } from '../../tensor/shape.js';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import type { Variable } from '../variable.js';
+import { registerLayer } from '../serialization.js';
+import { base, bool, optNum, str } from './config.js';
+
+type InitializerId = InitializerName | string | Initializer;
+
+export interface BatchNormalizationArgs extends LayerArgs {
+  axis?: number;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerId;
+  gammaInitializer?: InitializerId;
+  movingMeanInitializer?: InitializerId;
+  movingVarianceInitializer?: InitializerId;
+}
+
+const INITIALIZER_DEFAULTS = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' } as const;
+type InitializerKey = keyof typeof INITIALIZER_DEFAULTS;
+
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly initializers: Record<InitializerKey, InitializerId>;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  movingMean: Variable | null = null;
+  movingVariance: Variable | null = null;
+  /** The normalized axis as a non-negative index, and the shape parameters broadcast to. */
+  private featureAxis = -1;
+  private paramShape: number[] = [];
+
+  constructor(args: BatchNormalizationArgs = {}) {
+    super(args, 'batch_normalization');
+    this.axis = args.axis ?? -1;
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.epsilon > 0)) throw new Error(`BatchNormalization '${this.name}': epsilon must be > 0, got ${this.epsilon}`);
+    this.initializers = { ...INITIALIZER_DEFAULTS };
+    for (const k of Object.keys(INITIALIZER_DEFAULTS) as InitializerKey[]) if (args[k] !== undefined) this.initializers[k] = args[k]!;
+  }
+
+  private init(k: InitializerKey): Initializer {
+    return getInitializer(this.initializers[k]);
+  }
+
+  override build(inputShape: LayerShape): void {
+    const ax = normalizeAxis(this.axis, inputShape.length);
+    if (ax === 0) throw new Error(`BatchNormalization '${this.name}': axis ${this.axis} is the batch axis`);
+    const d = inputShape[ax];
+    if (typeof d !== 'number') throw new Error(`BatchNormalization '${this.name}': the size of axis ${this.axis} must be known, got ${JSON.stringify(inputShape)}`);
+    this.featureAxis = ax;
+    this.paramShape = inputShape.map((_, i) => (i === ax ? d : 1));
+    if (this.scale) this.gamma = this.addWeight('gamma', [d], this.init('gammaInitializer'));
+    if (this.center) this.beta = this.addWeight('beta', [d], this.init('betaInitializer'));
+    this.movingMean = this.addWeight('moving_mean', [d], this.init('movingMeanInitializer'), false);
+    this.movingVariance = this.addWeight('moving_variance', [d], this.init('movingVarianceInitializer'), false);
+    this.built = true;
+  }
+
+  /** A [d] weight (or constant) reshaped to broadcast over the input. */
+  private broadcastable(t: Tensor): Tensor {
+    return ops.reshape(t, this.paramShape);
+  }
+
+  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (x.rank !== this.paramShape.length || x.shape[this.featureAxis] !== this.movingMean!.size) {
+      throw new Error(`BatchNormalization '${this.name}' was built for rank ${this.paramShape.length} with ${this.movingMean!.size} features on axis ${this.axis}, got shape [${x.shape.join(', ')}]`);
+    }
+    let normalized: Tensor;
+    if (training && this.trainable) {
+      const axes = x.shape.map((_, i) => i).filter((i) => i !== this.featureAxis);
+      const mean = ops.mean(x, axes, true);
+      const centered = ops.sub(x, mean);
+      const variance = ops.mean(ops.square(centered), axes, true);
+      normalized = ops.mul(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
+      this.updateMovingStatistics(mean, variance);
+    } else {
+      const invStd = noGrad(() => ops.rsqrt(ops.add(this.movingVariance!.read(), this.epsilon)));
+      normalized = ops.mul(ops.sub(x, this.broadcastable(this.movingMean!.read())), this.broadcastable(invStd));
+    }
+    if (this.gamma) normalized = ops.mul(normalized, this.broadcastable(this.gamma));
+    if (this.beta) normalized = ops.add(normalized, this.broadcastable(this.beta));
+    return normalized;
+  }
+
+  private updateMovingStatistics(mean: Tensor, variance: Tensor): void {
+    const m = this.momentum;
+    const update = (moving: Variable, batch: Tensor): void => {
+      const v = moving.values;
+      const b = batch.values;
+      for (let i = 0; i < v.length; i++) v[i] = v[i]! * m + b[i]! * (1 - m);
+    };
+    update(this.movingMean!, mean);
+    update(this.movingVariance!, variance);
+  }
+
+  override computeOutputShape(s: LayerShape): LayerShape {
+    return s;
+  }
+
+  override getConfig(): LayerConfig {
+    const config: LayerConfig = {
+      name: this.name, trainable: this.trainable, axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+    };
+    for (const k of Object.keys(INITIALIZER_DEFAULTS) as InitializerKey[]) {
+      const id = this.initializers[k];
+      config[k] = typeof id === 'string' ? id : INITIALIZER_DEFAULTS[k];
+    }
+    return config;
+  }
+}
+
+registerLayer('BatchNormalization', (c) => new BatchNormalization({
+  ...base(c), axis: optNum(c, 'axis'), momentum: optNum(c, 'momentum'), epsilon: optNum(c, 'epsilon'), center: bool(c, 'center', true), scale: bool(c, 'scale', true),
+  betaInitializer: str(c, 'betaInitializer'), gammaInitializer: str(c, 'gammaInitializer'),
+  movingMeanInitializer: str(c, 'movingMeanInitializer'), movingVarianceInitializer: str(c, 'movingVarianceInitializer'),
+}));

@@ -1,0 +1,147 @@
+/**
+ * Layers that reshape or regularize feature maps [batch, height, width, channels]:
+ * keras.layers.UpSampling2D (size=2, nearest), ZeroPadding2D (padding=1) and
+ * SpatialDropout2D (drops whole channels while training). All are written with
+ * differentiable ops, so gradients need no rules of their own.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import { ops } from '../../autograd/index.js';
+import { pair, type Size2 } from '../../autograd/ops/conv.js';
+import { Rng, getRng } from '../../tensor/random.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
+import { registerLayer } from '../serialization.js';
+import { base, num, optNum, pairOf } from './config.js';
+
+function checkRank4(layer: Layer, s: LayerShape | readonly number[]): void {
+  if (s.length !== 4) throw new Error(`${layer.className} '${layer.name}' expects inputs [batch, height, width, channels], got shape ${JSON.stringify(s)}`);
+}
+
+const times = (d: number | null | undefined, k: number): number | null => (typeof d === 'number' ? d * k : null);
+
+export interface UpSampling2DArgs extends LayerArgs {
+  /** Only 'nearest' so far (Keras also has 'bilinear'). */
+  interpolation?: 'nearest';
+}
+
+/** Repeats each row `size[0]` times and each column `size[1]` times (nearest neighbour). */
+export class UpSampling2D extends Layer {
+  readonly className = 'UpSampling2D';
+  readonly size: [number, number];
+  constructor(size: Size2 = 2, args: UpSampling2DArgs = {}) {
+    super(args, 'up_sampling2d');
+    this.size = pair(size, `up_sampling2d '${this.name}': size`);
+    if (args.interpolation !== undefined && args.interpolation !== 'nearest') {
+      throw new Error(`up_sampling2d '${this.name}': only interpolation 'nearest' is supported, got '${String(args.interpolation)}'`);
+    }
+  }
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
+    checkRank4(this, x.shape);
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const [sh, sw] = this.size;
+    // [n, h, 1, w, 1, c] broadcast against ones [sh, 1, sw, 1]: the gradient sums each block back.
+    const spread = ops.mul(ops.reshape(x, [n, h, 1, w, 1, c]), new Tensor(new Float32Array(sh * sw).fill(1), [sh, 1, sw, 1]));
+    return ops.reshape(spread, [n, h * sh, w * sw, c]);
+  }
+  override computeOutputShape(s: LayerShape): LayerShape {
+    checkRank4(this, s);
+    return [s[0] ?? null, times(s[1], this.size[0]), times(s[2], this.size[1]), s[3] ?? null];
+  }
+  override getConfig(): LayerConfig {
+    return { name: this.name, trainable: this.trainable, size: [...this.size], interpolation: 'nearest', dataFormat: 'channels_last' };
+  }
+}
+
+/** ((top, bottom), (left, right)) rows/columns of zeros. */
+export type Padding2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+
+function paddingOf(p: Padding2D, what: string): [[number, number], [number, number]] {
+  let out: [[number, number], [number, number]];
+  if (typeof p === 'number') out = [[p, p], [p, p]];
+  else if (typeof p[0] === 'number') out = [[p[0], p[0]], [p[1] as number, p[1] as number]];
+  else out = [[...p[0]], [...(p[1] as readonly [number, number])]];
+  if (!out.flat().every((v) => Number.isInteger(v) && v >= 0)) throw new Error(`${what}: padding must be non-negative integers, got ${JSON.stringify(p)}`);
+  return out;
+}
+
+/** Adds rows and columns of zeros around each feature map. */
+export class ZeroPadding2D extends Layer {
+  readonly className = 'ZeroPadding2D';
+  readonly padding: [[number, number], [number, number]];
+  constructor(padding: Padding2D = 1, args: LayerArgs = {}) {
+    super(args, 'zero_padding2d');
+    this.padding = paddingOf(padding, `zero_padding2d '${this.name}'`);
+  }
+  override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
+    checkRank4(this, x.shape);
+    const [[top, bottom], [left, right]] = this.padding;
+    const padAxis = (t: Tensor, axis: number, before: number, after: number): Tensor => {
+      if (before === 0 && after === 0) return t;
+      const zeros = (k: number): Tensor => new Tensor(new Float32Array((t.size / t.shape[axis]!) * k), t.shape.map((d, i) => (i === axis ? k : d)));
+      return ops.concat([...(before > 0 ? [zeros(before)] : []), t, ...(after > 0 ? [zeros(after)] : [])], axis);
+    };
+    return padAxis(padAxis(x, 1, top, bottom), 2, left, right);
+  }
+  override computeOutputShape(s: LayerShape): LayerShape {
+    checkRank4(this, s);
+    const [[top, bottom], [left, right]] = this.padding;
+    const plus = (d: number | null | undefined, k: number): number | null => (typeof d === 'number' ? d + k : null);
+    return [s[0] ?? null, plus(s[1], top + bottom), plus(s[2], left + right), s[3] ?? null];
+  }
+  override getConfig(): LayerConfig {
+    return { name: this.name, trainable: this.trainable, padding: this.padding.map((p) => [...p]), dataFormat: 'channels_last' };
+  }
+}
+
+export interface SpatialDropout2DArgs extends LayerArgs {
+  seed?: number;
+}
+
+/**
+ * Dropout of whole feature maps (Keras SpatialDropout2D): while training, each
+ * (sample, channel) map is zeroed with probability `rate` and the rest scaled by
+ * 1/(1 − rate); identity in inference. Neighbouring pixels are correlated, so
+ * dropping single pixels would barely regularize a convnet.
+ */
+export class SpatialDropout2D extends Layer {
+  readonly className = 'SpatialDropout2D';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  /** Its own generator when seeded, else the global one (setSeed). */
+  private readonly rng: Rng | null;
+  constructor(rate: number, args: SpatialDropout2DArgs = {}) {
+    super(args, 'spatial_dropout2d');
+    if (!(rate >= 0 && rate < 1)) throw new Error(`SpatialDropout2D: rate must be in [0, 1), got ${rate}`);
+    this.rate = rate;
+    this.seed = args.seed;
+    this.rng = args.seed === undefined ? null : new Rng(args.seed);
+  }
+  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    checkRank4(this, x.shape);
+    if (!training || this.rate === 0) return x;
+    const [n, , , c] = x.shape as [number, number, number, number];
+    const rng = this.rng ?? getRng();
+    const keep = 1 - this.rate;
+    const mask = new Float32Array(n * c);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
+    return ops.mul(x, new Tensor(mask, [n, 1, 1, c]));
+  }
+  override computeOutputShape(s: LayerShape): LayerShape {
+    return s;
+  }
+  override getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name, trainable: this.trainable, rate: this.rate };
+    if (this.seed !== undefined) config['seed'] = this.seed;
+    return config;
+  }
+}
+
+registerLayer('UpSampling2D', (c) => new UpSampling2D(pairOf(c, 'size') ?? 2, base(c)));
+registerLayer('ZeroPadding2D', (c) => {
+  const p = c['padding'];
+  const padding: Padding2D = typeof p === 'number' ? p
+    : Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => typeof v === 'number'))
+      ? (p as unknown as [[number, number], [number, number]])
+      : (pairOf(c, 'padding') ?? 1);
+  return new ZeroPadding2D(padding, base(c));
+});
+registerLayer('SpatialDropout2D', (c) => new SpatialDropout2D(num(c, 'rate'), { ...base(c), seed: optNum(c, 'seed') }));
