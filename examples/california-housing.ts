@@ -12,12 +12,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dense, InputLayer, RMSprop, Sequential, Tensor, getBackend, setSeed } from '../src/index.js';
-import { loadCaliforniaHousing } from '../src/datasets/tabular-node.js';
-import { MinMaxScaler, trainTestSplit } from '../src/data/preprocessing.js';
-import { meanAbsoluteError, meanSquaredError } from '../src/stats/index.js';
-import { lineChart, scatterPlot } from '../src/viz/index.js';
-import { writePng } from '../src/io/png.js';
+import { Dense, getBackend, InputLayer, loadCaliforniaHousing, MinMaxScaler, RMSprop, Sequential, setSeed, stats, Tensor, trainTestSplit, viz, writePng } from '../src/index.js';
+const { meanAbsoluteError, meanSquaredError } = stats;
+const { lineChart, scatterPlot } = viz;
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/california-housing');
 mkdirSync(outDir, { recursive: true });

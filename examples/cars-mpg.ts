@@ -11,10 +11,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCars } from '../src/datasets/tabular-node.js';
-import { scatterPlot } from '../src/viz/index.js';
-import { writePng } from '../src/io/png.js';
-import { dropMissing, trainTabularRegression, type TabularRegressionResult } from '../src/index.js';
+import { dropMissing, loadCars, type TabularRegressionResult, trainTabularRegression, viz, writePng } from '../src/index.js';
+const { scatterPlot } = viz;
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/cars-mpg');
 mkdirSync(outDir, { recursive: true });

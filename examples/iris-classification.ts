@@ -10,14 +10,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dense, InputLayer, RMSprop, Sequential, Tensor, losses, ops, setSeed } from '../src/index.js';
-import { loadIris, IRIS_COLUMNS } from '../src/datasets/tabular-node.js';
-import { LabelEncoder, trainTestSplit } from '../src/data/preprocessing.js';
-import { GaussianNB } from '../src/stats/index.js';
-import { scatterMatrix } from '../src/viz/index.js';
-import { writePng } from '../src/io/png.js';
-import { confusionMatrix, formatConfusionMatrix } from '../src/train/classification.js';
-import { confusionMatrixPicture, normalCurvesPicture } from '../src/viz/index.js';
+import { confusionMatrix, Dense, formatConfusionMatrix, InputLayer, IRIS_COLUMNS, LabelEncoder, loadIris, losses, ops, RMSprop, Sequential, setSeed, stats, Tensor, trainTestSplit, viz, writePng } from '../src/index.js';
+const { GaussianNB } = stats;
+const { scatterMatrix, confusionMatrixPicture, normalCurvesPicture } = viz;
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/iris-classification');
 mkdirSync(outDir, { recursive: true });

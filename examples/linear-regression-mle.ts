@@ -13,13 +13,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import '../src/index.js';
-import { Rng, fitOLS, mleVsLeastSquares, slopeProfile } from '../src/stats/index.js';
-import { fitLinearByGradientDescent } from '../src/models/linear-model.js';
-import { loadCaliforniaHousing } from '../src/datasets/tabular-node.js';
-import { lineChart } from '../src/viz/index.js';
-import { writePng } from '../src/io/png.js';
-import { regressionLinePicture, slopeProfilePicture } from '../src/viz/index.js';
+import { fitLinearByGradientDescent, loadCaliforniaHousing, stats, viz, writePng } from '../src/index.js';
+const { Rng, fitOLS, mleVsLeastSquares, slopeProfile } = stats;
+const { lineChart, regressionLinePicture, slopeProfilePicture } = viz;
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/linear-regression-mle');
 mkdirSync(outDir, { recursive: true });

@@ -12,13 +12,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dense, InputLayer, RMSprop, Sequential, Tensor, dropMissing, setSeed, trainTabularRegression, type Layer } from '../src/index.js';
-import { Normalization } from '../src/nn/layers/normalization.js';
-import { loadCaliforniaHousing, loadCars } from '../src/datasets/tabular-node.js';
-import { MinMaxScaler, StandardScaler, trainTestSplit } from '../src/data/preprocessing.js';
-import { meanAbsoluteError } from '../src/stats/index.js';
-import { histogramWithCurves, Raster } from '../src/viz/index.js';
-import { writePng } from '../src/io/png.js';
+import { Dense, dropMissing, InputLayer, type Layer, loadCaliforniaHousing, loadCars, MinMaxScaler, Normalization, RMSprop, Sequential, setSeed, StandardScaler, stats, Tensor, trainTabularRegression, trainTestSplit, viz, writePng } from '../src/index.js';
+const { meanAbsoluteError } = stats;
+const { histogramWithCurves, Raster } = viz;
+type Raster = viz.Raster;
 
 const outDir = resolve(process.argv[2] ?? 'examples-out/normalization-vs-standardization');
 mkdirSync(outDir, { recursive: true });

@@ -17,7 +17,7 @@ export { decodeImageFile, readDigitFile } from './io/image-file.js';
 export { writeFileAtomic, writeDirAtomic } from './io/atomic-write.js';
 export { loadMnist, type Mnist, type MnistSplit } from './datasets/mnist-node.js';
 export { loadFashionMnist, FASHION_MNIST_CLASSES, type LoadFashionMnistOptions } from './datasets/fashion-mnist-node.js';
-export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES } from './datasets/tabular-node.js';
+export { loadIris, loadCars, loadPenguins, loadCaliforniaHousing, loadTable, BUILTIN_TABLES, IRIS_COLUMNS } from './datasets/tabular-node.js';
 export { parseIdx, encodeIdx } from './datasets/idx.js';
 
 // Table, scalers, stats and viz are browser-safe: they come from core.js.

@@ -1,19 +1,13 @@
 /** Scalar activation functions and their derivatives, shared by the reference kernels. */
 import type { UnaryOp } from '../kernels.js';
+import { erf } from '../../tensor/erf.js';
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** erf with |error| < 1.2e-7 (Numerical Recipes erfc, Chebyshev fit) — below float32 resolution. */
-export function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - r : r - 1;
-}
+/** deepts' one erf (double precision, shared with stats); re-exported for the kernels that used it from here. */
+export { erf };
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
