@@ -25,8 +25,10 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
   const dir = options.dir ?? FASHION_MNIST_DIR;
   const missing = Object.values(MNIST_FILES).filter((f) => !existsSync(join(dir, f)) && !existsSync(join(dir, `${f}.gz`)));
   if (missing.length > 0) {
-    const hint = options.dir === undefined ? ' Install it with `apt-get install dataset-fashion-mnist` (Debian package dataset-fashion-mnist).' : '';
-    throw new Error(`Fashion-MNIST: ${missing.map((f) => `${f}(.gz)`).join(', ')} not found in ${dir}.${hint}`);
+    throw new Error(
+      `Fashion-MNIST: ${missing.map((f) => `${f}(.gz)`).join(', ')} not found in ${dir}. `
+      + `Debian's package dataset-fashion-mnist installs them in ${FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist`,
+    );
   }
   return loadMnist({ dir, limitTrain: options.limitTrain, limitTest: options.limitTest });
 }

@@ -104,7 +104,7 @@ function convLayers(model: Sequential): Conv2D[] {
 }
 
 /** The first convolution's 3×3 kernels, one picture each (gray = 0, light = positive weights). */
-function filterPicture(model: Sequential): Raster {
+export function filterPicture(model: Sequential): Raster {
   const conv = convLayers(model)[0]!;
   const kernel = conv.kernel!;
   const [kH, kW, inC, filters] = kernel.shape as [number, number, number, number];
@@ -112,12 +112,12 @@ function filterPicture(model: Sequential): Raster {
   return imageGrid({
     rows: rowsOf(images, 8), width: kW, height: kH * inC, scale: 14,
     captions: rowsOf(images.map((_, f) => String(f)), 8),
-    title: `The first layer's ${filters} filters (${kH}×${kW}; gray 0, light positive, dark negative)`,
+    title: `The first layer's ${filters} filters (${kH}x${kW}; gray 0, light positive, dark negative)`,
   });
 }
 
 /** One test picture and what the two conv layers make of it (each map scaled to its own maximum). */
-function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tensor): Raster {
+export function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tensor): Raster {
   const index = 0;
   let h = new Tensor(Float32Array.from(xTest.values.subarray(index * 784, (index + 1) * 784)), [1, 28, 28, 1]);
   const stages: { name: string; out: Tensor }[] = [];
@@ -131,7 +131,7 @@ function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tensor): Ras
   const grids = stages.map(({ name, out }) => {
     const [, oh, ow, c] = out.shape as [number, number, number, number];
     const maps = Array.from({ length: c }, (_, k) => channelImage(out.values, oh * ow, c, k));
-    return imageGrid({ rows: rowsOf(maps, 16), width: ow, height: oh, scale: oh > 20 ? 2 : 3, title: `${name}: ${c} feature maps ${oh}×${ow} (after relu)` });
+    return imageGrid({ rows: rowsOf(maps, 16), width: ow, height: oh, scale: oh > 20 ? 2 : 3, title: `${name}: ${c} feature maps ${oh}x${ow} (after relu)` });
   });
   const parts = [input, ...grids];
   const out = new Raster(Math.max(...parts.map((p) => p.width)), parts.reduce((s, p) => s + p.height, 0));
