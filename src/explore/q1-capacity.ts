@@ -42,9 +42,9 @@ export const capacity = experiment<CapacityNumbers>({
     const all = numericXY(table, FEATURES, 'median_house_value');
     const parts = split(all, seed, 0.2, quick ? 400 : 1500, quick ? 1000 : 3400);
     const { train, test } = standardize(parts.train, parts.test);
-    const widths = quick ? [2, 32, 256] : [2, 8, 32, 128, 512];
+    const widths = quick ? [2, 32, 256] : [2, 8, 32, 128, 384];
     const depths = quick ? [1, 2] : [1, 2, 3];
-    const epochs = quick ? 30 : 200;
+    const epochs = quick ? 30 : 120;
     const x = xTensor(train), y = yTensor(train, TARGET_SCALE), xv = xTensor(test), yv = yTensor(test, TARGET_SCALE);
     const trainMean = train.y.reduce((s, v) => s + v, 0) / train.rows / TARGET_SCALE;
     const baselineMse = test.y.reduce((s, v) => s + (v / TARGET_SCALE - trainMean) ** 2, 0) / test.rows;
@@ -66,9 +66,10 @@ export const capacity = experiment<CapacityNumbers>({
       title: 'Train vs validation error by network size',
       picture: lineChart({
         title: `Capacity sweep: California housing, ${train.rows} training rows, ${epochs} epochs`,
-        xLabel: 'units per hidden layer (log2)',
+        xLabel: 'units per hidden layer (log scale)',
         yLabel: 'MSE, ($100k)^2',
         x: widths.map((w) => Math.log2(w)),
+        xTicks: widths.map((w) => ({ value: Math.log2(w), label: String(w) })),
         logY: true,
         series: depths.flatMap((d) => [
           { name: `${d} layer${d > 1 ? 's' : ''}: train`, values: runs.filter((r) => r.depth === d).map((r) => r.trainMse) },
@@ -86,14 +87,14 @@ export const capacity = experiment<CapacityNumbers>({
     const smallest = bySize[0]!, largest = bySize[bySize.length - 1]!;
     const best = runs.reduce((a, b) => (b.valMse < a.valMse ? b : a));
     const lines: string[] = [];
-    lines.push(`Trained on ${trainRows} rows for ${epochs} epochs; guessing the mean scores a validation MSE of ${fmt(baselineMse)}.`);
+    lines.push(`Trained on ${trainRows.toLocaleString('en-US')} rows for ${epochs} epochs; guessing the mean scores a validation MSE of ${fmt(baselineMse)}.`);
     const underfit = smallest.trainMse > 1.5 * best.trainMse;
     lines.push(underfit
       ? `The smallest network, ${name(smallest)}, cannot even fit its training data (train MSE ${fmt(smallest.trainMse)} against ${fmt(best.trainMse)} for the best): too little capacity, under-fitting.`
       : `Even the smallest network, ${name(smallest)}, fits the training data nearly as well as the best (train MSE ${fmt(smallest.trainMse)}): this data needs little capacity.`);
     const gap = largest.valMse / Math.max(largest.trainMse, 1e-12);
     lines.push(gap > 1.5 && largest.valMse > best.valMse
-      ? `The largest, ${name(largest)}, drives its training error down to ${fmt(largest.trainMse)} but validates at ${fmt(largest.valMse)} (${fmt(gap, 2)}× its training error): it memorises the ${trainRows} rows instead of learning the pattern, over-fitting.`
+      ? `The largest, ${name(largest)}, drives its training error down to ${fmt(largest.trainMse)} but validates at ${fmt(largest.valMse)} (${fmt(gap, 2)}× its training error): it memorises the ${trainRows.toLocaleString('en-US')} rows instead of learning the pattern, over-fitting.`
       : `The largest, ${name(largest)}, validates at ${fmt(largest.valMse)} with training error ${fmt(largest.trainMse)}: no strong over-fitting at this training length.`);
     lines.push(`Best validation error: ${name(best)} at ${fmt(best.valMse)}.`);
     const course = runs.find((r) => r.depth === 2 && r.width === 32);

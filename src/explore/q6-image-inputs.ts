@@ -20,6 +20,8 @@ export interface ImageInputsNumbers {
   hiddenUnits: number;
   firstLayerWeights: number;
   testAccuracy: number;
+  /** Pixels that are blank (0) in every training image: their first-layer weights never get a gradient. */
+  blankPixels: number;
   /** Per explained digit: share of the saliency on inked pixels, and share of pixels that are inked. */
   saliency: { label: number; predicted: number; onInk: number; inkShare: number }[];
 }
@@ -59,6 +61,12 @@ export const imageInputs = experiment<ImageInputsNumbers>({
     const testAccuracy = logs['accuracy'] ?? NaN;
     log(`  784 → ${UNITS} relu → 10 softmax trained on ${nTrain} images: test accuracy ${percent(testAccuracy)}`);
     const kernel = model.layers[1]!.weights[0]!.read(); // [784, UNITS]
+    let blankPixels = 0;
+    for (let p = 0; p < 784; p++) {
+      let inked = false;
+      for (let i = 0; i < nTrain && !inked; i++) inked = mnist.train.images[i * 784 + p]! > 0;
+      if (!inked) blankPixels++;
+    }
     const units = Array.from({ length: UNITS }, (_, u) => signedToGray(Array.from({ length: 784 }, (_, p) => kernel.values[p * UNITS + u]!)));
     // Saliency of the predicted class for one test digit of each of the first few classes.
     const picks: number[] = [];
@@ -91,9 +99,9 @@ export const imageInputs = experiment<ImageInputsNumbers>({
       { file: 'first-layer-weights', title: `The ${UNITS} first-layer units' 784 weights each`, picture: imageGrid({ rows: [units.slice(0, 8), units.slice(8)], width: 28, height: 28, scale: 3, title: `First Dense layer: each unit's 784 weights as a 28x28 picture (white +, black -)` }) },
       { file: 'saliency', title: 'Which pixels decided: gradient saliency', picture: imageGrid({ rows, width: 28, height: 28, scale: 3, rowLabels: ['digit', 'saliency'], captions, title: 'Gradient of the winning probability per pixel (bright = decisive)' }) },
     ];
-    return { numbers: { inputs: 784, hiddenUnits: UNITS, firstLayerWeights: 784 * UNITS + UNITS, testAccuracy, saliency }, figures };
+    return { numbers: { inputs: 784, hiddenUnits: UNITS, firstLayerWeights: 784 * UNITS + UNITS, testAccuracy, blankPixels, saliency }, figures };
   },
-  conclude({ inputs, hiddenUnits, firstLayerWeights, testAccuracy, saliency }) {
+  conclude({ inputs, hiddenUnits, firstLayerWeights, testAccuracy, blankPixels, saliency }) {
     const lines: string[] = [];
     lines.push(`No: a 28×28 picture is ${inputs} inputs, one per pixel (Flatten turns the grid into a row of ${inputs} numbers). The first Dense layer alone has ${inputs} × ${hiddenUnits} + ${hiddenUnits} = ${firstLayerWeights.toLocaleString('en-US')} weights; with them this small model reads the test digits with ${percent(testAccuracy)} accuracy.`);
     lines.push('Each unit\'s weights, drawn as a picture, are a stroke pattern it looks for: positive (white) where ink raises its output, negative (black) where ink lowers it.');
@@ -102,7 +110,8 @@ export const imageInputs = experiment<ImageInputsNumbers>({
     lines.push(`Saliency: on the ${saliency.length} digits shown, ${percent(meanOnInk, 0)} of the gradient falls on the inked pixels, which are only ${percent(meanInk, 0)} of the picture${meanOnInk > 1.5 * meanInk ? ' — the decision is made by the strokes' : meanOnInk < meanInk ? ' — the empty background (where ink would change the answer) matters as much as the strokes' : ''}.`);
     const wrong = saliency.filter((s) => s.label !== s.predicted);
     if (wrong.length > 0) lines.push(`Misread among them: ${wrong.map((w) => `${w.label} read as ${w.predicted}`).join(', ')}.`);
-    lines.push('Pixels far from the centre carry almost nothing: they are blank in nearly every MNIST digit. A CNN (next class) uses the 2-D neighbourhood of pixels instead of treating each one as an unrelated feature.');
+    lines.push(`${blankPixels} of the ${inputs} pixels are blank in every training image: their weights never receive a gradient and keep their random starting values — the speckle along the edges of the weight pictures and saliency maps. Inputs that never vary carry no information.`);
+    lines.push('A CNN (next class) uses the 2-D neighbourhood of pixels instead of treating each one as an unrelated feature.');
     return lines.join('\n');
   },
 });

@@ -70,7 +70,7 @@ export const dataSize = experiment<DataSizeNumbers>({
     const lines: string[] = [];
     const first = runs[0]!, last = runs[runs.length - 1]!;
     lines.push(`Same model (${model}), trained on ${runs.map((r) => r.size.toLocaleString('en-US')).join(', ')} images, tested on the same ${testRows.toLocaleString('en-US')}: test accuracy ${runs.map((r) => percent(r.testAccuracy)).join(' → ')}.`);
-    lines.push(`With ${first.size} images the model scores ${percent(first.trainAccuracy)} on its own training images but ${percent(first.testAccuracy)} on new ones: it memorises; more data closes that gap (${percent(last.trainAccuracy - last.testAccuracy)} at ${last.size.toLocaleString('en-US')}).`);
+    lines.push(`With ${first.size} images the model scores ${percent(first.trainAccuracy)} on its own training images but ${percent(first.testAccuracy)} on new ones: it memorises; more data closes that gap (${fmt((last.trainAccuracy - last.testAccuracy) * 100, 2)} points at ${last.size.toLocaleString('en-US')}).`);
     const gains = runs.slice(1).map((r, i) => ({ from: runs[i]!.size, to: r.size, gain: r.testAccuracy - runs[i]!.testAccuracy }));
     if (gains.length > 0) {
       const lastGain = gains[gains.length - 1]!, firstGain = gains[0]!;
