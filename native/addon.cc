@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "arg_check.h"
 #include "isa.h"
 #include "threadpool.h"
 
@@ -89,13 +90,31 @@ ThreadPool* g_pool = nullptr;  // never destroyed: process exit must not wait fo
 std::string g_isaNote;
 bool g_staticGemmSplit = getenv("DEEPTS_GEMM_STATIC_SPLIT") != nullptr;  // for benchmarking the two schemes
 
+// More threads than this never helps a CPU kernel and only risks the process's thread limit.
+constexpr int kMaxThreads = 256;
+std::string g_threadNote;
+
 int defaultThreads() {
   if (const char* env = getenv("DEEPTS_NUM_THREADS")) {
-    int n = atoi(env);
-    if (n > 0) return n;
+    long n = strtol(env, nullptr, 10);
+    if (n > kMaxThreads) {
+      g_threadNote = std::string("DEEPTS_NUM_THREADS=") + env + " is above the limit of " + std::to_string(kMaxThreads) + "; using " + std::to_string(kMaxThreads);
+      return kMaxThreads;
+    }
+    if (n > 0) return int(n);
   }
   unsigned hc = std::thread::hardware_concurrency();
   return hc > 0 ? int(hc) : 1;
+}
+
+// When the OS refused some of the pool's threads, say how many run (one line, shown by `deepts info`
+// and printed once by the loader).
+void notePoolShortfall() {
+  if (g_pool->threads() < g_pool->requested()) {
+    if (!g_threadNote.empty()) g_threadNote += "; ";
+    g_threadNote += "the system let the native thread pool start only " + std::to_string(g_pool->threads()) + " of " +
+                    std::to_string(g_pool->requested()) + " threads (process or thread limit); running with " + std::to_string(g_pool->threads());
+  }
 }
 
 void initOnce() {
@@ -107,6 +126,7 @@ void initOnce() {
   }
   if (const char* env = getenv("DEEPTS_SPIN_US")) ThreadPool::setSpinMicros(atoi(env));
   g_pool = new ThreadPool(defaultThreads());
+  notePoolShortfall();
 }
 
 // ---- argument helpers ---------------------------------------------------------------------
@@ -148,14 +168,25 @@ struct Args {
     static float empty;
     return data ? static_cast<float*>(data) : &empty;
   }
+  // A size or count: an integer in [0, 2^48] (see arg_check.h), checked before any cast.
   long i64(size_t i, const char* what) {
     if (failed) return 0;
     double v = 0;
-    if (napi_get_value_double(env, argv[i], &v) != napi_ok || !(v >= 0) || v != double(long(v)) || v > 1e15) {
-      fail(std::string(what) + " must be a non-negative integer");
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok || !deepts::isDimension(v)) {
+      fail(std::string(what) + " must be a non-negative integer (at most 2^48)");
       return 0;
     }
     return long(v);
+  }
+  // The element count dims[0] × dims[1] × ..., failing (never wrapping) when it is too large.
+  size_t elems(std::initializer_list<long> dims, const char* what) {
+    if (failed) return 0;
+    size_t n = 0;
+    if (!deepts::productChecked(dims, &n)) {
+      fail(std::string(what) + ": the dimensions multiply to more than 2^48 elements");
+      return 0;
+    }
+    return n;
   }
   double num(size_t i, const char* what) {
     if (failed) return 0;
@@ -257,8 +288,8 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   Args a(env, info, 9, "matmul");
   long m = a.i64(3, "m"), n = a.i64(4, "n"), k = a.i64(5, "k");
   bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
-  GemmArgs g{a.f32(0, size_t(m) * k, "a"), a.f32(1, size_t(k) * n, "b"), a.f32(2, size_t(m) * n, "out"), m, n, k, ta, tb, acc};
-  if (a.failed) return nullptr;
+  GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
+  if (a.failed || m == 0 || n == 0) return nullptr;
   const IsaTable* isa = g_isa;
   // Below ~8 MFLOP per thread (~100 us on one core) a sleeping worker's wake-up, which can
   // take 50-200 us when the OS has to preempt something on that core, costs more than it
@@ -345,10 +376,15 @@ napi_value BinaryOp(napi_env env, napi_callback_info info) {
     napi_get_element(env, a.argv[6], d, &v); napi_get_value_double(env, v, &s);
     napi_get_element(env, a.argv[2], d, &v); napi_get_value_double(env, v, &x);
     napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &y);
+    if (!deepts::isDimension(s) || !deepts::isDimension(x) || !deepts::isDimension(y)) { a.fail("binary: shape and strides must be integers in [0, 2^48]"); break; }
     shape[d] = long(s); sa[d] = long(x); sb[d] = long(y);
-    if (shape[d] < 0 || sa[d] < 0 || sb[d] < 0) a.fail("binary: negative shape or stride");
-    n *= shape[d];
-    if (shape[d] > 0) { needA += sa[d] * (shape[d] - 1); needB += sb[d] * (shape[d] - 1); }
+    uint64_t nn = 0, ea = uint64_t(needA), eb = uint64_t(needB);
+    if (!deepts::mulChecked(uint64_t(n), uint64_t(shape[d]), &nn) ||
+        (shape[d] > 0 && (!deepts::mulAddChecked(&ea, uint64_t(sa[d]), uint64_t(shape[d] - 1)) || !deepts::mulAddChecked(&eb, uint64_t(sb[d]), uint64_t(shape[d] - 1))))) {
+      a.fail("binary: the shape and strides reach more than 2^48 elements");
+      break;
+    }
+    n = long(nn); needA = long(ea); needB = long(eb);
   }
   if (n == 0) { needA = 0; needB = 0; }
   float* pa = a.f32(1, size_t(needA), "a");
@@ -415,9 +451,9 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "reduce");
   int op = a.code(0, R_COUNT, "reduce op");
   long outer = a.i64(3, "outer"), red = a.i64(4, "red"), inner = a.i64(5, "inner");
-  float* x = a.f32(1, size_t(outer) * red * inner, "x");
-  float* out = a.f32(2, size_t(outer) * inner, "out");
-  if (a.failed) return nullptr;
+  float* x = a.f32(1, a.elems({outer, red, inner}, "reduce x"), "x");
+  float* out = a.f32(2, a.elems({outer, inner}, "reduce out"), "out");
+  if (a.failed || outer == 0 || inner == 0) return nullptr;
   // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
   const IsaTable* isa = g_isa;
   isa->reduce(op, x, out, outer, red, inner, 0, outer);
@@ -427,12 +463,12 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
 napi_value BiasAct(napi_env env, napi_callback_info info) {
   Args a(env, info, 7, "biasAct");
   long rows = a.i64(5, "rows"), cols = a.i64(6, "cols");
-  float* x = a.f32(0, size_t(rows) * cols, "x");
+  float* x = a.f32(0, a.elems({rows, cols}, "biasAct x"), "x");
   float* bias = a.f32(1, size_t(cols), "bias", true);
   int act = a.code(2, U_COUNT, "activation");
   float alpha = float(a.num(3, "alpha"));
-  float* out = a.f32(4, size_t(rows) * cols, "out");
-  if (a.failed) return nullptr;
+  float* out = a.f32(4, a.elems({rows, cols}, "biasAct out"), "out");
+  if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
   Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
   struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
   g_pool->run(split.parts, [](void* p, int t) {
@@ -445,11 +481,11 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
 napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 8, "biasActBackward");
   long rows = a.i64(6, "rows"), cols = a.i64(7, "cols");
-  float* y = a.f32(0, size_t(rows) * cols, "y");
-  float* dy = a.f32(1, size_t(rows) * cols, "dy");
+  float* y = a.f32(0, a.elems({rows, cols}, "biasActBackward y"), "y");
+  float* dy = a.f32(1, a.elems({rows, cols}, "biasActBackward dy"), "dy");
   int act = a.code(2, U_COUNT, "activation");
   float alpha = float(a.num(3, "alpha"));
-  float* dz = a.f32(4, size_t(rows) * cols, "dz");
+  float* dz = a.f32(4, a.elems({rows, cols}, "biasActBackward dz"), "dz");
   float* dbias = a.f32(5, size_t(cols), "dbias", true);
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
@@ -514,10 +550,10 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
 napi_value Softmax(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "softmax");
   long rows = a.i64(2, "rows"), cols = a.i64(3, "cols");
-  float* x = a.f32(0, size_t(rows) * cols, "x");
-  float* out = a.f32(1, size_t(rows) * cols, "out");
+  float* x = a.f32(0, a.elems({rows, cols}, "softmax x"), "x");
+  float* out = a.f32(1, a.elems({rows, cols}, "softmax out"), "out");
   bool log = a.flag(4);
-  if (a.failed) return nullptr;
+  if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
   Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
   struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
   g_pool->run(split.parts, [](void* p, int t) {
@@ -540,8 +576,8 @@ napi_value Gather(napi_env env, napi_callback_info info) {
   if (!a.failed) napi_is_typedarray(env, a.argv[2], &isTa);
   if (isTa) napi_get_typedarray_info(env, a.argv[2], &type, &count, &data, nullptr, nullptr);
   if (!a.failed && (!isTa || type != napi_int32_array)) a.fail("gather: indices must be an Int32Array");
-  float* x = a.f32(0, size_t(outer) * dim * inner, "x");
-  float* out = a.f32(1, size_t(outer) * count * inner, "out");
+  float* x = a.f32(0, a.elems({outer, dim, inner}, "gather x"), "x");
+  float* out = a.f32(1, a.elems({outer, long(count), inner}, "gather out"), "out");
   if (a.failed) return nullptr;
   const int32_t* idx = static_cast<const int32_t*>(data);
   for (size_t j = 0; j < count; ++j)
@@ -565,9 +601,15 @@ napi_value Slice(napi_env env, napi_callback_info info) {
     napi_get_element(env, a.argv[2], d, &v); napi_get_value_double(env, v, &x);
     napi_get_element(env, a.argv[3], d, &v); napi_get_value_double(env, v, &b);
     napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &z);
+    if (!deepts::isDimension(x) || !deepts::isDimension(b) || !deepts::isDimension(z)) { a.fail("slice: shape, begin and size must be integers in [0, 2^48]"); break; }
     shape[d] = long(x); begin[d] = long(b); size[d] = long(z);
-    if (begin[d] < 0 || size[d] < 0 || begin[d] + size[d] > shape[d]) a.fail("slice: begin/size out of range on axis " + std::to_string(d));
-    total *= shape[d]; outTotal *= size[d];
+    if (begin[d] + size[d] > shape[d]) { a.fail("slice: begin/size out of range on axis " + std::to_string(d)); break; }
+    uint64_t t = 0, o = 0;
+    if (!deepts::mulChecked(uint64_t(total), uint64_t(shape[d]), &t) || !deepts::mulChecked(uint64_t(outTotal), uint64_t(size[d]), &o)) {
+      a.fail("slice: the shape multiplies to more than 2^48 elements");
+      break;
+    }
+    total = long(t); outTotal = long(o);
   }
   float* x = a.f32(0, size_t(total), "x");
   float* out = a.f32(1, size_t(outTotal), "out");
@@ -631,6 +673,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, o, "avx512f", boolv(env, kFeatures.avx512f));
   napi_set_named_property(env, o, "avx512vl", boolv(env, kFeatures.avx512vl));
   napi_set_named_property(env, o, "isaNote", str(env, g_isaNote.c_str()));
+  napi_set_named_property(env, o, "threadNote", str(env, g_threadNote.c_str()));
   return o;
 }
 
@@ -662,10 +705,12 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   long n = a.i64(0, "threads");
   if (a.failed) return nullptr;
   if (n < 1) n = defaultThreads();
-  if (n > 256) n = 256;
+  if (n > kMaxThreads) n = kMaxThreads;
   if (n != g_pool->threads()) {
     delete g_pool;
     g_pool = new ThreadPool(int(n));
+    g_threadNote.clear();
+    notePoolShortfall();
   }
   return numv(env, g_pool->threads());
 }

@@ -17,11 +17,17 @@ static inline void cpuRelax() {
 #endif
 }
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads) : requested_(threads < 1 ? 1 : threads) {
   // Each worker starts from the generation current now, so a job (or stop) posted before the
   // thread first runs is not missed.
   const uint64_t start = generation_.load();
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, start] { workerLoop(start); });
+  // The OS may refuse a thread (ulimit -u, cgroup pids.max, memory for stacks): keep the
+  // workers that started and run with fewer, instead of letting std::system_error abort
+  // the process. requested() tells the caller, which says so.
+  try {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, start] { workerLoop(start); });
+  } catch (...) {
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -22,6 +22,8 @@ class ThreadPool {
 
   /** Total threads including the caller. */
   int threads() const { return int(workers_.size()) + 1; }
+  /** Threads asked for; more than threads() when the OS refused to start some (process limits). */
+  int requested() const { return requested_; }
 
   /** Runs fn(ctx, 0..tasks-1) across the pool and returns when all are done. Re-entrant calls
       (or calls from a second JS thread while the pool is busy) run serially on the caller. */
@@ -53,6 +55,7 @@ class ThreadPool {
   Job* job_ = nullptr;  // guarded by mu_
   std::atomic<int> sleeping_{0};  // workers blocked in wake_.wait
   std::atomic<bool> lastHelped_{false};  // a worker ran a task of the last multi-task job
+  int requested_ = 1;
   int attached_ = 0;    // workers currently holding job_, guarded by mu_
   bool stop_ = false;   // guarded by mu_
   std::mutex callMu_;

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Adagrad, Adam, Adamax, Dense, EarlyStopping, Input, InputLayer, Layer, Model, RMSprop, SGD, Sequential, Tensor, loadModel, losses, metrics, ops,
+  Adagrad, Adam, AdamW, Adamax, Dense, EarlyStopping, Input, InputLayer, Layer, Model, RMSprop, SGD, Sequential, Tensor, loadModel, losses, metrics, ops,
   setSeed, tensor, type CallArgs, type LayerShape, type TextOutput, type Variable,
 } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
@@ -244,4 +244,29 @@ test('fit output goes where asked (silent stays silent)', async () => {
   const model = new Sequential([new Dense(1, { inputShape: [3] })]);
   model.compile({ optimizer: 'sgd', loss: 'mse' });
   await model.fit(x, yCol, { epochs: 1, output: silent });
+});
+
+test('optimizers take clipnorm, clipvalue and weightDecay as Keras does; AdamW decays by default', () => {
+  const w = (v: number[]) => {
+    const model = new Sequential([new Dense(v.length, { inputShape: [1], useBias: false })]);
+    const kernel = model.weights[0]!;
+    kernel.assign(new Tensor(Float32Array.from(v), [1, v.length]));
+    return kernel;
+  };
+  // SGD(lr=1, clipnorm=1): a gradient of norm 5 is scaled to norm 1
+  const a = w([0, 0]);
+  new SGD({ learningRate: 1, clipnorm: 1 }).applyGradients([[new Tensor(Float32Array.of(3, 4), [1, 2]), a]]);
+  assert.deepEqual(Array.from(a.values), [-0.6000000238418579, -0.800000011920929]);
+  // clipvalue clips each element
+  const b = w([0, 0]);
+  new SGD({ learningRate: 1, clipvalue: 0.5 }).applyGradients([[new Tensor(Float32Array.of(3, -0.25), [1, 2]), b]]);
+  assert.deepEqual(Array.from(b.values), [-0.5, 0.25]);
+  // weightDecay: w -= lr·wd·w before the step (zero gradient shows the decay alone)
+  const c = w([2, -4]);
+  new SGD({ learningRate: 0.1, weightDecay: 0.5 }).applyGradients([[new Tensor(Float32Array.of(0, 0), [1, 2]), c]]);
+  assert.deepEqual(Array.from(c.values), [1.899999976158142, -3.799999952316284]);
+  const adamw = new AdamW(0.01);
+  assert.equal(adamw.weightDecay, 0.004);
+  assert.equal(adamw.getConfig()['weightDecay'], 0.004);
+  assert.throws(() => new Adam({ clipnorm: -1 }), /clipnorm must be a finite number ≥ 0/);
 });

@@ -116,7 +116,8 @@ test('Keras default hyper-parameters', () => {
   assert.deepEqual([rms.learningRate, rms.rho, rms.momentum, rms.epsilon, rms.centered], [0.001, 0.9, 0, 1e-7, false]);
   const ada = getOptimizer('adagrad') as Adagrad;
   assert.deepEqual([ada.learningRate, ada.initialAccumulatorValue, ada.epsilon], [0.001, 0.1, 1e-7]);
-  assert.throws(() => getOptimizer('adamw'), /unknown optimizer 'adamw'/);
+  assert.throws(() => getOptimizer('lamb'), /unknown optimizer 'lamb'/);
+  assert.equal(getOptimizer('adamw').name, 'AdamW');
 });
 
 test('a gradient of the wrong shape is rejected with the variable name', () => {

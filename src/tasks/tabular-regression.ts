@@ -4,6 +4,7 @@
  * the held-out rows next to ordinary least squares on the same encoded inputs.
  * `deepts regress`, the examples and the bench run it.
  */
+import { TerminateOnNaN } from '../train/callbacks/terminate-on-nan.js';
 import { Tensor } from '../tensor/tensor.js';
 import { setSeed } from '../tensor/random.js';
 import { Dense, InputLayer } from '../nn/layers/index.js';
@@ -90,7 +91,7 @@ export async function trainTabularRegression(table: Table, o: TabularRegressionO
   const every = Math.max(1, Math.round(o.epochs / 10));
   const history = await model.fit(new Tensor(xTrain.data, [xTrain.rows, xTrain.cols]), new Tensor(Float32Array.from(yTrainScaled), [yTrain.length, 1]), {
     epochs: o.epochs, batchSize: o.batchSize, shuffle: true, verbose: 0,
-    callbacks: [{ onEpochEnd: (epoch: number, logs?: Record<string, number>) => { if ((epoch + 1) % every === 0 || epoch === 0) o.onProgress?.(epoch + 1, logs?.['loss'] ?? NaN); } }],
+    callbacks: [new TerminateOnNaN({ raise: true }), { onEpochEnd: (epoch: number, logs?: Record<string, number>) => { if ((epoch + 1) % every === 0 || epoch === 0) o.onProgress?.(epoch + 1, logs?.['loss'] ?? NaN); } }],
   });
   const scaledPred = Array.from(model.predict(new Tensor(xTest.data, [xTest.rows, xTest.cols])).values);
   const predictions = targetScaler.inverseTransform(scaledPred.map((v) => [v])).map((r) => r[0]!);

@@ -30,7 +30,7 @@ export interface NativeAddon {
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
   optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
-  info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string };
+  info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string; threadNote?: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
   setNumThreads(n: number): number;
@@ -186,10 +186,15 @@ export function loadNativeBackend(): NativeBackend | null {
           addon: addonPath,
         };
         if (i.isaNote) facts.isaNote = i.isaNote;
+        if (i.threadNote) facts.threadNote = i.threadNote;
         return facts;
       },
     };
     cached = backend;
+    // One line when the thread pool runs with fewer threads than asked (a capped DEEPTS_NUM_THREADS,
+    // or the OS refusing threads): training still works, only slower.
+    const threadNote = addon.info().threadNote;
+    if (threadNote) console.warn(`deepts: ${threadNote}`);
     return backend;
   } catch (e) {
     unavailableReason = `the native addon failed to load: ${e instanceof Error ? e.message : String(e)}`;

@@ -4,6 +4,7 @@
  *   compile(optimizer='adamax', loss='mse'); fit(epochs=17, batch_size=256, shuffle=True,
  *   validation_data=(x_test, x_test))
  */
+import { TerminateOnNaN } from '../../train/callbacks/terminate-on-nan.js';
 import { join } from 'node:path';
 import { Tensor, ops, getBackend } from '../../index.js';
 import { buildAutoencoder } from '../../models/mnist-models.js';
@@ -37,7 +38,7 @@ export async function runAutoencoder(o: OptionsOf<typeof autoencoderOptions>): P
   const timer = new EpochTimer();
   const started = performance.now();
   const history = await model.fit(xTrain, xTrain, {
-    epochs, batchSize, shuffle: true, validationData: [xTest, xTest], verbose, callbacks: [timer, memory],
+    epochs, batchSize, shuffle: true, validationData: [xTest, xTest], verbose, callbacks: [new TerminateOnNaN({ raise: true }), timer, memory],
   });
   const seconds = (performance.now() - started) / 1000;
 

@@ -11,6 +11,7 @@
  * --model default is wider, with dropout after each hidden layer, a 10% validation
  * split and a learning rate halved on plateaus: 98.60% test accuracy in 12 epochs (seed 42).
  */
+import { TerminateOnNaN } from '../../train/callbacks/terminate-on-nan.js';
 import { Adam, ReduceLROnPlateau, Tensor, type Callback } from '../../index.js';
 import { CLASSIFIER_DEFAULTS, buildClassifier, type ClassifierKind } from '../../models/mnist-models.js';
 import { MNIST_CLASSES } from '../../datasets/mnist-node.js';
@@ -65,11 +66,11 @@ export async function runClassify(o: OptionsOf<typeof classifyOptions>, print: (
     // As the homework: one-hot labels and categorical crossentropy, validated on the test images (as the lecture's fits).
     model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
     const validation = [xTest, toCategorical(yTest, MNIST_CLASSES)] as const;
-    history = await model.fit(xTrain, toCategorical(yTrain, MNIST_CLASSES), { epochs, batchSize, shuffle: true, validationData: validation, verbose, callbacks: timing });
+    history = await model.fit(xTrain, toCategorical(yTrain, MNIST_CLASSES), { epochs, batchSize, shuffle: true, validationData: validation, verbose, callbacks: [new TerminateOnNaN({ raise: true }), ...timing] });
   } else {
     model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
     const plateau: Callback = new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2, verbose: verbose > 0 ? 1 : 0 });
-    history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationSplit: 0.1, verbose, callbacks: [...timing, plateau] });
+    history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationSplit: 0.1, verbose, callbacks: [new TerminateOnNaN({ raise: true }), ...timing, plateau] });
   }
   const seconds = (performance.now() - started) / 1000;
 

@@ -7,6 +7,7 @@
  * `deepts classify` (shared code), plus the first layer's 32 filters and one test
  * picture's feature maps.
  */
+import { TerminateOnNaN } from '../../train/callbacks/terminate-on-nan.js';
 import { Conv2D, LambdaCallback, Tensor, type Sequential } from '../../index.js';
 import { buildConvnet } from '../../models/mnist-models.js';
 import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
@@ -63,7 +64,7 @@ export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: stri
     onEpochEnd: (epoch) => print(`  epoch ${epoch + 1}: ${timer.seconds[epoch]?.toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`),
   });
   const started = performance.now();
-  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationData: [xTest, yTest], verbose, callbacks: [timer, memory, rss] });
+  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationData: [xTest, yTest], verbose, callbacks: [new TerminateOnNaN({ raise: true }), timer, memory, rss] });
   const seconds = (performance.now() - started) / 1000;
 
   const result = await reportClassifier({

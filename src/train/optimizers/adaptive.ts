@@ -1,8 +1,8 @@
 /** The adaptive optimizers, with Keras 3's default hyper-parameters and update rules. */
-import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type OptimizerCommonArgs, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
-export interface AdamArgs {
+export interface AdamArgs extends OptimizerCommonArgs {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
@@ -16,7 +16,7 @@ export interface AdamArgs {
  *   α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ);  w −= α·m/(√v + ε)   (amsgrad: v̂ = max(v̂, v) in place of v)
  */
 export class Adam extends Optimizer {
-  readonly name = 'Adam';
+  readonly name: string = 'Adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -25,7 +25,7 @@ export class Adam extends Optimizer {
 
   constructor(learningRateOrArgs: number | AdamArgs = {}) {
     const args = optimizerArgs<AdamArgs>(learningRateOrArgs);
-    super(args.learningRate ?? 0.001);
+    super(args.learningRate ?? 0.001, args);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -39,7 +39,7 @@ export class Adam extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+    return { ...this.commonConfig(), learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }
 }
 
@@ -58,7 +58,7 @@ export class Adamax extends Optimizer {
 
   constructor(learningRateOrArgs: number | AdamaxArgs = {}) {
     const args = optimizerArgs<AdamaxArgs>(learningRateOrArgs);
-    super(args.learningRate ?? 0.001);
+    super(args.learningRate ?? 0.001, args);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -69,11 +69,11 @@ export class Adamax extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { ...this.commonConfig(), learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
 
-export interface RMSpropArgs {
+export interface RMSpropArgs extends OptimizerCommonArgs {
   learningRate?: number;
   rho?: number;
   momentum?: number;
@@ -96,7 +96,7 @@ export class RMSprop extends Optimizer {
 
   constructor(learningRateOrArgs: number | RMSpropArgs = {}) {
     const args = optimizerArgs<RMSpropArgs>(learningRateOrArgs);
-    super(args.learningRate ?? 0.001);
+    super(args.learningRate ?? 0.001, args);
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -108,11 +108,11 @@ export class RMSprop extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return { ...this.commonConfig(), learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 }
 
-export interface AdagradArgs {
+export interface AdagradArgs extends OptimizerCommonArgs {
   learningRate?: number;
   initialAccumulatorValue?: number;
   epsilon?: number;
@@ -130,7 +130,7 @@ export class Adagrad extends Optimizer {
 
   constructor(learningRateOrArgs: number | AdagradArgs = {}) {
     const args = optimizerArgs<AdagradArgs>(learningRateOrArgs);
-    super(args.learningRate ?? 0.001);
+    super(args.learningRate ?? 0.001, args);
     this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-7;
   }
@@ -144,6 +144,18 @@ export class Adagrad extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+    return { ...this.commonConfig(), learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+}
+
+/**
+ * keras.optimizers.AdamW(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+ * Adam with decoupled weight decay (w −= lr · weight_decay · w before each Adam step).
+ */
+export class AdamW extends Adam {
+  override readonly name = 'AdamW';
+  constructor(learningRateOrArgs: number | AdamArgs = {}) {
+    const args = optimizerArgs<AdamArgs>(learningRateOrArgs);
+    super({ ...args, weightDecay: args.weightDecay ?? 0.004 });
   }
 }

@@ -1,18 +1,20 @@
 import { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';
-import { Adam, Adamax, RMSprop, Adagrad } from './adaptive.js';
+import { Adam, AdamW, Adamax, RMSprop, Adagrad } from './adaptive.js';
 
-export { Optimizer, SGD, Adam, Adamax, RMSprop, Adagrad };
+export { Optimizer, SGD, Adam, AdamW, Adamax, RMSprop, Adagrad };
+export type { OptimizerCommonArgs } from './optimizer.js';
 export type { OptimizerConfig } from './optimizer.js';
 import type { OptimizerConfig } from './optimizer.js';
 export type { SGDArgs } from './sgd.js';
 export type { AdamArgs, AdamaxArgs, RMSpropArgs, AdagradArgs } from './adaptive.js';
 
-export type OptimizerName = 'sgd' | 'adam' | 'adamax' | 'rmsprop' | 'adagrad';
+export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'rmsprop' | 'adagrad';
 
 const byName: Record<OptimizerName, (config?: OptimizerConfig) => Optimizer> = {
   sgd: (c) => new SGD(c),
   adam: (c) => new Adam(c),
+  adamw: (c) => new AdamW(c),
   adamax: (c) => new Adamax(c),
   rmsprop: (c) => new RMSprop(c),
   adagrad: (c) => new Adagrad(c),

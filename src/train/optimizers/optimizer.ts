@@ -16,16 +16,65 @@ export interface OptimizerConfig {
   [key: string]: number | boolean | string;
 }
 
+/** Options every Keras optimizer takes. */
+export interface OptimizerCommonArgs {
+  /** Each gradient is rescaled so its L2 norm is at most this (Keras' clipnorm). */
+  clipnorm?: number;
+  /** Each gradient element is clipped to [-clipvalue, clipvalue] (Keras' clipvalue). */
+  clipvalue?: number;
+  /** Decoupled weight decay, as Keras 3: before each update w -= learningRate · weightDecay · w. */
+  weightDecay?: number;
+}
+
 export abstract class Optimizer {
   abstract readonly name: string;
   learningRate: number;
+  readonly clipnorm: number | undefined;
+  readonly clipvalue: number | undefined;
+  readonly weightDecay: number | undefined;
   /** Number of update steps applied so far (Keras' optimizer.iterations). */
   iterations = 0;
   private readonly slots = new Map<Variable, Float32Array[]>();
 
-  constructor(learningRate: number) {
+  constructor(learningRate: number, common: OptimizerCommonArgs = {}) {
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new Error(`learningRate must be a positive number, got ${learningRate}`);
     this.learningRate = learningRate;
+    for (const k of ['clipnorm', 'clipvalue', 'weightDecay'] as const) {
+      const v = common[k];
+      if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new Error(`${k} must be a finite number ≥ 0, got ${v}`);
+    }
+    this.clipnorm = common.clipnorm;
+    this.clipvalue = common.clipvalue;
+    this.weightDecay = common.weightDecay;
+  }
+
+  /** The gradient after clipnorm / clipvalue (a copy when changed). */
+  private clipped(grad: Float32Array): Float32Array {
+    if (this.clipnorm === undefined && this.clipvalue === undefined) return grad;
+    let g = grad;
+    if (this.clipvalue !== undefined) {
+      const c = this.clipvalue;
+      g = g.map((v) => (v > c ? c : v < -c ? -c : v));
+    }
+    if (this.clipnorm !== undefined) {
+      let ss = 0;
+      for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
+      const norm = Math.sqrt(ss);
+      if (norm > this.clipnorm) {
+        const scale = this.clipnorm / norm;
+        g = g.map((v) => v * scale);
+      }
+    }
+    return g;
+  }
+
+  /** clipnorm / clipvalue / weightDecay as set (for getConfig of subclasses). */
+  protected commonConfig(): { [key: string]: number } {
+    const c: { [key: string]: number } = {};
+    if (this.clipnorm !== undefined) c['clipnorm'] = this.clipnorm;
+    if (this.clipvalue !== undefined) c['clipvalue'] = this.clipvalue;
+    if (this.weightDecay !== undefined) c['weightDecay'] = this.weightDecay;
+    return c;
   }
 
   /** How many state arrays each variable needs (momentum, velocity, ...). */
@@ -57,7 +106,12 @@ export abstract class Optimizer {
         slots = Array.from({ length: this.slotCount }, (_, i) => new Float32Array(variable.size).fill(this.slotInit(i)));
         this.slots.set(variable, slots);
       }
-      k.optimizerStep(rule, variable.values, grad.values, slots, h);
+      if (this.weightDecay) {
+        const decay = 1 - this.learningRate * this.weightDecay;
+        const w = variable.values;
+        for (let i = 0; i < w.length; i++) w[i]! *= decay;
+      }
+      k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
     }
   }
 

@@ -1,7 +1,7 @@
-import { Optimizer, optimizerArgs, type OptimizerConfig } from './optimizer.js';
+import { Optimizer, optimizerArgs, type OptimizerCommonArgs, type OptimizerConfig } from './optimizer.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 
-export interface SGDArgs {
+export interface SGDArgs extends OptimizerCommonArgs {
   learningRate?: number;
   momentum?: number;
   nesterov?: boolean;
@@ -20,7 +20,7 @@ export class SGD extends Optimizer {
 
   constructor(learningRateOrArgs: number | SGDArgs = {}) {
     const args = optimizerArgs<SGDArgs>(learningRateOrArgs);
-    super(args.learningRate ?? 0.01);
+    super(args.learningRate ?? 0.01, args);
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`SGD: momentum must be in [0, 1], got ${this.momentum}`);
@@ -33,6 +33,6 @@ export class SGD extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return { ...this.commonConfig(), learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
   }
 }
