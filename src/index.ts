@@ -8,6 +8,7 @@ import './io/dataset-cache-file.js';
 
 export * from './core.js';
 export { saveModel, loadModel, type SaveOptions } from './io/model-io.js';
+export { toKerasArchive, modelFromKerasArchive } from './io/keras-format.js';
 export { exportOnnx, toOnnx, decodeOnnx, ONNX_OPSET, type OnnxExportOptions } from './io/onnx/index.js';
 export { fileStore as datasetCacheFile } from './io/dataset-cache-file.js';
 export { encodePng, decodePng, writePng } from './io/png.js';

@@ -15,22 +15,37 @@ import { Sequential } from '../models/sequential.js';
 import { withWeightSource } from '../nn/layer.js';
 // Registers the built-in layer classes, so loadModel works whichever module imported it first.
 import '../nn/layers/index.js';
-import { writeDirAtomic } from './atomic-write.js';
+import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
+import { modelFromKerasArchive, toKerasArchive } from './keras-format.js';
 import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
 import { describeReadError, readFileCapped, READ_LIMITS } from '../datasets/read-file.js';
 import { modelFromTfjs, toTfjsArtifacts, validateTfjsModelJson } from './tfjs-format.js';
 
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 
+/** Largest .keras file read whole into memory (weights included). */
+const KERAS_FILE_LIMIT = 16 * 1024 * 1024 * 1024;
+
 export interface SaveOptions {
-  /** 'tfjs' (the default and deepts' own format: tfjs Layers model.json + weights.bin). */
-  format?: 'tfjs';
+  /**
+   * 'tfjs' (the default and deepts' own format: a directory with tfjs Layers model.json +
+   * weights.bin) or 'keras' (a Keras 3 .keras file; the default when the path ends in .keras).
+   */
+  format?: 'tfjs' | 'keras';
 }
 
-/** Saves architecture, weights and training config to a directory in the tfjs Layers format. */
+/**
+ * Saves architecture, weights and training config: to a directory in the tfjs Layers format,
+ * or, for a path ending in .keras (or format 'keras'), to a Keras 3 .keras file.
+ */
 export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
-  const format = options.format ?? 'tfjs';
-  if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs)`);
+  const format = options.format ?? (dir.endsWith('.keras') ? 'keras' : 'tfjs');
+  if (format === 'keras') {
+    if (!dir.endsWith('.keras')) throw new Error(`model.save: a Keras file's name must end in .keras (as Keras requires), got ${dir}`);
+    writeFileAtomic(dir, await toKerasArchive(model));
+    return;
+  }
+  if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs, keras)`);
   const { json, weightData } = toTfjsArtifacts(model);
   const files: Record<string, Uint8Array> = {};
   // The optimizer's state rides along so a loaded model resumes training (tfjs ignores it).
@@ -141,6 +156,10 @@ export interface LoadModelOptions {
  * outputs, say so in the type: loadModel<SymbolicTensor[]>(dir).
  */
 export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: string, options: LoadModelOptions = {}): Promise<Model<O>> {
+  if (dir.endsWith('.keras') && existsSync(dir) && statSync(dir).isFile()) {
+    const bytes = readFileCapped(dir, KERAS_FILE_LIMIT, '.keras file');
+    return (await modelFromKerasArchive(bytes, dir)) as unknown as Model<O>;
+  }
   const { parsed, path } = readModelJson(dir);
   if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
     return (await loadLegacyModel(dir, checkModelFile(path, parsed))) as unknown as Model<O>;
