@@ -51,8 +51,9 @@ test('npm pack ships the library, install script, native sources, data, the buil
   const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8')) as { targets: { sources: string[] }[] };
   for (const source of gyp.targets.flatMap((t) => t.sources)) assert.ok(files.includes(source), `${source} (binding.gyp) is packed`);
   assert.ok(files.some((f) => /^native\/.*\.h$/.test(f)), 'native headers are packed');
-  assert.ok(r.entryCount < 400, `${r.entryCount} files`);
-  assert.ok(r.size < 1.2e6, `${r.size} bytes packed`);
+  // The library grows with every feature; the bound catches tests, bench or page sources slipping in (~700 with them).
+  assert.ok(r.entryCount < 500, `${r.entryCount} files`);
+  assert.ok(r.size < 1.6e6, `${r.size} bytes packed`); // incl. ~0.27 MB of photographs `deepts denoise` reads
 });
 
 test('the packed package installs into a fresh project: info and a short training without a compiler and on the native backend', { timeout: 300_000 }, async () => {
