@@ -4,10 +4,8 @@
  * training loss against the number of examples seen, and the validation loss reached.
  */
 import { setSeed } from '../tensor/random.js';
-import { Sequential } from '../models/sequential.js';
-import { Dense } from '../nn/layers/dense.js';
-import { InputLayer } from '../nn/layers/reshaping.js';
 import { RMSprop } from '../train/optimizers/index.js';
+import { buildRegressionNetwork } from '../tasks/tabular-regression.js';
 import { lineChart } from '../viz/charts.js';
 import { experiment, fmt, now, type Figure } from './experiment.js';
 import { numericXY, split, standardize, xTensor, yTensor } from './tabular.js';
@@ -43,7 +41,7 @@ export const batchSize = experiment<BatchNumbers>({
     const runs: BatchRun[] = [];
     for (const b of quick ? [8, 64, 512] : [8, 32, 128, 512, 1024]) {
       setSeed(seed);
-      const model = new Sequential([new InputLayer({ shape: [FEATURES.length] }), new Dense(32, { activation: 'relu' }), new Dense(32, { activation: 'relu' }), new Dense(1)]);
+      const model = buildRegressionNetwork(FEATURES.length);
       model.compile({ optimizer: new RMSprop({ learningRate: 0.001 }), loss: 'mse' });
       const stepLoss: number[] = [];
       let sumBefore = 0;

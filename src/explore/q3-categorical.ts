@@ -6,12 +6,10 @@
  */
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Sequential } from '../models/sequential.js';
-import { Dense } from '../nn/layers/dense.js';
-import { InputLayer } from '../nn/layers/reshaping.js';
 import { Adam } from '../train/optimizers/index.js';
 import { StandardScaler, trainTestSplit } from '../data/preprocessing.js';
 import { fitOLS } from '../stats/linear-regression.js';
+import { buildRegressionNetwork } from '../tasks/tabular-regression.js';
 import { barChart } from '../viz/bar-chart.js';
 import { experiment, fmt, type Figure } from './experiment.js';
 import { meanAbs } from './tabular.js';
@@ -72,7 +70,7 @@ export const categorical = experiment<CategoricalNumbers>({
         const scaler = new StandardScaler().fit(pick(xn, trainIndices));
         const t = (rows: number[][]): Tensor => new Tensor(Float32Array.from(scaler.transform(rows).flat()), [rows.length, rows[0]!.length]);
         setSeed(seed + s);
-        const model = new Sequential([new InputLayer({ shape: [xn[0]!.length] }), new Dense(32, { activation: 'relu' }), new Dense(32, { activation: 'relu' }), new Dense(1)]);
+        const model = buildRegressionNetwork(xn[0]!.length);
         model.compile({ optimizer: new Adam({ learningRate: 0.003 }), loss: 'mse' });
         await model.fit(t(pick(xn, trainIndices)), new Tensor(Float32Array.from(yTrain), [yTrain.length, 1]), { epochs: quick ? 60 : 200, batchSize: 16, verbose: 0 });
         sums.network[how] += meanAbs(yTest, model.predict(t(pick(xn, testIndices))).values) / seeds;
