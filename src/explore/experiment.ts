@@ -54,7 +54,7 @@ export interface Experiment<N = unknown> {
 }
 
 /** Builds an experiment whose run returns numbers and figures, with the conclusion attached. */
-export function experiment<N>(e: Omit<Experiment<N>, 'run'> & { measure(o: Required<Omit<ExploreOptions, 'data'>> & { data: ExploreData }): Promise<{ numbers: N; figures: Figure[] }> }): Experiment<N> {
+export function experiment<N>(e: Omit<Experiment<N>, 'run'> & { measure(o: Required<ExploreOptions>): Promise<{ numbers: N; figures: Figure[] }> }): Experiment<N> {
   return {
     id: e.id, name: e.name, question: e.question, conclude: e.conclude,
     async run(o) {
