@@ -40,25 +40,31 @@ export function conv2d(x: F32, w: F32, out: F32, g: Conv2DGeometry): void {
   }
 }
 
+/** Calls f(outputOffset, inputOffset, tap) for every in-bounds tap of every output pixel, in order. */
+function forEachOutputTap(g: Conv2DGeometry, f: (o: number, xOffset: number, tap: number) => void): void {
+  let o = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, o += g.outC) {
+        const at = o;
+        forEachTap(g, n, oh, ow, (xo, tap) => f(at, xo, tap));
+      }
+    }
+  }
+}
+
 /** dx = the adjoint of conv2d with respect to x (dx is overwritten). */
 export function conv2dBackpropInput(dy: F32, w: F32, dx: F32, g: Conv2DGeometry): void {
   const { inC, outC } = g;
   const acc = new Float64Array(dx.length);
-  let o = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < g.outH; oh++) {
-      for (let ow = 0; ow < g.outW; ow++, o += outC) {
-        forEachTap(g, n, oh, ow, (xo, tap) => {
-          for (let ic = 0; ic < inC; ic++) {
-            const wo = (tap * inC + ic) * outC;
-            let s = 0;
-            for (let oc = 0; oc < outC; oc++) s += dy[o + oc]! * w[wo + oc]!;
-            acc[xo + ic] += s;
-          }
-        });
-      }
+  forEachOutputTap(g, (o, xo, tap) => {
+    for (let ic = 0; ic < inC; ic++) {
+      const wo = (tap * inC + ic) * outC;
+      let s = 0;
+      for (let oc = 0; oc < outC; oc++) s += dy[o + oc]! * w[wo + oc]!;
+      acc[xo + ic] += s;
     }
-  }
+  });
   for (let i = 0; i < dx.length; i++) dx[i] = acc[i]!;
 }
 
@@ -66,20 +72,13 @@ export function conv2dBackpropInput(dy: F32, w: F32, dx: F32, g: Conv2DGeometry)
 export function conv2dBackpropFilter(x: F32, dy: F32, dw: F32, g: Conv2DGeometry): void {
   const { inC, outC } = g;
   const acc = new Float64Array(dw.length);
-  let o = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < g.outH; oh++) {
-      for (let ow = 0; ow < g.outW; ow++, o += outC) {
-        forEachTap(g, n, oh, ow, (xo, tap) => {
-          for (let ic = 0; ic < inC; ic++) {
-            const xv = x[xo + ic]!;
-            const wo = (tap * inC + ic) * outC;
-            for (let oc = 0; oc < outC; oc++) acc[wo + oc] += xv * dy[o + oc]!;
-          }
-        });
-      }
+  forEachOutputTap(g, (o, xo, tap) => {
+    for (let ic = 0; ic < inC; ic++) {
+      const xv = x[xo + ic]!;
+      const wo = (tap * inC + ic) * outC;
+      for (let oc = 0; oc < outC; oc++) acc[wo + oc] += xv * dy[o + oc]!;
     }
-  }
+  });
   for (let i = 0; i < dw.length; i++) dw[i] = acc[i]!;
 }
 
