@@ -5,23 +5,28 @@
  */
 import './backend/index.js';
 import { getBackend, registerBackend } from './backend/registry.js';
-import { loadWasmBackend } from './backend/wasm/load.js';
+import { loadWasmBackend, type WasmFiles } from './backend/wasm/load.js';
 
 /**
  * Loads the fastest backend this runtime offers — the WASM SIMD kernels in a browser —
  * and resolves to the active backend's name. Until it resolves, the js reference backend
  * runs (everything works, only slower). In Node, `import 'deepts'` has done this already.
  * `threads` caps the GEMM threads including the caller (default: all hardware threads, at
- * most 4); a page training in a worker may leave a core to its main thread. Only the
- * first call's options count.
+ * most 4); a page training in a worker may leave a core to its main thread. `wasmFiles`
+ * gives the URLs where the page serves deepts' .wasm files (default: the copies embedded
+ * in the bundle). Only the first call's options count.
  */
-export async function ready(options: { threads?: number } = {}): Promise<string> {
-  const wasm = await loadWasmBackend(options.threads !== undefined ? { threads: options.threads } : {});
+export async function ready(options: { threads?: number; wasmFiles?: WasmFiles } = {}): Promise<string> {
+  const wasm = await loadWasmBackend({
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.wasmFiles ? { wasmFiles: options.wasmFiles } : {}),
+  });
   if (wasm) registerBackend(wasm);
   return getBackend().name;
 }
 
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
+export type { WasmFiles } from './backend/wasm/load.js';
 export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
 export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
