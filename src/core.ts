@@ -47,6 +47,9 @@ export {
   UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
 } from './nn/layers/index.js';
 
+/** keras.regularizers (l1, l2, l1l2, L1, L2, L1L2) and keras.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm). */
+export * as regularizers from './nn/regularizers.js';
+export * as constraints from './nn/constraints.js';
 export * as losses from './train/losses.js';
 export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';
 export * as metrics from './train/metrics.js';
