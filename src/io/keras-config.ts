@@ -75,6 +75,14 @@ function initializerFromKeras(v: JsonValue): string {
   return 'glorotUniform';
 }
 
+/** Other initializer arguments written as Keras initializer objects, per layer class. */
+const MORE_INITIALIZERS: Record<string, ReadonlySet<string>> = {
+  Embedding: new Set(['embeddingsInitializer']),
+  LayerNormalization: new Set(['betaInitializer', 'gammaInitializer']),
+};
+const NONE: ReadonlySet<string> = new Set();
+const initializerKeysOf = (className: string): ReadonlySet<string> => MORE_INITIALIZERS[className] ?? NONE;
+
 /** Activation names as Keras writes them: 'relu', 'leaky_relu', 'hard_sigmoid' (tfjs camelCases on load). */
 const activationToKeras = (name: JsonValue): JsonValue => (typeof name === 'string' ? snake(name) : name);
 
@@ -129,7 +137,7 @@ const KEPT_WHEN_SET = new Set(['seed', 'axis', 'data_format']);
 export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batchInputShape?: readonly (number | null)[]): KerasLayerJson {
   const config: JsonObject = {};
   for (const [k, v] of Object.entries(layer.config)) {
-    if (k === 'kernelInitializer' || k === 'biasInitializer') config[snake(k)] = initializerToKeras(String(v), flavour);
+    if (k === 'kernelInitializer' || k === 'biasInitializer' || initializerKeysOf(layer.className).has(k)) config[snake(k)] = initializerToKeras(String(v), flavour);
     else if (k === 'activation') config[k] = activationToKeras(v);
     else if (isPenaltyKey(k)) config[snake(k)] = penaltyToKeras(k, v, flavour);
     else config[snake(k)] = v;
@@ -164,12 +172,13 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
   const raw = isObject(json['config']) ? json['config'] : {};
   const config: LayerConfig = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (IGNORED_KEYS.has(k) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
+    const embeddingSize = className === 'Embedding' && k === 'input_dim'; // the vocabulary size, not Keras 2's input shape
+    if ((IGNORED_KEYS.has(k) && !embeddingSize) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
     if (isPenaltyKey(k)) {
       if (v !== null) config[camel(k)] = penaltyFromKeras(k, v);
       continue;
     }
-    if (k === 'kernel_initializer' || k === 'bias_initializer') config[camel(k)] = initializerFromKeras(v);
+    if (k === 'kernel_initializer' || k === 'bias_initializer' || initializerKeysOf(className).has(camel(k))) config[camel(k)] = initializerFromKeras(v);
     else if (k === 'activation') config[k] = activationFromKeras(v);
     else config[camel(k)] = v;
   }

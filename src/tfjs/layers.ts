@@ -4,7 +4,7 @@
  * rather than silently ignored. Regularizers and constraints come from tf.regularizers /
  * tf.constraints (or their names).
  */
-import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from '../nn/layers/index.js';
+import { Activation, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, InputLayer, LayerNormalization, Masking, Reshape } from '../nn/layers/index.js';
 import type { Layer } from '../nn/layer.js';
 import type { RegularizerIdentifier } from '../nn/regularizers.js';
 import type { ConstraintIdentifier } from '../nn/constraints.js';
@@ -77,4 +77,54 @@ export function inputLayer(args: { inputShape?: number[]; batchInputShape?: (num
   const shape = args.inputShape ?? args.batchInputShape?.slice(1);
   if (!shape || shape.some((d) => d === null)) throw new Error('deepts/tfjs: tf.layers.inputLayer needs inputShape (known dimensions)');
   return new InputLayer({ shape: shape as number[], name: args.name });
+}
+
+export interface EmbeddingLayerArgs extends BaseArgs {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: string;
+  embeddingsRegularizer?: RegularizerIdentifier;
+  embeddingsConstraint?: ConstraintIdentifier;
+  maskZero?: boolean;
+  /** tfjs' inputLength: the length of the input sequences (gives the input shape). */
+  inputLength?: number | number[];
+  [k: string]: unknown;
+}
+
+export function embedding(args: EmbeddingLayerArgs): Layer {
+  const b = base('embedding', { ...args, inputDim: undefined }); // inputDim is the vocabulary size here, not an input shape
+  const fromLength = args.inputLength === undefined ? undefined : Array.isArray(args.inputLength) ? args.inputLength : [args.inputLength];
+  return new Embedding(args.inputDim, args.outputDim, {
+    ...b, inputShape: b.inputShape ?? fromLength, maskZero: args.maskZero,
+    embeddingsInitializer: initializerName('embedding', args.embeddingsInitializer), embeddingsRegularizer: args.embeddingsRegularizer, embeddingsConstraint: args.embeddingsConstraint,
+  });
+}
+
+export interface LayerNormalizationLayerArgs extends BaseArgs {
+  axis?: number | number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: string;
+  gammaInitializer?: string;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+  [k: string]: unknown;
+}
+
+export function layerNormalization(args: LayerNormalizationLayerArgs = {}): Layer {
+  return new LayerNormalization({
+    ...base('layerNormalization', args), axis: args.axis, epsilon: args.epsilon, center: args.center, scale: args.scale,
+    betaInitializer: initializerName('layerNormalization', args.betaInitializer), gammaInitializer: initializerName('layerNormalization', args.gammaInitializer),
+    betaRegularizer: args.betaRegularizer, gammaRegularizer: args.gammaRegularizer,
+  });
+}
+
+export function masking(args: BaseArgs & { maskValue?: number; [k: string]: unknown } = {}): Layer {
+  return new Masking({ ...base('masking', args), maskValue: args.maskValue });
+}
+
+export function globalAveragePooling1d(args: BaseArgs & { dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error('deepts/tfjs: tf.layers.globalAveragePooling1d: only dataFormat channelsLast is supported');
+  return new GlobalAveragePooling1D(base('globalAveragePooling1d', args));
 }
