@@ -5,7 +5,9 @@
  *
  * Covered: tensors (tensor, tensor1d…4d, scalar, zeros, ones, oneHot, randomNormal/Uniform;
  * dataSync/arraySync/data/array/print, argMax, reshape, arithmetic and reductions),
- * tf.sequential / tf.layers (dense, dropout, flatten, reshape, activation, inputLayer),
+ * tf.sequential / tf.layers (dense, dropout, flatten, reshape, activation, inputLayer, and the conv
+ * family: conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, max/averagePooling2d,
+ * global pools, batchNormalization, upSampling2d, zeroPadding2d),
  * tf.train optimizers, compile/fit/predict/evaluate/save, tf.loadLayersModel, backends
  * (setBackend/getBackend/ready), and tidy/dispose/keep/memory as harmless no-ops (deepts
  * tensors are garbage-collected). README "deepts/tfjs" lists what is not covered.
