@@ -47,12 +47,15 @@ export {
   UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
 } from './nn/layers/index.js';
 
+/** keras.regularizers (l1, l2, l1l2, L1, L2, L1L2) and keras.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm). */
+export * as regularizers from './nn/regularizers.js';
+export * as constraints from './nn/constraints.js';
 export * as losses from './train/losses.js';
 export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';
 export * as metrics from './train/metrics.js';
 export { getMetric, Metric } from './train/metrics.js';
 export * as optimizers from './train/optimizers/index.js';
-export { SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './train/optimizers/index.js';
+export { SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Nadam, Lion, Optimizer, getOptimizer } from './train/optimizers/index.js';
 export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './train/callbacks/terminate-on-nan.js';

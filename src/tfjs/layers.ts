@@ -1,7 +1,8 @@
 /**
  * tf.layers.*: tfjs' layer factories (one config object each, tfjs' option names) building
- * deepts layers. Options deepts lacks (regularizers, constraints, initializer objects,
- * channelsFirst) are refused with the option's name rather than silently ignored.
+ * deepts layers. Options deepts lacks (initializer objects, weights, channelsFirst) are refused
+ * with the option's name rather than silently ignored. Regularizers and constraints come from
+ * tf.regularizers / tf.constraints (or their names).
  */
 import {
   Activation, AveragePooling2D, BatchNormalization, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAveragePooling2D,
@@ -9,6 +10,8 @@ import {
 } from '../nn/layers/index.js';
 import type { Size2 } from '../autograd/ops/conv.js';
 import type { Layer } from '../nn/layer.js';
+import type { RegularizerIdentifier } from '../nn/regularizers.js';
+import type { ConstraintIdentifier } from '../nn/constraints.js';
 
 interface BaseArgs {
   name?: string;
@@ -19,7 +22,7 @@ interface BaseArgs {
   dtype?: 'float32';
 }
 
-const UNSUPPORTED = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'weights', 'noiseShape'];
+const UNSUPPORTED = ['weights', 'noiseShape'];
 
 function base(what: string, args: BaseArgs & Record<string, unknown>): { name?: string; trainable?: boolean; inputShape?: number[] } {
   for (const k of UNSUPPORTED) if (args[k] !== undefined && args[k] !== null) throw new Error(`deepts/tfjs: tf.layers.${what}({ ${k} }) is not supported`);
@@ -41,6 +44,11 @@ export interface DenseLayerArgs extends BaseArgs {
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  activityRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   [k: string]: unknown;
 }
 
@@ -48,6 +56,8 @@ export function dense(args: DenseLayerArgs): Layer {
   return new Dense(args.units, {
     ...base('dense', args), activation: args.activation, useBias: args.useBias,
     kernelInitializer: initializerName('dense', args.kernelInitializer), biasInitializer: initializerName('dense', args.biasInitializer),
+    kernelRegularizer: args.kernelRegularizer, biasRegularizer: args.biasRegularizer, activityRegularizer: args.activityRegularizer,
+    kernelConstraint: args.kernelConstraint, biasConstraint: args.biasConstraint,
   });
 }
 
@@ -100,6 +110,11 @@ export interface ConvLayerArgs extends BaseArgs {
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  activityRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   [k: string]: unknown;
 }
 
@@ -115,8 +130,11 @@ function convArgs(what: string, args: ConvLayerArgs): ConvArgs {
   return {
     ...base(what, args), strides: size2(what, 'strides', args.strides), padding: args.padding, dilationRate: size2(what, 'dilationRate', args.dilationRate),
     activation: args.activation, useBias: args.useBias, biasInitializer: initializerName(what, args.biasInitializer),
+    biasRegularizer: args.biasRegularizer, activityRegularizer: args.activityRegularizer, biasConstraint: args.biasConstraint,
   };
 }
+
+const kernelPenalties = (args: ConvLayerArgs): Pick<ConvArgs, 'kernelRegularizer' | 'kernelConstraint'> => ({ kernelRegularizer: args.kernelRegularizer, kernelConstraint: args.kernelConstraint });
 
 const kernelOf = (what: string, args: ConvLayerArgs): Size2 => {
   const k = size2(what, 'kernelSize', args.kernelSize);
@@ -125,27 +143,32 @@ const kernelOf = (what: string, args: ConvLayerArgs): Size2 => {
 };
 
 export function conv2d(args: Conv2DLayerArgs): Layer {
-  return new Conv2D(args.filters, kernelOf('conv2d', args), { ...convArgs('conv2d', args), kernelInitializer: initializerName('conv2d', args.kernelInitializer) });
+  return new Conv2D(args.filters, kernelOf('conv2d', args), { ...convArgs('conv2d', args), ...kernelPenalties(args), kernelInitializer: initializerName('conv2d', args.kernelInitializer) });
 }
 
 export function conv2dTranspose(args: Conv2DLayerArgs): Layer {
-  return new Conv2DTranspose(args.filters, kernelOf('conv2dTranspose', args), { ...convArgs('conv2dTranspose', args), kernelInitializer: initializerName('conv2dTranspose', args.kernelInitializer) });
+  return new Conv2DTranspose(args.filters, kernelOf('conv2dTranspose', args), { ...convArgs('conv2dTranspose', args), ...kernelPenalties(args), kernelInitializer: initializerName('conv2dTranspose', args.kernelInitializer) });
 }
 
 export interface DepthwiseConv2DLayerArgs extends ConvLayerArgs {
   depthMultiplier?: number;
   depthwiseInitializer?: string;
+  depthwiseRegularizer?: RegularizerIdentifier;
+  depthwiseConstraint?: ConstraintIdentifier;
 }
 
 export function depthwiseConv2d(args: DepthwiseConv2DLayerArgs): Layer {
   return new DepthwiseConv2D(kernelOf('depthwiseConv2d', args), {
     ...convArgs('depthwiseConv2d', args), depthMultiplier: args.depthMultiplier, depthwiseInitializer: initializerName('depthwiseConv2d', args.depthwiseInitializer),
+    depthwiseRegularizer: args.depthwiseRegularizer, depthwiseConstraint: args.depthwiseConstraint,
   });
 }
 
-export function separableConv2d(args: DepthwiseConv2DLayerArgs & { filters: number; pointwiseInitializer?: string }): Layer {
+export function separableConv2d(args: DepthwiseConv2DLayerArgs & { filters: number; pointwiseInitializer?: string; pointwiseRegularizer?: RegularizerIdentifier; pointwiseConstraint?: ConstraintIdentifier }): Layer {
   return new SeparableConv2D(args.filters, kernelOf('separableConv2d', args), {
     ...convArgs('separableConv2d', args), depthMultiplier: args.depthMultiplier,
+    depthwiseRegularizer: args.depthwiseRegularizer, depthwiseConstraint: args.depthwiseConstraint,
+    pointwiseRegularizer: args.pointwiseRegularizer, pointwiseConstraint: args.pointwiseConstraint,
     depthwiseInitializer: initializerName('separableConv2d', args.depthwiseInitializer), pointwiseInitializer: initializerName('separableConv2d', args.pointwiseInitializer),
   });
 }
@@ -218,7 +241,8 @@ export function batchNormalization(args: BatchNormalizationLayerArgs = {}): Laye
 
 export function upSampling2d(args: BaseArgs & { size?: Size; interpolation?: string; dataFormat?: string; [k: string]: unknown } = {}): Layer {
   channelsLast('upSampling2d', args.dataFormat);
-  if (args.interpolation !== undefined && args.interpolation !== 'nearest') throw new Error(`deepts/tfjs: tf.layers.upSampling2d: only interpolation 'nearest' is supported, got '${String(args.interpolation)}'`);
+  // tfjs' bilinear resizes without half-pixel centres, Keras' (and deepts') with: they differ, so only 'nearest' here.
+  if (args.interpolation !== undefined && args.interpolation !== 'nearest') throw new Error(`deepts/tfjs: tf.layers.upSampling2d: only interpolation 'nearest' is supported (tfjs' bilinear differs from Keras'), got '${String(args.interpolation)}'`);
   return new UpSampling2D(size2('upSampling2d', 'size', args.size) ?? 2, base('upSampling2d', args));
 }
 
