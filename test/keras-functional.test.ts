@@ -7,23 +7,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync } from 'fflate';
 import h5wasm, { type Group } from 'h5wasm';
+import * as ort from 'onnxruntime-node';
 import {
   Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Flatten,
   GlobalAveragePooling2D, GlobalMaxPooling2D, Input, InputLayer, MaxPooling2D, Model, Rng, SeparableConv2D, Sequential, Tensor,
-  UpSampling2D, ZeroPadding2D, loadModel, setSeed, Adam, losses,
+  UpSampling2D, ZeroPadding2D, loadModel, saveModel, setSeed, Adam, losses,
 } from '../src/index.js';
 import { kerasGraphOf, kerasLayerOrder } from '../src/io/keras-graph.js';
 import { assertClose, randomTensor } from './helpers.js';
 
 const { CategoricalCrossentropy } = losses;
 
-const fixtures = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'test', 'fixtures', 'keras');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const fixtures = join(root, 'test', 'fixtures', 'keras');
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'deepts-keras-fn-'));
 
 test('reads a compiled functional CNN laid out as Keras writes it, in Keras\' layer order, and compiles it as load_model does', async () => {
@@ -152,6 +155,46 @@ test('a Sequential CNN (the layers of `deepts cnn`) round-trips through .keras w
     assert.ok(back.isCompiled);
     assert.equal(back.optimizer!.name, 'RMSprop');
     assert.deepEqual(back.compileConfig!.lossClasses, model.compileConfig!.lossClasses);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deepts export turns a saved functional CNN into .keras (checked with h5py as Keras walks it when installed), ONNX and tfjs', async () => {
+  setSeed(35);
+  const model = functionalCnn();
+  const rng = new Rng(36);
+  const x = [randomTensor([2, 8, 7, 3], rng), randomTensor([2, 4], rng)];
+  const ours = model.predict(x) as unknown as Tensor[];
+  const dir = tmp();
+  try {
+    await saveModel(model, join(dir, 'saved'));
+    const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+    for (const [format, target] of [['keras', 'm.keras'], ['tfjs', 'tfjs-dir'], ['onnx', 'm.onnx']] as const) {
+      const said = execFileSync(process.execPath, [cli, 'export', '--format', format, join(dir, 'saved'), join(dir, target)]).toString();
+      assert.match(said, new RegExp(`\\(${format}, `));
+      if (format === 'onnx') continue;
+      const back = (await loadModel(join(dir, target))) as unknown as Model<never>;
+      (back.predict(x) as unknown as Tensor[]).forEach((t, i) => assert.deepEqual(Array.from(t.values), Array.from(ours[i]!.values), `${format}: output ${i}`));
+    }
+    // The ONNX file runs in ONNX Runtime with deepts' answers, inputs and outputs named after the layers.
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'm.onnx')));
+    assert.deepEqual(session.inputNames, ['image', 'side']);
+    assert.deepEqual(session.outputNames, ['probs', 'map']);
+    const out = await session.run({
+      image: new ort.Tensor('float32', Float32Array.from(x[0]!.values), [...x[0]!.shape]),
+      side: new ort.Tensor('float32', Float32Array.from(x[1]!.values), [...x[1]!.shape]),
+    });
+    assertClose(out['probs']!.data as Float32Array, ours[0]!.values, 1e-5, 'ORT probs');
+    assertClose(out['map']!.data as Float32Array, ours[1]!.values, 1e-5, 'ORT map');
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' });
+    } catch {
+      return; // h5py not installed here: the walk above in deepts is what counts
+    }
+    const report = execFileSync('/usr/bin/python3', [join(root, 'tools', 'keras', 'check.py'), join(dir, 'm.keras')]).toString();
+    assert.match(report, /\nok\n$/);
+    assert.match(report, /SeparableConv2D .* layers\/separable_conv2d /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
