@@ -33,6 +33,18 @@ export class Rng {
     return new Rng(Math.floor(Math.random() * 4294967296));
   }
 
+  /** The generator's whole state, so a computation can be run twice with the same draws. */
+  getState(): number[] {
+    return [this.a, this.b, this.c, this.d, this.spare ?? Number.NaN];
+  }
+
+  /** Puts back a state from getState(). */
+  setState(state: readonly number[]): void {
+    if (state.length !== 5) throw new Error(`Rng.setState: expected 5 numbers, got ${state.length}`);
+    [this.a, this.b, this.c, this.d] = state as [number, number, number, number];
+    this.spare = Number.isNaN(state[4]) ? null : state[4]!;
+  }
+
   /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
