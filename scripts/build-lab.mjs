@@ -3,7 +3,8 @@
 // Run by `npm install` (prepare) and `npm test`, after tsc. Vite is a devDependency: where
 // it is missing (an install without dev dependencies) an existing build is kept.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,6 +23,31 @@ try {
   process.exit(0);
 }
 
+// The page serves deepts' WASM kernels as .wasm files (smaller on the wire than base64 and
+// compiled while downloading). Their bytes come from the one committed copy, the generated
+// module tsc compiled into dist/, checked against the sha256 recorded beside them.
+const generated = path.join(lab, '.generated');
+mkdirSync(generated, { recursive: true });
+const embedded = readFileSync(path.join(root, 'dist/src/backend/wasm/module.generated.js'), 'utf8');
+for (const [name, file] of [['WASM_KERNELS', 'deepts-kernels.wasm'], ['WASM_KERNELS_THREADED', 'deepts-kernels-mt.wasm']]) {
+  const m = new RegExp(`sha256 ([0-9a-f]{64}) \\*/\\s*export const ${name}_BASE64 =([^;]*);`).exec(embedded);
+  if (!m) throw new Error(`deepts lab: ${name}_BASE64 not found in dist/src/backend/wasm/module.generated.js`);
+  // The literal is 'chunk' + 'chunk' + ...; '+' is also a base64 digit, so join chunks, not strip '+'.
+  const bytes = Buffer.from(m[2].trim().replace(/'\s*\+\s*'/g, '').replace(/'/g, ''), 'base64');
+  if (createHash('sha256').update(bytes).digest('hex') !== m[1]) throw new Error(`deepts lab: ${file} does not match its recorded sha256`);
+  writeFileSync(path.join(generated, file), bytes);
+}
+// ...and the embedded base64 copy stays out of the page's bundles: the page passes the files'
+// URLs to ready({ wasmFiles }), and importing the embedded copy would be a loud error.
+const noEmbeddedWasm = {
+  name: 'deepts-lab-wasm-files-only',
+  enforce: 'pre',
+  resolveId: (id) => (/(^|\/)module\.generated\.js$/.test(id) ? '\0deepts-embedded-wasm' : null),
+  load: (id) => (id === '\0deepts-embedded-wasm'
+    ? 'throw new Error("deepts lab: the WASM kernels load from .wasm files (ready({ wasmFiles })), not an embedded copy");'
+    : null),
+};
+
 // Type-check the page (Vite only strips types).
 const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(lab, 'tsconfig.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
@@ -32,7 +58,8 @@ await vite.build({
   base: './',
   logLevel: quiet ? 'warn' : 'info',
   resolve: { alias: [{ find: /^deepts\/core$/, replacement: path.join(root, 'dist/src/core.js') }] },
-  worker: { format: 'es' },
+  plugins: [noEmbeddedWasm],
+  worker: { format: 'es', plugins: () => [noEmbeddedWasm] },
   build: {
     outDir: path.join(lab, 'dist'),
     emptyOutDir: true,

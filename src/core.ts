@@ -5,23 +5,28 @@
  */
 import './backend/index.js';
 import { getBackend, registerBackend } from './backend/registry.js';
-import { loadWasmBackend } from './backend/wasm/load.js';
+import { loadWasmBackend, type WasmFiles } from './backend/wasm/load.js';
 
 /**
  * Loads the fastest backend this runtime offers — the WASM SIMD kernels in a browser —
  * and resolves to the active backend's name. Until it resolves, the js reference backend
  * runs (everything works, only slower). In Node, `import 'deepts'` has done this already.
  * `threads` caps the GEMM threads including the caller (default: all hardware threads, at
- * most 4); a page training in a worker may leave a core to its main thread. Only the
- * first call's options count.
+ * most 4); a page training in a worker may leave a core to its main thread. `wasmFiles`
+ * gives the URLs where the page serves deepts' .wasm files (default: the copies embedded
+ * in the bundle). Only the first call's options count.
  */
-export async function ready(options: { threads?: number } = {}): Promise<string> {
-  const wasm = await loadWasmBackend(options.threads !== undefined ? { threads: options.threads } : {});
+export async function ready(options: { threads?: number; wasmFiles?: WasmFiles } = {}): Promise<string> {
+  const wasm = await loadWasmBackend({
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.wasmFiles ? { wasmFiles: options.wasmFiles } : {}),
+  });
   if (wasm) registerBackend(wasm);
   return getBackend().name;
 }
 
 export { Tensor, tensor, zeros, ones, fill, scalar, type NestedArray, type GradFn } from './tensor/tensor.js';
+export type { WasmFiles } from './backend/wasm/load.js';
 export type { Shape } from './tensor/shape.js';
 export type { DType } from './tensor/dtype.js';
 export { setSeed, getRng, Rng, randomNormal, randomUniform, type RandomNormalArgs, type RandomUniformArgs } from './tensor/random.js';
@@ -42,6 +47,9 @@ export {
   UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
 } from './nn/layers/index.js';
 
+/** keras.regularizers (l1, l2, l1l2, L1, L2, L1L2) and keras.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm). */
+export * as regularizers from './nn/regularizers.js';
+export * as constraints from './nn/constraints.js';
 export * as losses from './train/losses.js';
 export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';
 export * as metrics from './train/metrics.js';

@@ -89,12 +89,15 @@ for (const backend of listBackends().map((b) => b.name)) {
   });
 }
 
-test('a learning-rate schedule, clipnorm, weight decay and a callback that sets weights agree compiled and eager', async () => {
+test('regularizers, a constraint, clipnorm, weight decay and a callback that sets weights agree compiled and eager', async () => {
   const x = randomTensor([48, 6], rng);
   const y = randomTensor([48, 2], rng);
   const run = async (jitCompile: boolean): Promise<Tensor[]> => {
     setSeed(9);
-    const m = new Sequential([new Dense(8, { activation: 'tanh', inputShape: [6] }), new Dense(2)]);
+    const m = new Sequential([
+      new Dense(8, { activation: 'tanh', inputShape: [6], kernelRegularizer: 'l2', activityRegularizer: 'l1', kernelConstraint: 'maxNorm' }),
+      new Dense(2, { biasRegularizer: 'l1' }),
+    ]);
     m.compile({
       optimizer: new Adam({ learningRate: 0.01, clipnorm: 0.5, weightDecay: 0.01 }), loss: 'huber', jitCompile,
     });
@@ -177,7 +180,7 @@ test('a step that computes data in JavaScript behind the trace is caught by the 
   const c = (inner as unknown as { compiledState: ConstructorParameters<typeof CompiledTrainStep>[1] }).compiledState;
   const model: JitModel = {
     get trainableWeights() { return inner.trainableWeights; },
-    inputNames: ['x'], outputNames: ['y'], layers: [], stopTraining: false,
+    inputNames: ['x'], outputNames: ['y'], layers: [], losses: [], stopTraining: false,
     jitBlocker: () => null,
     forwardAll: (xs: Tensor[], training: boolean) => {
       const scale = xs[0]!.values[0]! > 0 ? 2 : -3; // read in JS: invisible to the trace

@@ -75,6 +75,9 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
     // Every request must stay on the lab's own server.
     const foreign: string[] = [];
     page.on('request', (r) => { if (!r.url().startsWith(lab.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url()); });
+    // The kernels arrive as a .wasm file served as application/wasm (streaming compilation), not base64 in a script.
+    const wasmResponses: { url: string; type: string }[] = [];
+    page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasmResponses.push({ url: r.url(), type: r.headers()['content-type'] ?? '' }); });
     await page.addInitScript(() => {
       const w = window as unknown as LabWindow;
       w.__longtasks = [];
@@ -87,6 +90,10 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
     const models = await page.evaluate(() => (window as unknown as LabWindow).__lab.models());
     assert.match(String(models.classifier), /starter/);
     assert.match(String(models.autoencoder), /starter/);
+    await page.waitForFunction(() => /training backend: wasm/.test(document.querySelector('#backend')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.equal(wasmResponses.length, 1, `one .wasm build fetched: ${JSON.stringify(wasmResponses)}`);
+    assert.match(wasmResponses[0]!.url, /deepts-kernels(-mt)?-[\w-]+\.wasm$/);
+    assert.equal(wasmResponses[0]!.type, 'application/wasm');
 
     await t.test('a digit drawn with mouse strokes is read correctly, and the autoencoder reconstructs it', async () => {
       const box = (await page.locator('#pad').boundingBox())!;

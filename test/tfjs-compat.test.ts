@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '../src/tfjs/index.js';
 import { listBackends } from '../src/backend/index.js';
+import { Dense } from '../src/nn/layers/index.js';
+import { Tensor } from '../src/tensor/tensor.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const examples = join(root, 'examples', 'tfjs');
@@ -77,7 +79,14 @@ test('tensor API: dataSync/arraySync, oneHot, argMax, tidy/dispose no-ops, evalu
   t.dispose();
   assert.deepEqual(t.shape, [2, 3]);
   assert.throws(() => tf.tensor2d([1, 2, 3]), /rank-2/);
-  assert.throws(() => tf.layers.dense({ units: 2, kernelRegularizer: 'l2' }), /kernelRegularizer/);
+  assert.throws(() => tf.layers.dense({ units: 2, kernelRegularizer: 'l3' as 'l2' }), /kernelRegularizer: unknown regularizer 'l3'/);
+  assert.throws(() => tf.layers.dense({ units: 2, weights: [] }), /weights/);
+  const regd = tf.layers.dense({ units: 2, inputShape: [3], kernelRegularizer: tf.regularizers.l2({ l2: 0.1 }), kernelConstraint: tf.constraints.maxNorm({ maxValue: 1 }) }) as Dense;
+  regd.apply(new Tensor(new Float32Array(3), [1, 3]));
+  assert.equal(regd.kernel!.regularizer?.l2, 0.1);
+  assert.equal(regd.kernel!.constraint?.className, 'MaxNorm');
+  assert.equal(tf.regularizers.l1l2().l1, 0.01);
+  assert.equal(tf.constraints.nonNeg().className, 'NonNeg');
 
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
   model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

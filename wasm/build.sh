@@ -30,7 +30,10 @@ done
 "$WASM_LD" --no-entry --export=__heap_base --export=__stack_pointer --strip-all -z stack-size=262144 \
   --shared-memory --import-memory --initial-memory=$((MT_INITIAL_PAGES * 65536)) --max-memory=$((MT_MAX_PAGES * 65536)) \
   build/mt/*.o -o build/deepts-kernels-mt.wasm
+# The modules' bytes (imported only when no .wasm files are given, e.g. not by the lab page)
+# and the threaded build's memory limits (always needed) go to two generated files.
 node embed.mjs ../src/backend/wasm/module.generated.ts \
-  WASM_KERNELS=build/deepts-kernels.wasm WASM_KERNELS_THREADED=build/deepts-kernels-mt.wasm \
+  WASM_KERNELS=build/deepts-kernels.wasm WASM_KERNELS_THREADED=build/deepts-kernels-mt.wasm
+node embed.mjs ../src/backend/wasm/memory.generated.ts \
   WASM_THREADED_INITIAL_PAGES=$MT_INITIAL_PAGES WASM_THREADED_MAX_PAGES=$MT_MAX_PAGES
-echo "built $(wc -c < build/deepts-kernels.wasm) + $(wc -c < build/deepts-kernels-mt.wasm) bytes -> src/backend/wasm/module.generated.ts"
+echo "built $(wc -c < build/deepts-kernels.wasm) + $(wc -c < build/deepts-kernels-mt.wasm) bytes -> src/backend/wasm/{module,memory}.generated.ts"

@@ -11,6 +11,8 @@
  */
 import type { JsonValue, LayerConfig } from '../nn/layer.js';
 import type { SerializedLayer } from '../nn/serialization.js';
+import { deserializeRegularizer, serializeRegularizer } from '../nn/regularizers.js';
+import { deserializeConstraint, serializeConstraint } from '../nn/constraints.js';
 
 export type KerasFlavour = 'tfjs' | 'keras3';
 export type JsonObject = { [k: string]: JsonValue };
@@ -89,9 +91,35 @@ function activationFromKeras(v: JsonValue | undefined): string {
   throw new Error(`unsupported activation ${JSON.stringify(v)}`);
 }
 
-/** Keras keys that deepts has no counterpart for but whose null/default value is harmless (regularizers, constraints, dtype). */
+const isPenaltyKey = (k: string): boolean => /(Regularizer|Constraint|_regularizer|_constraint)$/.test(k);
+
+/**
+ * A regularizer or constraint in Keras' JSON. tfjs knows regularizers only as L1L2 (its l1() and
+ * l2() make L1L2 objects), so the tfjs flavour writes every regularizer as L1L2 for tfjs to load it.
+ */
+function penaltyToKeras(key: string, v: JsonValue, flavour: KerasFlavour): JsonValue {
+  if (v === null) return null;
+  const what = `layer config: ${key}`;
+  if (/Regularizer$/.test(key)) {
+    const r = deserializeRegularizer(v, what)!;
+    if (flavour === 'tfjs') return { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
+    return { module: 'keras.regularizers', class_name: r.className, config: r.getConfig(), registered_name: null };
+  }
+  const c = deserializeConstraint(v, what)!;
+  const config: JsonObject = {};
+  for (const [k, x] of Object.entries(c.getConfig())) config[snake(k)] = x;
+  if (flavour === 'tfjs') return { class_name: c.className, config };
+  return { module: 'keras.constraints', class_name: c.className, config, registered_name: null };
+}
+
+/** Keras (tfjs or Keras 3) regularizer / constraint JSON → deepts' { className, config }. */
+function penaltyFromKeras(key: string, v: JsonValue): JsonValue {
+  const what = `layer config: ${key}`;
+  return /_regularizer$/.test(key) ? serializeRegularizer(deserializeRegularizer(v, what)) : serializeConstraint(deserializeConstraint(v, what));
+}
+
+/** Keras keys that deepts has no counterpart for but whose null/default value is harmless (dtype, shapes given elsewhere). */
 const IGNORED_KEYS = new Set([
-  'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint',
   'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'noise_shape', 'sparse', 'ragged', 'input_dim',
 ]);
 /** Keys some deepts layers read (seeds of augmentation layers, BatchNormalization's axis, conv data_format); dropped only when null. */
@@ -103,11 +131,12 @@ export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batc
   for (const [k, v] of Object.entries(layer.config)) {
     if (k === 'kernelInitializer' || k === 'biasInitializer') config[snake(k)] = initializerToKeras(String(v), flavour);
     else if (k === 'activation') config[k] = activationToKeras(v);
+    else if (isPenaltyKey(k)) config[snake(k)] = penaltyToKeras(k, v, flavour);
     else config[snake(k)] = v;
   }
   if (config['trainable'] === undefined) config['trainable'] = true;
   if (layer.className === 'Dense') {
-    for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) config[k] = null;
+    for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) config[k] ??= null;
   } else if (layer.className === 'Dropout') {
     config['noise_shape'] = null;
     config['seed'] = null;
@@ -136,6 +165,10 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
   const config: LayerConfig = {};
   for (const [k, v] of Object.entries(raw)) {
     if (IGNORED_KEYS.has(k) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
+    if (isPenaltyKey(k)) {
+      if (v !== null) config[camel(k)] = penaltyFromKeras(k, v);
+      continue;
+    }
     if (k === 'kernel_initializer' || k === 'bias_initializer') config[camel(k)] = initializerFromKeras(v);
     else if (k === 'activation') config[k] = activationFromKeras(v);
     else config[camel(k)] = v;

@@ -17,7 +17,7 @@ import { getLoss, serializeLoss, type Loss, type LossConfig, type LossFn, type L
 import { Mean, getMetric, type Metric } from '../train/metrics.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
 import {
-  computeLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictDatasetLoop, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
+  computeLosses, withModelLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictDatasetLoop, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
   type Compiled, type EvaluateArgs, type FitArgs, type StepData, type TrainableModel,
 } from '../train/trainer.js';
 import { datasetSource, isDatasetLike, type DatasetLike, type DatasetSource } from '../train/batch-feed.js';
@@ -151,6 +151,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   /** One tensor per input in, one per output out (what fit, evaluate and predict run). */
   forwardAll(xs: Tensor[], training: boolean): Tensor[] {
     this.built = true;
+    this.clearLosses(); // model.losses are those of this pass (Keras clears them at each outer call)
     const out = this.call(xs.length === 1 ? xs[0]! : xs, { training });
     const list = Array.isArray(out) ? out : [out];
     list.forEach((t, i) => {
@@ -282,10 +283,10 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     return { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
   }
 
-  /** The compiled loss of a batch: the weighted sum over outputs (Keras' compute_loss). */
+  /** The loss of a batch: the compiled losses' weighted sum over outputs plus sum(model.losses) (Keras 3's compute_loss). */
   computeLoss(y: Tensor | Tensor[], yPred: Tensor | Tensor[]): Tensor {
     const list = (v: Tensor | Tensor[]): Tensor[] => (Array.isArray(v) ? v : [v]);
-    return computeLosses(this.requireCompiled('computeLoss'), list(y), list(yPred)).total;
+    return withModelLosses(this, computeLosses(this.requireCompiled('computeLoss'), list(y), list(yPred)).total);
   }
 
   /** Updates the loss tracker (with `loss`) and the compiled metrics; returns the logs so far. */
@@ -298,7 +299,11 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
 
   runTrainStep(data: StepData): Logs {
     const eager = (): Logs => this.trainStep([single(data.x), single(data.y)]);
-    return this.jitStep ? this.jitStep.trainStep(data, eager) : eager();
+    try {
+      return this.jitStep ? this.jitStep.trainStep(data, eager) : eager();
+    } finally {
+      this.clearLosses(); // the step's tensors are recycled when it ends (tensor/buffer-pool.ts)
+    }
   }
 
   /** Whether compile() asked for compiled steps (Keras' model.jit_compile). */
@@ -325,7 +330,11 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTestStep(data: StepData): Logs {
-    return this.testStep([single(data.x), single(data.y)]);
+    try {
+      return this.testStep([single(data.x), single(data.y)]);
+    } finally {
+      this.clearLosses();
+    }
   }
 
   resetMetrics(): void {

@@ -18,6 +18,9 @@ import { noGrad } from '../autograd/tape.js';
 import { Variable } from './variable.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
 import { SymbolicTensor } from './symbolic.js';
+import { ops } from '../autograd/index.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
+import { getConstraint, type ConstraintIdentifier } from './constraints.js';
 
 export type LayerShape = readonly (number | null)[];
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -34,6 +37,8 @@ export interface LayerArgs {
   batchInputShape?: LayerShape;
   /** Keras 2's input_dim: a 1-D sample shape [inputDim]. */
   inputDim?: number;
+  /** Keras' activity_regularizer: a penalty on the layer's output, added to the loss. */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 /** The keyword arguments of call(): Keras' call(inputs, training=None). */
@@ -48,6 +53,10 @@ export interface AddWeightArgs {
   /** A Keras name ('glorotUniform', 'zeros', 'random_normal', ...) or a function; default glorotUniform. */
   initializer?: InitializerName | string | Initializer;
   trainable?: boolean;
+  /** A penalty on the weight, added to the loss (Keras' add_weight(regularizer=...)). */
+  regularizer?: RegularizerIdentifier | null;
+  /** A projection applied after each optimizer step (Keras' add_weight(constraint=...)). */
+  constraint?: ConstraintIdentifier | null;
 }
 
 const nameCounts = new Map<string, number>();
@@ -113,11 +122,55 @@ export abstract class Layer {
   private declaredShape: LayerShape | undefined;
   /** Output shape of the last call (batch axis null), for summaries of subclassed models. */
   private lastShape: LayerShape | null = null;
+  /** Losses added during the last call (addLoss, the activity regularizer). */
+  private callLosses: Tensor[] = [];
+  /** Keras' activity_regularizer: penalises the layer's output. */
+  readonly activityRegularizer: Regularizer | null;
 
   constructor(args: LayerArgs = {}, defaultBase?: string) {
     this.name = args.name ?? uniqueName(defaultBase ?? snakeCase(new.target.name));
     this.trainableFlag = args.trainable ?? true;
     this.declaredShape = declaredBatchShape(args);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer, `layer '${this.name}': activityRegularizer`);
+  }
+
+  /**
+   * Keras' add_loss: a scalar (or a tensor, summed) added to the training loss, from inside
+   * call(). It holds until the layer (or the model around it) is called again.
+   */
+  addLoss(loss: Tensor): void {
+    if (!(loss instanceof Tensor)) throw new Error(`layer '${this.name}'.addLoss expects a Tensor, got ${describe(loss)}`);
+    this.callLosses.push(loss.rank === 0 ? loss : ops.sum(loss));
+  }
+
+  /**
+   * Keras' layer.losses: the losses of the last call (addLoss, activity regularizer) and the
+   * penalties of the trainable weights' regularizers, this layer's and its sub-layers'.
+   */
+  get losses(): Tensor[] {
+    const out: Tensor[] = [];
+    const seen = new Set<Layer>();
+    const visit = (l: Layer): void => {
+      if (seen.has(l)) return;
+      seen.add(l);
+      out.push(...l.callLosses);
+      if (l.trainable) for (const w of l.ownWeights) if (w.trainable && w.regularizer) out.push(w.regularizer.apply(w));
+      for (const s of l.subLayers()) visit(s);
+    };
+    visit(this);
+    return out;
+  }
+
+  /** Forgets the losses of the last call, in this layer and its sub-layers (before a new forward pass). */
+  clearLosses(): void {
+    const seen = new Set<Layer>();
+    const visit = (l: Layer): void => {
+      if (seen.has(l)) return;
+      seen.add(l);
+      l.callLosses = [];
+      for (const s of l.subLayers()) visit(s);
+    };
+    visit(this);
   }
 
   /** The input shape (batch axis first) this layer was declared with, if any. */
@@ -210,12 +263,14 @@ export abstract class Layer {
     const tensors = inputs as Tensor | Tensor[];
     const shapes = Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)];
     this.ensureBuilt(shapes);
-    const out = this.call(tensors, { training: kwargs.training ?? false });
+    this.callLosses = [];
+    let out = this.call(tensors, { training: kwargs.training ?? false });
     if (Array.isArray(out)) {
       if (out.length !== 1) throw new Error(`layer '${this.name}' returned ${out.length} tensors; use call() for layers with several outputs`);
-      return out[0]!;
+      out = out[0]!;
     }
     if (!(out instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}): call() must return a Tensor, got ${describe(out)}`);
+    if (this.activityRegularizer) this.callLosses.push(this.activityRegularizer.apply(out));
     this.lastShape = [null, ...out.shape.slice(1)];
     return out;
   }
@@ -250,6 +305,8 @@ export abstract class Layer {
     const value = weightSource ? weightSource(fullName, a.shape) : init(a.shape);
     const v = new Variable(value, a.shape, fullName, a.trainable ?? true);
     v.requiresGrad = v.trainable && this.trainable;
+    v.regularizer = getRegularizer(a.regularizer, `layer '${this.name}', weight '${name}'`);
+    v.constraint = getConstraint(a.constraint, `layer '${this.name}', weight '${name}'`);
     this.ownWeights.push(v);
     return v;
   }

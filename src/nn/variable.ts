@@ -1,10 +1,16 @@
 /** A trainable weight: a tensor that requires gradients and is updated in place by optimizers. */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual, type Shape } from '../tensor/shape.js';
+import type { Regularizer } from './regularizers.js';
+import type { Constraint } from './constraints.js';
 
 export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
+  /** Keras' variable.regularizer: its penalty joins the layer's losses while the weight is trainable. */
+  regularizer: Regularizer | null = null;
+  /** Keras' variable.constraint: applied by the optimizer after each update of this weight. */
+  constraint: Constraint | null = null;
 
   constructor(value: Float32Array, shape: Shape, name: string, trainable = true) {
     super(value, shape, trainable);

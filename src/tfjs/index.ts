@@ -6,6 +6,7 @@
  * Covered: tensors (tensor, tensor1d…4d, scalar, zeros, ones, oneHot, randomNormal/Uniform;
  * dataSync/arraySync/data/array/print, argMax, reshape, arithmetic and reductions),
  * tf.sequential / tf.layers (dense, dropout, flatten, reshape, activation, inputLayer),
+ * tf.regularizers (l1, l2, l1l2), tf.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm),
  * tf.train optimizers, compile/fit/predict/evaluate/save, tf.loadLayersModel, backends
  * (setBackend/getBackend/ready), and tidy/dispose/keep/memory as harmless no-ops (deepts
  * tensors are garbage-collected). README "deepts/tfjs" lists what is not covered.
@@ -26,6 +27,8 @@ export { TfTensor as Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, sca
 export { LayersModel, TfSequential as Sequential, sequential, type TfModelFitArgs as ModelFitArgs, type TfCallbackArgs as CustomCallbackArgs } from './model.js';
 export * as layers from './layers.js';
 export * as train from './train.js';
+export * as regularizers from './regularizers.js';
+export * as constraints from './constraints.js';
 
 /** Runs fn and returns its result: there is nothing to clean up, since deepts tensors are garbage-collected. */
 export function tidy<T>(nameOrFn: string | (() => T), fn?: () => T): T {

@@ -1,10 +1,13 @@
 /**
  * tf.layers.*: tfjs' layer factories (one config object each) building deepts layers.
- * Options deepts lacks (regularizers, constraints, initializer objects) are refused with
- * the option's name rather than silently ignored.
+ * Options deepts lacks (initializer objects, weights) are refused with the option's name
+ * rather than silently ignored. Regularizers and constraints come from tf.regularizers /
+ * tf.constraints (or their names).
  */
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from '../nn/layers/index.js';
 import type { Layer } from '../nn/layer.js';
+import type { RegularizerIdentifier } from '../nn/regularizers.js';
+import type { ConstraintIdentifier } from '../nn/constraints.js';
 
 interface BaseArgs {
   name?: string;
@@ -15,7 +18,7 @@ interface BaseArgs {
   dtype?: 'float32';
 }
 
-const UNSUPPORTED = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'weights', 'noiseShape'];
+const UNSUPPORTED = ['weights', 'noiseShape'];
 
 function base(what: string, args: BaseArgs & Record<string, unknown>): { name?: string; trainable?: boolean; inputShape?: number[] } {
   for (const k of UNSUPPORTED) if (args[k] !== undefined && args[k] !== null) throw new Error(`deepts/tfjs: tf.layers.${what}({ ${k} }) is not supported`);
@@ -36,6 +39,11 @@ export interface DenseLayerArgs extends BaseArgs {
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  activityRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   [k: string]: unknown;
 }
 
@@ -43,6 +51,8 @@ export function dense(args: DenseLayerArgs): Layer {
   return new Dense(args.units, {
     ...base('dense', args), activation: args.activation, useBias: args.useBias,
     kernelInitializer: initializerName('dense', args.kernelInitializer), biasInitializer: initializerName('dense', args.biasInitializer),
+    kernelRegularizer: args.kernelRegularizer, biasRegularizer: args.biasRegularizer, activityRegularizer: args.activityRegularizer,
+    kernelConstraint: args.kernelConstraint, biasConstraint: args.biasConstraint,
   });
 }
 

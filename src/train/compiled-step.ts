@@ -28,7 +28,7 @@ import { Conv2D } from '../nn/layers/convolutional.js';
 import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
 import { serializeLoss, type Loss } from './losses.js';
 import type { Logs } from './callbacks/callback.js';
-import { computeLosses, updateMetrics, type Compiled, type StepData, type TrainableModel } from './trainer.js';
+import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData, type TrainableModel } from './trainer.js';
 
 /** Keras' jit_compile: 'auto' (the default) and true compile where the model allows it; false runs every step eagerly. */
 export type JitCompile = boolean | 'auto';
@@ -160,7 +160,9 @@ export class CompiledTrainStep {
 
   private forwardBackward(xs: Tensor[], ys: Tensor[], weights: readonly Variable[]): StepResult {
     const yPreds = this.model.forwardAll(xs, true);
-    const { total, perOutput } = computeLosses(this.c, ys, yPreds);
+    const computed = computeLosses(this.c, ys, yPreds);
+    const total = withModelLosses(this.model, computed.total);
+    const perOutput = computed.perOutput;
     const grads = total.requiresGrad ? gradients(total, weights) : weights.map(() => null);
     return { yPreds, total, perOutput, grads };
   }

@@ -44,6 +44,8 @@ export interface StepData {
 
 export interface TrainableModel extends CallbackModel {
   readonly trainableWeights: Variable[];
+  /** Keras' model.losses: weight-regularizer penalties and the losses added during the last forward pass. */
+  readonly losses: Tensor[];
   readonly inputNames: string[];
   readonly outputNames: string[];
   /** Forward pass on a batch: one tensor per input in, one per output out. */
@@ -107,6 +109,16 @@ export function computeLosses(c: Compiled, ys: readonly Tensor[], yPreds: readon
   return { total, perOutput };
 }
 
+/**
+ * The compiled loss plus the model's own losses (regularizer penalties, addLoss), as Keras 3's
+ * compute_loss adds sum(model.losses): this total is what is trained, logged as 'loss' and evaluated.
+ */
+export function withModelLosses(model: TrainableModel, total: Tensor): Tensor {
+  let t = total;
+  for (const l of model.losses) t = ops.add(t, l);
+  return t;
+}
+
 /** Updates the loss trackers and metrics with one batch and returns the logs so far. */
 export function updateMetrics(c: Compiled, total: number, perOutput: readonly (Tensor | null)[], ys: readonly Tensor[], yPreds: readonly Tensor[]): Logs {
   const n = ys[0]?.shape[0] ?? 1;
@@ -135,7 +147,9 @@ export function resetCompiledMetrics(c: Compiled): void {
 export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
   const weights = model.trainableWeights;
   const yPreds = model.forwardAll(x, true);
-  const { total, perOutput } = computeLosses(c, y, yPreds);
+  const computed = computeLosses(c, y, yPreds);
+  const total = withModelLosses(model, computed.total);
+  const perOutput = computed.perOutput;
   if (weights.length > 0 && total.requiresGrad) {
     const grads = gradients(total, weights);
     const pairs: [Tensor, Variable][] = [];
@@ -150,7 +164,7 @@ export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y }: St
   return noGrad(() => {
     const yPreds = model.forwardAll(x, false);
     const { total, perOutput } = computeLosses(c, y, yPreds);
-    return updateMetrics(c, total.item(), perOutput, y, yPreds);
+    return updateMetrics(c, withModelLosses(model, total).item(), perOutput, y, yPreds);
   });
 }
 

@@ -112,18 +112,37 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function compile(base64: string): Promise<WebAssembly.Module> {
+/**
+ * Where a module's bytes come from: base64 embedded in the bundle (the default: no file
+ * access or fetch needed), or the URL of a .wasm file, compiled while it downloads.
+ */
+export type WasmModuleSource = { base64: string } | { url: string | URL };
+
+async function compile(source: WasmModuleSource): Promise<WebAssembly.Module> {
   if (typeof WebAssembly === 'undefined') throw new Error('this JavaScript runtime has no WebAssembly');
+  if ('url' in source) return compileFromUrl(source.url);
   try {
-    return await WebAssembly.compile(decodeBase64(base64));
+    return await WebAssembly.compile(decodeBase64(source.base64));
   } catch (e) {
     throw new Error(`this runtime cannot compile WebAssembly SIMD128 (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
+async function compileFromUrl(url: string | URL): Promise<WebAssembly.Module> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load the WASM kernels from ${String(url)}: HTTP ${response.status}`);
+  const streams = response.headers.get('content-type')?.startsWith('application/wasm') === true;
+  try {
+    // compileStreaming needs the application/wasm type; otherwise compile the downloaded bytes.
+    return streams ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
+  } catch (e) {
+    throw new Error(`this runtime cannot compile the WASM kernels from ${String(url)} (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** Compiles and instantiates the single-threaded module; throws if the runtime lacks WebAssembly SIMD128. */
-export async function instantiateKernels(base64: string): Promise<WasmArena> {
-  const module = await compile(base64);
+export async function instantiateKernels(source: WasmModuleSource): Promise<WasmArena> {
+  const module = await compile(source);
   const instance = await WebAssembly.instantiate(module, {});
   const exports = instance.exports as unknown as WasmKernelExports & { memory: WebAssembly.Memory };
   return new WasmArena(exports, exports.memory);
@@ -136,9 +155,9 @@ export interface ThreadedKernels {
 }
 
 /** The threaded build on a new shared memory; throws where SharedArrayBuffer / shared wasm memory is unavailable. */
-export async function instantiateThreadedKernels(base64: string, initialPages: number, maxPages: number): Promise<ThreadedKernels> {
+export async function instantiateThreadedKernels(source: WasmModuleSource, initialPages: number, maxPages: number): Promise<ThreadedKernels> {
   if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available (in browsers the page must be crossOriginIsolated)');
-  const module = await compile(base64);
+  const module = await compile(source);
   const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return { arena: new WasmArena(instance.exports as unknown as WasmKernelExports, memory), module, memory };

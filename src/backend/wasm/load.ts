@@ -1,15 +1,15 @@
 /**
- * Loads the WASM SIMD128 kernels (compiled from wasm/src/*.c, embedded as base64 so no
- * file access or fetch is needed in Node or in a bundled page). GEMM runs on worker
+ * Loads the WASM SIMD128 kernels (compiled from native/kernels.inc by wasm/build.sh). By
+ * default their bytes are embedded as base64 (module.generated.ts, imported only then), so
+ * no file access or fetch is needed in Node or in a bundled page; a page that serves the
+ * .wasm files passes their URLs (`wasmFiles`) and compiles them while they download. GEMM runs on worker
  * threads when a worker factory and SharedArrayBuffer are available; loading never fails
  * because of threads — it falls back to one thread and says why in describe().
  */
 import type { Backend } from '../registry.js';
 import { createWasmKernels, WASM_FALLBACK_KERNELS } from './kernels.js';
-import { instantiateKernels, instantiateThreadedKernels, type WasmArena } from './instance.js';
-import {
-  WASM_KERNELS_BASE64, WASM_KERNELS_THREADED_BASE64, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES,
-} from './module.generated.js';
+import { instantiateKernels, instantiateThreadedKernels, type WasmArena, type WasmModuleSource } from './instance.js';
+import { WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES } from './memory.generated.js';
 import { defaultWorkerFactory, GemmThreadPool, hardwareThreads, type ThreadedExports, type WasmWorkerFactory } from './threads.js';
 
 export type { WasmWorker, WasmWorkerFactory } from './threads.js';
@@ -32,6 +32,25 @@ export interface WasmLoadOptions {
   workerFactory?: WasmWorkerFactory;
   /** What describe().threadsNote says when `threads` is 1 (default: 'threads: 1 requested'). */
   whyOneThread?: string;
+  /**
+   * URLs of the two .wasm builds (as written by wasm/build.sh: `single` = deepts-kernels.wasm,
+   * `threaded` = deepts-kernels-mt.wasm). Default: the copies embedded in the bundle as base64.
+   * Served files are smaller on the wire and compile while downloading (the lab page uses them).
+   */
+  wasmFiles?: WasmFiles;
+}
+
+/** Where a page serves deepts' .wasm files. */
+export interface WasmFiles {
+  single: string | URL;
+  threaded: string | URL;
+}
+
+/** The module source for one build: the given file, or the embedded copy (loaded on first use). */
+async function moduleSource(files: WasmFiles | undefined, which: keyof WasmFiles): Promise<WasmModuleSource> {
+  if (files) return { url: files[which] };
+  const embedded = await import('./module.generated.js');
+  return { base64: which === 'single' ? embedded.WASM_KERNELS_BASE64 : embedded.WASM_KERNELS_THREADED_BASE64 };
 }
 
 let unavailableReason: string | null = null;
@@ -64,7 +83,7 @@ async function load(options: WasmLoadOptions): Promise<WasmBackend | null> {
   if (threaded.backend) return threaded.backend;
   let arena: WasmArena;
   try {
-    arena = await instantiateKernels(WASM_KERNELS_BASE64);
+    arena = await instantiateKernels(await moduleSource(options.wasmFiles, 'single'));
   } catch (e) {
     unavailableReason = e instanceof Error ? e.message : String(e);
     return null;
@@ -81,7 +100,8 @@ async function loadThreaded(options: WasmLoadOptions): Promise<{ backend?: WasmB
   }
   if (!factory) return { whySingle: 'no worker factory (browsers: page not crossOriginIsolated; Node: none passed)' };
   try {
-    const t = await instantiateThreadedKernels(WASM_KERNELS_THREADED_BASE64, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES);
+    const source = await moduleSource(options.wasmFiles, 'threaded');
+    const t = await instantiateThreadedKernels(source, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES);
     const pool = await GemmThreadPool.start(factory, threads - 1, t.module, t.memory, t.arena.exports as unknown as ThreadedExports);
     if (!pool) return { whySingle: 'worker threads did not start' };
     return { backend: makeBackend(t.arena, pool, ''), whySingle: '' };

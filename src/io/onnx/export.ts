@@ -1,12 +1,9 @@
 /**
- * ONNX export: a deepts Sequential model → an ONNX ModelProto (opset 17, IR version 8)
- * with one input ('input', shape [batch, ...sample]) and one output ('output'), the batch
- * dimension symbolic so any batch size runs. Each layer maps to standard ONNX operators:
- *
- *   Dense          MatMul + Add (+ its activation)      Dropout   nothing (identity at inference)
- *   Flatten        Flatten(axis=1)                      Reshape   Reshape to [0, ...target] (0 = keep batch)
- *   Activation     the activation's operators           InputLayer nothing
- *   Normalization  Sub mean, Div std (invert: Mul std, Add mean), std = max(√variance, 1e-7)
+ * ONNX export: a deepts Sequential or functional model → an ONNX ModelProto (opset 17, IR
+ * version 8) with named inputs and outputs ('input'/'output' for one, the Input layers' and
+ * output layers' names for several), the batch dimension symbolic so any batch size runs.
+ * Inputs and outputs keep deepts' channels-last layout; layers.ts maps each layer call to
+ * standard ONNX operators (Conv and pools run NCHW between Transposes).
  *
  * Activations without an ONNX operator in opset 17 are composed from ones that exist
  * (gelu = x·½(1 + erf(x/√2)), swish = x·sigmoid(x), relu6 = Clip(0, 6)).
@@ -14,9 +11,9 @@
 import type { Model } from '../../models/model.js';
 import { Sequential } from '../../models/sequential.js';
 import type { Layer, LayerShape } from '../../nn/layer.js';
-import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from '../../nn/layers/index.js';
-import { Normalization } from '../../nn/layers/normalization.js';
+import { InputLayer } from '../../nn/layers/index.js';
 import { batchedFloat, GraphBuilder, type NodeValue, type TensorValue, type ValueInfo } from './graph.js';
+import { exportLayer, toNhwc, type OnnxValue } from './layers.js';
 
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
@@ -36,83 +33,59 @@ export interface OnnxModelValue {
   graph: { name: string; node: NodeValue[]; initializer: TensorValue[]; input: ValueInfo[]; output: ValueInfo[] };
 }
 
-/** Applies a named activation to `x`, returning the output's name. */
-function activation(g: GraphBuilder, name: string, x: string, base: string): string {
-  switch (name) {
-    case 'linear': return x;
-    case 'relu': return g.node('Relu', [x], base);
-    case 'sigmoid': return g.node('Sigmoid', [x], base);
-    case 'tanh': return g.node('Tanh', [x], base);
-    case 'softmax': return g.node('Softmax', [x], base, { axis: -1 });
-    case 'logSoftmax': return g.node('LogSoftmax', [x], base, { axis: -1 });
-    case 'elu': return g.node('Elu', [x], base, { alpha: { float: 1 } });
-    case 'selu': return g.node('Selu', [x], base);
-    case 'leakyRelu': return g.node('LeakyRelu', [x], base, { alpha: { float: 0.2 } });
-    case 'softplus': return g.node('Softplus', [x], base);
-    case 'softsign': return g.node('Softsign', [x], base);
-    case 'exponential': return g.node('Exp', [x], base);
-    // Keras 3: hard_sigmoid(x) = relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1)
-    case 'hardSigmoid': return g.node('HardSigmoid', [x], base, { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
-    case 'relu6': {
-      const lo = g.floatConstant(`${base}/min`, Float32Array.of(0), []);
-      const hi = g.floatConstant(`${base}/max`, Float32Array.of(6), []);
-      return g.node('Clip', [x, lo, hi], base);
-    }
-    case 'swish':
-    case 'silu': return g.node('Mul', [x, g.node('Sigmoid', [x], `${base}/sigmoid`)], base);
-    case 'gelu': {
-      const erf = g.node('Erf', [g.node('Div', [x, g.floatConstant(`${base}/sqrt2`, Float32Array.of(Math.SQRT2), [])], `${base}/scaled`)], `${base}/erf`);
-      const onePlus = g.node('Add', [erf, g.floatConstant(`${base}/one`, Float32Array.of(1), [])], `${base}/one_plus`);
-      const half = g.node('Mul', [x, g.floatConstant(`${base}/half`, Float32Array.of(0.5), [])], `${base}/half_x`);
-      return g.node('Mul', [half, onePlus], base);
-    }
-    default: throw new Error(`ONNX export: activation '${name}' has no ONNX mapping yet`);
-  }
+/** One layer call of the model: which layer, the keys of its input values, the key of its output. */
+interface Step {
+  layer: Layer;
+  inputs: string[];
+  output: string;
 }
 
-/** Adds one layer's operators after value `x`; returns the layer's output value. */
-function exportLayer(g: GraphBuilder, layer: Layer, x: string): string {
-  const base = layer.name;
-  if (layer instanceof Dense) {
-    const kernel = layer.kernel!;
-    let y = g.node('MatMul', [x, g.floatConstant(`${base}/kernel`, kernel.values, kernel.shape)], `${base}/matmul`);
-    if (layer.bias) y = g.node('Add', [y, g.floatConstant(`${base}/bias`, layer.bias.values, layer.bias.shape)], `${base}/bias_add`);
-    return activation(g, layer.activation.name, y, `${base}/${layer.activation.name}`);
+/** The model's calls in order, its inputs (key, InputLayer) and output keys. Sequential and functional models. */
+function stepsOf(model: Model): { steps: Step[]; inputs: { key: string; layer: InputLayer }[]; outputs: string[] } {
+  if (model instanceof Sequential) {
+    const inputShape = model.toConfig().config['inputShape'];
+    if (!Array.isArray(inputShape)) throw new Error(`ONNX export: the model '${model.name}' has no known input shape; give the first layer an inputShape or call model.build(shape)`);
+    if (!model.built) model.build([null, ...(inputShape as (number | null)[])]);
+    const input = new InputLayer({ shape: inputShape as (number | null)[], name: `${model.name}/input` });
+    const steps = model.layers.map((layer, i) => ({ layer, inputs: [`${i}`], output: `${i + 1}` }));
+    return { steps, inputs: [{ key: '0', layer: input }], outputs: [`${steps.length}`] };
   }
-  if (layer instanceof Activation) return activation(g, layer.activation.name, x, base);
-  if (layer instanceof Dropout || layer instanceof InputLayer) return x;
-  if (layer instanceof Flatten) return g.node('Flatten', [x], base, { axis: 1 });
-  if (layer instanceof Reshape) return g.node('Reshape', [x, g.int64Constant(`${base}/shape`, [0, ...layer.targetShape])], base);
-  if (layer instanceof Normalization) {
-    const { mean, std } = layer.statistics();
-    const d = mean.length;
-    const m = g.floatConstant(`${base}/mean`, Float32Array.from(mean), [d]);
-    const s = g.floatConstant(`${base}/std`, Float32Array.from(std), [d]);
-    return layer.invert
-      ? g.node('Add', [g.node('Mul', [x, s], `${base}/scaled`), m], base)
-      : g.node('Div', [g.node('Sub', [x, m], `${base}/centered`), s], base);
-  }
-  throw new Error(`ONNX export: layer '${layer.name}' (${layer.className}) has no ONNX mapping yet`);
+  const { className, config } = model.toConfig();
+  if (className !== 'Functional') throw new Error(`ONNX export supports Sequential and functional models; got ${className}`);
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const key = ([name, k]: [string, number]): string => `${name}:${k}`;
+  const calls = new Map<string, number>();
+  const steps = (config['nodes'] as { layer: string; inputs: [string, number][] }[]).map((n) => {
+    const k = calls.get(n.layer) ?? 0;
+    calls.set(n.layer, k + 1);
+    return { layer: byName.get(n.layer)!, inputs: n.inputs.map(key), output: key([n.layer, k]) };
+  });
+  const inputs = (config['inputs'] as [string, number][]).map((r) => ({ key: key(r), layer: byName.get(r[0]) as InputLayer }));
+  return { steps, inputs, outputs: (config['outputs'] as [string, number][]).map(key) };
 }
 
-/** The ONNX model for a built Sequential model, as plain objects (see encode.ts for bytes). */
+/**
+ * The ONNX model for a built Sequential or functional model, as plain objects (see encode.ts
+ * for bytes). Inputs and outputs keep deepts' channels-last layout. With one input (output) it
+ * is named 'input' ('output') unless the options say otherwise; with several, each is named
+ * after its Input layer (the layer producing it).
+ */
 export function toOnnxModel(model: Model, options: OnnxExportOptions = {}): OnnxModelValue {
-  if (!(model instanceof Sequential)) throw new Error(`ONNX export supports Sequential models; got ${model.constructor.name}`);
-  const inputShape = model.toConfig().config['inputShape'];
-  if (!Array.isArray(inputShape)) throw new Error(`ONNX export: the model '${model.name}' has no known input shape; give the first layer an inputShape or call model.build(shape)`);
+  const { steps, inputs, outputs } = stepsOf(model);
   const g = new GraphBuilder();
-  const inputName = g.reserve(options.inputName ?? 'input');
-  const outputName = options.outputName ?? 'output';
-  let x = inputName;
-  let shape: (number | null)[] = [null, ...(inputShape as number[])];
-  model.build(inputShape as number[]);
-  for (const layer of model.layers) {
-    x = exportLayer(g, layer, x);
-    shape = [...(layer.computeOutputShape(shape) as LayerShape)];
+  const inputNames = inputs.map((i) => g.reserve(inputs.length === 1 ? (options.inputName ?? 'input') : i.layer.name));
+  const outputNames = outputs.map((o) => g.reserve(outputs.length === 1 ? (options.outputName ?? 'output') : o.slice(0, o.lastIndexOf(':'))));
+  const values = new Map<string, OnnxValue>();
+  inputs.forEach((i, j) => values.set(i.key, { name: inputNames[j]!, layout: 'nhwc', shape: i.layer.batchInputShape! }));
+  for (const step of steps) {
+    const xs = step.inputs.map((k) => values.get(k)!);
+    const inShape = xs.length === 1 && !isMergeLayer(step.layer) ? xs[0]!.shape : xs.map((v) => v.shape);
+    const outShape = step.layer.computeOutputShape(inShape as LayerShape) as LayerShape;
+    values.set(step.output, exportLayer(g, step.layer, xs, outShape));
   }
-  // The graph output must be produced by a node: rename the last value with Identity.
-  g.reserve(outputName);
-  g.nodes.push({ opType: 'Identity', input: [x], output: [outputName], name: g.fresh('output/Identity'), attribute: [] });
+  const outValues = outputs.map((k) => toNhwc(g, values.get(k)!));
+  // A graph output must be produced by a node: rename each output value with Identity.
+  outValues.forEach((v, j) => g.nodes.push({ opType: 'Identity', input: [v.name], output: [outputNames[j]!], name: g.fresh(`${outputNames[j]}/Identity`), attribute: [] }));
   return {
     irVersion: ONNX_IR_VERSION,
     producerName: 'deepts',
@@ -122,8 +95,10 @@ export function toOnnxModel(model: Model, options: OnnxExportOptions = {}): Onnx
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [batchedFloat(inputName, inputShape as number[])],
-      output: [batchedFloat(outputName, shape.slice(1))],
+      input: inputs.map((i, j) => batchedFloat(inputNames[j]!, i.layer.batchInputShape!.slice(1))),
+      output: outValues.map((v, j) => batchedFloat(outputNames[j]!, v.shape.slice(1))),
     },
   };
 }
+
+const isMergeLayer = (l: Layer): boolean => ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].includes(l.className);

@@ -19,10 +19,13 @@ import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape
 import type { Variable } from '../variable.js';
 import { registerLayer } from '../serialization.js';
 import { base, bool, num, optNum, pairOf, str } from './config.js';
+import { penaltiesOf, penaltyConfig, weightOptions, type KernelBiasOptions } from './weight-options.js';
+import type { RegularizerIdentifier } from '../regularizers.js';
+import type { ConstraintIdentifier } from '../constraints.js';
 
 type InitializerId = InitializerName | string | Initializer;
 
-export interface ConvArgs extends LayerArgs {
+export interface ConvArgs extends LayerArgs, KernelBiasOptions {
   strides?: Size2;
   padding?: Padding;
   /** Only 'channels_last' (Keras' default). */
@@ -46,6 +49,7 @@ abstract class ConvBase extends Layer {
   readonly useBias: boolean;
   protected readonly biasInit: Initializer;
   protected readonly biasInitName: string;
+  protected readonly biasOptions: ReturnType<typeof weightOptions>;
   bias: Variable | null = null;
   /** Input channels, known once built. */
   protected inChannels = 0;
@@ -69,6 +73,11 @@ abstract class ConvBase extends Layer {
     this.useBias = args.useBias ?? true;
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
     this.biasInitName = nameOf(args.biasInitializer, 'zeros');
+    this.biasOptions = weightOptions(this.name, 'bias', args.biasRegularizer, args.biasConstraint);
+  }
+
+  protected addBias(size: number): void {
+    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [size], initializer: this.biasInit, ...this.biasOptions });
   }
 
   /** Reads the channel count (must be known) and checks the rank. */
@@ -110,6 +119,7 @@ abstract class ConvBase extends Layer {
       name: this.name, trainable: this.trainable, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
       dataFormat: 'channels_last', dilationRate: [...this.dilationRate], activation: this.activation.name, useBias: this.useBias,
       biasInitializer: this.biasInitName,
+      ...penaltyConfig({ biasRegularizer: this.biasOptions.regularizer, activityRegularizer: this.activityRegularizer, biasConstraint: this.biasOptions.constraint }),
     };
   }
 }
@@ -127,6 +137,7 @@ export class Conv2D extends ConvBase {
   readonly filters: number;
   protected readonly kernelInit: Initializer;
   protected readonly kernelInitName: string;
+  protected readonly kernelOptions: ReturnType<typeof weightOptions>;
   kernel: Variable | null = null;
 
   constructor(filters: number, kernelSize: Size2, args: Conv2DArgs = {}, defaultName = 'conv2d') {
@@ -134,12 +145,13 @@ export class Conv2D extends ConvBase {
     this.filters = checkFilters(filters, `${defaultName} '${this.name}'`);
     this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorotUniform');
     this.kernelInitName = nameOf(args.kernelInitializer, 'glorotUniform');
+    this.kernelOptions = weightOptions(this.name, 'kernel', args.kernelRegularizer, args.kernelConstraint);
   }
 
   override build(inputShape: LayerShape): void {
     this.inChannels = this.channelsOf(inputShape);
-    this.kernel = this.addWeight('kernel', this.kernelShape(), this.kernelInit);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
+    this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(), initializer: this.kernelInit, ...this.kernelOptions });
+    this.addBias(this.filters);
     this.built = true;
   }
 
@@ -158,7 +170,10 @@ export class Conv2D extends ConvBase {
   }
 
   override getConfig(): LayerConfig {
-    return { ...this.baseConfig(), filters: this.filters, kernelInitializer: this.kernelInitName };
+    return {
+      ...this.baseConfig(), filters: this.filters, kernelInitializer: this.kernelInitName,
+      ...penaltyConfig({ kernelRegularizer: this.kernelOptions.regularizer, kernelConstraint: this.kernelOptions.constraint }),
+    };
   }
 }
 
@@ -190,9 +205,12 @@ export class Conv2DTranspose extends Conv2D {
   }
 }
 
-export interface DepthwiseConv2DArgs extends Omit<ConvArgs, 'kernelInitializer'> {
+export interface DepthwiseConv2DArgs extends Omit<ConvArgs, 'kernelInitializer' | 'kernelRegularizer' | 'kernelConstraint'> {
   depthMultiplier?: number;
   depthwiseInitializer?: InitializerId;
+  /** Keras' depthwise_regularizer / depthwise_constraint (the depthwise kernel's). */
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  depthwiseConstraint?: ConstraintIdentifier | null;
 }
 
 /** keras.layers.DepthwiseConv2D: each input channel convolved with its own depthMultiplier filters. */
@@ -201,6 +219,7 @@ export class DepthwiseConv2D extends ConvBase {
   readonly depthMultiplier: number;
   protected readonly depthwiseInit: Initializer;
   protected readonly depthwiseInitName: string;
+  protected readonly depthwiseOptions: ReturnType<typeof weightOptions>;
   depthwiseKernel: Variable | null = null;
 
   constructor(kernelSize: Size2, args: DepthwiseConv2DArgs = {}, defaultName = 'depthwise_conv2d') {
@@ -209,6 +228,7 @@ export class DepthwiseConv2D extends ConvBase {
     if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) throw new Error(`${defaultName} '${this.name}': depthMultiplier must be a positive integer, got ${this.depthMultiplier}`);
     this.depthwiseInit = getInitializer(args.depthwiseInitializer ?? 'glorotUniform');
     this.depthwiseInitName = nameOf(args.depthwiseInitializer, 'glorotUniform');
+    this.depthwiseOptions = weightOptions(this.name, 'depthwise', args.depthwiseRegularizer, args.depthwiseConstraint);
   }
 
   protected get outChannels(): number {
@@ -217,8 +237,8 @@ export class DepthwiseConv2D extends ConvBase {
 
   override build(inputShape: LayerShape): void {
     this.inChannels = this.channelsOf(inputShape);
-    this.depthwiseKernel = this.addWeight('kernel', [...this.kernelSize, this.inChannels, this.depthMultiplier], this.depthwiseInit);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.outChannels], this.biasInit);
+    this.depthwiseKernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, this.inChannels, this.depthMultiplier], initializer: this.depthwiseInit, ...this.depthwiseOptions });
+    this.addBias(this.outChannels);
     this.built = true;
   }
 
@@ -233,12 +253,17 @@ export class DepthwiseConv2D extends ConvBase {
   }
 
   override getConfig(): LayerConfig {
-    return { ...this.baseConfig(), depthMultiplier: this.depthMultiplier, depthwiseInitializer: this.depthwiseInitName };
+    return {
+      ...this.baseConfig(), depthMultiplier: this.depthMultiplier, depthwiseInitializer: this.depthwiseInitName,
+      ...penaltyConfig({ depthwiseRegularizer: this.depthwiseOptions.regularizer, depthwiseConstraint: this.depthwiseOptions.constraint }),
+    };
   }
 }
 
 export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
   pointwiseInitializer?: InitializerId;
+  pointwiseRegularizer?: RegularizerIdentifier | null;
+  pointwiseConstraint?: ConstraintIdentifier | null;
 }
 
 /** keras.layers.SeparableConv2D: a depthwise convolution, then a 1×1 convolution to `filters` channels. */
@@ -247,6 +272,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
   readonly filters: number;
   private readonly pointwiseInit: Initializer;
   private readonly pointwiseInitName: string;
+  private readonly pointwiseOptions: ReturnType<typeof weightOptions>;
   pointwiseKernel: Variable | null = null;
 
   constructor(filters: number, kernelSize: Size2, args: SeparableConv2DArgs = {}) {
@@ -254,13 +280,14 @@ export class SeparableConv2D extends DepthwiseConv2D {
     this.filters = checkFilters(filters, `separable_conv2d '${this.name}'`);
     this.pointwiseInit = getInitializer(args.pointwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitName = nameOf(args.pointwiseInitializer, 'glorotUniform');
+    this.pointwiseOptions = weightOptions(this.name, 'pointwise', args.pointwiseRegularizer, args.pointwiseConstraint);
   }
 
   override build(inputShape: LayerShape): void {
     this.inChannels = this.channelsOf(inputShape);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, this.inChannels, this.depthMultiplier], this.depthwiseInit);
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, this.outChannels, this.filters], this.pointwiseInit);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
+    this.depthwiseKernel = this.addWeight({ name: 'depthwise_kernel', shape: [...this.kernelSize, this.inChannels, this.depthMultiplier], initializer: this.depthwiseInit, ...this.depthwiseOptions });
+    this.pointwiseKernel = this.addWeight({ name: 'pointwise_kernel', shape: [1, 1, this.outChannels, this.filters], initializer: this.pointwiseInit, ...this.pointwiseOptions });
+    this.addBias(this.filters);
     this.built = true;
   }
 
@@ -276,13 +303,17 @@ export class SeparableConv2D extends DepthwiseConv2D {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), filters: this.filters, pointwiseInitializer: this.pointwiseInitName };
+    return {
+      ...super.getConfig(), filters: this.filters, pointwiseInitializer: this.pointwiseInitName,
+      ...penaltyConfig({ pointwiseRegularizer: this.pointwiseOptions.regularizer, pointwiseConstraint: this.pointwiseOptions.constraint }),
+    };
   }
 }
 
 const convArgs = (c: LayerConfig): ConvArgs => ({
   ...base(c), strides: pairOf(c, 'strides'), padding: str(c, 'padding') as Padding | undefined, dilationRate: pairOf(c, 'dilationRate'),
   activation: str(c, 'activation'), useBias: bool(c, 'useBias', true), biasInitializer: str(c, 'biasInitializer'),
+  ...penaltiesOf(c),
 });
 const kernelSizeOf = (c: LayerConfig): [number, number] => {
   const k = pairOf(c, 'kernelSize');

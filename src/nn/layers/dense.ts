@@ -5,8 +5,9 @@ import { getActivation, type Activation, type ActivationName } from '../activati
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import type { Variable } from '../variable.js';
+import { penaltyConfig, weightOptions, type KernelBiasOptions } from './weight-options.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends LayerArgs, KernelBiasOptions {
   activation?: ActivationName | string | null;
   useBias?: boolean;
   kernelInitializer?: InitializerName | string | Initializer;
@@ -21,6 +22,8 @@ export class Dense extends Layer {
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
   private readonly initializerNames: [string, string];
+  private readonly kernelOptions: ReturnType<typeof weightOptions>;
+  private readonly biasOptions: ReturnType<typeof weightOptions>;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
@@ -34,13 +37,15 @@ export class Dense extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     const nameOf = (i: unknown, d: string): string => (typeof i === 'string' ? i : d);
     this.initializerNames = [nameOf(args.kernelInitializer, 'glorotUniform'), nameOf(args.biasInitializer, 'zeros')];
+    this.kernelOptions = weightOptions(this.name, 'kernel', args.kernelRegularizer, args.kernelConstraint);
+    this.biasOptions = weightOptions(this.name, 'bias', args.biasRegularizer, args.biasConstraint);
   }
 
   override build(inputShape: LayerShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (typeof inDim !== 'number') throw new Error(`Dense '${this.name}': the last input dimension must be known, got ${JSON.stringify(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
+    this.kernel = this.addWeight({ name: 'kernel', shape: [inDim, this.units], initializer: this.kernelInitializer, ...this.kernelOptions });
+    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, ...this.biasOptions });
   }
 
   call(x: Tensor, kwargs: CallArgs = {}): Tensor {
@@ -66,6 +71,10 @@ export class Dense extends Layer {
     return {
       name: this.name, units: this.units, activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: this.initializerNames[0], biasInitializer: this.initializerNames[1], trainable: this.trainable,
+      ...penaltyConfig({
+        kernelRegularizer: this.kernelOptions.regularizer, biasRegularizer: this.biasOptions.regularizer, activityRegularizer: this.activityRegularizer,
+        kernelConstraint: this.kernelOptions.constraint, biasConstraint: this.biasOptions.constraint,
+      }),
     };
   }
 }

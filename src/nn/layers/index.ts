@@ -4,6 +4,7 @@ import type { LayerConfig } from '../layer.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Flatten, Input, InputLayer, Reshape, type InputArgs } from './reshaping.js';
 import { Activation, Dropout } from './activation.js';
+import { penaltiesOf } from './weight-options.js';
 
 const str = (c: LayerConfig, k: string): string | undefined => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
 const nums = (c: LayerConfig, k: string): number[] => {
@@ -27,6 +28,7 @@ const sampleShape = (c: LayerConfig): (number | null)[] => {
 registerLayer('Dense', (c) => new Dense(num(c, 'units'), {
   name: str(c, 'name'), activation: str(c, 'activation'), useBias: c['useBias'] !== false,
   kernelInitializer: str(c, 'kernelInitializer'), biasInitializer: str(c, 'biasInitializer'), trainable: c['trainable'] !== false,
+  ...penaltiesOf(c),
 } satisfies DenseArgs));
 registerLayer('Flatten', (c) => new Flatten({ name: str(c, 'name') }));
 registerLayer('Reshape', (c) => new Reshape(nums(c, 'targetShape'), { name: str(c, 'name') }));

@@ -148,6 +148,8 @@ export abstract class Optimizer {
         for (let i = 0; i < w.length; i++) w[i]! *= decay;
       }
       k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
+      // Keras 3 projects a constrained weight right after its update.
+      variable.constraint?.apply(variable.values, variable.shape);
     }
   }
 
