@@ -3,17 +3,18 @@
  * real `deepts lab` server: a digit drawn with mouse strokes is read correctly; training in
  * the worker draws the curve, the loss falls, pause holds it and resume continues; a model
  * saved by Node's saveModel predicts in the page what it predicts in Node; the lecture demos
- * compute what their formulas say; and no main-thread task exceeds 100 ms while training
+ * compute what their formulas say; pen and finger draw, the code bars drag, the trained model
+ * downloads and dropped files load; and no main-thread task exceeds 100 ms while training
  * (a longtask observer, from the click on Train through loading MNIST and the start of fit).
  * With DEEPTS_SCREENSHOTS=1 the screenshots go to docs/images (the README shows them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dense, Flatten, InputLayer, Sequential, Tensor, setSeed } from '../src/index.js';
-import { saveModel } from '../src/io/model-io.js';
+import { loadModel, saveModel } from '../src/io/model-io.js';
 import { loadMnist } from '../src/datasets/mnist-node.js';
 import { LAB_DIR, startLabServer } from '../src/io/lab-server.js';
 
@@ -50,6 +51,7 @@ interface LabWindow {
     confusion: () => { accuracy: number; matrix: number[][] | null };
     models: () => { classifier: string | null; autoencoder: string | null };
     classify: (pixels: number[]) => number[];
+    autoencode: (pixels: number[]) => number[];
   };
   __longtasks: { start: number; duration: number }[];
   __heartbeatMaxGap: number;
@@ -68,7 +70,7 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
   });
   const tmp = mkdtempSync(join(tmpdir(), 'deepts-lab-model-'));
   try {
-    const page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1180, height: 900 }, hasTouch: true, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -120,6 +122,64 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
         assert.equal(pad.code.length, 32);
         if (digit === '7') await page.locator('#draw').screenshot({ path: join(SHOTS, 'lab-draw.png') });
       }
+    });
+
+    await t.test('pen and finger draw like the mouse (real pointer events from Chromium\'s input pipeline)', async () => {
+      const box = (await page.locator('#pad').boundingBox())!;
+      const at = ([x, y]: Point): { x: number; y: number } => ({ x: box.x + x * box.width, y: box.y + y * box.height });
+      const stroke = DIGITS['1']![0]!;
+      const path = [at(stroke[0]!), ...stroke.slice(1).flatMap((p, i) => Array.from({ length: 8 }, (_, s) => {
+        const [a, b] = [stroke[i]!, p];
+        return at([a[0] + ((b[0] - a[0]) * (s + 1)) / 8, a[1] + ((b[1] - a[1]) * (s + 1)) / 8]);
+      }))];
+      const cdp = await page.context().newCDPSession(page);
+      const read = (): Promise<{ top: { label: number }[]; ink: number }> => page.evaluate(() => {
+        const p = (window as unknown as LabWindow).__lab.pad;
+        return { top: p.top, ink: p.pixels ? Array.from(p.pixels).filter((v) => v > 0.5).length : 0 };
+      });
+      // A pen: mouse events with pointerType 'pen' (what a stylus sends).
+      await page.click('#clear');
+      await cdp.send('Input.dispatchMouseEvent', { type: 'mousePressed', ...path[0]!, button: 'left', clickCount: 1, pointerType: 'pen' });
+      for (const p of path.slice(1)) await cdp.send('Input.dispatchMouseEvent', { type: 'mouseMoved', ...p, button: 'left', pointerType: 'pen' });
+      await cdp.send('Input.dispatchMouseEvent', { type: 'mouseReleased', ...path.at(-1)!, button: 'left', clickCount: 1, pointerType: 'pen' });
+      await page.waitForTimeout(50);
+      const pen = await read();
+      assert.ok(pen.ink > 20, `the pen drew (${pen.ink} inked pixels)`);
+      assert.equal(String(pen.top[0]!.label), '1', `pen: ${JSON.stringify(pen.top)}`);
+      // A finger: touch events (pointerType 'touch').
+      await page.click('#clear');
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [path[0]!] });
+      for (const p of path.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [p] });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await page.waitForTimeout(50);
+      const finger = await read();
+      assert.ok(finger.ink > 20, `the finger drew (${finger.ink} inked pixels)`);
+      assert.equal(String(finger.top[0]!.label), '1', `finger: ${JSON.stringify(finger.top)}`);
+      await cdp.detach();
+    });
+
+    await t.test('dragging a bar of the code changes that code value and the decoder\'s picture', async () => {
+      const decoded = (): Promise<number[]> => page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('#decoded')!;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+      });
+      const code = (): Promise<number[]> => page.evaluate(() => Array.from((window as unknown as LabWindow).__lab.pad.code ?? []));
+      const before = { code: await code(), picture: await decoded() };
+      assert.equal(before.code.length, 32);
+      const box = (await page.locator('#code').boundingBox())!;
+      const bar = 5;
+      const x = box.x + ((bar + 0.5) / 32) * box.width;
+      await page.mouse.move(x, box.y + box.height - 6);
+      await page.mouse.down();
+      await page.mouse.move(x, box.y + 5, { steps: 6 });
+      await page.mouse.up();
+      await page.waitForTimeout(50);
+      const after = { code: await code(), picture: await decoded() };
+      assert.ok(after.code[bar]! > before.code[bar]! + 1e-3 || before.code[bar]! === Math.max(...after.code), `bar ${bar} rose: ${before.code[bar]} → ${after.code[bar]}`);
+      assert.ok(after.code[bar]! >= Math.max(...after.code.filter((_, i) => i !== bar)) - 1e-6, 'dragged to the top, it is the largest value');
+      after.code.forEach((v, i) => { if (i !== bar) assert.equal(v, before.code[i], `bar ${i} untouched`); });
+      const changed = after.picture.filter((v, i) => v !== before.picture[i]).length;
+      assert.ok(changed > 100, `the decoder's picture changed (${changed} channel values)`);
     });
 
     await t.test('the lecture demos: maximum likelihood, least squares = maximum likelihood, regression, confusion matrix', async () => {
@@ -215,6 +275,49 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
       if (load < 1) assert.ok(longest <= 100, `main-thread tasks while training: ${JSON.stringify(tasks)}`);
       assert.match(String(await page.evaluate(() => (window as unknown as LabWindow).__lab.models().autoencoder)), /trained in this page/);
       await page.locator('#train').screenshot({ path: join(SHOTS, 'lab-train.png') });
+    });
+
+    await t.test('the model trained in the page downloads as model.json + weights.bin that Node loads and that predict the same', async () => {
+      const dir = join(tmp, 'downloaded');
+      mkdirSync(dir);
+      const downloads = new Promise<void>((resolve, reject) => {
+        let saved = 0;
+        page.on('download', (d) => {
+          void d.saveAs(join(dir, d.suggestedFilename())).then(() => { if (++saved === 2) resolve(); }, reject);
+        });
+      });
+      await page.click('#train .download');
+      await downloads;
+      const model = await loadModel(dir);
+      const mnist = await loadMnist({ limitTrain: 1, limitTest: 4 });
+      const expected = model.predict(new Tensor(mnist.test.images, [4, 28, 28])).data;
+      for (let i = 0; i < 4; i++) {
+        const pixels = Array.from(mnist.test.images.subarray(i * 784, (i + 1) * 784));
+        const got = await page.evaluate((p) => (window as unknown as LabWindow).__lab.autoencode(p), pixels);
+        assert.equal(got.length, 784);
+        for (let k = 0; k < 784; k++) assert.ok(Math.abs(got[k]! - expected[i * 784 + k]!) < 1e-5, `image ${i} pixel ${k}: page ${got[k]} vs Node ${expected[i * 784 + k]}`);
+      }
+    });
+
+    await t.test('a model folder\'s files dropped on the page load (the drop handler, not only the file chooser)', async () => {
+      setSeed(11);
+      const model = new Sequential([new InputLayer({ shape: [28, 28] }), new Flatten(), new Dense(16, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })]);
+      const dir = join(tmp, 'dropped');
+      await saveModel(model, dir);
+      const files = { json: readFileSync(join(dir, 'model.json'), 'utf8'), weights: Array.from(readFileSync(join(dir, 'weights.bin'))) };
+      await page.evaluate(({ json, weights }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([json], 'model.json', { type: 'application/json' }));
+        dt.items.add(new File([Uint8Array.from(weights)], 'weights.bin'));
+        const zone = document.querySelector('#drop')!;
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, files);
+      await page.waitForFunction(() => /loaded a classifier/.test(document.querySelector('#load-status')?.textContent ?? ''));
+      const mnist = await loadMnist({ limitTrain: 1, limitTest: 1 });
+      const expected = model.predict(new Tensor(mnist.test.images, [1, 28, 28])).data;
+      const got = await page.evaluate((p) => (window as unknown as LabWindow).__lab.classify(p), Array.from(mnist.test.images));
+      for (let k = 0; k < 10; k++) assert.ok(Math.abs(got[k]! - expected[k]!) < 1e-5);
     });
 
     await t.test('a model saved by the CLI loads from files and predicts in the page what it predicts in Node', async () => {

@@ -82,7 +82,9 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   const entries = [...(e.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => !!x);
-  void Promise.all(entries.map(filesOfEntry)).then((f) => loadFiles(f.flat()));
+  // A dropped folder comes as entries; browsers without entries (or files dropped by a script) give plain files.
+  if (entries.length === 0) void loadFiles([...(e.dataTransfer?.files ?? [])]);
+  else void Promise.all(entries.map(filesOfEntry)).then((f) => loadFiles(f.flat()));
 });
 
 function download(files: ModelFiles): void {
@@ -116,5 +118,7 @@ Object.assign(window, {
     models: () => ({ classifier: current.classifier?.source ?? null, autoencoder: current.autoencoder?.source ?? null }),
     /** The current classifier's probabilities for 784 pixels. */
     classify: (pixels: number[]) => Array.from(predictOne(current.classifier!.model, Float32Array.from(pixels))),
+    /** The current autoencoder's reconstruction of 784 pixels. */
+    autoencode: (pixels: number[]) => Array.from(predictOne(current.autoencoder!.model, Float32Array.from(pixels))),
   },
 });

@@ -71,9 +71,14 @@ export interface ModelSaveHandler {
   save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
 }
 
-/** Options for model.save; `format` picks the file format (the io module lists the ones it knows). */
+/**
+ * Options for model.save; `format` picks the file format (the io module lists the ones it knows);
+ * `overwrite` as Keras' (see SaveOptions in src/io/model-io.ts: left out, an existing model is
+ * replaced but a directory holding other things is refused).
+ */
 export interface ModelSaveOptions {
   format?: string;
+  overwrite?: boolean;
 }
 
 let saveHandler: ModelSaveHandler | null = null;

@@ -3,19 +3,15 @@ import { Tensor } from '../../tensor/tensor.js';
 import { formatShape, normalizeAxis, sizeOf, type Shape } from '../../tensor/shape.js';
 import { record } from '../tape.js';
 import { float, kernels, newTensor, zerosTensor } from './util.js';
-import { jsKernels } from '../../backend/js/kernels.js';
-import { allocate } from '../../tensor/dtype.js';
+import { dataMovement } from '../../backend/js/kernels.js';
 import { hostWrite } from '../../tensor/step-trace.js';
 
 /**
- * int32 tensors (labels, indices) only need data movement, never math or gradients:
- * the reference kernels copy elements with typed-array set(), which is exact for any
- * element type, so they serve int32 directly.
+ * int32 tensors (labels, indices) only need data movement, never math or gradients: the
+ * reference kernels' element-type-generic copies serve them (see dataMovement).
  */
-function moveInt32(x: Tensor, shape: readonly number[], run: (src: Float32Array, out: Float32Array) => void): Tensor {
-  const out = allocate('int32', sizeOf(shape));
-  run(x.data as unknown as Float32Array, out as unknown as Float32Array);
-  return new Tensor(out, shape);
+function int32Of(x: Tensor): Int32Array | null {
+  return x.data instanceof Int32Array ? x.data : null;
 }
 
 /** Same data, new shape (one dimension may be -1). Shares memory: reshape is free. */
@@ -57,7 +53,14 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (p.length !== x.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
     throw new Error(`transpose: ${JSON.stringify(p)} is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`);
   }
-  const out = newTensor(p.map((i) => x.shape[i]!));
+  const outShape = p.map((i) => x.shape[i]!);
+  const ints = int32Of(x);
+  if (ints) {
+    const moved = new Int32Array(ints.length);
+    dataMovement.transpose(ints, x.shape, p, moved);
+    return new Tensor(moved, outShape);
+  }
+  const out = newTensor(outShape);
   kernels().transpose(float(x, 'transpose'), x.shape, p, out.values);
   const inverse = new Array<number>(p.length);
   p.forEach((v, i) => (inverse[v] = i));
@@ -76,7 +79,12 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new Error(`slice: begin ${JSON.stringify(begin)} size ${JSON.stringify(sz)} is out of bounds for ${formatShape(x.shape)}`);
     }
   }
-  if (x.dtype === 'int32') return moveInt32(x, sz, (src, out) => jsKernels.slice(src, x.shape, begin, sz, out));
+  const ints = int32Of(x);
+  if (ints) {
+    const moved = new Int32Array(sizeOf(sz));
+    dataMovement.slice(ints, x.shape, begin, sz, moved);
+    return new Tensor(moved, sz);
+  }
   const out = newTensor(sz);
   kernels().slice(float(x, 'slice'), x.shape, begin, sz, out.values);
   return record(out, 'slice', [x], (g) => {
@@ -128,7 +136,12 @@ export function gather(x: Tensor, indices: Tensor | ArrayLike<number>, axis = 0)
   const idx = toIndices(indices, x.shape[ax]!, 'gather');
   const shape = [...x.shape];
   shape[ax] = idx.length;
-  if (x.dtype === 'int32') return moveInt32(x, shape, (src, out) => jsKernels.gather(src, x.shape, idx, ax, out));
+  const ints = int32Of(x);
+  if (ints) {
+    const moved = new Int32Array(sizeOf(shape));
+    dataMovement.gather(ints, x.shape, idx, ax, moved);
+    return new Tensor(moved, shape);
+  }
   const out = newTensor(shape);
   kernels().gather(float(x, 'gather'), x.shape, idx, ax, out.values);
   return record(out, 'gather', [x], (g) => {
@@ -149,8 +162,11 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[ax] = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-  if (xs.every((t) => t.dtype === 'int32')) {
-    return moveInt32(first, shape, (_, out) => jsKernels.concat(xs.map((t) => t.data as unknown as Float32Array), xs.map((t) => t.shape), ax, out));
+  const allInts = xs.map(int32Of);
+  if (allInts.every((d): d is Int32Array => d !== null)) {
+    const moved = new Int32Array(sizeOf(shape));
+    dataMovement.concat(allInts, xs.map((t) => t.shape), ax, moved);
+    return new Tensor(moved, shape);
   }
   const out = newTensor(shape);
   kernels().concat(xs.map((t) => float(t, 'concat')), xs.map((t) => t.shape), ax, out.values);

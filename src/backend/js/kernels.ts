@@ -4,6 +4,7 @@
  * merely slow, not unusable. Other backends are tested against these.
  */
 import type { Shape } from '../../tensor/shape.js';
+import type { TypedData } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { unaryDerivative, unaryScalar } from './math.js';
@@ -150,7 +151,7 @@ function argReduce(op: 'argmax' | 'argmin', x: F32, shape: Shape, axis: number, 
   }
 }
 
-function transpose(x: F32, shape: Shape, perm: readonly number[], out: F32): void {
+function transpose<T extends TypedData>(x: T, shape: Shape, perm: readonly number[], out: T): void {
   const rank = shape.length;
   const xs = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]!);
@@ -170,7 +171,7 @@ function transpose(x: F32, shape: Shape, perm: readonly number[], out: F32): voi
   }
 }
 
-function slice(x: F32, shape: Shape, begin: readonly number[], size: readonly number[], out: F32): void {
+function slice<T extends TypedData>(x: T, shape: Shape, begin: readonly number[], size: readonly number[], out: T): void {
   const rank = shape.length;
   if (rank === 0) {
     out[0] = x[0]!;
@@ -192,7 +193,7 @@ function slice(x: F32, shape: Shape, begin: readonly number[], size: readonly nu
   }
 }
 
-function gather(x: F32, shape: Shape, indices: Int32Array, axis: number, out: F32): void {
+function gather<T extends TypedData>(x: T, shape: Shape, indices: Int32Array, axis: number, out: T): void {
   const outer = sizeOf(shape.slice(0, axis));
   const len = shape[axis]!;
   const inner = sizeOf(shape.slice(axis + 1));
@@ -220,7 +221,7 @@ function scatterAdd(dy: F32, indices: Int32Array, axis: number, outShape: Shape,
   }
 }
 
-function concat(xs: readonly F32[], shapes: readonly Shape[], axis: number, out: F32): void {
+function concat<T extends TypedData>(xs: readonly T[], shapes: readonly Shape[], axis: number, out: T): void {
   const outer = sizeOf(shapes[0]!.slice(0, axis));
   const chunks = shapes.map((s) => sizeOf(s.slice(axis)));
   const total = chunks.reduce((a, b) => a + b, 0);
@@ -285,6 +286,13 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
     }
   }
 }
+
+/**
+ * The data-movement kernels for any element type: they only copy elements, so the same code
+ * serves float32 values and int32 labels and indices (an int32 tensor never needs math or
+ * gradients, so it never goes to the fast backends, whose kernels are float32).
+ */
+export const dataMovement = { transpose, slice, gather, concat } as const;
 
 export const jsKernels: Kernels = {
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,

@@ -10,14 +10,18 @@ import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Variable } from '../../nn/variable.js';
 import { kernels } from '../../backend/registry.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
-import { LearningRateSchedule } from './schedules.js';
+import { LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
 /** A fixed learning rate, or a schedule over the optimizer's steps (keras.optimizers.schedules). */
 export type LearningRate = number | LearningRateSchedule;
 
+/**
+ * getConfig() of an optimizer. A schedule given as learning rate is saved as the schedule
+ * ({ className, config }, Keras' serialize), not as the rate of the moment.
+ */
 export interface OptimizerConfig {
-  learningRate: number;
-  [key: string]: number | boolean | string;
+  learningRate: number | ScheduleConfig;
+  [key: string]: number | boolean | string | ScheduleConfig;
 }
 
 /** Options every Keras optimizer takes. */
@@ -96,9 +100,12 @@ export abstract class Optimizer {
     return g;
   }
 
-  /** clipnorm / clipvalue / weightDecay as set (for getConfig of subclasses). */
-  protected commonConfig(): { [key: string]: number } {
-    const c: { [key: string]: number } = {};
+  /** learningRate (the fixed rate, or the schedule itself) and clipnorm / clipvalue / weightDecay as set (for getConfig of subclasses). */
+  protected commonConfig(): { learningRate: number | ScheduleConfig; [key: string]: number | ScheduleConfig } {
+    const s = this.learningRateSchedule;
+    const c: { learningRate: number | ScheduleConfig; [key: string]: number | ScheduleConfig } = {
+      learningRate: s ? { className: s.className, config: s.getConfig() } : this.fixedRate,
+    };
     if (this.clipnorm !== undefined) c['clipnorm'] = this.clipnorm;
     if (this.clipvalue !== undefined) c['clipvalue'] = this.clipvalue;
     if (this.weightDecay !== undefined) c['weightDecay'] = this.weightDecay;
