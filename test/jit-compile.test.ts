@@ -234,3 +234,45 @@ test('memory stays bounded: plans per batch shape are capped and replayed steps 
   const grown = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
   assert.ok(grown < 4e6, `memory grew by ${(grown / 1e6).toFixed(1)} MB over 240 compiled steps`);
 });
+
+test('on the native addon a replayed autoencoder step is one call into C++ (plus the optimizer and metrics)', async (t) => {
+  const native = listBackends().find((b) => b.name === 'native') as { addon?: { runPlan?: (p: unknown) => void } } | undefined;
+  const addon = native?.addon;
+  if (!addon?.runPlan) {
+    t.skip('the native addon (with plans) is not built');
+    return;
+  }
+  const before = getBackend().name;
+  setBackend('native');
+  const original = addon.runPlan;
+  let calls = 0;
+  addon.runPlan = (p: unknown) => {
+    calls++;
+    original.call(addon, p);
+  };
+  try {
+    setSeed(1);
+    const m = buildAutoencoder();
+    m.compile({ optimizer: 'adamax', loss: 'mse' });
+    const x = images([8, 28, 28]);
+    m.trainOnBatch(x, x); // traced
+    m.trainOnBatch(x, x); // first replay, checked against eager
+    calls = 0;
+    for (let i = 0; i < 5; i++) m.trainOnBatch(x, x);
+    assert.equal(m.jitCompileStatus().mode, 'compiled');
+    assert.equal(calls, 5, 'one runPlan call per replayed step');
+  } finally {
+    addon.runPlan = original;
+    setBackend(before);
+  }
+});
+
+test("dropout's mask fill draws exactly what a loop of next() draws", () => {
+  const a = new Rng(77);
+  const b = new Rng(77);
+  const mask = new Float32Array(1000);
+  a.fillBernoulli(mask, 0.7, 1 / 0.7);
+  const expected = Float32Array.from({ length: 1000 }, () => (b.next() < 0.7 ? 1 / 0.7 : 0));
+  assert.deepEqual(mask, expected);
+  assert.equal(a.next(), b.next(), 'the generators continue in step');
+});

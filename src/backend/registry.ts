@@ -5,7 +5,7 @@
  * (row-major Float32Array), so mixing kernels needs no copies.
  */
 import { KERNEL_NAMES, type Kernels } from './kernels.js';
-import { isTracing, recordKernelCall } from '../tensor/step-trace.js';
+import { isTracing, recordKernelCall, type TraceEntry } from '../tensor/step-trace.js';
 
 export interface Backend {
   /** 'js', 'wasm', 'native', ... */
@@ -13,6 +13,12 @@ export interface Backend {
   readonly kernels: Partial<Kernels>;
   /** Higher wins when choosing the default backend. */
   readonly priority: number;
+  /**
+   * Optional: turns a traced training step (tensor/step-trace.ts) into the actions a compiled
+   * step replays, in order. Without it the trace is replayed call by call; the native backend
+   * records runs of its kernels into plans it executes in one call each.
+   */
+  compileTrace?(entries: readonly TraceEntry[]): (() => void)[];
   /** Facts for `deepts info` (CPU features, threads, ...). */
   describe?(): Record<string, string | number | boolean>;
 }

@@ -10,7 +10,7 @@
  * The contract for code running inside a scope: do not keep tensors created in
  * the scope after it ends (the trainer copies what it returns, e.g. predictions).
  */
-import { hostWrite, isTracing } from './step-trace.js';
+import { hostZero, isTracing } from './step-trace.js';
 
 const MIN_POOLED = 4096; // smaller arrays are cheap to allocate
 const MAX_PER_SIZE = 64;
@@ -32,7 +32,7 @@ export function allocFloat32(n: number, zeroed: boolean): Float32Array {
   if (isTracing()) {
     // A traced step owns its buffers; zeroing is part of the step (a kernel may accumulate into it).
     const a = new Float32Array(n);
-    if (zeroed) hostWrite(a, () => a.fill(0));
+    if (zeroed) hostZero(a);
     return a;
   }
   if (scope === null || n < MIN_POOLED) return new Float32Array(n);

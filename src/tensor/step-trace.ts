@@ -15,7 +15,7 @@
 /** One recorded action: a kernel call with its arguments, or a JavaScript write into a buffer. */
 export type TraceEntry =
   | { readonly kind: 'kernel'; readonly name: string; readonly fn: (...args: never[]) => void; readonly args: readonly unknown[] }
-  | { readonly kind: 'host'; readonly target: Float32Array | Int32Array; readonly fill: () => void };
+  | { readonly kind: 'host'; readonly target: Float32Array | Int32Array; readonly fill: () => void; readonly zero?: true };
 
 let active: TraceEntry[] | null = null;
 
@@ -38,6 +38,11 @@ export function traceStep<T>(fn: () => T): { result: T; entries: TraceEntry[] } 
 /** Called by the registry's recording kernel table for each kernel call. */
 export function recordKernelCall(name: string, fn: (...args: never[]) => void, args: readonly unknown[]): void {
   active?.push({ kind: 'kernel', name, fn, args });
+}
+
+/** Zeroes a new buffer a kernel will accumulate into: nothing to do now, a zero fill on every replay. */
+export function hostZero(target: Float32Array): void {
+  active?.push({ kind: 'host', target, fill: () => target.fill(0), zero: true });
 }
 
 /**

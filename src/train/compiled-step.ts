@@ -70,6 +70,8 @@ interface StepPlan {
   readonly xs: Tensor[];
   readonly ys: Tensor[];
   readonly run: (() => void)[];
+  /** The trace: it holds every buffer the plan uses (native plans keep raw pointers into them). */
+  readonly trace: readonly TraceEntry[];
   /** Tensors over the plan's output buffers, without autograd graph. */
   readonly out: StepResult;
   verified: boolean;
@@ -189,8 +191,8 @@ export class CompiledTrainStep {
         yPreds: result.yPreds.map(plain), total: plain(result.total),
         perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
       };
-      const run = entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
-      this.plans.set(key, { weights: [...weights], xs, ys, run, out, verified: false });
+      const run = getBackend().compileTrace?.(entries) ?? entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
+      this.plans.set(key, { weights: [...weights], xs, ys, run, trace: entries, out, verified: false });
     }
     return this.finish(result, data);
   }
