@@ -46,10 +46,7 @@ export class Dropout extends Layer {
     const keep = 1 - this.rate;
     const mask = new Float32Array(x.size);
     // A compiled step draws a new mask on every replay, from the same generator in the same order as eager steps.
-    hostWrite(mask, () => {
-      const rng = getRng();
-      for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
-    });
+    hostWrite(mask, () => getRng().fillBernoulli(mask, keep, 1 / keep));
     return ops.mul(x, new T(mask, x.shape));
   }
   override computeOutputShape(s: LayerShape): LayerShape {
