@@ -1,9 +1,10 @@
 import { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';
 import { Adam, AdamW, Adamax, RMSprop, Adagrad } from './adaptive.js';
+import { Nadam, Lion } from './nadam-lion.js';
 
-export { Optimizer, SGD, Adam, AdamW, Adamax, RMSprop, Adagrad };
-export type { OptimizerCommonArgs, OptimizerConfig, LearningRate } from './optimizer.js';
+export { Optimizer, SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Nadam, Lion };
+export type { OptimizerCommonArgs, OptimizerConfig, LearningRate, ElementwiseRule } from './optimizer.js';
 export * as schedules from './schedules.js';
 export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay } from './schedules.js';
 import { scheduleFromConfig } from './schedules.js';
@@ -12,8 +13,9 @@ import type { SGDArgs } from './sgd.js';
 import type { AdamArgs, RMSpropArgs, AdagradArgs } from './adaptive.js';
 export type { SGDArgs } from './sgd.js';
 export type { AdamArgs, AdamaxArgs, RMSpropArgs, AdagradArgs } from './adaptive.js';
+export type { NadamArgs, LionArgs } from './nadam-lion.js';
 
-export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'rmsprop' | 'adagrad';
+export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'rmsprop' | 'adagrad' | 'nadam' | 'lion';
 
 /** What a saved config becomes once its schedule (if any) is rebuilt: every optimizer takes the keys it knows. */
 type RestoredArgs = AdamArgs & SGDArgs & RMSpropArgs & AdagradArgs;
@@ -25,6 +27,8 @@ const byName: Record<OptimizerName, (config?: RestoredArgs) => Optimizer> = {
   adamax: (c) => new Adamax(c),
   rmsprop: (c) => new RMSprop(c),
   adagrad: (c) => new Adagrad(c),
+  nadam: (c) => new Nadam(c),
+  lion: (c) => new Lion(c),
 };
 
 /** An optimizer from its name and getConfig() output (how saved models restore theirs), a saved schedule included. */

@@ -34,6 +34,12 @@ export interface OptimizerCommonArgs {
   weightDecay?: number;
 }
 
+/**
+ * An update rule written in TypeScript (Nadam, Lion): w updated in place from g, reading and
+ * writing the state arrays, with the step's hyper-parameters h. Runs the same on every backend.
+ */
+export type ElementwiseRule = (w: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]) => void;
+
 export abstract class Optimizer {
   abstract readonly name: string;
   readonly clipnorm: number | undefined;
@@ -121,7 +127,7 @@ export abstract class Optimizer {
   }
 
   /** The kernel rule and its hyper-parameters for update number `step` (from 1); see OPTIMIZER_RULES. */
-  protected abstract rule(step: number): { rule: OptimizerRule; h: number[] };
+  protected abstract rule(step: number): { rule: OptimizerRule | ElementwiseRule; h: number[] };
 
   abstract getConfig(): OptimizerConfig;
 
@@ -131,7 +137,7 @@ export abstract class Optimizer {
     const rate = this.learningRate;
     this.iterations++;
     this.rateThisStep = rate;
-    let step: { rule: OptimizerRule; h: number[] };
+    let step: { rule: OptimizerRule | ElementwiseRule; h: number[] };
     try {
       step = this.rule(this.iterations);
     } finally {
@@ -154,7 +160,8 @@ export abstract class Optimizer {
         const w = variable.values;
         for (let i = 0; i < w.length; i++) w[i]! *= decay;
       }
-      k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
+      if (typeof rule === 'function') rule(variable.values, this.clipped(grad.values), slots, h);
+      else k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
       // Keras 3 projects a constrained weight right after its update.
       variable.constraint?.apply(variable.values, variable.shape);
     }
