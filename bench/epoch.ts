@@ -146,7 +146,9 @@ async function deeptsRunner(seed: number): Promise<EpochRunner> {
     async reset() {
       setSeed(seed);
       model = buildAutoencoder();
-      model.compile({ optimizer: new Adamax({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }), loss: 'mse' });
+      // DEEPTS_BENCH_JIT=0: eager steps (model.compile's jitCompile: false), for the eager-vs-compiled rows.
+      const jitCompile = process.env['DEEPTS_BENCH_JIT'] === '0' ? false : 'auto';
+      model.compile({ optimizer: new Adamax({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }), loss: 'mse', jitCompile });
     },
     async train(samples) {
       const x = first(xTrain, samples);
@@ -186,7 +188,7 @@ async function deeptsRunner(seed: number): Promise<EpochRunner> {
     },
     info() {
       const b = getBackend();
-      const facts: Record<string, string | number | boolean> = { backend: b.name };
+      const facts: Record<string, string | number | boolean> = { backend: b.name, jitCompile: model.jitCompileStatus().mode };
       for (const [k, v] of Object.entries(b.describe?.() ?? {})) facts[k] = v;
       return facts;
     },

@@ -79,17 +79,17 @@ function describeMse(r: EpochResult): string {
 export function formatEpochTable(rows: readonly EpochRow[]): string {
   const base = (name: string): number | null => rows.find((r) => r.config === name)?.result?.secondsPerEpoch ?? null;
   const bases = ['deepts-native', 'deepts-wasm', 'deepts-js'].map((n) => ({ name: n, seconds: base(n) })).filter((b) => b.seconds !== null);
-  const head = pad('Lecture autoencoder', 16) + lpad('s/epoch', 9) + lpad('train', 8) + lpad('val', 7) + '  ' + pad('how measured', 44) + pad('val MSE', 20)
+  const head = pad('Lecture autoencoder', 20) + lpad('s/epoch', 9) + lpad('train', 8) + lpad('val', 7) + '  ' + pad('how measured', 44) + pad('val MSE', 20)
     + bases.map((b) => lpad(`÷ ${b.name.replace('deepts-', '')}`, 10)).join('') + lpad('others', 8);
   const lines = [head];
   for (const row of rows) {
     const r = row.result;
     if (!r) {
-      lines.push(pad(row.config, 16) + lpad('—', 9) + `   ${row.note ?? 'not measured'}`);
+      lines.push(pad(row.config, 20) + lpad('—', 9) + `   ${row.note ?? 'not measured'}`);
       continue;
     }
     const mark = r.mode === 'extrapolated' ? '*' : ' ';
-    let line = pad(row.config, 16) + lpad(r.secondsPerEpoch.toFixed(r.secondsPerEpoch < 10 ? 2 : 1) + mark, 9)
+    let line = pad(row.config, 20) + lpad(r.secondsPerEpoch.toFixed(r.secondsPerEpoch < 10 ? 2 : 1) + mark, 9)
       + lpad(r.trainSecondsPerEpoch.toFixed(2), 8) + lpad(r.valSecondsPerEpoch.toFixed(2), 7) + '  '
       + pad(describeRun(r), 44) + pad(describeMse(r), 20);
     for (const b of bases) line += lpad(`${(r.secondsPerEpoch / b.seconds!).toFixed(r.secondsPerEpoch / b.seconds! < 10 ? 2 : 1)}×`, 10);

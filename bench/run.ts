@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,native-eager,wasm,wasm-eager,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,steps,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -21,8 +21,9 @@ import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.
 import type { CnnEpochResult } from './cnn.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
+import { formatStepSplit, type StepSplitRow } from './steps.js';
 
-export const SECTIONS = ['gemm', 'native', 'wasm', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
+export const SECTIONS = ['gemm', 'steps', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -62,7 +63,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (!Number.isInteger(v) || v < 0) throw new Error('--retries needs a whole number (0: measure each row once)');
       o.retries = v;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only gemm,native,wasm,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]');
+      console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--out file.json] [--no-save] [--wait-quiet seconds (default 60)] [--retries n (default 2)]`);
       process.exit(0);
     } else throw new Error(`unknown option '${a}' (try --help)`);
   }
@@ -188,12 +189,16 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
 }
 
-function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'steps'>;
+
+function epochCommand(section: EpochSection, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
   const env = { ...process.env, DEEPTS_QUIET: '1' };
   switch (section) {
     case 'native': case 'wasm': case 'js':
       return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: section } };
+    case 'native-eager': case 'wasm-eager':  // the same with model.compile({ jitCompile: false })
+      return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: section.slice(0, -6), DEEPTS_BENCH_JIT: '0' } };
     case 'wasm-1t':  // the Node WASM fallback as it was before it used worker threads
       return { command: node, args: [path.join(here, 'epoch.js'), planJson], env: { ...env, DEEPTS_BACKEND: 'wasm', DEEPTS_NUM_THREADS: '1' } };
     case 'tfjs-cpu': case 'tfjs-wasm':
@@ -207,8 +212,8 @@ function epochCommand(section: Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, pl
   }
 }
 
-const CONFIG_NAMES: Record<Exclude<Section, 'gemm' | 'pipeline' | 'cnn'>, string> = {
-  native: 'deepts-native', wasm: 'deepts-wasm', 'wasm-1t': 'deepts-wasm-1thread', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
+const CONFIG_NAMES: Record<EpochSection, string> = {
+  native: 'deepts-native', 'native-eager': 'deepts-native-eager', wasm: 'deepts-wasm', 'wasm-eager': 'deepts-wasm-eager', 'wasm-1t': 'deepts-wasm-1thread', js: 'deepts-js', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', pytorch: 'pytorch-1thread',
 };
 
 async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: EpochPlan }> {
@@ -216,7 +221,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const planJson = JSON.stringify(plan);
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
-    if (section === 'gemm' || section === 'pipeline' || section === 'cnn') continue;
+    if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'steps') continue;
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
@@ -229,6 +234,24 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
     rows.push(o.result ? { ...common, result: o.result } : { ...common, result: null, note: `failed: ${o.error}` });
   }
   return { rows, plan };
+}
+
+/**
+ * Where a training step's time goes (bench/steps.ts): kernel time vs the rest, eager vs compiled,
+ * per model; native (with and without the paired GEMMs of compiled plans) and wasm, one child each.
+ */
+async function runStepSplit(opts: BenchOptions): Promise<{ label: string; rows: StepSplitRow[] | null; error?: string }[]> {
+  const steps = opts.quick ? '20' : '60';
+  const configs: [string, NodeJS.ProcessEnv][] = [
+    ['native', { DEEPTS_BACKEND: 'native' }], ['native, no GEMM pairs', { DEEPTS_BACKEND: 'native', DEEPTS_PLAN_PAIRS: '0' }], ['wasm', { DEEPTS_BACKEND: 'wasm' }],
+  ];
+  const out: { label: string; rows: StepSplitRow[] | null; error?: string }[] = [];
+  for (const [label, env] of configs) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'steps.js'), steps], env: { ...process.env, DEEPTS_QUIET: '1', ...env } };
+    const o = await measureQuietly<StepSplitRow[]>(`steps ${label}`, cmd, opts, 1800);
+    out.push(o.result ? { label, rows: o.result } : { label, rows: null, error: o.error ?? 'no result' });
+  }
+  return out;
 }
 
 /** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
@@ -301,6 +324,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (busy !== null && busy > 0.3) console.log(`WARNING: ${busy.toFixed(1)} cores were busy with other work at the start: timings will be distorted (check top).`);
 
   const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
+  const stepSplit = opts.only.includes('steps') ? await runStepSplit(opts) : null;
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
   const cnn = opts.only.includes('cnn') ? await runCnnEpochs(opts) : null;
@@ -314,6 +338,9 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const n of gemm.notes) console.log(`  ${n}`);
     console.log('');
   }
+  if (stepSplit) {
+    for (const s of stepSplit) console.log(s.rows ? `${formatStepSplit(s.rows, s.label)}\n` : `steps ${s.label}: failed: ${s.error}\n`);
+  }
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
   if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
   if (cnn) console.log(`\n${formatCnnRows(cnn)}`);
@@ -325,6 +352,7 @@ async function main(argv: readonly string[]): Promise<void> {
       date: started.toISOString(), commit: gitCommit(), options: opts, machine, busyCoresAtStart: busy, plan: epochs.plan,
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
+      stepSplit,
       pipeline,
       cnn,
       seconds: (Date.now() - started.getTime()) / 1000,

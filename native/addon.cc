@@ -2,6 +2,7 @@
 // memory passed from JavaScript; arguments are validated here so that bad input gives a
 // clear JS exception instead of a crash. The instruction set is chosen once at load time
 // from the CPU's features (DEEPTS_NATIVE_ISA overrides; setIsa() switches for tests).
+#include <functional>
 #include <node_api.h>
 
 #include <algorithm>
@@ -207,6 +208,134 @@ int threadsFor(double work, double perThreadMin) {
   return std::max(1, std::min(t, int(work / perThreadMin)));
 }
 
+// ---- recorded plans (compiled training steps, src/train/compiled-step.ts) -----------------
+//
+// Between beginPlan() and endPlan() the kernel entry points check their arguments as usual
+// but, instead of running, append the work to a list; runPlan(plan) then runs the whole list
+// in one call from JavaScript. The work captures raw pointers into the typed arrays, which
+// the JavaScript plan keeps alive (V8 never moves an ArrayBuffer's backing store).
+
+using Work = std::function<void()>;
+// One recorded kernel; GEMMs keep their arguments so endPlan() can pair independent ones.
+struct PlanItem {
+  Work run;
+  bool isGemm = false;
+  GemmArgs g{};
+};
+using Plan = std::vector<PlanItem>;
+Plan* g_recording = nullptr;
+// DEEPTS_PLAN_PAIRS=0 turns the pairing off (to measure what it gains).
+const bool g_pairGemms = [] { const char* e = getenv("DEEPTS_PLAN_PAIRS"); return !(e && e[0] == '0'); }();
+
+// Runs the work now, or appends it to the plan being recorded (eager calls pay nothing for it).
+template <class F>
+napi_value dispatch(F&& work) {
+  if (g_recording) g_recording->push_back(PlanItem{Work(std::forward<F>(work))});
+  else work();
+  return nullptr;
+}
+
+void runGemm(const GemmArgs& g);
+
+napi_value dispatchGemm(const GemmArgs& g) {
+  if (!g_recording) {
+    runGemm(g);
+    return nullptr;
+  }
+  g_recording->push_back(PlanItem{[g] { runGemm(g); }, true, g});
+  return nullptr;
+}
+
+bool overlaps(const float* p, size_t n, const float* q, size_t m) {
+  return n > 0 && m > 0 && p < q + m && q < p + n;
+}
+
+// Two GEMMs may run at the same time when neither writes what the other reads or writes.
+bool independent(const GemmArgs& x, const GemmArgs& y) {
+  const size_t xa = size_t(x.m) * x.k, xb = size_t(x.k) * x.n, xc = size_t(x.m) * x.n;
+  const size_t ya = size_t(y.m) * y.k, yb = size_t(y.k) * y.n, yc = size_t(y.m) * y.n;
+  return !overlaps(x.c, xc, y.a, ya) && !overlaps(x.c, xc, y.b, yb) && !overlaps(x.c, xc, y.c, yc) &&
+         !overlaps(y.c, yc, x.a, xa) && !overlaps(y.c, yc, x.b, xb);
+}
+
+// Runs two GEMMs concurrently, each whole on one thread (the pool's caller takes one, a worker
+// the other; without a free worker the caller runs both). For pairs of equal work, as a dense
+// layer's dX = dZ·Wᵀ and dW = Xᵀ·dZ always are, this keeps both cores busy without the
+// hand-offs and barriers of splitting each product in two.
+void runGemmPair(const GemmArgs& x, const GemmArgs& y) {
+  struct Ctx { const GemmArgs* g[2]; } ctx{{&x, &y}};
+  g_pool->run(2, [](void* p, int t) {
+    const GemmArgs& g = *static_cast<Ctx*>(p)->g[t];
+    g_isa->gemm(g, 0, g.m, 0, g.n);
+  }, &ctx);
+}
+
+// Pairs adjacent independent GEMMs of similar work (within 2x) in a recorded plan.
+void pairGemms(Plan& plan) {
+  if (!g_pairGemms || g_pool->threads() < 2) return;
+  Plan out;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (i + 1 < plan.size() && plan[i].isGemm && plan[i + 1].isGemm && independent(plan[i].g, plan[i + 1].g)) {
+      const GemmArgs x = plan[i].g, y = plan[i + 1].g;
+      const double fx = double(x.m) * x.n * x.k, fy = double(y.m) * y.n * y.k;
+      if (fx > 0 && fy > 0 && fx <= 2 * fy && fy <= 2 * fx) {
+        out.push_back(PlanItem{[x, y] { runGemmPair(x, y); }});
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(std::move(plan[i]));
+  }
+  plan.swap(out);
+}
+
+napi_value BeginPlan(napi_env env, napi_callback_info) {
+  delete g_recording;
+  g_recording = new Plan();
+  return undefined(env);
+}
+
+// The number of kernels recorded so far (JavaScript checks each call it replays was recorded).
+napi_value PlanLength(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_double(env, g_recording ? double(g_recording->size()) : -1, &v);
+  return v;
+}
+
+napi_value EndPlan(napi_env env, napi_callback_info) {
+  auto* plan = g_recording;
+  g_recording = nullptr;
+  if (!plan) return undefined(env);
+  pairGemms(*plan);
+  napi_value ext;
+  napi_create_external(env, plan, [](napi_env, void* data, void*) { delete static_cast<Plan*>(data); }, nullptr, &ext);
+  return ext;
+}
+
+napi_value RunPlan(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* data = nullptr;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
+    napi_throw_type_error(env, nullptr, "runPlan: expected a plan from endPlan()");
+    return nullptr;
+  }
+  for (const PlanItem& item : *static_cast<Plan*>(data)) item.run();
+  return nullptr;
+}
+
+// fill(x, value): every element of x set to value (zeroing a buffer a kernel accumulates into).
+napi_value Fill(napi_env env, napi_callback_info info) {
+  Args a(env, info, 2, "fill");
+  float* x = a.f32(0, 0, "x");
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  float v = float(a.num(1, "value"));
+  if (a.failed) return nullptr;
+  return dispatch([=]() { std::fill(x, x + n, v); });
+}
+
 // ---- kernels ------------------------------------------------------------------------------
 
 // Threaded GEMM: all of op(B) (up to NC columns at a time) is packed once, its panels split
@@ -292,8 +421,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
   GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
   if (a.failed || m == 0 || n == 0) return nullptr;
-  runGemm(g);
-  return nullptr;
+  return dispatchGemm(g);
 }
 
 // Elementwise work is split in chunks of >= 32 Ki elements (below that one core is faster).
@@ -308,14 +436,15 @@ napi_value UnaryFn(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, n, "out");
   float alpha = float(a.num(3, "alpha"));
   if (a.failed) return nullptr;
-  Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
-  struct Ctx { const IsaTable* isa; int op; const float* x; float* out; float alpha; Split* s; } ctx{g_isa, op, x, out, alpha, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    long b = c->s->begin(t);
-    c->isa->unary(c->op, c->x + b, c->out + b, c->s->end(t) - b, c->alpha);
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
+    struct Ctx { const IsaTable* isa; int op; const float* x; float* out; float alpha; Split* s; } ctx{g_isa, op, x, out, alpha, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      long b = c->s->begin(t);
+      c->isa->unary(c->op, c->x + b, c->out + b, c->s->end(t) - b, c->alpha);
+    }, &ctx);
+  });
 }
 
 napi_value UnaryBackward(napi_env env, napi_callback_info info) {
@@ -329,16 +458,17 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   float* out = a.f32(4, n, "out");
   float alpha = float(a.num(5, "alpha"));
   if (a.failed) return nullptr;
-  Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
-  struct Ctx { const IsaTable* isa; int op; const float *x, *y, *dy; float* out; float alpha; Split* s; bool hasX, hasY; }
-      ctx{g_isa, op, x, y, dy, out, alpha, &split, backwardReadsX(op), backwardReadsY(op)};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    long b = c->s->begin(t);
-    c->isa->unaryBackward(c->op, c->hasX ? c->x + b : nullptr, c->hasY ? c->y + b : nullptr, c->dy + b, c->out + b,
-                          c->s->end(t) - b, c->alpha);
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
+    struct Ctx { const IsaTable* isa; int op; const float *x, *y, *dy; float* out; float alpha; Split* s; bool hasX, hasY; }
+        ctx{g_isa, op, x, y, dy, out, alpha, &split, backwardReadsX(op), backwardReadsY(op)};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      long b = c->s->begin(t);
+      c->isa->unaryBackward(c->op, c->hasX ? c->x + b : nullptr, c->hasY ? c->y + b : nullptr, c->dy + b, c->out + b,
+                            c->s->end(t) - b, c->alpha);
+    }, &ctx);
+  });
 }
 
 // binary(op, a, aStrides, b, bStrides, out, outShape): strides are element strides of a and b
@@ -372,59 +502,60 @@ napi_value BinaryOp(napi_env env, napi_callback_info info) {
   float* pb = a.f32(3, size_t(needB), "b");
   float* out = a.f32(5, size_t(n), "out");
   if (a.failed || n == 0) return nullptr;
-  const IsaTable* isa = g_isa;
-  // Merge trailing axes into one contiguous run while each input keeps the same pattern
-  // (stride 1: contiguous, stride 0: broadcast) across them; size-1 axes merge freely.
-  long inner = 1, ia = 1, ib = 1;
-  int d = int(rank) - 1;
-  while (d >= 0 && shape[d] == 1) --d;
-  if (d >= 0) {
-    inner = shape[d]; ia = sa[d]; ib = sb[d]; --d;
-    if (ia <= 1 && ib <= 1)
-      while (d >= 0 && (shape[d] == 1 || (sa[d] == ia * inner && sb[d] == ib * inner))) { inner *= shape[d]; --d; }
-  }
-  if (ia > 1 || ib > 1) {  // an input strided along the last axis: plain element loop
-    for (long i = 0; i < n; ++i) {
-      long r = i, oa = 0, ob = 0;
-      for (int e = int(rank) - 1; e >= 0; --e) { long q = r % shape[e]; r /= shape[e]; oa += q * sa[e]; ob += q * sb[e]; }
-      isa->binaryVV(op, pa + oa, pb + ob, out + i, 1);
+  return dispatch([=]() mutable {
+    const IsaTable* isa = g_isa;
+    // Merge trailing axes into one contiguous run while each input keeps the same pattern
+    // (stride 1: contiguous, stride 0: broadcast) across them; size-1 axes merge freely.
+    long inner = 1, ia = 1, ib = 1;
+    int d = int(rank) - 1;
+    while (d >= 0 && shape[d] == 1) --d;
+    if (d >= 0) {
+      inner = shape[d]; ia = sa[d]; ib = sb[d]; --d;
+      if (ia <= 1 && ib <= 1)
+        while (d >= 0 && (shape[d] == 1 || (sa[d] == ia * inner && sb[d] == ib * inner))) { inner *= shape[d]; --d; }
     }
-    return nullptr;
-  }
-  const int outerRank = d + 1;
-  const long rows = n / inner;
-  struct Ctx { const IsaTable* isa; int op; const float *a, *b; float* out; long inner, ia, ib; int outerRank; const long *shape, *sa, *sb; Split* s; } ctx{
-      isa, op, pa, pb, out, inner, ia, ib, outerRank, shape, sa, sb, nullptr};
-  auto rowsTask = [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    for (long row = c->s->begin(t); row < c->s->end(t); ++row) {
-      long r = row, oa = 0, ob = 0;
-      for (int e = c->outerRank - 1; e >= 0; --e) { long q = r % c->shape[e]; r /= c->shape[e]; oa += q * c->sa[e]; ob += q * c->sb[e]; }
-      float* o = c->out + row * c->inner;
-      if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + oa, c->b + ob, o, c->inner);
-      else if (c->ia) c->isa->binaryVS(c->op, c->a + oa, c->b[ob], o, c->inner);
-      else if (c->ib) c->isa->binarySV(c->op, c->a[oa], c->b + ob, o, c->inner);
-      else { float v = c->a[oa]; c->isa->binarySV(c->op, v, c->b + ob, o, 1); for (long j = 1; j < c->inner; ++j) o[j] = o[0]; }
+    if (ia > 1 || ib > 1) {  // an input strided along the last axis: plain element loop
+      for (long i = 0; i < n; ++i) {
+        long r = i, oa = 0, ob = 0;
+        for (int e = int(rank) - 1; e >= 0; --e) { long q = r % shape[e]; r /= shape[e]; oa += q * sa[e]; ob += q * sb[e]; }
+        isa->binaryVV(op, pa + oa, pb + ob, out + i, 1);
+      }
+      return;
     }
-  };
-  if (rows == 1 && inner >= 2 * kElementChunk) {  // one long contiguous run: split it
-    Split split(inner, threadsFor(double(inner), kElementChunk), 16, kElementChunk);
-    struct C2 { Ctx* c; Split* s; } c2{&ctx, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* q = static_cast<C2*>(p);
-      Ctx* c = q->c;
-      long b = q->s->begin(t), len = q->s->end(t) - b;
-      if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + b, c->b + b, c->out + b, len);
-      else if (c->ia) c->isa->binaryVS(c->op, c->a + b, c->b[0], c->out + b, len);
-      else if (c->ib) c->isa->binarySV(c->op, c->a[0], c->b + b, c->out + b, len);
-      else for (long j = 0; j < len; ++j) c->isa->binaryVV(c->op, c->a, c->b, c->out + b + j, 1);
-    }, &c2);
-    return nullptr;
-  }
-  Split split(rows, threadsFor(double(n), kElementChunk), 1, std::max(1L, kElementChunk / std::max(inner, 1L)));
-  ctx.s = &split;
-  g_pool->run(split.parts, rowsTask, &ctx);
-  return nullptr;
+    const int outerRank = d + 1;
+    const long rows = n / inner;
+    struct Ctx { const IsaTable* isa; int op; const float *a, *b; float* out; long inner, ia, ib; int outerRank; const long *shape, *sa, *sb; Split* s; } ctx{
+        isa, op, pa, pb, out, inner, ia, ib, outerRank, shape, sa, sb, nullptr};
+    auto rowsTask = [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      for (long row = c->s->begin(t); row < c->s->end(t); ++row) {
+        long r = row, oa = 0, ob = 0;
+        for (int e = c->outerRank - 1; e >= 0; --e) { long q = r % c->shape[e]; r /= c->shape[e]; oa += q * c->sa[e]; ob += q * c->sb[e]; }
+        float* o = c->out + row * c->inner;
+        if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + oa, c->b + ob, o, c->inner);
+        else if (c->ia) c->isa->binaryVS(c->op, c->a + oa, c->b[ob], o, c->inner);
+        else if (c->ib) c->isa->binarySV(c->op, c->a[oa], c->b + ob, o, c->inner);
+        else { float v = c->a[oa]; c->isa->binarySV(c->op, v, c->b + ob, o, 1); for (long j = 1; j < c->inner; ++j) o[j] = o[0]; }
+      }
+    };
+    if (rows == 1 && inner >= 2 * kElementChunk) {  // one long contiguous run: split it
+      Split split(inner, threadsFor(double(inner), kElementChunk), 16, kElementChunk);
+      struct C2 { Ctx* c; Split* s; } c2{&ctx, &split};
+      g_pool->run(split.parts, [](void* p, int t) {
+        auto* q = static_cast<C2*>(p);
+        Ctx* c = q->c;
+        long b = q->s->begin(t), len = q->s->end(t) - b;
+        if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + b, c->b + b, c->out + b, len);
+        else if (c->ia) c->isa->binaryVS(c->op, c->a + b, c->b[0], c->out + b, len);
+        else if (c->ib) c->isa->binarySV(c->op, c->a[0], c->b + b, c->out + b, len);
+        else for (long j = 0; j < len; ++j) c->isa->binaryVV(c->op, c->a, c->b, c->out + b + j, 1);
+      }, &c2);
+      return;
+    }
+    Split split(rows, threadsFor(double(n), kElementChunk), 1, std::max(1L, kElementChunk / std::max(inner, 1L)));
+    ctx.s = &split;
+    g_pool->run(split.parts, rowsTask, &ctx);
+  });
 }
 
 // reduce(op, x, out, outer, red, inner): x is outer × red × inner, out is outer × inner.
@@ -435,10 +566,11 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
   float* x = a.f32(1, a.elems({outer, red, inner}, "reduce x"), "x");
   float* out = a.f32(2, a.elems({outer, inner}, "reduce out"), "out");
   if (a.failed || outer == 0 || inner == 0) return nullptr;
-  // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
-  const IsaTable* isa = g_isa;
-  isa->reduce(op, x, out, outer, red, inner, 0, outer);
-  return nullptr;
+  return dispatch([=]() mutable {
+    // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
+    const IsaTable* isa = g_isa;
+    isa->reduce(op, x, out, outer, red, inner, 0, outer);
+  });
 }
 
 napi_value BiasAct(napi_env env, napi_callback_info info) {
@@ -450,13 +582,14 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   float alpha = float(a.num(3, "alpha"));
   float* out = a.f32(4, a.elems({rows, cols}, "biasAct out"), "out");
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
-  struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    c->isa->biasAct(c->x, c->bias, c->act, c->alpha, c->out, c->cols, c->s->begin(t), c->s->end(t));
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
+    struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      c->isa->biasAct(c->x, c->bias, c->act, c->alpha, c->out, c->cols, c->s->begin(t), c->s->end(t));
+    }, &ctx);
+  });
 }
 
 napi_value BiasActBackward(napi_env env, napi_callback_info info) {
@@ -470,14 +603,15 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   float* dbias = a.f32(5, size_t(cols), "dbias", true);
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
-  Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
-  struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
-      g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    c->isa->biasActBackward(c->y, c->dy, c->act, c->alpha, c->dz, c->dbias, c->rows, c->cols, c->s->begin(t), c->s->end(t));
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
+    struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
+        g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      c->isa->biasActBackward(c->y, c->dy, c->act, c->alpha, c->dz, c->dbias, c->rows, c->cols, c->s->begin(t), c->s->end(t));
+    }, &ctx);
+  });
 }
 
 // optimizerStep(rule, w, g, slots: Float32Array[], h: number[]): one optimizer update in place.
@@ -535,13 +669,14 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   float* out = a.f32(1, a.elems({rows, cols}, "softmax out"), "out");
   bool log = a.flag(4);
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
-  struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    c->isa->softmax(c->x, c->out, c->cols, c->s->begin(t), c->s->end(t), c->log);
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
+    struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      c->isa->softmax(c->x, c->out, c->cols, c->s->begin(t), c->s->end(t), c->log);
+    }, &ctx);
+  });
 }
 
 // ---- data movement (memcpy of contiguous runs) --------------------------------------------
@@ -595,27 +730,28 @@ napi_value Slice(napi_env env, napi_callback_info info) {
   float* x = a.f32(0, size_t(total), "x");
   float* out = a.f32(1, size_t(outTotal), "out");
   if (a.failed || outTotal == 0) return nullptr;
-  // The innermost axes taken whole, plus the first partial one, form one contiguous run.
-  long run = 1;
-  int d = int(rank) - 1;
-  while (d >= 0 && size[d] == shape[d]) { run *= shape[d]; --d; }
-  long stride[16];
-  long st = 1;
-  for (int e = int(rank) - 1; e >= 0; --e) { stride[e] = st; st *= shape[e]; }
-  long runStart = 0;
-  if (d >= 0) { runStart = begin[d] * run; run *= size[d]; }
-  const long runs = outTotal / run;
-  long idx[16] = {0};
-  for (long r = 0; r < runs; ++r) {
-    long src = runStart;
-    for (int e = 0; e < d; ++e) src += (begin[e] + idx[e]) * stride[e];
-    memcpy(out + r * run, x + src, size_t(run) * sizeof(float));
-    for (int e = d - 1; e >= 0; --e) {
-      if (++idx[e] < size[e]) break;
-      idx[e] = 0;
+  return dispatch([=]() mutable {
+    // The innermost axes taken whole, plus the first partial one, form one contiguous run.
+    long run = 1;
+    int d = int(rank) - 1;
+    while (d >= 0 && size[d] == shape[d]) { run *= shape[d]; --d; }
+    long stride[16];
+    long st = 1;
+    for (int e = int(rank) - 1; e >= 0; --e) { stride[e] = st; st *= shape[e]; }
+    long runStart = 0;
+    if (d >= 0) { runStart = begin[d] * run; run *= size[d]; }
+    const long runs = outTotal / run;
+    long idx[16] = {0};
+    for (long r = 0; r < runs; ++r) {
+      long src = runStart;
+      for (int e = 0; e < d; ++e) src += (begin[e] + idx[e]) * stride[e];
+      memcpy(out + r * run, x + src, size_t(run) * sizeof(float));
+      for (int e = d - 1; e >= 0; --e) {
+        if (++idx[e] < size[e]) break;
+        idx[e] = 0;
+      }
     }
-  }
-  return nullptr;
+  });
 }
 
 // ---- control and introspection ------------------------------------------------------------
@@ -675,10 +811,11 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   float* w = a.f32(1, filterSize(c), "w");
   float* out = a.f32(2, outSize(c), "out");
   if (a.failed) return nullptr;
-  long floats = 0;
-  float* col = convScratch(c, floats);
-  g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
-  return nullptr;
+  return dispatch([=]() mutable {
+    long floats = 0;
+    float* col = convScratch(c, floats);
+    g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
+  });
 }
 
 // conv2dBackpropInput(dy, w, dx, geometry)
@@ -690,10 +827,11 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   float* w = a.f32(1, filterSize(c), "w");
   float* dx = a.f32(2, inSize(c), "dx");
   if (a.failed) return nullptr;
-  long floats = 0;
-  float* col = convScratch(c, floats);
-  g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
-  return nullptr;
+  return dispatch([=]() mutable {
+    long floats = 0;
+    float* col = convScratch(c, floats);
+    g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
+  });
 }
 
 // conv2dBackpropFilter(x, dy, dw, geometry)
@@ -705,10 +843,11 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   float* dy = a.f32(1, outSize(c), "dy");
   float* dw = a.f32(2, filterSize(c), "dw");
   if (a.failed) return nullptr;
-  long floats = 0;
-  float* col = convScratch(c, floats);
-  g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
-  return nullptr;
+  return dispatch([=]() mutable {
+    long floats = 0;
+    float* col = convScratch(c, floats);
+    g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
+  });
 }
 
 // pool2d(op, x, out, geometry) and pool2dBackward(op, x, y, dy, dx, geometry): images split over the pool.
@@ -720,13 +859,14 @@ napi_value Pool2D(napi_env env, napi_callback_info info) {
   float* x = a.f32(1, inSize(c), "x");
   float* out = a.f32(2, outSize(c), "out");
   if (a.failed) return nullptr;
-  Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
-  struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float* x; float* out; Split* s; } ctx{g_isa, op, &c, x, out, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* q = static_cast<Ctx*>(p);
-    q->isa->pool2d(q->op, *q->c, q->x, q->out, q->s->begin(t), q->s->end(t));
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
+    struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float* x; float* out; Split* s; } ctx{g_isa, op, &c, x, out, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* q = static_cast<Ctx*>(p);
+      q->isa->pool2d(q->op, *q->c, q->x, q->out, q->s->begin(t), q->s->end(t));
+    }, &ctx);
+  });
 }
 
 napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
@@ -739,13 +879,14 @@ napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   float* dy = a.f32(3, outSize(c), "dy");
   float* dx = a.f32(4, inSize(c), "dx");
   if (a.failed) return nullptr;
-  Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
-  struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float *x, *y, *dy; float* dx; Split* s; } ctx{g_isa, op, &c, x, y, dy, dx, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* q = static_cast<Ctx*>(p);
-    q->isa->pool2dBackward(q->op, *q->c, q->x, q->y, q->dy, q->dx, q->s->begin(t), q->s->end(t));
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
+    struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float *x, *y, *dy; float* dx; Split* s; } ctx{g_isa, op, &c, x, y, dy, dx, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* q = static_cast<Ctx*>(p);
+      q->isa->pool2dBackward(q->op, *q->c, q->x, q->y, q->dy, q->dx, q->s->begin(t), q->s->end(t));
+    }, &ctx);
+  });
 }
 
 napi_value str(napi_env env, const char* s) {
@@ -875,6 +1016,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
+    {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
   };
   for (const Fn& f : fns) {
     napi_value v;

@@ -134,7 +134,7 @@ static inline vf vtanh(vf x) {
   vf small = p * z * x + x;
   vf big = 1.0f - 2.0f / (vexp(ax + ax) + 1.0f);
   big = asf(asi(big) | (asi(x) & (int32_t)0x80000000));
-  return ax < 0.625f ? small : big;
+  return ax < 0.625f ? (x == 0.0f ? x : small) : big;  // tanh(−0) = −0 (the polynomial gives +0)
 }
 
 // sigmoid(x) without cancellation or overflow on either side.

@@ -55,7 +55,7 @@ export { getLoss, Loss, type LossName, type LossFn } from './train/losses.js';
 export * as metrics from './train/metrics.js';
 export { getMetric, Metric } from './train/metrics.js';
 export * as optimizers from './train/optimizers/index.js';
-export { SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Optimizer, getOptimizer } from './train/optimizers/index.js';
+export { SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Nadam, Lion, Optimizer, getOptimizer } from './train/optimizers/index.js';
 export { Callback, History, LambdaCallback, type Logs } from './train/callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './train/callbacks/early-stopping.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './train/callbacks/terminate-on-nan.js';

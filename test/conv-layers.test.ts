@@ -16,7 +16,9 @@ import {
 } from '../src/index.js';
 import { deserializeLayer, serializeLayer } from '../src/nn/serialization.js';
 import { Rng } from '../src/tensor/random.js';
-import { assertClose, randomTensor } from './helpers.js';
+import { assertClose, checkGradients, randomTensor } from './helpers.js';
+import * as image from '../src/data/image/index.js';
+import { getBackend, listBackends, setBackend } from '../src/backend/registry.js';
 
 const rng = new Rng(5);
 
@@ -137,6 +139,31 @@ describe('output shapes of the layers (computeOutputShape agrees with the forwar
     const x = new Tensor(Float32Array.from([1, 2, 3, 4]), [1, 2, 2, 1]);
     assert.deepEqual([...new UpSampling2D(2).apply(x).values], [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
     assert.deepEqual([...new ZeroPadding2D([[1, 0], [0, 1]]).apply(x).values], [0, 0, 0, 1, 2, 0, 3, 4, 0]);
+  });
+
+  it("UpSampling2D 'bilinear': hand-worked values, tf.image.resize's half-pixel centres, finite-difference gradients, every backend alike", () => {
+    // 1-D by hand: samples at (i + ½)/2 − ½ = −¼, ¼, ¾, 1¼ of [0, 1], clamped at the ends.
+    const line = new Tensor(Float32Array.from([0, 1]), [1, 1, 2, 1]);
+    assertClose(new UpSampling2D([1, 2], { interpolation: 'bilinear' }).apply(line).values, [0, 0.25, 0.75, 1], 1e-7);
+    const layer = new UpSampling2D([2, 3], { interpolation: 'bilinear' });
+    assert.deepEqual(layer.computeOutputShape([null, null, 5, 3]), [null, null, 15, 3]);
+    const x = randomTensor([2, 3, 4, 3], rng);
+    const y = layer.apply(x);
+    assert.deepEqual(y.shape, [2, 6, 12, 3]);
+    assertClose(y.values, image.resize(x, [6, 12], { method: 'bilinear' }).values, 1e-6, 'vs image.resize');
+    checkGradients((t) => layer.apply(t), [randomTensor([1, 3, 2, 2], rng)]);
+    const reference = getBackend().name;
+    for (const { name } of listBackends()) {
+      setBackend(name);
+      try {
+        assertClose(layer.apply(x).values, y.values, 1e-5, `backend ${name}`);
+      } finally {
+        setBackend(reference);
+      }
+    }
+    const restored = deserializeLayer(serializeLayer(layer)) as UpSampling2D;
+    assert.equal(restored.interpolation, 'bilinear');
+    assert.throws(() => new UpSampling2D(2, { interpolation: 'bicubic' as 'bilinear' }), /interpolation must be 'nearest' or 'bilinear', got 'bicubic'/);
   });
 
   it('clear errors for a missing channel axis and channels_first', () => {

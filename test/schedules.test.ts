@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Variable } from '../src/nn/variable.js';
-import { SGD, Adam, optimizers } from '../src/core.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SGD, Adam, Dense, InputLayer, Sequential, optimizers, setSeed } from '../src/core.js';
+import { loadModel, saveModel } from '../src/io/model-io.js';
 import { ReduceLROnPlateau } from '../src/train/callbacks/reduce-lr.js';
 import { assertClose } from './helpers.js';
 
@@ -58,4 +62,33 @@ test('ReduceLROnPlateau refuses an optimizer driven by a schedule, with a clear 
   const opt = new SGD({ learningRate: new CosineDecay({ initialLearningRate: 0.1, decaySteps: 10 }) });
   cb.setModel({ stopTraining: false, optimizer: opt, getWeights: () => [], setWeights: () => {}, save: async () => {} });
   assert.throws(() => { cb.onEpochEnd(0, { val_loss: 1 }); cb.onEpochEnd(1, { val_loss: 2 }); }, /cannot be set/);
+});
+
+test('a schedule is saved in the optimizer config, not the rate of the moment: getConfig and save/load round trips', async () => {
+  const schedule = new CosineDecay({ initialLearningRate: 0.01, decaySteps: 7, alpha: 0.1, warmupTarget: 0.02, warmupSteps: 2 });
+  const config = new Adam({ learningRate: schedule, beta1: 0.8 }).getConfig();
+  assert.deepEqual(config.learningRate, { className: 'CosineDecay', config: schedule.getConfig() });
+  const rebuilt = optimizers.optimizerFromConfig('Adam', config);
+  assert.ok(rebuilt.learningRateSchedule instanceof CosineDecay);
+  assert.deepEqual(rebuilt.learningRateSchedule.getConfig(), schedule.getConfig());
+  assert.equal(new SGD(0.05).getConfig().learningRate, 0.05);
+
+  setSeed(3);
+  const model = new Sequential([new InputLayer({ shape: [2] }), new Dense(1)]);
+  model.compile({ optimizer: new Adam(new PiecewiseConstantDecay({ boundaries: [2, 5], values: [0.1, 0.01, 0.001] })), loss: 'mse' });
+  const x = new Tensor(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [4, 2]);
+  const y = new Tensor(Float32Array.from([1, 0, 1, 0]), [4, 1]);
+  await model.fit(x, y, { epochs: 3, batchSize: 1, verbose: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'deepts-schedule-'));
+  try {
+    await saveModel(model, join(dir, 'm'));
+    const loaded = await loadModel(join(dir, 'm'));
+    const opt = loaded.optimizer!;
+    assert.ok(opt.learningRateSchedule instanceof PiecewiseConstantDecay, 'the schedule comes back');
+    assert.deepEqual(opt.learningRateSchedule.getConfig(), model.optimizer!.learningRateSchedule!.getConfig());
+    assert.equal(opt.iterations, 12);
+    assert.equal(opt.learningRate, 0.001, 'and continues from the saved step (12 updates: past both boundaries)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

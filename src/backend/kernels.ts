@@ -126,3 +126,14 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax', 'optimizerStep',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
 ];
+
+/**
+ * Which arguments of each kernel it writes (positions in its parameter list); every other
+ * typed-array argument is read. matmul also reads `out` when accumulating. Compiled steps use
+ * this to tell a step's own buffers from the memory it reads (weights, inputs, constants).
+ */
+export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
+  matmul: [2], unary: [2], unaryBackward: [4], binary: [5], reduce: [4], argReduce: [4], transpose: [3],
+  slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], softmax: [1],
+  optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
+};

@@ -5,6 +5,7 @@
  * (row-major Float32Array), so mixing kernels needs no copies.
  */
 import { KERNEL_NAMES, type Kernels } from './kernels.js';
+import { isTracing, recordKernelCall, type TraceEntry } from '../tensor/step-trace.js';
 
 export interface Backend {
   /** 'js', 'wasm', 'native', ... */
@@ -12,6 +13,12 @@ export interface Backend {
   readonly kernels: Partial<Kernels>;
   /** Higher wins when choosing the default backend. */
   readonly priority: number;
+  /**
+   * Optional: turns a traced training step (tensor/step-trace.ts) into the actions a compiled
+   * step replays, in order. Without it the trace is replayed call by call; the native backend
+   * records runs of its kernels into plans it executes in one call each.
+   */
+  compileTrace?(entries: readonly TraceEntry[]): (() => void)[];
   /** Facts for `deepts info` (CPU features, threads, ...). */
   describe?(): Record<string, string | number | boolean>;
 }
@@ -20,6 +27,8 @@ const backends = new Map<string, Backend>();
 let active: Backend | undefined;
 let explicitlyChosen = false;
 let table: Kernels | undefined;
+/** The recording table handed out while a step is traced, and the table it wraps. */
+let traced: { of: Kernels; table: Kernels } | undefined;
 
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
@@ -60,9 +69,27 @@ export function ownKernels(backend: Backend): string[] {
   return KERNEL_NAMES.filter((n) => backend.kernels[n] !== undefined);
 }
 
-/** The active kernel table. */
+/** The active kernel table (a recording one while a compiled step is traced, see tensor/step-trace.ts). */
 export function kernels(): Kernels {
-  if (table) return table;
+  const t = table ?? mergedTable();
+  if (!isTracing()) return t;
+  if (traced?.of !== t) traced = { of: t, table: recordingTable(t) };
+  return traced.table;
+}
+
+function recordingTable(t: Kernels): Kernels {
+  const rec = {} as Record<string, unknown>;
+  for (const n of KERNEL_NAMES) {
+    const fn = t[n] as (...args: never[]) => void;
+    rec[n] = (...args: never[]) => {
+      recordKernelCall(n, fn, args);
+      fn(...args);
+    };
+  }
+  return rec as unknown as Kernels;
+}
+
+function mergedTable(): Kernels {
   const ref = backends.get('js');
   if (!ref) throw new Error('the reference js backend is not registered');
   const b = getBackend();

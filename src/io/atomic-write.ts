@@ -10,6 +10,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -88,11 +89,13 @@ function checkEntryName(dir: string, name: string): string {
  * (relative names; '/' creates sub-directories). Steps: write all files into a temporary
  * sibling directory and fsync them; rename the existing `dir` aside; rename the new one into
  * place; delete the old one. If anything fails before the swap, `dir` is untouched; a crash
- * between the two renames leaves no `dir` (the previous version remains in the `.old-*` sibling),
- * never a half-written one.
+ * between the two renames leaves no `dir` for a moment: the next writeDirAtomic or loadModel of
+ * that path completes the swap or rolls it back (recoverLegacySwap). It replaces the whole
+ * directory; model saves use writeModelFiles (model-dir.ts), which keeps other files.
  */
 export function writeDirAtomic(dir: string, files: Readonly<Record<string, Uint8Array | string>>): void {
   const target = normalize(dir).replace(/[\\/]+$/, '');
+  recoverLegacySwap(target);
   const parent = dirname(target);
   if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
   if (existsSync(target) && !statSync(target).isDirectory()) {
@@ -141,4 +144,58 @@ export function writeDirAtomic(dir: string, files: Readonly<Record<string, Uint8
   }
   fsyncDir(parent);
   if (aside) rmSync(aside, { recursive: true, force: true });
+}
+
+/** True when a process with this id exists (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * writeDirAtomic (and deepts' model saves before 0.2) swaps the whole directory through two renames in its parent
+ * (`.<name>.tmp-<pid>-…` → `<name>`, old `<name>` → `.<name>.old-<pid>-…`). A crash between
+ * them left no `<name>`. If `<name>` is missing, this completes the swap (new version complete
+ * and the old one aside: rename the new one in) or rolls it back (old one only); leftovers of
+ * dead processes are removed once `<name>` exists (this also clears writeFileAtomic's temp files of
+ * dead processes). Returns true when it restored `<name>`.
+ */
+export function recoverLegacySwap(target: string): boolean {
+  const parent = dirname(target);
+  const base = basename(target);
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^\\.${escaped}\\.(tmp|old)-(\\d+)-(\\d+)-[0-9a-z]+$`);
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return false;
+  }
+  const found = names.flatMap((name) => {
+    const m = pattern.exec(name);
+    if (!m) return [];
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) return [];
+    return [{ name, kind: m[1] as 'tmp' | 'old', pid, n: Number(m[3]) }];
+  });
+  if (found.length === 0) return false;
+  let restored = false;
+  if (!existsSync(target)) {
+    // The swap renames the old directory aside (counter n + 1) only after the new one (n) is complete.
+    const old = found.filter((f) => f.kind === 'old').sort((a, b) => b.n - a.n)[0];
+    if (old) {
+      const complete = found.find((f) => f.kind === 'tmp' && f.pid === old.pid && f.n === old.n - 1);
+      renameSync(join(parent, (complete ?? old).name), target);
+      restored = true;
+    }
+  }
+  if (existsSync(target)) {
+    for (const f of found) rmSync(join(parent, f.name), { recursive: true, force: true });
+  }
+  return restored;
 }

@@ -15,7 +15,8 @@ import { Sequential } from '../models/sequential.js';
 import { withWeightSource } from '../nn/layer.js';
 // Registers the built-in layer classes, so loadModel works whichever module imported it first.
 import '../nn/layers/index.js';
-import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
+import { recoverLegacySwap, writeFileAtomic } from './atomic-write.js';
+import { acquireSaveLock, hasInterruptedSave, recoverInterruptedSave, writeModelFiles } from './model-dir.js';
 import { modelFromKerasArchive, toKerasArchive } from './keras-format.js';
 import { checkModelFile, manifestElements, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFile, type WeightEntry } from './model-manifest.js';
 import { describeReadError, readFileCapped, READ_LIMITS } from '../datasets/read-file.js';
@@ -32,6 +33,65 @@ export interface SaveOptions {
    * weights.bin) or 'keras' (a Keras 3 .keras file; the default when the path ends in .keras).
    */
   format?: 'tfjs' | 'keras';
+  /**
+   * Keras' `overwrite`. Left out: an existing model at the path is replaced, and a non-empty
+   * directory (or a file) that holds no model is refused, so a mistyped path cannot clobber a
+   * user's files. `true`: also save into such a directory (only the model's files are written;
+   * nothing else there is touched) or over such a file. `false`: refuse to replace an existing
+   * model (Keras asks interactively instead; a library cannot).
+   */
+  overwrite?: boolean;
+}
+
+/** What an existing model.json is: ours/tfjs' (a model), or something else (or unreadable). */
+function existingModelJson(dir: string): { isModel: boolean; optimizerFile: boolean } {
+  try {
+    const parsed = JSON.parse(readFileCapped(join(dir, 'model.json'), READ_LIMITS.modelJson, 'model file', { text: true }).toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { isModel: false, optimizerFile: false };
+    const o = parsed as { [k: string]: unknown };
+    const isModel = o['format'] === MODEL_FORMAT || (typeof o['modelTopology'] === 'object' && o['modelTopology'] !== null);
+    const meta = (o['userDefinedMetadata'] as { deepts?: { optimizerState?: { path?: unknown } } } | undefined)?.deepts;
+    return { isModel, optimizerFile: isModel && meta?.optimizerState?.path === OPTIMIZER_FILE };
+  } catch {
+    return { isModel: false, optimizerFile: false };
+  }
+}
+
+/** Applies the overwrite rule to a model directory's current entries (save machinery excluded). */
+function planModelDirectory(dir: string, entries: readonly string[], overwrite: boolean | undefined): { remove: string[] } {
+  if (entries.length === 0) return { remove: [] };
+  const old = entries.includes('model.json') ? existingModelJson(dir) : { isModel: false, optimizerFile: false };
+  if (old.isModel && overwrite === false) {
+    throw new Error(`model.save: ${dir} already holds a model and overwrite is false (pass overwrite: true, or leave it out, to replace it)`);
+  }
+  if (!old.isModel && overwrite !== true) {
+    const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
+    throw new Error(`model.save: ${dir} is not empty and holds no model (found: ${shown}); refusing to write into it. Pass { overwrite: true } to save the model's files there (other files are kept), or choose another path`);
+  }
+  // Only files we wrote ourselves: the optimizer state a previous deepts save listed.
+  return { remove: old.optimizerFile ? [OPTIMIZER_FILE] : [] };
+}
+
+/** A .keras path: refuses to replace a file that is not a Keras archive unless overwrite is true. */
+function checkKerasTarget(path: string, overwrite: boolean | undefined): void {
+  if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) throw new Error(`model.save: ${path} is a directory; a .keras model is one file`);
+  let isArchive = false;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = new Uint8Array(4);
+      isArchive = readSync(fd, head, 0, 4, 0) === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    isArchive = false;
+  }
+  if (isArchive && overwrite === false) throw new Error(`model.save: ${path} already exists and overwrite is false`);
+  if (!isArchive && overwrite !== true) {
+    throw new Error(`model.save: ${path} exists and is not a .keras model (not a zip archive); refusing to replace it. Pass { overwrite: true } to replace it`);
+  }
 }
 
 /**
@@ -42,7 +102,10 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const format = options.format ?? (dir.endsWith('.keras') ? 'keras' : 'tfjs');
   if (format === 'keras') {
     if (!dir.endsWith('.keras')) throw new Error(`model.save: a Keras file's name must end in .keras (as Keras requires), got ${dir}`);
-    writeFileAtomic(dir, await toKerasArchive(model));
+    const bytes = await toKerasArchive(model);
+    recoverLegacySwap(dir); // removes temp files of saves killed mid-write
+    checkKerasTarget(dir, options.overwrite);
+    writeFileAtomic(dir, bytes);
     return;
   }
   if (format !== 'tfjs') throw new Error(`model.save: unknown format '${String(format)}' (known: tfjs, keras)`);
@@ -55,11 +118,16 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
     json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), deepts: { ...(compileMeta ?? {}), ...(state ? { optimizerState: state.manifest } : {}) } };
   }
   if (state) files[OPTIMIZER_FILE] = state.bytes;
-  writeDirAtomic(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files });
+  await writeModelDirectory(dir, { 'model.json': JSON.stringify(json, null, 1), 'weights.bin': weightData, ...files }, options.overwrite);
+}
+
+async function writeModelDirectory(dir: string, files: Record<string, Uint8Array | string>, overwrite: boolean | undefined): Promise<void> {
+  recoverLegacySwap(dir.replace(/[\\/]+$/, ''));
+  await writeModelFiles(dir, { files, plan: (entries) => planModelDirectory(dir, entries, overwrite) });
 }
 
 /** The format deepts 0.1 wrote (kept so its saves still load). */
-export async function saveLegacyModel(model: Model, dir: string): Promise<void> {
+export async function saveLegacyModel(model: Model, dir: string, options: Pick<SaveOptions, 'overwrite'> = {}): Promise<void> {
   const weights = model.weights;
   const total = weights.reduce((s, w) => s + w.size, 0);
   const bin = new Float32Array(total);
@@ -82,7 +150,7 @@ export async function saveLegacyModel(model: Model, dir: string): Promise<void> 
   };
   // Float32Array memory is little-endian on every platform Node and browsers run on.
   const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
-  writeDirAtomic(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes });
+  await writeModelDirectory(dir, { 'model.json': JSON.stringify(file, null, 1), 'weights.bin': bytes }, options.overwrite);
 }
 
 function readModelJson(dir: string): { parsed: unknown; path: string } {
@@ -160,6 +228,7 @@ export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: st
     const bytes = readFileCapped(dir, KERAS_FILE_LIMIT, '.keras file');
     return (await modelFromKerasArchive(bytes, dir)) as unknown as Model<O>;
   }
+  await finishInterruptedSave(dir);
   const { parsed, path } = readModelJson(dir);
   if (typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === MODEL_FORMAT) {
     return (await loadLegacyModel(dir, checkModelFile(path, parsed))) as unknown as Model<O>;
@@ -177,6 +246,31 @@ export async function loadModel<O extends ModelOutputs = SymbolicTensor>(dir: st
     }, path);
   }
   return model as unknown as Model<O>;
+}
+
+/**
+ * Before reading: a save killed mid-way is completed (its journal says the new files were
+ * complete) or rolled back, and stale temp directories are removed, under the save lock so a
+ * live saver is waited for. A read-only directory with nothing to finish loads as it is.
+ */
+async function finishInterruptedSave(dir: string): Promise<void> {
+  const target = dir.replace(/[\\/]+$/, '');
+  if (!existsSync(target)) {
+    recoverLegacySwap(target);
+    return;
+  }
+  if (!hasInterruptedSave(target)) return;
+  let release: () => void;
+  try {
+    release = await acquireSaveLock(target);
+  } catch (e) {
+    throw new Error(`cannot load model from ${dir}: a save there was interrupted and must be finished first, but ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    recoverInterruptedSave(target);
+  } finally {
+    release();
+  }
 }
 
 async function loadLegacyModel(dir: string, file: ModelFile): Promise<Sequential> {

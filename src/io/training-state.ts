@@ -7,6 +7,7 @@
 import type { Model } from '../models/model.js';
 import type { JsonValue } from '../nn/layer.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../train/optimizers/index.js';
+import type { ScheduleConfig } from '../train/optimizers/schedules.js';
 import { deserializeLoss, type LossConfig } from '../train/losses.js';
 import { camelCase, isObject, kerasLossName, snakeCase, type JsonObject } from './keras-config.js';
 
@@ -18,13 +19,31 @@ interface OptimizerStateManifest {
   variables: { name: string; size: number }[];
 }
 
+/** A learning-rate schedule as Keras serializes it inside an optimizer config. */
+function scheduleToKeras(s: ScheduleConfig): JsonObject {
+  const config: JsonObject = {};
+  for (const [k, v] of Object.entries(s.config)) config[snakeCase(k)] = v;
+  return { module: 'keras.optimizers.schedules', class_name: s.className, config, registered_name: null };
+}
+
+/** Keras' serialized schedule back to { className, config } (null when `v` is not one). */
+function scheduleFromKeras(v: JsonValue): ScheduleConfig | null {
+  if (!isObject(v) || typeof v['class_name'] !== 'string' || !isObject(v['config'])) return null;
+  const config: ScheduleConfig['config'] = {};
+  for (const [k, x] of Object.entries(v['config'])) {
+    if (typeof x === 'number' || typeof x === 'boolean' || x === null) config[camelCase(k)] = x;
+    else if (Array.isArray(x) && x.every((e) => typeof e === 'number')) config[camelCase(k)] = x as number[];
+  }
+  return { className: v['class_name'], config };
+}
+
 /** tfjs' trainingConfig for a compiled model (undefined when not compiled). */
 export function trainingConfigOf(model: Model<never>): JsonObject | undefined {
   const cc = model.compileConfig;
   const opt = model.optimizer;
   if (!cc || !opt) return undefined;
   const optConfig: JsonObject = {};
-  for (const [k, v] of Object.entries(opt.getConfig())) optConfig[snakeCase(k)] = v as JsonValue;
+  for (const [k, v] of Object.entries(opt.getConfig())) optConfig[snakeCase(k)] = typeof v === 'object' ? scheduleToKeras(v) : v;
   const losses = cc.loss.map((l) => (l === null ? null : kerasLossName(l)));
   const config: JsonObject = {
     loss: losses.length === 1 ? losses[0]! : losses,
@@ -72,9 +91,13 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
   const loss = trainingConfig['loss'];
   if (!isObject(oc) || typeof oc['class_name'] !== 'string' || loss === undefined || loss === null) return;
   try {
-    const config: { [k: string]: number | boolean | string } = {};
+    const config: { [k: string]: number | boolean | string | ScheduleConfig } = {};
     if (isObject(oc['config'])) {
-      for (const [k, v] of Object.entries(oc['config'])) if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') config[camelCase(k)] = v;
+      for (const [k, v] of Object.entries(oc['config'])) {
+        const schedule = k === 'learning_rate' ? scheduleFromKeras(v) : null;
+        if (schedule) config['learningRate'] = schedule;
+        else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') config[camelCase(k)] = v;
+      }
     }
     const lw = trainingConfig['loss_weights'];
     // deepts' own record of the loss objects (with fromLogits) wins over the names tfjs reads.

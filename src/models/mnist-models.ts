@@ -4,7 +4,7 @@
  * `deepts autoencoder` / `deepts classify`, the bench and the tests all build them from here.
  */
 import {
-  Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Reshape,
+  Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Reshape,
 } from '../nn/layers/index.js';
 import type { Layer } from '../nn/layer.js';
 import { Sequential } from './sequential.js';
@@ -63,6 +63,8 @@ export interface ConvnetOptions {
   augment?: boolean;
   /** With augment: also flip left↔right (right for clothes, wrong for digits). */
   flip?: boolean;
+  /** Conv2D (no bias) → BatchNormalization → relu instead of Conv2D(relu): Keras' usual way to add batch norm. */
+  batchNorm?: boolean;
 }
 
 /**
@@ -79,12 +81,15 @@ export function buildConvnet(o: ConvnetOptions = {}): Sequential {
       new RandomTranslation(0.1, 0.1, { fillMode: 'constant' }),
     ]
     : [];
+  const conv = (filters: number): Layer[] => o.batchNorm
+    ? [new Conv2D(filters, [3, 3], { useBias: false }), new BatchNormalization(), new Activation('relu')]
+    : [new Conv2D(filters, [3, 3], { activation: 'relu' })];
   return new Sequential([
     new InputLayer({ shape: [28, 28, 1] }),
     ...augmentation,
-    new Conv2D(32, [3, 3], { activation: 'relu' }),
+    ...conv(32),
     new MaxPooling2D([2, 2]),
-    new Conv2D(64, [3, 3], { activation: 'relu' }),
+    ...conv(64),
     new MaxPooling2D([2, 2]),
     new Flatten(),
     new Dropout(0.5),

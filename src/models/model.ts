@@ -23,6 +23,7 @@ import {
 import { datasetSource, isDatasetLike, type DatasetLike, type DatasetSource } from '../train/batch-feed.js';
 import { toTensorList, type ModelData, type TensorInput } from '../train/data-adapter.js';
 import type { History, Logs } from '../train/callbacks/callback.js';
+import { CompiledTrainStep, type JitCompile, type JitStatus } from '../train/compiled-step.js';
 import { FunctionalGraph } from './functional.js';
 import { summaryTable, type SummaryRow } from './summary.js';
 
@@ -39,6 +40,14 @@ export interface CompileArgs {
   lossWeights?: readonly number[] | { readonly [output: string]: number };
   /** Metrics for every output, or per output (a list of lists, or a record by output name). */
   metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [output: string]: MetricSpec | readonly MetricSpec[] };
+  /**
+   * Keras' jit_compile. 'auto' (default) and true: training steps of Sequential and functional
+   * models made of traceable layers are recorded once per batch shape and replayed without
+   * per-op JavaScript (see train/compiled-step.ts); other models, and false, run eagerly.
+   * true also warns when a model falls back. Results agree with eager steps within float
+   * rounding. (Keras compiles with XLA; deepts replays its own kernels.)
+   */
+  jitCompile?: JitCompile;
 }
 
 export interface ModelArgs<O extends ModelOutputs = SymbolicTensor> {
@@ -62,9 +71,14 @@ export interface ModelSaveHandler {
   save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
 }
 
-/** Options for model.save; `format` picks the file format (the io module lists the ones it knows). */
+/**
+ * Options for model.save; `format` picks the file format (the io module lists the ones it knows);
+ * `overwrite` as Keras' (see SaveOptions in src/io/model-io.ts: left out, an existing model is
+ * replaced but a directory holding other things is refused).
+ */
 export interface ModelSaveOptions {
   format?: string;
+  overwrite?: boolean;
 }
 
 let saveHandler: ModelSaveHandler | null = null;
@@ -89,6 +103,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   readonly className: string;
   stopTraining = false;
   private compiledState: Compiled | null = null;
+  private jitStep: CompiledTrainStep | null = null;
   private compileConfigJson: CompileConfig | null = null;
   /** The graph of a functional model (null for subclassed models and Sequential). */
   protected readonly graph: FunctionalGraph | null = null;
@@ -188,6 +203,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
       optimizer, losses, lossWeights, metrics, outputNames,
       lossTracker: new Mean('loss'), outputLossTrackers: losses.map((_, i) => new Mean(`${outputNames[i]}_loss`)),
     };
+    const jit = args.jitCompile ?? 'auto';
+    if (jit !== true && jit !== false && jit !== 'auto') throw new Error(`compile: jitCompile must be true, false or 'auto', got ${JSON.stringify(jit)}`);
+    this.jitStep = new CompiledTrainStep(this, this.compiledState, jit);
     this.compileConfigJson = {
       loss: losses.map((l) => l?.name ?? null),
       lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
@@ -285,11 +303,35 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTrainStep(data: StepData): Logs {
+    const eager = (): Logs => this.trainStep([single(data.x), single(data.y)]);
     try {
-      return this.trainStep([single(data.x), single(data.y)]);
+      return this.jitStep ? this.jitStep.trainStep(data, eager) : eager();
     } finally {
       this.clearLosses(); // the step's tensors are recycled when it ends (tensor/buffer-pool.ts)
     }
+  }
+
+  /** Whether compile() asked for compiled steps (Keras' model.jit_compile). */
+  get jitCompile(): JitCompile {
+    return this.jitStep?.setting ?? 'auto';
+  }
+
+  /** How training steps run now: compiled (replayed plans), pending (first step of a shape), or eager and why. */
+  jitCompileStatus(): JitStatus {
+    return this.jitStep?.status() ?? { setting: 'auto', mode: 'pending', reason: null, plans: 0, replayedSteps: 0 };
+  }
+
+  /** Why this model's steps cannot be traced at all, or null (used by the compiled step). */
+  jitBlocker(): string | null {
+    if (this.trainStep !== Model.prototype.trainStep) return `${this.className} '${this.name}' overrides trainStep`;
+    if (this.forwardAll !== Model.prototype.forwardAll) return `${this.className} '${this.name}' overrides forwardAll`;
+    if (!this.hasStaticCall()) return `${this.className} '${this.name}' is a subclassed model whose call() is code; compiled steps take Sequential and functional models`;
+    return null;
+  }
+
+  /** True when call() is the library's own graph or layer stack (not user code). */
+  protected hasStaticCall(): boolean {
+    return this.graph !== null && this.call === Model.prototype.call;
   }
 
   runTestStep(data: StepData): Logs {

@@ -97,6 +97,10 @@ export class Sequential extends Model {
     return h;
   }
 
+  protected override hasStaticCall(): boolean {
+    return this.call === Sequential.prototype.call;
+  }
+
   override summary(print: (line: string) => void = console.log): void {
     if (!this.inputShape) throw new Error(`summary(): the model '${this.name}' is not built yet; give the first layer an inputShape, start with an InputLayer, or call model.build(shape)`);
     this.buildLayers();

@@ -10,6 +10,8 @@
  * The contract for code running inside a scope: do not keep tensors created in
  * the scope after it ends (the trainer copies what it returns, e.g. predictions).
  */
+import { hostZero, isTracing } from './step-trace.js';
+
 const MIN_POOLED = 4096; // smaller arrays are cheap to allocate
 const MAX_PER_SIZE = 64;
 
@@ -27,6 +29,12 @@ export function setPoolPoisoning(on: boolean): void {
  * entirely; recycled buffers then skip the memset.
  */
 export function allocFloat32(n: number, zeroed: boolean): Float32Array {
+  if (isTracing()) {
+    // A traced step owns its buffers; zeroing is part of the step (a kernel may accumulate into it).
+    const a = new Float32Array(n);
+    if (zeroed) hostZero(a);
+    return a;
+  }
   if (scope === null || n < MIN_POOLED) return new Float32Array(n);
   const list = free.get(n);
   let a = list?.pop();
@@ -53,6 +61,17 @@ export function withBufferScope<T>(fn: () => T): T {
         list.push(a);
       }
     }
+  }
+}
+
+/** Runs fn with ordinary allocation, even inside a scope: what it allocates is never recycled. */
+export function withoutBufferScope<T>(fn: () => T): T {
+  const outer = scope;
+  scope = null;
+  try {
+    return fn();
+  } finally {
+    scope = outer;
   }
 }
 

@@ -33,6 +33,18 @@ export class Rng {
     return new Rng(Math.floor(Math.random() * 4294967296));
   }
 
+  /** The generator's whole state, so a computation can be run twice with the same draws. */
+  getState(): number[] {
+    return [this.a, this.b, this.c, this.d, this.spare ?? Number.NaN];
+  }
+
+  /** Puts back a state from getState(). */
+  setState(state: readonly number[]): void {
+    if (state.length !== 5) throw new Error(`Rng.setState: expected 5 numbers, got ${state.length}`);
+    [this.a, this.b, this.c, this.d] = state as [number, number, number, number];
+    this.spare = Number.isNaN(state[4]) ? null : state[4]!;
+  }
+
   /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
@@ -42,6 +54,28 @@ export class Rng {
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
     return t >>> 0;
+  }
+
+  /**
+   * out[i] = value where next() < p, else 0, for every element in order: exactly the draws of a
+   * next() loop, with the state in locals (dropout masks are hundreds of thousands of draws a step).
+   */
+  fillBernoulli(out: Float32Array, p: number, value: number): void {
+    let { a, b, c, d } = this;
+    const below = p * 4294967296; // u / 2^32 < p exactly when u < p · 2^32 (a power-of-two scaling is exact)
+    for (let i = 0; i < out.length; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      out[i] = t >>> 0 < below ? value : 0;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
   }
 
   /** Uniform in [0, 1) on a grid of 2^-32 (one draw): plenty for float32 weights and shuffles. */

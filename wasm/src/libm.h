@@ -126,6 +126,7 @@ static inline double reduceHalfPi(double x, int* quadrant) {
 }
 static inline double sin(double x) {
   if (x != x || fabs(x) == __builtin_inf()) return __builtin_nan("");
+  if (x == 0) return x;  // sin(−0) = −0
   int q;
   const double r = reduceHalfPi(x, &q);
   switch (q) {

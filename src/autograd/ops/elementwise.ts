@@ -3,6 +3,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../../tensor/shape.js';
 import type { BinaryOp, UnaryOp } from '../../backend/kernels.js';
 import { record } from '../tape.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 import { asTensor, float, kernels, newTensor, type TensorLike } from './util.js';
 
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
@@ -14,7 +15,7 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
     if (i < offset || shape[i - offset] === 1) axes.push(i);
   }
   const out = newTensor(shape);
-  if (axes.length === 0) out.values.set(g.values);
+  if (axes.length === 0) hostWrite(out.values, () => out.values.set(g.values));
   else kernels().reduce('sum', g.values, g.shape, axes, out.values);
   return out;
 }

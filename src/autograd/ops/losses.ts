@@ -17,11 +17,16 @@ function check(name: string, p: Tensor, t: Tensor): void {
 
 const ALL = [0];
 
-/** Σ over a flat array, by the backend's reduce kernel. */
-function total(x: Float32Array): number {
+/**
+ * The mean of a flat array as a scalar tensor, by kernels only (sum, then a float32 division,
+ * which rounds as the double division would), so a compiled step recomputes it on replay.
+ */
+function meanOf(x: Float32Array): Tensor {
   const out = new Float32Array(1);
-  kernels().reduce('sum', x, [x.length], ALL, out);
-  return out[0]!;
+  const k = kernels();
+  k.reduce('sum', x, [x.length], ALL, out);
+  k.binary('div', out, [], new Float32Array([x.length]), [], out, []);
+  return new Tensor(out, []);
 }
 
 /** d(loss)/d(pred) = scale · f(p, t), and its negation for the target when it needs a gradient. */
@@ -46,7 +51,7 @@ export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
   const k = kernels();
   const squares = newTensor(pred.shape);
   k.binary('squaredDifference', p, pred.shape, t, target.shape, squares.values, pred.shape);
-  const out = new Tensor(new Float32Array([total(squares.values) / n]), []);
+  const out = meanOf(squares.values);
   return record(out, 'meanSquaredError', [pred, target], (g) => {
     const diff = newTensor(pred.shape);
     k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
@@ -64,7 +69,7 @@ export function meanAbsoluteError(pred: Tensor, target: Tensor): Tensor {
   k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
   const abs = newTensor(pred.shape);
   k.unary('abs', diff.values, abs.values, 0);
-  const out = new Tensor(new Float32Array([total(abs.values) / n]), []);
+  const out = meanOf(abs.values);
   return record(out, 'meanAbsoluteError', [pred, target], (g) => {
     const sign = newTensor(pred.shape);
     k.unary('sign', diff.values, sign.values, 0);

@@ -2,6 +2,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf, type Shape } from '../../tensor/shape.js';
 import { record } from '../tape.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 import type { ReduceOp } from '../../backend/kernels.js';
 import { float, kernels, newTensor, zerosTensor } from './util.js';
 import { binaryOp, mul } from './elementwise.js';
@@ -11,7 +12,7 @@ export type Axes = number | readonly number[] | undefined;
 
 function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean): Tensor {
   const out = newTensor(reducedShape(x.shape, axes, keepDims));
-  if (axes.length === 0) out.values.set(float(x, op));
+  if (axes.length === 0) hostWrite(out.values, () => out.values.set(float(x, op)));
   else kernels().reduce(op, float(x, op), x.shape, axes, out.values);
   return out;
 }
@@ -39,13 +40,12 @@ export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
   const out = reduceRaw('sum', x, axes, keepDims);
-  const inv = 1 / count;
-  const o = out.values;
-  for (let i = 0; i < o.length; i++) o[i]! *= inv;
+  // Kernels, not JS loops, so a compiled step replays the division (float32 division by the count).
+  const n = new Float32Array([count]);
+  kernels().binary('div', out.values, out.shape, n, [], out.values, out.shape);
   return record(out, 'mean', [x], (g) => {
     const b = broadcastTo(g, x.shape, axes);
-    const v = b.values;
-    for (let i = 0; i < v.length; i++) v[i]! *= inv;
+    kernels().binary('div', b.values, b.shape, n, [], b.values, b.shape);
     return [b];
   });
 }

@@ -4,6 +4,7 @@ import { formatShape, normalizeAxis, sizeOf, type Shape } from '../../tensor/sha
 import { record } from '../tape.js';
 import { float, kernels, newTensor, zerosTensor } from './util.js';
 import { dataMovement } from '../../backend/js/kernels.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 
 /**
  * int32 tensors (labels, indices) only need data movement, never math or gradients: the
@@ -83,8 +84,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   kernels().slice(float(x, 'slice'), x.shape, begin, sz, out.values);
   return record(out, 'slice', [x], (g) => {
     const dx = zerosTensor(x.shape);
-    if (x.rank === 0) dx.values.set(g.values);
-    else padInto(g, dx, begin);
+    hostWrite(dx.values, () => (x.rank === 0 ? dx.values.set(g.values) : padInto(g, dx, begin)));
     return [dx];
   });
 }
@@ -179,13 +179,17 @@ export function oneHot(labels: Tensor | ArrayLike<number>, numClasses: number): 
   const src = labels instanceof Tensor ? labels.data : labels;
   const n = src.length;
   const out = new Float32Array(n * numClasses);
-  for (let i = 0; i < n; i++) {
-    const v = src[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
-      throw new Error(`oneHot: label ${v} at position ${i} is not an integer class in [0, ${numClasses})`);
+  // Labels are data: a compiled step encodes each batch's labels again (see tensor/step-trace.ts).
+  hostWrite(out, () => {
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
+        throw new Error(`oneHot: label ${v} at position ${i} is not an integer class in [0, ${numClasses})`);
+      }
+      out[i * numClasses + v] = 1;
     }
-    out[i * numClasses + v] = 1;
-  }
+  });
   const lead = labels instanceof Tensor ? labels.shape : [n];
   return new Tensor(out, [...lead, numClasses]);
 }

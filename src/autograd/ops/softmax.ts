@@ -2,6 +2,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { normalizeAxis } from '../../tensor/shape.js';
 import { record } from '../tape.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 import { float, kernels, newTensor } from './util.js';
 import { transpose } from './shape.js';
 
@@ -22,22 +23,26 @@ function softmaxLast(x: Tensor, log: boolean): Tensor {
   kernels().softmax(float(x, 'softmax'), y.values, rows, cols, log);
   return record(y, log ? 'logSoftmax' : 'softmax', [x], (g) => {
     const dx = newTensor(x.shape);
-    const gv = g.values, yv = y.values, d = dx.values;
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      let s = 0;
-      if (log) {
-        // d logsoftmax: g - softmax · Σg
-        for (let c = 0; c < cols; c++) s += gv[o + c]!;
-        for (let c = 0; c < cols; c++) d[o + c] = gv[o + c]! - Math.exp(yv[o + c]!) * s;
-      } else {
-        // d softmax: y ⊙ (g - Σ g⊙y)
-        for (let c = 0; c < cols; c++) s += gv[o + c]! * yv[o + c]!;
-        for (let c = 0; c < cols; c++) d[o + c] = yv[o + c]! * (gv[o + c]! - s);
-      }
-    }
+    hostWrite(dx.values, () => softmaxBackward(g.values, y.values, dx.values, rows, cols, log));
     return [dx];
   });
+}
+
+/** dx of a row-wise (log-)softmax from dy and y (a JS kernel: a compiled step replays it as a host write). */
+function softmaxBackward(gv: Float32Array, yv: Float32Array, d: Float32Array, rows: number, cols: number, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let s = 0;
+    if (log) {
+      // d logsoftmax: g - softmax · Σg
+      for (let c = 0; c < cols; c++) s += gv[o + c]!;
+      for (let c = 0; c < cols; c++) d[o + c] = gv[o + c]! - Math.exp(yv[o + c]!) * s;
+    } else {
+      // d softmax: y ⊙ (g - Σ g⊙y)
+      for (let c = 0; c < cols; c++) s += gv[o + c]! * yv[o + c]!;
+      for (let c = 0; c < cols; c++) d[o + c] = yv[o + c]! * (gv[o + c]! - s);
+    }
+  }
 }
 
 export function softmax(x: Tensor, axis = -1): Tensor {

@@ -133,7 +133,10 @@ function argReduce(op: 'argmax' | 'argmin', x: F32, shape: Shape, axis: number, 
   const outer = sizeOf(shape.slice(0, axis));
   const len = shape[axis]!;
   const inner = sizeOf(shape.slice(axis + 1));
-  const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+  // NaN counts as the extreme (the first NaN wins), as NumPy's and PyTorch's argmax: NaN propagates.
+  const better = op === 'argmax'
+    ? (v: number, b: number) => b === b && (v > b || v !== v)
+    : (v: number, b: number) => b === b && (v < b || v !== v);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;
@@ -238,7 +241,7 @@ function concat<T extends TypedData>(xs: readonly T[], shapes: readonly Shape[],
 function unary(op: UnaryOp, x: F32, out: F32, alpha: number): void {
   const n = x.length;
   switch (op) {
-    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; } return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 || v !== v ? v : 0; } return;
     case 'linear': if (out !== x) out.set(x); return;
     default: for (let i = 0; i < n; i++) out[i] = unaryScalar(op, x[i]!, alpha);
   }
@@ -254,7 +257,7 @@ function biasAct(x: F32, bias: F32 | null, act: UnaryOp, alpha: number, out: F32
     const o = r * cols;
     for (let c = 0; c < cols; c++) {
       const z = x[o + c]! + (bias ? bias[c]! : 0);
-      out[o + c] = act === 'linear' ? z : act === 'relu' ? (z > 0 ? z : 0) : unaryScalar(act, z, alpha);
+      out[o + c] = act === 'linear' ? z : act === 'relu' ? (z > 0 || z !== z ? z : 0) : unaryScalar(act, z, alpha);
     }
   }
 }
@@ -279,8 +282,9 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c]! - max);
     if (log) {
-      const lse = max + Math.log(sum);
-      for (let c = 0; c < cols; c++) out[o + c] = x[o + c]! - lse;
+      // (x − max) − log Σ, not x − (max + log Σ): near |x| = 1e30 the log-sum would round away.
+      const logSum = Math.log(sum);
+      for (let c = 0; c < cols; c++) out[o + c] = (x[o + c]! - max) - logSum;
     } else {
       for (let c = 0; c < cols; c++) out[o + c] = Math.exp(x[o + c]! - max) / sum;
     }

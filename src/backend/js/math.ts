@@ -23,9 +23,10 @@ export function unaryScalar(op: UnaryOp, x: number, alpha: number): number {
     case 'rsqrt': return 1 / Math.sqrt(x);
     case 'square': return x * x;
     case 'reciprocal': return 1 / x;
-    case 'sign': return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case 'relu': return x > 0 ? x : 0;
-    case 'relu6': return x > 0 ? (x < 6 ? x : 6) : 0;
+    // NaN propagates (x > 0 and x < 0 are both false for NaN), as in PyTorch and TensorFlow.
+    case 'sign': return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x;
+    case 'relu': return x > 0 || x !== x ? x : 0;
+    case 'relu6': return x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0;
     case 'sigmoid': return sigmoid(x);
     case 'tanh': return Math.tanh(x);
     case 'elu': return x > 0 ? x : alpha * Math.expm1(x);
@@ -45,7 +46,7 @@ export function unaryScalar(op: UnaryOp, x: number, alpha: number): number {
     case 'sin': return Math.sin(x);
     case 'cos': return Math.cos(x);
     case 'erf': return erf(x);
-    case 'step': return x > 0 ? 1 : 0;
+    case 'step': return x > 0 ? 1 : x !== x ? x : 0;
     case 'linear': return x;
   }
 }

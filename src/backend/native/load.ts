@@ -17,6 +17,7 @@ import type { BinaryOp, F32, KernelName, Kernels, PoolOp, ReduceOp, UnaryOp } fr
 import { conv2dGeometryFields } from '../conv-geometry.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import type { Backend } from '../registry.js';
+import { compileNativeTrace, planAddon } from './plan.js';
 
 /** The addon's exports (native/addon.cc). Op arguments are codes: indices into the name lists. */
 export interface NativeAddon {
@@ -38,6 +39,12 @@ export interface NativeAddon {
   pool2d?(op: number, x: F32, out: F32, geometry: readonly number[]): void;
   pool2dBackward?(op: number, x: F32, y: F32, dy: F32, dx: F32, geometry: readonly number[]): void;
   readonly poolOps?: readonly string[];
+  /** Recorded plans (compiled training steps, ./plan.ts); absent from addons built before them. */
+  beginPlan?(): void;
+  planLength?(): number;
+  endPlan?(): unknown;
+  runPlan?(plan: unknown): void;
+  fill?(x: F32, value: number): void;
   info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string; threadNote?: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
@@ -194,6 +201,7 @@ export function loadNativeBackend(): NativeBackend | null {
       name: 'native',
       priority: 20,
       kernels,
+      compileTrace: planAddon(addon) ? (entries) => compileNativeTrace(planAddon(addon)!, entries) : undefined,
       fallbackKernels: [...NATIVE_FALLBACK_KERNELS, ...CONV_KERNELS.filter((n) => kernels[n] === undefined)],
       addon,
       addonPath,

@@ -15,6 +15,9 @@ import type { Shape } from '../../tensor/shape.js';
 import type { WasmArena } from './instance.js';
 import type { GemmThreadPool } from './threads.js';
 
+/** |x| from which WASM's sin/cos leave the argument to Math.sin / Math.cos (see fixLargeTrig). */
+const TRIG_EXACT_BELOW = 2 ** 20;
+
 /** Kernels this backend leaves to the reference js backend entirely (data movement: a copy into linear memory costs as much as the JS loop). */
 export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
 
@@ -102,6 +105,19 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     arena.get(pc, out, m * n);
   };
 
+  // WASM has no libm: its sin and cos (wasm/src/libm.h) reduce the argument by π/2 in double,
+  // exact below 2^20; the rare larger arguments are recomputed here with Math.sin / Math.cos
+  // (Payne–Hanek reduction), so every backend gives the reference's value for any float.
+  const fixLargeTrig = (op: UnaryOp, x: F32, out: F32, dy: F32 | null, bias: F32 | null, cols: number): void => {
+    if (op !== 'sin' && op !== 'cos') return;
+    for (let i = 0; i < out.length; i++) {
+      const v = bias ? Math.fround(x[i]! + bias[i % cols]!) : x[i]!;
+      if (!(Math.abs(v) >= TRIG_EXACT_BELOW)) continue;
+      if (dy) out[i] = dy[i]! * (op === 'sin' ? Math.cos(v) : -Math.sin(v));
+      else out[i] = op === 'sin' ? Math.sin(v) : Math.cos(v);
+    }
+  };
+
   // Elementwise kernels stream through linear memory in chunks, so applying one to a whole
   // data set does not grow (and, wasm memory never shrinking, keep) hundreds of MB.
   const unary: Kernels['unary'] = (op, x, out, alpha) => {
@@ -115,6 +131,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
       ex.unary(code, px, po, len, alpha);
       arena.get(po, out.subarray(start, start + len), len);
     }
+    fixLargeTrig(op, x, out, null, null, 1);
   };
 
   const unaryBackward: Kernels['unaryBackward'] = (op, x, y, dy, out, alpha) => {
@@ -133,6 +150,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
       ex.unary_backward(code, px, py, pdy, po, len, alpha);
       arena.get(po, out.subarray(start, start + len), len);
     }
+    fixLargeTrig(op, x, out, dy, null, 1);
   };
 
   const binary: Kernels['binary'] = (op: BinaryOp, a, aShape, b, bShape, out, outShape) => {
@@ -250,6 +268,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
       ex.bias_act(px, pbias, code, alpha, po, r1 - r0, cols);
       arena.get(po, out.subarray(r0 * cols, r1 * cols), n);
     });
+    fixLargeTrig(act, x.subarray(0, rows * cols), out.subarray(0, rows * cols), null, bias, cols);
   };
 
   const biasActBackward: Kernels['biasActBackward'] = (y, dy, act, alpha, dz, dbias, rows, cols) => {

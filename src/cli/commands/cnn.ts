@@ -8,7 +8,8 @@
  * picture's feature maps.
  */
 import { TerminateOnNaN } from '../../train/callbacks/terminate-on-nan.js';
-import { Conv2D, LambdaCallback, Tensor, type Sequential } from '../../index.js';
+import { Adam, Conv2D, LambdaCallback, MaxPooling2D, Tensor, type Sequential } from '../../index.js';
+import { CosineDecay } from '../../train/optimizers/schedules.js';
 import { buildConvnet } from '../../models/mnist-models.js';
 import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
 import { Raster, imageGrid } from '../../viz/index.js';
@@ -20,6 +21,8 @@ import { reportClassifier } from '../classifier-report.js';
 
 export const cnnOptions = {
   dataset: { type: 'string', default: 'mnist', choices: ['mnist', 'fashion'], help: "'mnist' digits, or 'fashion' (Fashion-MNIST from Debian's dataset-fashion-mnist)" },
+  'lr-schedule': { type: 'string', default: 'cosine', choices: ['cosine', 'constant'], help: "adam's learning rate: 1e-3 decayed to 0 along a cosine over the run (CosineDecay), or a constant 1e-3 (Keras' example)" },
+  'batch-norm': { type: 'flag', help: 'Conv2D → BatchNormalization → relu in place of Conv2D(relu)' },
   augment: { type: 'flag', help: 'random rotations, zooms and shifts of the training pictures (and left-right flips for fashion)' },
   epochs: { type: 'int', default: 15, min: 1, help: "training epochs (Keras' example: 15)" },
   'batch-size': { type: 'int', default: 128, min: 1, help: 'samples per gradient step' },
@@ -54,9 +57,11 @@ export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: stri
   const yTest = new Tensor(mnist.test.labels, [mnist.test.n]);
 
   const augment = o.augment === true;
-  const model = buildConvnet({ augment, flip: run.dataset === 'fashion' });
+  const model = buildConvnet({ augment, flip: run.dataset === 'fashion', batchNorm: o.batchNorm === true });
   model.summary(print);
-  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  const steps = Math.ceil(mnist.train.n / batchSize) * epochs;
+  const learningRate = o.lrSchedule === 'cosine' ? new CosineDecay({ initialLearningRate: 1e-3, decaySteps: steps }) : 1e-3;
+  model.compile({ optimizer: new Adam({ learningRate }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const timer = new EpochTimer();
   const memory = new MemoryProbe();
   // After each epoch: its time and the resident memory (flat after epoch 1 means nothing leaks).
@@ -122,10 +127,13 @@ export function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tenso
   const index = 0;
   let h = new Tensor(Float32Array.from(xTest.values.subarray(index * 784, (index + 1) * 784)), [1, 28, 28, 1]);
   const stages: { name: string; out: Tensor }[] = [];
+  let convName = '';
+  // A conv block's maps are what enters its pooling layer: after relu (and batch norm, when present).
   for (const layer of model.layers) {
-    h = layer.apply(h, { training: false });
-    if (layer instanceof Conv2D) stages.push({ name: layer.name, out: h });
+    if (layer instanceof MaxPooling2D) stages.push({ name: convName, out: h });
     if (stages.length === 2) break;
+    if (layer instanceof Conv2D) convName = layer.name;
+    h = layer.apply(h, { training: false });
   }
   const label = run.classNames[run.mnist.test.labels[index]!]!;
   const input = imageGrid({ rows: [[xTest.values.subarray(index * 784, (index + 1) * 784)]], width: 28, height: 28, scale: 4, captions: [[`input: ${label}`]] });

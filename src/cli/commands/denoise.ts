@@ -1,12 +1,13 @@
 /**
  * `deepts denoise`: the course's pipeline class — a tf.data-style input pipeline of degraded
  * patches feeding a small fully convolutional network — on colour photographs (train on two,
- * restore the third whole) or on MNIST digits. Library code: src/tasks/denoise.ts.
+ * restore the third whole) or on MNIST digits / Fashion-MNIST clothes. Library code: src/tasks/denoise.ts.
  */
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Tensor, getBackend, setSeed } from '../../index.js';
 import { loadMnist } from '../../datasets/mnist-node.js';
+import { loadFashionMnist } from '../../datasets/fashion-mnist-node.js';
 import { loadBundledPictures } from '../../io/pictures.js';
 import { saveModel } from '../../io/model-io.js';
 import { EpochTimer } from '../../train/callbacks/epoch-timer.js';
@@ -19,7 +20,7 @@ import { MemoryProbe } from '../memory.js';
 import { writePictures, wroteLine } from '../output.js';
 
 export const denoiseOptions = {
-  dataset: { type: 'string', default: 'pictures', choices: ['pictures', 'mnist'], help: "'pictures': train on astronaut + coffee, restore chelsea (colour); 'mnist': digits (grayscale)" },
+  dataset: { type: 'string', default: 'pictures', choices: ['pictures', 'mnist', 'fashion'], help: "'pictures': train on astronaut + coffee, restore chelsea (colour); 'mnist': digits, 'fashion': Fashion-MNIST clothes (grayscale)" },
   degradation: { type: 'string', default: 'noise', choices: ['noise', 'downres'], help: "'noise': add Gaussian noise and clip to [0, 1]; 'downres': nearest-neighbour down and back up" },
   noise: { type: 'number', default: 0.1, min: 0, help: 'standard deviation of the added noise (pixels in [0, 1])' },
   factor: { type: 'int', default: 2, min: 2, help: 'down-res factor' },
@@ -28,7 +29,7 @@ export const denoiseOptions = {
   steps: { type: 'int', default: 25, min: 1, help: 'batches per epoch (stepsPerEpoch: the pipeline repeats forever)' },
   'batch-size': { type: 'int', default: 32, min: 1, help: 'patches per batch' },
   'shuffle-buffer': { type: 'int', default: 1024, min: 1, help: 'shuffle buffer size (elements)' },
-  limit: { type: 'int', default: 2000, min: 1, help: 'mnist: training digits used' },
+  limit: { type: 'int', default: 2000, min: 1, help: 'mnist / fashion: training pictures used' },
   seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling, noise): same seed, same result' },
   out: { type: 'string', default: 'denoise-out', help: 'folder for the grid picture and the saved model' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
@@ -37,11 +38,12 @@ export const denoiseOptions = {
 type Options = OptionsOf<typeof denoiseOptions>;
 
 async function trainingData(o: Options): Promise<{ train: Tensor[]; heldOut: { name: string; picture: Tensor }[]; channels: number; patch: number }> {
-  if (o.dataset === 'mnist') {
-    const mnist = await loadMnist();
+  if (o.dataset === 'mnist' || o.dataset === 'fashion') {
+    const mnist = o.dataset === 'fashion' ? await loadFashionMnist() : await loadMnist();
+    const what = o.dataset === 'fashion' ? 'test picture' : 'test digit';
     const digits = (images: Float32Array, from: number, n: number): Tensor[] =>
       Array.from({ length: n }, (_, i) => new Tensor(images.slice((from + i) * 784, (from + i + 1) * 784), [28, 28, 1]));
-    return { train: digits(mnist.train.images, 0, Math.min(o.limit, mnist.train.n)), heldOut: digits(mnist.test.images, 0, 8).map((picture, i) => ({ name: `test digit ${i}`, picture })), channels: 1, patch: o.patch ?? 28 };
+    return { train: digits(mnist.train.images, 0, Math.min(o.limit, mnist.train.n)), heldOut: digits(mnist.test.images, 0, 8).map((picture, i) => ({ name: `${what} ${i}`, picture })), channels: 1, patch: o.patch ?? 28 };
   }
   const pictures = loadBundledPictures();
   const heldOut = pictures.filter((p) => p.name === 'chelsea');

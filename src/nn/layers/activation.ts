@@ -3,6 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Tensor as T } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { getRng } from '../../tensor/random.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 import { getActivation, type Activation as Act, type ActivationName } from '../activations.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 
@@ -42,10 +43,10 @@ export class Dropout extends Layer {
   }
   call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
     if (!training || this.rate === 0) return x;
-    const rng = getRng();
     const keep = 1 - this.rate;
     const mask = new Float32Array(x.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
+    // A compiled step draws a new mask on every replay, from the same generator in the same order as eager steps.
+    hostWrite(mask, () => getRng().fillBernoulli(mask, keep, 1 / keep));
     return ops.mul(x, new T(mask, x.shape));
   }
   override computeOutputShape(s: LayerShape): LayerShape {

@@ -1,6 +1,6 @@
 /**
  * Layers that reshape or regularize feature maps [batch, height, width, channels]:
- * keras.layers.UpSampling2D (size=2, nearest), ZeroPadding2D (padding=1) and
+ * keras.layers.UpSampling2D (size=2, nearest or bilinear), ZeroPadding2D (padding=1) and
  * SpatialDropout2D (drops whole channels while training). All are written with
  * differentiable ops, so gradients need no rules of their own.
  */
@@ -19,25 +19,57 @@ function checkRank4(layer: Layer, s: LayerShape | readonly number[]): void {
 const times = (d: number | null | undefined, k: number): number | null => (typeof d === 'number' ? d * k : null);
 
 export interface UpSampling2DArgs extends LayerArgs {
-  /** Only 'nearest' so far (Keras also has 'bilinear'). */
-  interpolation?: 'nearest';
+  /** 'nearest' (default) repeats pixels; 'bilinear' interpolates as tf.image.resize (half-pixel centres), as Keras does. */
+  interpolation?: 'nearest' | 'bilinear';
 }
 
-/** Repeats each row `size[0]` times and each column `size[1]` times (nearest neighbour). */
+/**
+ * The [outSize, inSize] matrix of 1-D bilinear resizing with TF2's half-pixel centres
+ * (source coordinate (i + ½)·in/out − ½, clamped at the borders): row i holds the weights
+ * of the two input samples output i mixes.
+ */
+function bilinearMatrix(outSize: number, inSize: number): Tensor {
+  const m = new Float32Array(outSize * inSize);
+  for (let i = 0; i < outSize; i++) {
+    const v = ((i + 0.5) * inSize) / outSize - 0.5;
+    const f = Math.floor(v);
+    const t = v - f;
+    m[i * inSize + Math.max(f, 0)] += 1 - t;
+    m[i * inSize + Math.min(f + 1, inSize - 1)] += t;
+  }
+  return new Tensor(m, [outSize, inSize]);
+}
+
+/**
+ * Repeats each row `size[0]` times and each column `size[1]` times ('nearest'), or resizes
+ * bilinearly to size·(height, width) ('bilinear').
+ */
 export class UpSampling2D extends Layer {
   readonly className = 'UpSampling2D';
   readonly size: [number, number];
+  readonly interpolation: 'nearest' | 'bilinear';
   constructor(size: Size2 = 2, args: UpSampling2DArgs = {}) {
     super(args, 'up_sampling2d');
     this.size = pair(size, `up_sampling2d '${this.name}': size`);
-    if (args.interpolation !== undefined && args.interpolation !== 'nearest') {
-      throw new Error(`up_sampling2d '${this.name}': only interpolation 'nearest' is supported, got '${String(args.interpolation)}'`);
+    this.interpolation = args.interpolation ?? 'nearest';
+    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') {
+      throw new Error(`up_sampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got '${String(args.interpolation)}'`);
     }
   }
   override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     checkRank4(this, x.shape);
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const [sh, sw] = this.size;
+    if (this.interpolation === 'bilinear') {
+      // Separable: resize the height axis, then the width axis, each one matmul with its
+      // interpolation matrix (so the gradient is the transposed matrices, from matmul's rule).
+      const oh = h * sh, ow = w * sw;
+      const cols = ops.reshape(ops.transpose(x, [0, 2, 3, 1]), [n * w * c, h]);              // [n·w·c, h]
+      const tall = ops.reshape(ops.matmul(cols, bilinearMatrix(oh, h), false, true), [n, w, c, oh]);
+      const rows = ops.reshape(ops.transpose(tall, [0, 3, 2, 1]), [n * oh * c, w]);          // [n·oh·c, w]
+      const wide = ops.reshape(ops.matmul(rows, bilinearMatrix(ow, w), false, true), [n, oh, c, ow]);
+      return ops.transpose(wide, [0, 1, 3, 2]);
+    }
     // [n, h, 1, w, 1, c] broadcast against ones [sh, 1, sw, 1]: the gradient sums each block back.
     const spread = ops.mul(ops.reshape(x, [n, h, 1, w, 1, c]), new Tensor(new Float32Array(sh * sw).fill(1), [sh, 1, sw, 1]));
     return ops.reshape(spread, [n, h * sh, w * sw, c]);
@@ -47,7 +79,7 @@ export class UpSampling2D extends Layer {
     return [s[0] ?? null, times(s[1], this.size[0]), times(s[2], this.size[1]), s[3] ?? null];
   }
   override getConfig(): LayerConfig {
-    return { name: this.name, trainable: this.trainable, size: [...this.size], interpolation: 'nearest', dataFormat: 'channels_last' };
+    return { name: this.name, trainable: this.trainable, size: [...this.size], interpolation: this.interpolation, dataFormat: 'channels_last' };
   }
 }
 
@@ -135,7 +167,11 @@ export class SpatialDropout2D extends Layer {
   }
 }
 
-registerLayer('UpSampling2D', (c) => new UpSampling2D(pairOf(c, 'size') ?? 2, base(c)));
+registerLayer('UpSampling2D', (c) => {
+  const interpolation = c['interpolation'];
+  // Anything else than the two known names reaches the constructor, which names it in its error.
+  return new UpSampling2D(pairOf(c, 'size') ?? 2, { ...base(c), interpolation: typeof interpolation === 'string' ? (interpolation as 'nearest') : undefined });
+});
 registerLayer('ZeroPadding2D', (c) => {
   const p = c['padding'];
   const padding: Padding2D = typeof p === 'number' ? p

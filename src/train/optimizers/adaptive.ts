@@ -39,7 +39,7 @@ export class Adam extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { ...this.commonConfig(), learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+    return { ...this.commonConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }
 }
 
@@ -69,7 +69,7 @@ export class Adamax extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { ...this.commonConfig(), learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { ...this.commonConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
 
@@ -108,7 +108,7 @@ export class RMSprop extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { ...this.commonConfig(), learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return { ...this.commonConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 }
 
@@ -144,7 +144,7 @@ export class Adagrad extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { ...this.commonConfig(), learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+    return { ...this.commonConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
   }
 }
 

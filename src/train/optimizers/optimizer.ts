@@ -10,14 +10,18 @@ import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import type { Variable } from '../../nn/variable.js';
 import { kernels } from '../../backend/registry.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
-import { LearningRateSchedule } from './schedules.js';
+import { LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
 /** A fixed learning rate, or a schedule over the optimizer's steps (keras.optimizers.schedules). */
 export type LearningRate = number | LearningRateSchedule;
 
+/**
+ * getConfig() of an optimizer. A schedule given as learning rate is saved as the schedule
+ * ({ className, config }, Keras' serialize), not as the rate of the moment.
+ */
 export interface OptimizerConfig {
-  learningRate: number;
-  [key: string]: number | boolean | string;
+  learningRate: number | ScheduleConfig;
+  [key: string]: number | boolean | string | ScheduleConfig;
 }
 
 /** Options every Keras optimizer takes. */
@@ -29,6 +33,12 @@ export interface OptimizerCommonArgs {
   /** Decoupled weight decay, as Keras 3: before each update w -= learningRate · weightDecay · w. */
   weightDecay?: number;
 }
+
+/**
+ * An update rule written in TypeScript (Nadam, Lion): w updated in place from g, reading and
+ * writing the state arrays, with the step's hyper-parameters h. Runs the same on every backend.
+ */
+export type ElementwiseRule = (w: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]) => void;
 
 export abstract class Optimizer {
   abstract readonly name: string;
@@ -96,9 +106,12 @@ export abstract class Optimizer {
     return g;
   }
 
-  /** clipnorm / clipvalue / weightDecay as set (for getConfig of subclasses). */
-  protected commonConfig(): { [key: string]: number } {
-    const c: { [key: string]: number } = {};
+  /** learningRate (the fixed rate, or the schedule itself) and clipnorm / clipvalue / weightDecay as set (for getConfig of subclasses). */
+  protected commonConfig(): { learningRate: number | ScheduleConfig; [key: string]: number | ScheduleConfig } {
+    const s = this.learningRateSchedule;
+    const c: { learningRate: number | ScheduleConfig; [key: string]: number | ScheduleConfig } = {
+      learningRate: s ? { className: s.className, config: s.getConfig() } : this.fixedRate,
+    };
     if (this.clipnorm !== undefined) c['clipnorm'] = this.clipnorm;
     if (this.clipvalue !== undefined) c['clipvalue'] = this.clipvalue;
     if (this.weightDecay !== undefined) c['weightDecay'] = this.weightDecay;
@@ -114,7 +127,7 @@ export abstract class Optimizer {
   }
 
   /** The kernel rule and its hyper-parameters for update number `step` (from 1); see OPTIMIZER_RULES. */
-  protected abstract rule(step: number): { rule: OptimizerRule; h: number[] };
+  protected abstract rule(step: number): { rule: OptimizerRule | ElementwiseRule; h: number[] };
 
   abstract getConfig(): OptimizerConfig;
 
@@ -124,7 +137,7 @@ export abstract class Optimizer {
     const rate = this.learningRate;
     this.iterations++;
     this.rateThisStep = rate;
-    let step: { rule: OptimizerRule; h: number[] };
+    let step: { rule: OptimizerRule | ElementwiseRule; h: number[] };
     try {
       step = this.rule(this.iterations);
     } finally {
@@ -147,7 +160,8 @@ export abstract class Optimizer {
         const w = variable.values;
         for (let i = 0; i < w.length; i++) w[i]! *= decay;
       }
-      k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
+      if (typeof rule === 'function') rule(variable.values, this.clipped(grad.values), slots, h);
+      else k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
       // Keras 3 projects a constrained weight right after its update.
       variable.constraint?.apply(variable.values, variable.shape);
     }

@@ -7,10 +7,11 @@
  * Divergence: constructors take one options object (tfjs style), not positional arguments.
  */
 
-export interface ScheduleConfig {
+/** keras.optimizers.schedules.serialize(schedule), camelCase (a type, not an interface, so it is JSON-compatible). */
+export type ScheduleConfig = {
   className: string;
   config: { [key: string]: number | boolean | null | number[] };
-}
+};
 
 export abstract class LearningRateSchedule {
   /** The learning rate for update number `step` (0-based: the count of updates already made). */

@@ -33,6 +33,6 @@ export class SGD extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { ...this.commonConfig(), learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return { ...this.commonConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 }

@@ -1,0 +1,285 @@
+/**
+ * Compiled training steps: what model.compile({ jitCompile }) turns on (Keras' jit_compile).
+ *
+ * The first step of each batch shape runs eagerly while its kernel calls are traced
+ * (tensor/step-trace.ts): forward pass, loss and backward pass, into buffers the plan keeps.
+ * Later steps of that shape copy the batch into the plan's input buffers and replay the
+ * recorded calls in order: no tensors, no autograd tape, no shape checks, no allocation.
+ * The optimizer update and the metrics run as in an eager step on the plan's gradient and
+ * prediction buffers, so learning-rate schedules, clipping and weight decay behave the same.
+ *
+ * Safety: only models made of layers whose work is all kernels (or declared host writes such
+ * as dropout masks) are traced; the trace is checked for kernels writing into memory it reads
+ * from outside; and the first replay of each plan is compared with an eager step on the same
+ * batch (same weights, same random draws). Anything else falls back to eager steps, with the
+ * reason in `status()`.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { getRng } from '../tensor/random.js';
+import { withoutBufferScope } from '../tensor/buffer-pool.js';
+import { traceStep, type TraceEntry } from '../tensor/step-trace.js';
+import { getBackend } from '../backend/registry.js';
+import { KERNEL_WRITES, type KernelName } from '../backend/kernels.js';
+import { gradients } from '../autograd/tape.js';
+import type { Layer } from '../nn/layer.js';
+import type { Variable } from '../nn/variable.js';
+import { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from '../nn/layers/index.js';
+import { Conv2D } from '../nn/layers/convolutional.js';
+import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
+import { serializeLoss, type Loss } from './losses.js';
+import type { Logs } from './callbacks/callback.js';
+import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData, type TrainableModel } from './trainer.js';
+
+/** Keras' jit_compile: 'auto' (the default) and true compile where the model allows it; false runs every step eagerly. */
+export type JitCompile = boolean | 'auto';
+
+export interface JitStatus {
+  /** What compile() was given. */
+  readonly setting: JitCompile;
+  /** 'compiled' once a plan replays, 'pending' before the second step of a shape, 'eager' when steps run eagerly. */
+  readonly mode: 'compiled' | 'pending' | 'eager';
+  /** Why steps run eagerly (null when they do not). */
+  readonly reason: string | null;
+  /** Plans kept (one per batch shape, at most MAX_PLANS). */
+  readonly plans: number;
+  /** Steps run by replaying a plan so far. */
+  readonly replayedSteps: number;
+}
+
+/** Layers whose forward and backward passes are kernels only (plus dropout's declared mask); exact classes, not subclasses. */
+const TRACEABLE_LAYERS: readonly (abstract new (...args: never[]) => Layer)[] = [
+  InputLayer, Dense, Flatten, Reshape, Activation, Dropout, Conv2D, MaxPooling2D, AveragePooling2D,
+];
+
+/** Batch shapes whose plans are kept; a model fed many shapes re-traces the oldest (memory stays bounded). */
+export const MAX_PLANS = 4;
+
+/** Relative tolerance of the check of a plan's first replay against an eager step. */
+const VERIFY_RTOL = 1e-5;
+
+interface StepResult {
+  yPreds: Tensor[];
+  total: Tensor;
+  perOutput: (Tensor | null)[];
+  grads: (Tensor | null)[];
+}
+
+interface StepPlan {
+  readonly weights: readonly Variable[];
+  /** The plan's own copies of the batch (targets that are the inputs share them). */
+  readonly xs: Tensor[];
+  readonly ys: Tensor[];
+  readonly run: (() => void)[];
+  /** The trace: it holds every buffer the plan uses (native plans keep raw pointers into them). */
+  readonly trace: readonly TraceEntry[];
+  /** Tensors over the plan's output buffers, without autograd graph. */
+  readonly out: StepResult;
+  verified: boolean;
+}
+
+/** The model facts the compiled step needs from src/models (which may not be imported here). */
+export interface JitModel extends TrainableModel {
+  /** Why this model cannot be traced at all (a subclassed model, an overridden trainStep), or null. */
+  jitBlocker(): string | null;
+  /** Every layer that runs in a step. */
+  readonly layers: Layer[];
+}
+
+/** Why these layers and losses cannot be traced, or null. */
+export function untraceableReason(layers: readonly Layer[], losses: readonly (Loss | null)[]): string | null {
+  for (const l of layers) {
+    const proto = Object.getPrototypeOf(l) as object;
+    if (!TRACEABLE_LAYERS.some((C) => C.prototype === proto)) {
+      return `layer '${l.name}' (${l.className}) is not one compiled steps can trace (they take ${TRACEABLE_LAYERS.map((C) => C.name).join(', ')})`;
+    }
+  }
+  for (const loss of losses) {
+    if (loss && serializeLoss(loss) === null) return `loss '${loss.name}' is a custom loss; compiled steps take the built-in losses`;
+  }
+  return null;
+}
+
+const pad = (s: readonly number[]): string => s.join('x');
+
+export class CompiledTrainStep {
+  private readonly plans = new Map<string, StepPlan>();
+  private disabled: string | null;
+  private replayed = 0;
+  private warned = false;
+
+  constructor(
+    private readonly model: JitModel,
+    private readonly c: Compiled,
+    readonly setting: JitCompile,
+  ) {
+    this.disabled = setting === false ? 'jitCompile is false' : null;
+  }
+
+  status(): JitStatus {
+    const verified = [...this.plans.values()].some((p) => p.verified);
+    const mode = this.disabled ? 'eager' : verified ? 'compiled' : 'pending';
+    return { setting: this.setting, mode, reason: this.disabled, plans: this.plans.size, replayedSteps: this.replayed };
+  }
+
+  /** One training step: eager (recording a plan) the first time a batch shape is seen, replayed afterwards. */
+  trainStep(data: StepData, eager: () => Logs): Logs {
+    if (this.disabled) return eager();
+    const key = this.keyOf(data);
+    const weights = this.model.trainableWeights;
+    let plan = this.plans.get(key);
+    if (plan && !sameList(plan.weights, weights)) {
+      this.plans.delete(key); // trainable weights changed (layer.trainable): trace again
+      plan = undefined;
+    }
+    if (!plan) {
+      const reason = this.model.jitBlocker() ?? untraceableReason(this.model.layers, this.c.losses);
+      if (reason) return this.fallBack(reason, eager);
+      return this.record(key, data, weights);
+    }
+    plan.xs.forEach((t, i) => t.data.set(data.x[i]!.data));
+    plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
+    if (!plan.verified) return this.verify(key, plan, data);
+    for (const f of plan.run) f();
+    this.replayed++;
+    return this.finish(plan.out, data);
+  }
+
+  private keyOf({ x, y }: StepData): string {
+    const xs = x.map((t) => `${t.dtype}${pad(t.shape)}`).join(',');
+    const ys = y.map((t) => `${t.dtype}${pad(t.shape)}=${x.findIndex((u) => u.data === t.data)}`).join(',');
+    return `${getBackend().name}|${xs}|${ys}`;
+  }
+
+  private fallBack(reason: string, eager: () => Logs): Logs {
+    this.disabled = reason;
+    this.plans.clear();
+    if (this.setting === true && !this.warned) {
+      this.warned = true;
+      console.warn(`deepts: jitCompile: training steps run eagerly: ${reason}`);
+    }
+    return eager();
+  }
+
+  private forwardBackward(xs: Tensor[], ys: Tensor[], weights: readonly Variable[]): StepResult {
+    const yPreds = this.model.forwardAll(xs, true);
+    const computed = computeLosses(this.c, ys, yPreds);
+    const total = withModelLosses(this.model, computed.total);
+    const perOutput = computed.perOutput;
+    const grads = total.requiresGrad ? gradients(total, weights) : weights.map(() => null);
+    return { yPreds, total, perOutput, grads };
+  }
+
+  private record(key: string, data: StepData, weights: readonly Variable[]): Logs {
+    const copy = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
+    const xs = data.x.map(copy);
+    const ys = data.y.map((t) => {
+      const i = data.x.findIndex((u) => u.data === t.data);
+      return i >= 0 ? xs[i]! : copy(t);
+    });
+    const { result, entries } = withoutBufferScope(() => traceStep(() => this.forwardBackward(xs, ys, weights)));
+    const problem = result.total.requiresGrad ? checkTrace(entries) : 'the loss does not depend on any trainable weight';
+    if (problem) {
+      this.disabled = problem;
+      if (this.setting === true && !this.warned) {
+        this.warned = true;
+        console.warn(`deepts: jitCompile: training steps run eagerly: ${problem}`);
+      }
+    } else {
+      while (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+      const plain = (t: Tensor): Tensor => new Tensor(t.data, t.shape);
+      const out: StepResult = {
+        yPreds: result.yPreds.map(plain), total: plain(result.total),
+        perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
+      };
+      const run = getBackend().compileTrace?.(entries) ?? entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
+      this.plans.set(key, { weights: [...weights], xs, ys, run, trace: entries, out, verified: false });
+    }
+    return this.finish(result, data);
+  }
+
+  /** The first replay of a plan, checked against an eager step on the same batch with the same random draws. */
+  private verify(key: string, plan: StepPlan, data: StepData): Logs {
+    const rng = getRng();
+    const state = rng.getState();
+    for (const f of plan.run) f();
+    const replayed = [plan.out.total, ...plan.out.grads].map((t) => t && Float32Array.from(t.values));
+    rng.setState(state);
+    const eager = this.forwardBackward(data.x, data.y, plan.weights);
+    const expected = [eager.total, ...eager.grads];
+    const bad = expected.findIndex((t, i) => !close(replayed[i] ?? null, t?.values ?? null));
+    if (bad >= 0) {
+      this.plans.delete(key);
+      this.disabled = `the replayed step differed from the eager one (${bad === 0 ? 'loss' : `gradient of '${plan.weights[bad - 1]!.name}'`}): some op computes data in JavaScript that the trace cannot see`;
+      if (this.setting === true && !this.warned) {
+        this.warned = true;
+        console.warn(`deepts: jitCompile: training steps run eagerly: ${this.disabled}`);
+      }
+    } else {
+      plan.verified = true;
+    }
+    return this.finish(eager, data);
+  }
+
+  /** The optimizer update and the metrics, as Keras' default train_step does them. */
+  private finish(r: StepResult, data: StepData): Logs {
+    const weights = this.model.trainableWeights;
+    const pairs: [Tensor, Variable][] = [];
+    r.grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
+    if (pairs.length > 0) this.c.optimizer.applyGradients(pairs);
+    return updateMetrics(this.c, r.total.item(), r.perOutput, data.y, r.yPreds);
+  }
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function close(a: Float32Array | null, b: Float32Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
+  const tol = VERIFY_RTOL * (1 + scale);
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= tol) && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) return false;
+  }
+  return true;
+}
+
+type Buf = Float32Array | Int32Array;
+const isBuf = (v: unknown): v is Buf => v instanceof Float32Array || v instanceof Int32Array;
+
+/**
+ * Why replaying these entries would not redo the step, or null. A buffer the step first reads
+ * comes from outside (weights, the batch, constants filled in JavaScript); a kernel writing into
+ * one would make the next replay read its own result instead.
+ */
+export function checkTrace(entries: readonly TraceEntry[]): string | null {
+  const produced = new Set<ArrayBufferLike>();
+  const external = new Set<ArrayBufferLike>();
+  const read = (b: Buf): void => {
+    if (!produced.has(b.buffer)) external.add(b.buffer);
+  };
+  for (const e of entries) {
+    if (e.kind === 'host') {
+      produced.add(e.target.buffer);
+      continue;
+    }
+    const name = e.name as KernelName;
+    if (name === 'optimizerStep') return 'an optimizer update ran inside the traced step';
+    const writes = KERNEL_WRITES[name];
+    const outs: Buf[] = [];
+    e.args.forEach((a, i) => {
+      const list = Array.isArray(a) ? (a as unknown[]).filter(isBuf) : isBuf(a) ? [a] : [];
+      if (writes.includes(i)) outs.push(...list);
+      else list.forEach(read);
+    });
+    if (name === 'matmul' && e.args[8] === true) outs.forEach(read);
+    for (const o of outs) {
+      if (external.has(o.buffer)) return `kernel '${name}' writes into memory the step reads from outside (a weight, the batch or a constant)`;
+      produced.add(o.buffer);
+    }
+  }
+  return null;
+}

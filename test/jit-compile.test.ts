@@ -1,0 +1,278 @@
+/**
+ * Compiled training steps (model.compile({ jitCompile })): every model the CLI trains gives the
+ * same losses and weights compiled and eager, on every backend; models the trace cannot handle
+ * fall back to eager with a reason; a plan whose replay would differ is caught; memory stays
+ * bounded over many steps and batch shapes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import {
+  Adam, BatchNormalization, Dense, Input, Lambda, Model, Sequential, Tensor, getBackend, listBackends, ops, setBackend, setSeed,
+} from '../src/index.js';
+import { buildAutoencoder, buildClassifier, buildConvnet } from '../src/models/mnist-models.js';
+import { buildRegressionNetwork } from '../src/tasks/tabular-regression.js';
+import { buildDenoiser } from '../src/tasks/denoise-model.js';
+import { CompiledTrainStep, MAX_PLANS, checkTrace, type JitModel } from '../src/train/compiled-step.js';
+import { traceStep } from '../src/tensor/step-trace.js';
+import { kernels } from '../src/backend/registry.js';
+import { Rng } from '../src/tensor/random.js';
+import type { CompileArgs } from '../src/models/model.js';
+import { assertClose, randomTensor } from './helpers.js';
+
+interface Case {
+  name: string;
+  build: () => Model;
+  /** A function: each run needs its own optimizer (optimizers keep state). */
+  compile: () => Omit<CompileArgs, 'jitCompile'>;
+  x: Tensor;
+  y: Tensor;
+  batchSize: number;
+}
+
+const rng = new Rng(11);
+const labels = (n: number, k: number): Tensor => new Tensor(Float32Array.from({ length: n }, () => rng.int(k)), [n]);
+const images = (shape: number[]): Tensor => randomTensor(shape, rng, 0, 1);
+
+/** The CLI's models at small sizes, compiled as the CLI compiles them. */
+const CASES: Case[] = [
+  { name: 'autoencoder', build: buildAutoencoder, compile: () => ({ optimizer: 'adamax', loss: 'mse' }), x: images([40, 28, 28]), y: new Tensor(new Float32Array(0), [0]), batchSize: 16 },
+  {
+    name: 'classifier (default, dropout)', build: () => buildClassifier('default'),
+    compile: () => ({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }),
+    x: images([40, 28, 28]), y: labels(40, 10), batchSize: 16,
+  },
+  {
+    name: 'classifier (course, categorical)', build: () => buildClassifier('course'),
+    compile: () => ({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] }),
+    x: images([40, 28, 28]), y: ops.oneHot(labels(40, 10), 10), batchSize: 16,
+  },
+  {
+    name: 'regression network', build: () => buildRegressionNetwork(5),
+    compile: () => ({ optimizer: 'rmsprop', loss: 'mse', metrics: ['mae'] }), x: randomTensor([50, 5], rng), y: randomTensor([50, 1], rng), batchSize: 16,
+  },
+  {
+    name: 'convnet (deepts cnn)', build: () => buildConvnet(),
+    compile: () => ({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }), x: images([20, 28, 28, 1]), y: labels(20, 10), batchSize: 8,
+  },
+  { name: 'denoiser', build: () => buildDenoiser(1), compile: () => ({ optimizer: 'adamax', loss: 'mae' }), x: images([12, 12, 12, 1]), y: images([12, 12, 12, 1]), batchSize: 4 },
+];
+
+async function train(c: Case, jitCompile: boolean | 'auto', epochs = 2): Promise<{ model: Model; loss: number[]; weights: Tensor[] }> {
+  setSeed(5);
+  const model = c.build();
+  model.compile({ ...c.compile(), jitCompile });
+  const y = c.y.size === 0 ? c.x : c.y;
+  const h = await model.fit(c.x, y, { epochs, batchSize: c.batchSize, verbose: 0 });
+  return { model, loss: h.history['loss']!, weights: model.getWeights() };
+}
+
+for (const backend of listBackends().map((b) => b.name)) {
+  test(`compiled steps give eager's losses and weights for every CLI model (${backend})`, async () => {
+    const before = getBackend().name;
+    setBackend(backend);
+    try {
+      for (const c of backend === 'js' ? CASES.filter((k) => !k.name.startsWith('conv')) : CASES) {
+        const eager = await train(c, false);
+        const compiled = await train(c, 'auto');
+        const status = compiled.model.jitCompileStatus();
+        assert.equal(status.mode, 'compiled', `${c.name}: ${status.reason}`);
+        assert.ok(status.replayedSteps > 0, `${c.name}: no step was replayed`);
+        assert.equal(eager.model.jitCompileStatus().mode, 'eager');
+        assertClose(compiled.loss, eager.loss, 1e-6, `${c.name} losses`);
+        compiled.weights.forEach((w, i) => assertClose(w.values, eager.weights[i]!.values, 1e-6, `${c.name} weight ${i}`));
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
+}
+
+test('regularizers, a constraint, clipnorm, weight decay and a callback that sets weights agree compiled and eager', async () => {
+  const x = randomTensor([48, 6], rng);
+  const y = randomTensor([48, 2], rng);
+  const run = async (jitCompile: boolean): Promise<Tensor[]> => {
+    setSeed(9);
+    const m = new Sequential([
+      new Dense(8, { activation: 'tanh', inputShape: [6], kernelRegularizer: 'l2', activityRegularizer: 'l1', kernelConstraint: 'maxNorm' }),
+      new Dense(2, { biasRegularizer: 'l1' }),
+    ]);
+    m.compile({
+      optimizer: new Adam({ learningRate: 0.01, clipnorm: 0.5, weightDecay: 0.01 }), loss: 'huber', jitCompile,
+    });
+    await m.fit(x, y, {
+      epochs: 3, batchSize: 16, verbose: 0,
+      callbacks: [{ onBatchEnd: (step: number) => { if (step === 1) m.setWeights(m.getWeights().map((w) => ops.mul(w, 0.9))); } }],
+    });
+    assert.equal(m.jitCompileStatus().mode, jitCompile ? 'compiled' : 'eager', String(m.jitCompileStatus().reason));
+    return m.getWeights();
+  };
+  const eager = await run(false);
+  const compiled = await run(true);
+  compiled.forEach((w, i) => assertClose(w.values, eager[i]!.values, 1e-6, `weight ${i}`));
+});
+
+test('freezing a layer between fits traces the step again', async () => {
+  const x = randomTensor([32, 4], rng);
+  const y = randomTensor([32, 1], rng);
+  const run = async (jitCompile: boolean): Promise<Tensor[]> => {
+    setSeed(2);
+    const m = buildRegressionNetwork(4);
+    m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile });
+    await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    m.layers[0]!.trainable = false;
+    await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    return m.getWeights();
+  };
+  const eager = await run(false);
+  const compiled = await run(true);
+  compiled.forEach((w, i) => assertClose(w.values, eager[i]!.values, 1e-6, `weight ${i}`));
+});
+
+test('models the trace cannot handle train eagerly and say why', async () => {
+  const x = randomTensor([24, 3], rng);
+  const y = randomTensor([24, 1], rng);
+  class Scaled extends Dense {}
+  const cases: [string, () => Model, RegExp][] = [
+    ['a custom layer class', () => new Sequential([new Scaled(1, { inputShape: [3] })]), /layer 'scaled.*' \(Dense\)|not one compiled steps can trace/],
+    ['Lambda', () => {
+      const i = Input({ shape: [3] });
+      return new Model({ inputs: i, outputs: new Dense(1).apply(new Lambda((t) => ops.mul(t as Tensor, 2)).apply(i)) });
+    }, /Lambda/],
+    ['BatchNormalization', () => new Sequential([new Dense(4, { inputShape: [3] }), new BatchNormalization(), new Dense(1)]), /BatchNormalization/],
+    ['a subclassed model', () => {
+      class Net extends Model {
+        readonly d = new Dense(1);
+        override call(t: Tensor | Tensor[]): Tensor {
+          return this.d.apply(t as Tensor) as Tensor;
+        }
+      }
+      return new Net();
+    }, /subclassed model/],
+    ['an augmented convnet', () => buildConvnet({ augment: true }), /RandomRotation/],
+  ];
+  for (const [what, build, reason] of cases) {
+    const m = build();
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const isConv = what.includes('convnet');
+    const xs = isConv ? images([4, 28, 28, 1]) : x;
+    const ys = isConv ? randomTensor([4, 10], rng) : y;
+    const h = await m.fit(xs, ys, { epochs: 2, batchSize: isConv ? 2 : 8, verbose: 0 });
+    const s = m.jitCompileStatus();
+    assert.equal(s.mode, 'eager', what);
+    assert.match(String(s.reason), reason, what);
+    assert.ok(h.history['loss']!.every(Number.isFinite), what);
+  }
+  const m = buildRegressionNetwork(3);
+  m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: false });
+  await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+  assert.deepEqual([m.jitCompileStatus().mode, m.jitCompileStatus().reason, m.jitCompile], ['eager', 'jitCompile is false', false]);
+  assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: 'yes' as unknown as boolean }), /jitCompile must be true, false or 'auto'/);
+});
+
+test('a step that computes data in JavaScript behind the trace is caught by the first replay (negative control)', async () => {
+  // A model whose forward pass scales by a factor computed in JS from the batch: the trace
+  // records the factor of the first batch as a constant, so the replay must be rejected.
+  setSeed(1);
+  const inner = new Sequential([new Dense(1, { inputShape: [2] })]);
+  inner.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: false });
+  const c = (inner as unknown as { compiledState: ConstructorParameters<typeof CompiledTrainStep>[1] }).compiledState;
+  const model: JitModel = {
+    get trainableWeights() { return inner.trainableWeights; },
+    inputNames: ['x'], outputNames: ['y'], layers: [], losses: [], stopTraining: false,
+    jitBlocker: () => null,
+    forwardAll: (xs: Tensor[], training: boolean) => {
+      const scale = xs[0]!.values[0]! > 0 ? 2 : -3; // read in JS: invisible to the trace
+      return [ops.mul(inner.forwardAll(xs, training)[0]!, scale)];
+    },
+    runTrainStep: () => ({}), runTestStep: () => ({}), resetMetrics: () => {},
+  } as unknown as JitModel;
+  const step = new CompiledTrainStep(model, c, 'auto');
+  const batch = (v: number): { x: Tensor[]; y: Tensor[] } => ({ x: [new Tensor(new Float32Array([v, 1, v, 2]), [2, 2])], y: [new Tensor(new Float32Array([1, 2]), [2, 1])] });
+  const eager = (): never => assert.fail('the eager step is only for models that cannot be traced at all');
+  step.trainStep(batch(1), eager);
+  assert.equal(step.status().mode, 'pending');
+  step.trainStep(batch(-1), eager);
+  assert.equal(step.status().mode, 'eager');
+  assert.match(String(step.status().reason), /replayed step differed from the eager one/);
+});
+
+test('the trace check rejects a kernel that overwrites memory the step reads from outside', () => {
+  const w = new Float32Array(4096).fill(1);
+  const out = new Float32Array(4096);
+  const { entries } = traceStep(() => {
+    kernels().unary('relu', w, out, 0);
+    kernels().unary('neg', out, w, 0); // writes into its own input "weight"
+  });
+  assert.match(String(checkTrace(entries)), /writes into memory the step reads from outside/);
+  const ok = traceStep(() => {
+    kernels().unary('relu', w, out, 0);
+    kernels().unary('neg', out, out, 0);
+  });
+  assert.equal(checkTrace(ok.entries), null);
+});
+
+test('memory stays bounded: plans per batch shape are capped and replayed steps do not grow the heap', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setSeed(4);
+  const m = buildRegressionNetwork(8);
+  m.compile({ optimizer: 'adam', loss: 'mse' });
+  // Many batch sizes: each is a plan, and only MAX_PLANS are kept.
+  for (let n = 3; n < 3 + 2 * MAX_PLANS + 2; n++) m.trainOnBatch(randomTensor([n, 8], rng), randomTensor([n, 1], rng));
+  assert.ok(m.jitCompileStatus().plans <= MAX_PLANS);
+  const x = randomTensor([64, 8], rng);
+  const y = randomTensor([64, 1], rng);
+  await m.fit(x, y, { epochs: 5, batchSize: 16, verbose: 0 });
+  gc();
+  const before = process.memoryUsage();
+  await m.fit(x, y, { epochs: 60, batchSize: 16, verbose: 0 });
+  gc();
+  const after = process.memoryUsage();
+  assert.equal(m.jitCompileStatus().mode, 'compiled');
+  const grown = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+  assert.ok(grown < 4e6, `memory grew by ${(grown / 1e6).toFixed(1)} MB over 240 compiled steps`);
+});
+
+test('on the native addon a replayed autoencoder step is one call into C++ (plus the optimizer and metrics)', async (t) => {
+  const native = listBackends().find((b) => b.name === 'native') as { addon?: { runPlan?: (p: unknown) => void } } | undefined;
+  const addon = native?.addon;
+  if (!addon?.runPlan) {
+    t.skip('the native addon (with plans) is not built');
+    return;
+  }
+  const before = getBackend().name;
+  setBackend('native');
+  const original = addon.runPlan;
+  let calls = 0;
+  addon.runPlan = (p: unknown) => {
+    calls++;
+    original.call(addon, p);
+  };
+  try {
+    setSeed(1);
+    const m = buildAutoencoder();
+    m.compile({ optimizer: 'adamax', loss: 'mse' });
+    const x = images([8, 28, 28]);
+    m.trainOnBatch(x, x); // traced
+    m.trainOnBatch(x, x); // first replay, checked against eager
+    calls = 0;
+    for (let i = 0; i < 5; i++) m.trainOnBatch(x, x);
+    assert.equal(m.jitCompileStatus().mode, 'compiled');
+    assert.equal(calls, 5, 'one runPlan call per replayed step');
+  } finally {
+    addon.runPlan = original;
+    setBackend(before);
+  }
+});
+
+test("dropout's mask fill draws exactly what a loop of next() draws", () => {
+  const a = new Rng(77);
+  const b = new Rng(77);
+  const mask = new Float32Array(1000);
+  a.fillBernoulli(mask, 0.7, 1 / 0.7);
+  const expected = Float32Array.from({ length: 1000 }, () => (b.next() < 0.7 ? 1 / 0.7 : 0));
+  assert.deepEqual(mask, expected);
+  assert.equal(a.next(), b.next(), 'the generators continue in step');
+});
