@@ -117,6 +117,7 @@ test('every conv, pool, padding, upsampling and BatchNormalization layer in a Se
     new Conv2DTranspose(2, [2, 3], { strides: [3, 2], padding: 'valid' }),
     new Conv2DTranspose(2, 1, { strides: 2, padding: 'same', useBias: false }),
     new UpSampling2D([2, 1]),
+    new UpSampling2D([2, 3], { interpolation: 'bilinear' }),
     new SpatialDropout2D(0.3),
     new AveragePooling2D(3, { strides: 2, padding: 'same' }),
     new MaxPooling2D(2, { strides: 1, padding: 'same' }),

@@ -129,7 +129,8 @@ const KEPT_WHEN_SET = new Set(['seed', 'axis', 'data_format']);
 export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batchInputShape?: readonly (number | null)[]): KerasLayerJson {
   const config: JsonObject = {};
   for (const [k, v] of Object.entries(layer.config)) {
-    if (k === 'kernelInitializer' || k === 'biasInitializer') config[snake(k)] = initializerToKeras(String(v), flavour);
+    // kernel, bias, depthwise, pointwise, beta, gamma, moving_mean, moving_variance initializers
+    if (k.endsWith('Initializer')) config[snake(k)] = initializerToKeras(String(v), flavour);
     else if (k === 'activation') config[k] = activationToKeras(v);
     else if (isPenaltyKey(k)) config[snake(k)] = penaltyToKeras(k, v, flavour);
     else config[snake(k)] = v;
@@ -146,6 +147,10 @@ export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batc
     if (config['variance'] === undefined) config['variance'] = null;
   } else if (layer.className === 'Flatten' && flavour === 'keras3') {
     config['data_format'] = 'channels_last';
+  } else if (layer.className === 'Conv2DTranspose' && flavour === 'keras3') {
+    config['output_padding'] = null;
+  } else if (layer.className === 'Conv2D' && flavour === 'keras3') {
+    config['groups'] = 1;
   }
   if (flavour === 'tfjs') {
     if (batchInputShape) config['batch_input_shape'] = [...batchInputShape];
@@ -169,7 +174,7 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
       if (v !== null) config[camel(k)] = penaltyFromKeras(k, v);
       continue;
     }
-    if (k === 'kernel_initializer' || k === 'bias_initializer') config[camel(k)] = initializerFromKeras(v);
+    if (k.endsWith('_initializer')) config[camel(k)] = initializerFromKeras(v);
     else if (k === 'activation') config[k] = activationFromKeras(v);
     else config[camel(k)] = v;
   }
@@ -181,6 +186,8 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
     if (config['mean'] === null) delete config['mean'];
     if (config['variance'] === null) delete config['variance'];
   }
+  if ((raw['groups'] ?? 1) !== 1) throw new Error(`${className} with groups ${JSON.stringify(raw['groups'])} is not supported (deepts convolutions have one group)`);
+  if (raw['output_padding'] !== undefined && raw['output_padding'] !== null) throw new Error(`${className} with output_padding is not supported (deepts uses Keras' default output size)`);
   if (className === 'InputLayer') config['shape'] = sampleShapeOf(raw) ?? [];
   return { className, config };
 }

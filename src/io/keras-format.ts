@@ -9,7 +9,10 @@
  *
  * where <name> is the layer *class* in snake_case, numbered in order of appearance
  * (dense, dense_1, dropout, dense_2): Keras addresses layers by class, not by their names.
- * Sequential models; no Node built-ins (the caller reads and writes the bytes).
+ * Sequential models (model.layers without the InputLayer) and functional models (Keras'
+ * Functional.layers order with the InputLayers, keras-graph.ts); a compiled model's
+ * compile_config is written and read (keras-compile.ts). No Node built-ins (the caller reads
+ * and writes the bytes).
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import h5wasm, { type Dataset, type Group } from 'h5wasm';
@@ -19,9 +22,12 @@ import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { JsonValue, Layer, LayerShape } from '../nn/layer.js';
 import { Normalization } from '../nn/layers/normalization.js';
+import { InputLayer } from '../nn/layers/reshaping.js';
 import { serializeLayer, type SerializedLayer } from '../nn/serialization.js';
 import { isObject, layerToKeras, type JsonObject } from './keras-config.js';
 import { modelFromTopology } from './tfjs-format.js';
+import { kerasFunctionalConfig, kerasGraphOf, kerasLayerOrder } from './keras-graph.js';
+import { compileFromKeras, kerasCompileConfig } from './keras-compile.js';
 
 /** The Keras version whose file layout this writes (saving_lib of Keras 3). */
 export const KERAS_FORMAT_VERSION = '3.0.0';
@@ -47,6 +53,16 @@ const kerasHasNoVariables = (l: Layer): boolean => l instanceof Normalization &&
 
 const DTYPE_POLICY: JsonObject = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
+/** One layer as serialize_keras_object writes it: module, class_name, config, registered_name, build_config. */
+function kerasLayerJson(layer: Layer, inputShape: LayerShape | LayerShape[] | null): JsonObject {
+  if (layer instanceof InputLayer) {
+    return { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, config: { batch_shape: [...layer.batchInputShape!], dtype: 'float32', sparse: false, name: layer.name } };
+  }
+  const json = layerToKeras(serializeLayer(layer) as SerializedLayer, 'keras3') as unknown as JsonObject;
+  if (inputShape !== null) json['build_config'] = { input_shape: inputShape as unknown as JsonValue };
+  return json;
+}
+
 /** config.json for a Sequential model, as Keras 3 serializes one. */
 export function kerasModelConfig(model: Sequential): JsonObject {
   const { config } = model.toConfig();
@@ -59,9 +75,7 @@ export function kerasModelConfig(model: Sequential): JsonObject {
     config: { batch_shape: inputShape, dtype: 'float32', sparse: false, name: 'input_layer' },
   }];
   for (const layer of model.layers) {
-    const json = layerToKeras(serializeLayer(layer) as SerializedLayer, 'keras3') as unknown as JsonObject;
-    json['build_config'] = { input_shape: [...shape] };
-    layers.push(json);
+    layers.push(kerasLayerJson(layer, shape));
     shape = layer.computeOutputShape(shape) as LayerShape;
   }
   return {
@@ -77,14 +91,19 @@ async function h5(): Promise<{ FS: { writeFile(p: string, d: Uint8Array): void; 
   return (await h5wasm.ready) as unknown as { FS: { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } };
 }
 
+/** model.layers as Keras lists them, which numbers the weight groups: Sequential without its InputLayer, functional with. */
+function kerasLayers(model: Model<never>): Layer[] {
+  return model instanceof Sequential ? model.layers.filter((l) => !(l instanceof InputLayer)) : kerasLayerOrder(kerasGraphOf(model));
+}
+
 /** model.weights.h5 bytes in Keras' layout. */
-async function weightsH5(model: Sequential): Promise<Uint8Array> {
+async function weightsH5(model: Model<never>): Promise<Uint8Array> {
   const { FS } = await h5();
   const path = `/deepts-keras-${fileCounter++}.h5`;
   const f = new h5wasm.File(path, 'w');
   try {
     f.create_group('vars');
-    const layers = model.layers;
+    const layers = kerasLayers(model);
     const root = f.create_group('layers');
     kerasLayerPaths(layers).forEach((p, i) => {
       const layer = layers[i]!;
@@ -108,10 +127,14 @@ async function weightsH5(model: Sequential): Promise<Uint8Array> {
   return bytes;
 }
 
-/** A `.keras` archive of a Sequential model (architecture and weights; saved uncompiled). */
+/** A `.keras` archive of a Sequential or functional model (architecture, weights, and compile_config once compiled). */
 export async function toKerasArchive(model: Model): Promise<Uint8Array> {
-  if (!(model instanceof Sequential)) throw new Error(`.keras export supports Sequential models; '${model.name}' is a ${model.toConfig().className}`);
-  const config = kerasModelConfig(model);
+  const kind = model.toConfig().className;
+  if (!(model instanceof Sequential) && kind !== 'Functional') throw new Error(`.keras export supports Sequential and functional models; '${model.name}' is a ${kind}`);
+  const m = model as unknown as Model<never>;
+  const config = model instanceof Sequential ? kerasModelConfig(model) : kerasFunctionalConfig(m, kerasLayerJson);
+  const compileConfig = kerasCompileConfig(m);
+  if (compileConfig) config['compile_config'] = compileConfig;
   const now = new Date();
   const pad = (n: number): string => String(n).padStart(2, '0');
   const metadata = {
@@ -121,7 +144,7 @@ export async function toKerasArchive(model: Model): Promise<Uint8Array> {
   return zipSync({
     'metadata.json': strToU8(JSON.stringify(metadata)),
     'config.json': strToU8(JSON.stringify(config)),
-    'model.weights.h5': await weightsH5(model),
+    'model.weights.h5': await weightsH5(m),
   });
 }
 
@@ -145,13 +168,12 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where = 'the .ker
   }
   if (!isObject(config)) throw new Error(`cannot load ${where}: config.json is not an object`);
   const model = modelFromTopology(config);
-  if (!(model instanceof Sequential)) throw new Error(`cannot load ${where}: deepts reads Sequential models from .keras files so far`);
   const { FS } = await h5();
   const path = `/deepts-keras-${fileCounter++}.h5`;
   FS.writeFile(path, h5Bytes);
   const f = new h5wasm.File(path, 'r');
   try {
-    const layers = model.layers;
+    const layers = kerasLayers(model);
     kerasLayerPaths(layers).forEach((p, i) => {
       const layer = layers[i]!;
       const own = [...layer.weights.filter((w) => w.trainable), ...layer.weights.filter((w) => !w.trainable)];
@@ -183,5 +205,7 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where = 'the .ker
     f.close();
     FS.unlink(path);
   }
+  // As keras.saving.load_model(compile=True): compiled again from compile_config.
+  compileFromKeras(model, config['compile_config'], where);
   return model as unknown as Model<never>;
 }

@@ -11,6 +11,7 @@ import { sizeOf } from '../tensor/shape.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { withWeightSource, type JsonValue } from '../nn/layer.js';
+import { DepthwiseConv2D, SeparableConv2D } from '../nn/layers/convolutional.js';
 import type { SerializedLayer } from '../nn/serialization.js';
 import { isObject, layerFromKeras, layerToKeras, sampleShapeOf, type JsonObject } from './keras-config.js';
 import { functionalFromKeras, functionalTopology } from './keras-functional.js';
@@ -59,6 +60,11 @@ export function sequentialTopology(model: Model): JsonObject {
 /** model.json contents and the weight bytes for a model, exactly as tfjs lays them out. */
 export function toTfjsArtifacts(model: Model): { json: TfjsModelJson; weightData: Uint8Array } {
   const weights = model.weights;
+  // tfjs names a DepthwiseConv2D kernel 'depthwise_kernel' and loads weights by name.
+  const tfjsNames = new Map<Tensor, string>();
+  for (const l of model.layers) {
+    if (l instanceof DepthwiseConv2D && !(l instanceof SeparableConv2D) && l.depthwiseKernel) tfjsNames.set(l.depthwiseKernel, l.depthwiseKernel.name.replace(/kernel$/, 'depthwise_kernel'));
+  }
   const bin = new Float32Array(weights.reduce((s, w) => s + w.size, 0));
   let offset = 0;
   for (const w of weights) {
@@ -70,7 +76,7 @@ export function toTfjsArtifacts(model: Model): { json: TfjsModelJson; weightData
     format: TFJS_FORMAT,
     generatedBy: GENERATED_BY,
     convertedBy: null,
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: tfjsNames.get(w) ?? w.name, shape: [...w.shape], dtype: 'float32' })) }],
   };
   const training = trainingConfigOf(model as Model<never>);
   if (training) json.trainingConfig = training;
@@ -218,9 +224,11 @@ export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string, maxB
     }
   }
   const byName = new Map(specs.map((s) => [s.spec.name.replace(/:0$/, ''), s]));
+  // tfjs and Keras 2 call a DepthwiseConv2D kernel 'depthwise_kernel' (Keras 3 and deepts: 'kernel').
+  const lookup = (name: string): { spec: TfjsWeightSpec; bytes: Uint8Array } | undefined => byName.get(name) ?? byName.get(name.replace(/\/kernel$/, '/depthwise_kernel'));
   let requested = 0;
   const source = (name: string, shape: readonly number[]): Float32Array => {
-    const found = byName.get(name);
+    const found = lookup(name);
     if (found && found.spec.shape.join(',') !== shape.join(',')) {
       throw new Error(`weight ${found.spec.name} has shape [${found.spec.shape.join(', ')}] in the manifest but ${name} has [${shape.join(', ')}]`);
     }
@@ -238,14 +246,20 @@ export function modelFromTfjs(json: TfjsModelJson, readFile: (path: string, maxB
     const message = e instanceof Error ? e.message : String(e);
     throw new Error(message.includes(where) ? message : `cannot load model from ${where}: ${message.replace(/^cannot load model: /, '')}`);
   }
-  const own = model.weights;
-  if (own.every((w) => byName.has(w.name))) return model;
-  if (specs.length !== own.length) throw new Error(`cannot load model from ${where}: the architecture has ${own.length} weights but the manifest lists ${specs.length}`);
-  model.setWeights(specs.map(({ spec, bytes }, i) => {
-    if (spec.shape.join(',') !== own[i]!.shape.join(',')) {
-      throw new Error(`cannot load model from ${where}: weight ${spec.name} has shape [${spec.shape}] in the manifest but ${own[i]!.name} has [${own[i]!.shape}]`);
+  const layerOrder = model.weights;
+  if (layerOrder.every((w) => lookup(w.name))) return model;
+  if (specs.length !== layerOrder.length) throw new Error(`cannot load model from ${where}: the architecture has ${layerOrder.length} weights but the manifest lists ${specs.length}`);
+  // Unnamed matches go by position: layer by layer (deepts, Keras), or all trainable weights
+  // first, then the rest (tfjs' model.weights order, which its model.save writes).
+  const tfjsOrder = [...layerOrder.filter((w) => w.trainable), ...layerOrder.filter((w) => !w.trainable)];
+  const fits = (order: readonly Tensor[]): boolean => specs.every(({ spec }, i) => spec.shape.join(',') === order[i]!.shape.join(','));
+  const own = fits(layerOrder) || !fits(tfjsOrder) ? layerOrder : tfjsOrder;
+  own.forEach((w, i) => {
+    const { spec, bytes } = specs[i]!;
+    if (spec.shape.join(',') !== w.shape.join(',')) {
+      throw new Error(`cannot load model from ${where}: weight ${spec.name} has shape [${spec.shape}] in the manifest but ${w.name} has [${w.shape}]`);
     }
-    return new Tensor(decodeWeight(spec, bytes), spec.shape);
-  }));
+    w.assign(new Tensor(decodeWeight(spec, bytes), spec.shape));
+  });
   return model;
 }

@@ -5,7 +5,9 @@
  *
  * Covered: tensors (tensor, tensor1d…4d, scalar, zeros, ones, oneHot, randomNormal/Uniform;
  * dataSync/arraySync/data/array/print, argMax, reshape, arithmetic and reductions),
- * tf.sequential / tf.layers (dense, dropout, flatten, reshape, activation, inputLayer),
+ * tf.sequential / tf.layers (dense, dropout, flatten, reshape, activation, inputLayer, and the conv
+ * family: conv2d, conv2dTranspose, depthwiseConv2d, separableConv2d, max/averagePooling2d,
+ * global pools, batchNormalization, upSampling2d, zeroPadding2d),
  * tf.regularizers (l1, l2, l1l2), tf.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm),
  * tf.train optimizers, compile/fit/predict/evaluate/save, tf.loadLayersModel, backends
  * (setBackend/getBackend/ready), and tidy/dispose/keep/memory as harmless no-ops (deepts

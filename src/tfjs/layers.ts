@@ -1,10 +1,14 @@
 /**
- * tf.layers.*: tfjs' layer factories (one config object each) building deepts layers.
- * Options deepts lacks (initializer objects, weights) are refused with the option's name
- * rather than silently ignored. Regularizers and constraints come from tf.regularizers /
- * tf.constraints (or their names).
+ * tf.layers.*: tfjs' layer factories (one config object each, tfjs' option names) building
+ * deepts layers. Options deepts lacks (initializer objects, weights, channelsFirst) are refused
+ * with the option's name rather than silently ignored. Regularizers and constraints come from
+ * tf.regularizers / tf.constraints (or their names).
  */
-import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from '../nn/layers/index.js';
+import {
+  Activation, AveragePooling2D, BatchNormalization, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAveragePooling2D,
+  GlobalMaxPooling2D, InputLayer, MaxPooling2D, Reshape, SeparableConv2D, UpSampling2D, ZeroPadding2D, type ConvArgs,
+} from '../nn/layers/index.js';
+import type { Size2 } from '../autograd/ops/conv.js';
 import type { Layer } from '../nn/layer.js';
 import type { RegularizerIdentifier } from '../nn/regularizers.js';
 import type { ConstraintIdentifier } from '../nn/constraints.js';
@@ -30,7 +34,8 @@ function base(what: string, args: BaseArgs & Record<string, unknown>): { name?: 
 function initializerName(what: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw new Error(`deepts/tfjs: tf.layers.${what}: give initializers by name ('glorotUniform', 'heNormal', 'zeros', ...)`);
-  return v;
+  // tfjs' 'varianceScaling' by name is VarianceScaling(scale 1, fanIn, normal): LeCun normal.
+  return v === 'varianceScaling' ? 'lecunNormal' : v;
 }
 
 export interface DenseLayerArgs extends BaseArgs {
@@ -77,4 +82,171 @@ export function inputLayer(args: { inputShape?: number[]; batchInputShape?: (num
   const shape = args.inputShape ?? args.batchInputShape?.slice(1);
   if (!shape || shape.some((d) => d === null)) throw new Error('deepts/tfjs: tf.layers.inputLayer needs inputShape (known dimensions)');
   return new InputLayer({ shape: shape as number[], name: args.name });
+}
+
+/** tfjs' dataFormat: only 'channelsLast' (tfjs' and Keras' default), as deepts' conv layers. */
+function channelsLast(what: string, dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast' && dataFormat !== 'channels_last') {
+    throw new Error(`deepts/tfjs: tf.layers.${what}: only dataFormat 'channelsLast' is supported (inputs [batch, height, width, channels]), got '${String(dataFormat)}'`);
+  }
+}
+
+type Size = number | number[];
+const size2 = (what: string, key: string, v: Size | undefined): Size2 | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return v;
+  if (v.length === 1) return v[0]!;
+  if (v.length !== 2) throw new Error(`deepts/tfjs: tf.layers.${what}: ${key} must be a number or [height, width], got ${JSON.stringify(v)}`);
+  return [v[0]!, v[1]!];
+};
+
+export interface ConvLayerArgs extends BaseArgs {
+  kernelSize: Size;
+  strides?: Size;
+  padding?: 'valid' | 'same';
+  dataFormat?: string;
+  dilationRate?: Size;
+  activation?: string;
+  useBias?: boolean;
+  kernelInitializer?: string;
+  biasInitializer?: string;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  activityRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
+  [k: string]: unknown;
+}
+
+export interface Conv2DLayerArgs extends ConvLayerArgs {
+  filters: number;
+}
+
+function convArgs(what: string, args: ConvLayerArgs): ConvArgs {
+  channelsLast(what, args.dataFormat);
+  if (args.padding !== undefined && args.padding !== 'valid' && args.padding !== 'same') {
+    throw new Error(`deepts/tfjs: tf.layers.${what}: padding must be 'valid' or 'same' ('causal' is for 1-D convolutions), got '${String(args.padding)}'`);
+  }
+  return {
+    ...base(what, args), strides: size2(what, 'strides', args.strides), padding: args.padding, dilationRate: size2(what, 'dilationRate', args.dilationRate),
+    activation: args.activation, useBias: args.useBias, biasInitializer: initializerName(what, args.biasInitializer),
+    biasRegularizer: args.biasRegularizer, activityRegularizer: args.activityRegularizer, biasConstraint: args.biasConstraint,
+  };
+}
+
+const kernelPenalties = (args: ConvLayerArgs): Pick<ConvArgs, 'kernelRegularizer' | 'kernelConstraint'> => ({ kernelRegularizer: args.kernelRegularizer, kernelConstraint: args.kernelConstraint });
+
+const kernelOf = (what: string, args: ConvLayerArgs): Size2 => {
+  const k = size2(what, 'kernelSize', args.kernelSize);
+  if (k === undefined) throw new Error(`deepts/tfjs: tf.layers.${what} needs kernelSize`);
+  return k;
+};
+
+export function conv2d(args: Conv2DLayerArgs): Layer {
+  return new Conv2D(args.filters, kernelOf('conv2d', args), { ...convArgs('conv2d', args), ...kernelPenalties(args), kernelInitializer: initializerName('conv2d', args.kernelInitializer) });
+}
+
+export function conv2dTranspose(args: Conv2DLayerArgs): Layer {
+  return new Conv2DTranspose(args.filters, kernelOf('conv2dTranspose', args), { ...convArgs('conv2dTranspose', args), ...kernelPenalties(args), kernelInitializer: initializerName('conv2dTranspose', args.kernelInitializer) });
+}
+
+export interface DepthwiseConv2DLayerArgs extends ConvLayerArgs {
+  depthMultiplier?: number;
+  depthwiseInitializer?: string;
+  depthwiseRegularizer?: RegularizerIdentifier;
+  depthwiseConstraint?: ConstraintIdentifier;
+}
+
+export function depthwiseConv2d(args: DepthwiseConv2DLayerArgs): Layer {
+  return new DepthwiseConv2D(kernelOf('depthwiseConv2d', args), {
+    ...convArgs('depthwiseConv2d', args), depthMultiplier: args.depthMultiplier, depthwiseInitializer: initializerName('depthwiseConv2d', args.depthwiseInitializer),
+    depthwiseRegularizer: args.depthwiseRegularizer, depthwiseConstraint: args.depthwiseConstraint,
+  });
+}
+
+export function separableConv2d(args: DepthwiseConv2DLayerArgs & { filters: number; pointwiseInitializer?: string; pointwiseRegularizer?: RegularizerIdentifier; pointwiseConstraint?: ConstraintIdentifier }): Layer {
+  return new SeparableConv2D(args.filters, kernelOf('separableConv2d', args), {
+    ...convArgs('separableConv2d', args), depthMultiplier: args.depthMultiplier,
+    depthwiseRegularizer: args.depthwiseRegularizer, depthwiseConstraint: args.depthwiseConstraint,
+    pointwiseRegularizer: args.pointwiseRegularizer, pointwiseConstraint: args.pointwiseConstraint,
+    depthwiseInitializer: initializerName('separableConv2d', args.depthwiseInitializer), pointwiseInitializer: initializerName('separableConv2d', args.pointwiseInitializer),
+  });
+}
+
+export interface Pooling2DLayerArgs extends BaseArgs {
+  /** tfjs' default is [2, 2]. */
+  poolSize?: Size;
+  /** Defaults to poolSize. */
+  strides?: Size;
+  padding?: 'valid' | 'same';
+  dataFormat?: string;
+  [k: string]: unknown;
+}
+
+function poolArgs(what: string, args: Pooling2DLayerArgs): [Size2, { name?: string; trainable?: boolean; inputShape?: number[]; strides?: Size2; padding?: 'valid' | 'same' }] {
+  channelsLast(what, args.dataFormat);
+  return [size2(what, 'poolSize', args.poolSize) ?? 2, { ...base(what, args), strides: size2(what, 'strides', args.strides), padding: args.padding }];
+}
+
+export function maxPooling2d(args: Pooling2DLayerArgs = {}): Layer {
+  return new MaxPooling2D(...poolArgs('maxPooling2d', args));
+}
+
+export function averagePooling2d(args: Pooling2DLayerArgs = {}): Layer {
+  return new AveragePooling2D(...poolArgs('averagePooling2d', args));
+}
+
+/** tfjs' aliases. */
+export const maxPool2d = maxPooling2d;
+export const avgPool2d = averagePooling2d;
+export const avgPooling2d = averagePooling2d;
+
+export function globalAveragePooling2d(args: BaseArgs & { dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  channelsLast('globalAveragePooling2d', args.dataFormat);
+  return new GlobalAveragePooling2D(base('globalAveragePooling2d', args));
+}
+
+export function globalMaxPooling2d(args: BaseArgs & { dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  channelsLast('globalMaxPooling2d', args.dataFormat);
+  return new GlobalMaxPooling2D(base('globalMaxPooling2d', args));
+}
+
+export const globalMaxPool2d = globalMaxPooling2d;
+export const globalAvgPool2d = globalAveragePooling2d;
+
+export interface BatchNormalizationLayerArgs extends BaseArgs {
+  axis?: number;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: string;
+  gammaInitializer?: string;
+  movingMeanInitializer?: string;
+  movingVarianceInitializer?: string;
+  [k: string]: unknown;
+}
+
+export function batchNormalization(args: BatchNormalizationLayerArgs = {}): Layer {
+  for (const k of ['betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint']) {
+    if (args[k] !== undefined && args[k] !== null) throw new Error(`deepts/tfjs: tf.layers.batchNormalization({ ${k} }) is not supported`);
+  }
+  const what = 'batchNormalization';
+  return new BatchNormalization({
+    ...base(what, args), axis: args.axis, momentum: args.momentum, epsilon: args.epsilon, center: args.center, scale: args.scale,
+    betaInitializer: initializerName(what, args.betaInitializer), gammaInitializer: initializerName(what, args.gammaInitializer),
+    movingMeanInitializer: initializerName(what, args.movingMeanInitializer), movingVarianceInitializer: initializerName(what, args.movingVarianceInitializer),
+  });
+}
+
+export function upSampling2d(args: BaseArgs & { size?: Size; interpolation?: string; dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  channelsLast('upSampling2d', args.dataFormat);
+  // tfjs' bilinear resizes without half-pixel centres, Keras' (and deepts') with: they differ, so only 'nearest' here.
+  if (args.interpolation !== undefined && args.interpolation !== 'nearest') throw new Error(`deepts/tfjs: tf.layers.upSampling2d: only interpolation 'nearest' is supported (tfjs' bilinear differs from Keras'), got '${String(args.interpolation)}'`);
+  return new UpSampling2D(size2('upSampling2d', 'size', args.size) ?? 2, base('upSampling2d', args));
+}
+
+export function zeroPadding2d(args: BaseArgs & { padding?: number | [number, number] | [[number, number], [number, number]]; dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  channelsLast('zeroPadding2d', args.dataFormat);
+  return new ZeroPadding2D(args.padding ?? 1, base('zeroPadding2d', args));
 }

@@ -7,6 +7,7 @@ import { Sequential } from '../models/sequential.js';
 import type { Model } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer, LayerShape } from '../nn/layer.js';
+import type { Variable } from '../nn/variable.js';
 import type { Loss } from '../train/losses.js';
 import { getMetric } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizers/index.js';
@@ -167,12 +168,25 @@ export class LayersModel {
     return out.length === 1 ? out[0]! : out;
   }
 
+  /** tfjs' weight order: every trainable weight (layer by layer), then the non-trainable ones (BatchNormalization's moving statistics). */
+  private tfjsWeights(): Variable[] {
+    const trainable = new Set(this.model.trainableWeights);
+    const all = this.model.weights;
+    return [...all.filter((w) => trainable.has(w)), ...all.filter((w) => !trainable.has(w))];
+  }
+
   getWeights(): TfTensor[] {
-    return this.model.getWeights().map((t) => TfTensor.from(t));
+    return this.tfjsWeights().map((w) => TfTensor.from(w.read()));
   }
 
   setWeights(weights: In[]): void {
-    this.model.setWeights(weights.map(unwrap));
+    const own = this.tfjsWeights();
+    if (weights.length !== own.length) throw new Error(`setWeights: the model has ${own.length} weights, got ${weights.length}`);
+    own.forEach((w, i) => {
+      const t = unwrap(weights[i]!);
+      if (t.shape.join(',') !== w.shape.join(',')) throw new Error(`setWeights: weight '${w.name}' has shape [${w.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+      w.assign(t);
+    });
   }
 
   countParams(): number {

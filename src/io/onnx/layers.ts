@@ -248,8 +248,12 @@ export function exportLayer(g: GraphBuilder, layer: Layer, xs: OnnxValue[], outS
   }
   if (layer instanceof UpSampling2D) {
     // Nearest with 'asymmetric' + 'floor' maps output pixel i to input ⌊i / size⌋: plain repetition.
+    // Bilinear is tf.image.resize's: half-pixel centres, edges clamped.
     const scales = g.floatConstant(`${base}/scales`, Float32Array.of(1, 1, ...layer.size), [4]);
-    return out(g.node('Resize', [toNchw(g, x).name, '', scales], base, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }), 'nchw');
+    const attrs: Record<string, string> = layer.interpolation === 'bilinear'
+      ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }
+      : { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+    return out(g.node('Resize', [toNchw(g, x).name, '', scales], base, attrs), 'nchw');
   }
   throw new Error(`ONNX export: layer '${layer.name}' (${layer.className}) has no ONNX mapping yet`);
 }
