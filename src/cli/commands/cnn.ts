@@ -155,6 +155,7 @@ export function featureMapPicture(model: Sequential, run: MnistRun, xTest: Tenso
 export const command = defineCommand({
   summary: "train Keras' simple convnet on MNIST or Fashion-MNIST; report accuracy, confusion matrix, filters and feature maps; save the model",
   usage: 'deepts cnn [--dataset mnist|fashion] [--augment] [options]',
+  maxPositional: 0,
   options: cnnOptions,
   run: async (o) => { await runCnn(o); },
 });
