@@ -6,6 +6,8 @@ export interface Command<S extends OptionSpecs = OptionSpecs> {
   summary: string;
   usage: string;
   options: S;
+  /** How many positional arguments the command takes at most; more are an error naming them (left out: any number). */
+  maxPositional?: number;
   /** Method syntax on purpose: a Command<S> is usable where a Command (any specs) is expected. */
   run(options: OptionsOf<S>, positional: string[]): Promise<void>;
 }

@@ -53,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(`Usage: ${cmd.usage}`, cmd.summary, specs));
     return 0;
   }
+  if (cmd.maxPositional !== undefined && parsed.positional.length > cmd.maxPositional) {
+    const extra = parsed.positional.slice(cmd.maxPositional).map((a) => `'${a}'`).join(' ');
+    const takes = cmd.maxPositional === 0 ? 'takes no arguments besides options' : `takes at most ${cmd.maxPositional} argument${cmd.maxPositional === 1 ? '' : 's'} besides options`;
+    process.stderr.write(`deepts ${name}: unexpected argument${parsed.positional.length - cmd.maxPositional === 1 ? '' : 's'} ${extra}: ${name} ${takes} (usage: ${cmd.usage}; options start with --)\n`);
+    return 2;
+  }
   try {
     await cmd.run(parsed.options, parsed.positional);
   } catch (e) {

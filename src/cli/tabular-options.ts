@@ -10,6 +10,30 @@ export function loadTableArgument(positional: readonly string[], commandName: st
   return loadTable(positional[0]!);
 }
 
+/**
+ * Largest magnitude accepted in a numeric column. Beyond it the squares that least squares,
+ * variances and the MSE compute overflow double precision (1e150² = 1e300, summed over rows),
+ * so a run would end in Infinity/NaN after printing half its report.
+ */
+export const MAX_ABS_VALUE = 1e150;
+
+/**
+ * Checks the numeric columns a command will use, before it prints anything: ±Infinity (a CSV's
+ * "Infinity", or a number like 1e309 that overflows) and magnitudes beyond MAX_ABS_VALUE are
+ * errors naming the column and the row. Missing values (empty cells) are left to dropMissing.
+ */
+export function requireFiniteColumns(table: Table, columns: readonly string[], source: string): void {
+  for (const c of columns) {
+    if (table.kind(c) !== 'number') continue;
+    const values = table.numbers(c);
+    const i = values.findIndex((v) => !Number.isNaN(v) && !(Math.abs(v) <= MAX_ABS_VALUE));
+    if (i < 0) continue;
+    const v = values[i]!;
+    const what = Number.isFinite(v) ? `${v}, beyond ±${MAX_ABS_VALUE} (its square overflows double precision)` : `${v} (a CSV value of "Infinity" or a number too large for double precision)`;
+    throw new Error(`${source}: column '${c}', row ${i + 1} (counting data rows from 1) is ${what}; values must be finite numbers within ±${MAX_ABS_VALUE}: fix or remove that row, or rescale the column`);
+  }
+}
+
 /** Reads a required column-name option and checks that the table has that column. */
 export function requireColumn(table: Table, name: string | undefined, option: string): string {
   if (name === undefined || name === '') throw new Error(`--${option} COLUMN is required (columns: ${table.columns.join(', ')})`);

@@ -81,6 +81,30 @@ export function compileMetadataOf(model: Model<never>): JsonObject | null {
   return cc ? { lossClasses: cc.lossClasses as unknown as JsonValue } : null;
 }
 
+/** Checks userDefinedMetadata.deepts.optimizerState field by field (never a TypeError from a damaged file). */
+function checkOptimizerState(v: JsonValue, where: string): OptimizerStateManifest & { path: string } {
+  const field = 'userDefinedMetadata.deepts.optimizerState';
+  const fail = (what: string): never => {
+    throw new Error(`cannot load model: ${where}: ${field}${what}`);
+  };
+  if (!isObject(v)) return fail(` must be an object, got ${JSON.stringify(v)}`);
+  const path = v['path'];
+  if (typeof path !== 'string' || path === '' || /[\\/]/.test(path) || path === '.' || path === '..') {
+    return fail(`.path must be a file name beside model.json, got ${JSON.stringify(path)}`);
+  }
+  const count = (x: JsonValue | undefined, name: string, max: number): number =>
+    typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= max ? x : fail(`.${name} must be an integer in [0, ${max}], got ${JSON.stringify(x)}`);
+  const iterations = count(v['iterations'], 'iterations', Number.MAX_SAFE_INTEGER);
+  const slotsPerVariable = count(v['slotsPerVariable'], 'slotsPerVariable', 16);
+  const list = v['variables'];
+  if (!Array.isArray(list)) return fail(`.variables must be a list, got ${JSON.stringify(list)}`);
+  const variables = list.map((e, i) => {
+    if (!isObject(e) || typeof e['name'] !== 'string') return fail(`.variables[${i}] must be { name: string, size: integer }, got ${JSON.stringify(e)}`);
+    return { name: e['name'], size: count(e['size'], `variables[${i}].size`, 2 ** 31 - 1) };
+  });
+  return { path, iterations, slotsPerVariable, variables };
+}
+
 /**
  * Compiles a loaded model from its trainingConfig and restores the optimizer state when saved.
  * A loss or metric deepts cannot rebuild by name (a custom function) leaves the model uncompiled, with a warning.
@@ -115,8 +139,8 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
     return;
   }
   const stateManifest = meta?.['optimizerState'];
-  if (!isObject(stateManifest)) return;
-  const st = stateManifest as unknown as OptimizerStateManifest & { path: string };
+  if (stateManifest === undefined) return;
+  const st = checkOptimizerState(stateManifest, where);
   const bytes = readFile(st.path);
   if (!bytes) return;
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

@@ -204,6 +204,8 @@ interface TrainingData {
 
 function tensorTraining(train: StepData, validation: StepData | DatasetSource | null, args: FitArgs, batchSize: number): { data: TrainingData; validation: StepData | DatasetSource | null } {
   if (args.stepsPerEpoch !== undefined) throw new Error('fit: stepsPerEpoch applies to datasets; with tensors an epoch is one pass over them (set batchSize instead)');
+  const samples = train.x[0]?.shape[0];
+  if (samples === 0) throw new Error(`fit: the training data has 0 samples (x has shape [${train.x[0]!.shape.join(', ')}]): nothing to train on (were all rows dropped, or the split left none?)`);
   let data = train;
   if (args.validationSplit !== undefined && !validation) {
     const split = args.validationSplit;
@@ -231,6 +233,10 @@ function tensorTraining(train: StepData, validation: StepData | DatasetSource | 
 
 export async function fitLoop(model: TrainableModel, train: StepData | DatasetSource, validation: StepData | DatasetSource | null, args: FitArgs = {}): Promise<History> {
   const epochs = positiveInt(args.epochs ?? 1, 'epochs');
+  const initialEpoch = args.initialEpoch ?? 0;
+  if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0) {
+    throw new Error(`fit: initialEpoch must be a non-negative integer (the epoch to resume at, counting from 0, as Keras' initial_epoch), got ${initialEpoch}`);
+  }
   const verbose = resolveVerbose(args.verbose);
   const out = args.output ?? defaultOutput();
   let data: TrainingData;
@@ -265,10 +271,10 @@ export async function fitLoop(model: TrainableModel, train: StepData | DatasetSo
   model.stopTraining = false;
   for (const cb of callbacks) await cb.onTrainBegin();
 
-  for (let epoch = args.initialEpoch ?? 0; epoch < epochs; epoch++) {
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin(epoch);
     if (verbose === 1 && epochs > 1) out.write(`Epoch ${epoch + 1}/${epochs}\n`);
-    if (epoch !== (args.initialEpoch ?? 0)) feed = data.epoch();
+    if (epoch !== initialEpoch) feed = data.epoch();
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
     model.resetMetrics();
     let logs: Logs = {};

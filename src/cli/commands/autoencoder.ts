@@ -67,6 +67,7 @@ export async function runAutoencoder(o: OptionsOf<typeof autoencoderOptions>): P
 export const command = defineCommand({
   summary: "train the lecture's MNIST autoencoder; save reconstructions, loss curves and the model",
   usage: 'deepts autoencoder [options]',
+  maxPositional: 0,
   options: autoencoderOptions,
   run: (o) => runAutoencoder(o),
 });

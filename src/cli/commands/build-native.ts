@@ -5,6 +5,7 @@ import { defineCommand } from '../command.js';
 export const command = defineCommand({
   summary: 'build the native CPU backend (when npm skipped install scripts)',
   usage: 'deepts build-native',
+  maxPositional: 0,
   options: {},
   run: async () => {
     const ok = await buildNative();

@@ -87,6 +87,7 @@ export async function runClassify(o: OptionsOf<typeof classifyOptions>, print: (
 export const command = defineCommand({
   summary: 'train an MNIST digit classifier (the homework); report accuracy, top-3 "next likely" guesses, confusion matrix; save the model',
   usage: 'deepts classify [--model default|course] [options]',
+  maxPositional: 0,
   options: classifyOptions,
   run: async (o) => { await runClassify(o); },
 });

@@ -96,6 +96,7 @@ export async function runDenoise(o: Options): Promise<void> {
 export const command = defineCommand({
   summary: "the course's denoising class: a tf.data-style patch pipeline feeding a fully convolutional network; SSIM/PSNR and a picture grid",
   usage: 'deepts denoise [options]',
+  maxPositional: 0,
   options: denoiseOptions,
   run: (o) => runDenoise(o),
 });

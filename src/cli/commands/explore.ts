@@ -64,6 +64,7 @@ export async function runExplore(o: OptionsOf<typeof exploreOptions>, positional
 export const command = defineCommand({
   summary: "the learners' eight questions from the lecture, each answered by an experiment",
   usage: 'deepts explore [1-8|name|all] [options]',
+  maxPositional: 1,
   options: exploreOptions,
   run: (o, positional) => runExplore(o, positional),
 });

@@ -21,6 +21,7 @@ const options = {
 export const command = defineCommand({
   summary: 'convert a saved model to another format (ONNX, TensorFlow.js, Keras 3)',
   usage: 'deepts export --format onnx|tfjs|keras MODEL out',
+  maxPositional: 2,
   options,
   async run(o, positional) {
     if (positional.length !== 2) throw new UsageError('give the saved model (folder or .keras file) and the output, e.g. deepts export --format onnx classify-out/model model.onnx');

@@ -18,6 +18,7 @@ export async function runInfo(): Promise<void> {
 export const command = defineCommand({
   summary: 'show the active backend, CPU features and threads',
   usage: 'deepts info',
+  maxPositional: 0,
   options: {},
   run: () => runInfo(),
 });

@@ -39,6 +39,7 @@ export async function runLab(o: OptionsOf<typeof labOptions>): Promise<void> {
 export const command = defineCommand({
   summary: 'open the lab page: draw a digit, watch a network learn, the lecture with live demos',
   usage: 'deepts lab [--port N] [--no-open] [--host ADDRESS]',
+  maxPositional: 0,
   options: labOptions,
   run: (o) => runLab(o),
 });

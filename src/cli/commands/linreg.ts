@@ -10,7 +10,7 @@ import { formatNumber as fmt, regressionLinePicture, slopeProfilePicture } from 
 import type { OptionSpecs, OptionsOf } from '../args.js';
 import { defineCommand } from '../command.js';
 import { dropMissing } from '../../data/missing.js';
-import { loadTableArgument, requireColumn } from '../tabular-options.js';
+import { loadTableArgument, requireColumn, requireFiniteColumns } from '../tabular-options.js';
 import { writePictures, wroteLine } from '../output.js';
 
 export const linregOptions = {
@@ -27,6 +27,7 @@ export async function runLinreg(o: OptionsOf<typeof linregOptions>, positional: 
     if (raw.kind(c) !== 'number') throw new Error(`column '${c}' holds strings, not numbers: linreg fits a line between two numeric columns`);
   }
   if (xName === yName) throw new Error('--x and --y name the same column');
+  requireFiniteColumns(raw, [xName, yName], source);
   console.log(`Data: ${source}, ${raw.numRows} rows; fitting ${yName} ≈ a·(${xName}) + b`);
   const table = dropMissing(raw, [xName, yName]);
   const x = table.numbers(xName);
@@ -52,6 +53,7 @@ export async function runLinreg(o: OptionsOf<typeof linregOptions>, positional: 
 export const command = defineCommand({
   summary: 'fit y = ax + b by least squares and by maximum likelihood (the same line), with sigma and a picture',
   usage: 'deepts linreg <data.csv | california | cars | iris | penguins> --x COLUMN --y COLUMN [options]',
+  maxPositional: 1,
   options: linregOptions,
   run: (o, positional) => runLinreg(o, positional),
 });

@@ -15,7 +15,7 @@ import { confusionMatrixPicture, formatNumber as fmt, normalCurvesPicture } from
 import type { OptionSpecs, OptionsOf } from '../args.js';
 import { defineCommand } from '../command.js';
 import { dropMissing } from '../../data/missing.js';
-import { featureColumns, loadTableArgument, requireColumn } from '../tabular-options.js';
+import { featureColumns, loadTableArgument, requireColumn, requireFiniteColumns } from '../tabular-options.js';
 import { writePictures, wroteLine } from '../output.js';
 
 export const mleOptions = {
@@ -41,6 +41,7 @@ export async function runMle(o: OptionsOf<typeof mleOptions>, positional: string
   if (explicit && strings.length > 0) throw new Error(`--features lists string columns (${strings.join(', ')}): Gaussian naive Bayes needs numeric features`);
   const features = candidates.filter((c) => raw.kind(c) === 'number');
   if (features.length === 0) throw new Error(`no numeric feature columns besides '${target}' (columns: ${raw.columns.join(', ')})`);
+  requireFiniteColumns(raw, features, source);
   console.log(`Data: ${source}, ${raw.numRows} rows; class column '${target}'; features: ${features.join(', ')}`);
   if (strings.length > 0) console.log(`Skipping string columns (a normal curve needs numbers): ${strings.join(', ')}`);
   const table = dropMissing(raw, [...features, target]);
@@ -96,6 +97,7 @@ export async function runMle(o: OptionsOf<typeof mleOptions>, positional: string
 export const command = defineCommand({
   summary: 'classify by maximum likelihood (Gaussian naive Bayes): held-out accuracy, confusion matrix, fitted normal curves',
   usage: 'deepts mle <data.csv | iris | penguins | cars> --target CLASS_COLUMN [options]',
+  maxPositional: 1,
   options: mleOptions,
   run: (o, positional) => runMle(o, positional),
 });

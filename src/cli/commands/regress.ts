@@ -15,7 +15,7 @@ import { formatNumber as fmt, lineChart, scatterPlot } from '../../viz/index.js'
 import { saveModel } from '../../io/model-io.js';
 import type { OptionSpecs, OptionsOf } from '../args.js';
 import { defineCommand } from '../command.js';
-import { featureColumns, loadTableArgument, requireColumn } from '../tabular-options.js';
+import { featureColumns, loadTableArgument, requireColumn, requireFiniteColumns } from '../tabular-options.js';
 import { writePictures, wroteLine } from '../output.js';
 
 export const regressOptions = {
@@ -49,6 +49,7 @@ export async function runRegress(o: OptionsOf<typeof regressOptions>, positional
     return false;
   });
   if (features.length === 0) throw new Error('no input columns left to learn from');
+  requireFiniteColumns(raw, [...features, target], source);
   console.log(`Data: ${source}, ${raw.numRows} rows; target '${target}'; inputs: ${features.map((f) => `${f}${raw.kind(f) === 'string' ? ' (one-hot)' : ''}`).join(', ')}`);
   skipped.forEach((line) => console.log(line));
   const table = dropMissing(raw, [...features, target]);
@@ -96,6 +97,7 @@ export async function runRegress(o: OptionsOf<typeof regressOptions>, positional
 export const command = defineCommand({
   summary: 'neural-network regression on a CSV or built-in table: held-out MAE/MSE vs a linear baseline, predicted-vs-true picture',
   usage: 'deepts regress <data.csv | cars | california | iris | penguins> --target COLUMN [options]',
+  maxPositional: 1,
   options: regressOptions,
   run: (o, positional) => runRegress(o, positional),
 });
