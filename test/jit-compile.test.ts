@@ -14,7 +14,7 @@ import {
 import { buildAutoencoder, buildClassifier, buildConvnet } from '../src/models/mnist-models.js';
 import { buildRegressionNetwork } from '../src/tasks/tabular-regression.js';
 import { buildDenoiser } from '../src/tasks/denoise-model.js';
-import { CompiledTrainStep, MAX_PLANS, checkTrace, type JitModel } from '../src/train/compiled-step.js';
+import { CompiledTrainStep, MAX_PLANS, MAX_UNUSED_PLANS, checkTrace, type JitModel } from '../src/train/compiled-step.js';
 import { traceStep } from '../src/tensor/step-trace.js';
 import { kernels } from '../src/backend/registry.js';
 import { Rng } from '../src/tensor/random.js';
@@ -275,4 +275,15 @@ test("dropout's mask fill draws exactly what a loop of next() draws", () => {
   const expected = Float32Array.from({ length: 1000 }, () => (b.next() < 0.7 ? 1 / 0.7 : 0));
   assert.deepEqual(mask, expected);
   assert.equal(a.next(), b.next(), 'the generators continue in step');
+});
+
+test('a model fed a new batch shape every step stops tracing and says why', () => {
+  setSeed(6);
+  const m = buildRegressionNetwork(3);
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  for (let n = 2; n < 2 + MAX_PLANS + MAX_UNUSED_PLANS + 1; n++) m.trainOnBatch(randomTensor([n, 3], rng), randomTensor([n, 1], rng));
+  const s = m.jitCompileStatus();
+  assert.equal(s.mode, 'eager');
+  assert.match(String(s.reason), /batch shapes keep changing/);
+  assert.equal(s.plans, 0);
 });

@@ -54,6 +54,9 @@ const TRACEABLE_LAYERS: readonly (abstract new (...args: never[]) => Layer)[] = 
 /** Batch shapes whose plans are kept; a model fed many shapes re-traces the oldest (memory stays bounded). */
 export const MAX_PLANS = 4;
 
+/** Plans dropped before any replay after which a model stops tracing: its batch shapes keep changing. */
+export const MAX_UNUSED_PLANS = 8;
+
 /** Relative tolerance of the check of a plan's first replay against an eager step. */
 const VERIFY_RTOL = 1e-5;
 
@@ -75,6 +78,8 @@ interface StepPlan {
   /** Tensors over the plan's output buffers, without autograd graph. */
   readonly out: StepResult;
   verified: boolean;
+  /** Steps this plan ran (the check against eager included). */
+  replays: number;
 }
 
 /** The model facts the compiled step needs from src/models (which may not be imported here). */
@@ -105,6 +110,7 @@ export class CompiledTrainStep {
   private readonly plans = new Map<string, StepPlan>();
   private disabled: string | null;
   private replayed = 0;
+  private unusedPlans = 0;
   private warned = false;
 
   constructor(
@@ -138,6 +144,7 @@ export class CompiledTrainStep {
     }
     plan.xs.forEach((t, i) => t.data.set(data.x[i]!.data));
     plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
+    plan.replays++;
     if (!plan.verified) return this.verify(key, plan, data);
     for (const f of plan.run) f();
     this.replayed++;
@@ -185,14 +192,24 @@ export class CompiledTrainStep {
         console.warn(`deepts: jitCompile: training steps run eagerly: ${problem}`);
       }
     } else {
-      while (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+      while (this.plans.size >= MAX_PLANS) {
+        const oldest = this.plans.keys().next().value!;
+        if (this.plans.get(oldest)!.replays === 0) this.unusedPlans++;
+        this.plans.delete(oldest);
+      }
+      if (this.unusedPlans >= MAX_UNUSED_PLANS) {
+        // Tracing costs a step's worth of fresh memory; with shapes that never repeat it never pays.
+        this.plans.clear();
+        this.disabled = `the batch shapes keep changing (${this.unusedPlans} plans were dropped before any replay)`;
+        return this.finish(result, data);
+      }
       const plain = (t: Tensor): Tensor => new Tensor(t.data, t.shape);
       const out: StepResult = {
         yPreds: result.yPreds.map(plain), total: plain(result.total),
         perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
       };
       const run = getBackend().compileTrace?.(entries) ?? entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
-      this.plans.set(key, { weights: [...weights], xs, ys, run, trace: entries, out, verified: false });
+      this.plans.set(key, { weights: [...weights], xs, ys, run, trace: entries, out, verified: false, replays: 0 });
     }
     return this.finish(result, data);
   }
