@@ -2,7 +2,7 @@
  * The course's denoising class as library functions (`deepts denoise` is a thin shell over them):
  *   pictures → float → non-overlapping patches (extractPatches, SAME) → flatMap → map(degrade)
  *   → repeat().shuffle(1024).batch(32).prefetch(AUTOTUNE) → a fully convolutional CNN
- *   (Conv2D 32 → 64 → channels, 3×3, same, relu), adamax, loss mae, stepsPerEpoch;
+ *   (Conv2D 32 → 64 → channels, 3×3, same, relu; the last one linear), adamax, loss mae, stepsPerEpoch;
  *   then SSIM and PSNR of degraded vs restored on held-out pictures.
  * Because the model is fully convolutional (input [null, null, channels]), it is trained on
  * small patches and restores whole pictures of any size.

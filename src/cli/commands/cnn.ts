@@ -21,7 +21,7 @@ import { reportClassifier } from '../classifier-report.js';
 
 export const cnnOptions = {
   dataset: { type: 'string', default: 'mnist', choices: ['mnist', 'fashion'], help: "'mnist' digits, or 'fashion' (Fashion-MNIST from Debian's dataset-fashion-mnist)" },
-  'lr-schedule': { type: 'string', default: 'cosine', choices: ['cosine', 'constant'], help: "adam's learning rate: 1e-3 decayed to 0 along a cosine over the run (CosineDecay), or a constant 1e-3 (Keras' example)" },
+  'lr-schedule': { type: 'string', default: 'constant', choices: ['cosine', 'constant'], help: "adam's learning rate: 1e-3 decayed to 0 along a cosine over the run (CosineDecay), or a constant 1e-3 (Keras' example)" },
   'batch-norm': { type: 'flag', help: 'Conv2D → BatchNormalization → relu in place of Conv2D(relu)' },
   augment: { type: 'flag', help: 'random rotations, zooms and shifts of the training pictures (and left-right flips for fashion)' },
   epochs: { type: 'int', default: 15, min: 1, help: "training epochs (Keras' example: 15)" },
