@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { unzipSync, zipSync } from 'fflate';
 import { encodePng } from '../src/io/png.js';
 import { crc32 } from '../src/io/png.js';
 import { decodeImageFile } from '../src/io/image-file.js';
@@ -31,7 +32,7 @@ export const MEMORY_BOUND_MB = 512;
 /** Wall time of one case; typical cases take well under 50 ms (a busy 2-core machine is slower). */
 export const TIME_BOUND_MS = 3000;
 
-export const FUZZ_TARGETS = ['idx', 'csv', 'png', 'netpbm', 'model', 'model-fields'] as const;
+export const FUZZ_TARGETS = ['idx', 'csv', 'png', 'netpbm', 'model', 'model-fields', 'keras'] as const;
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
 
 /** xorshift32: the same seed gives the same cases on every machine. */
@@ -269,6 +270,31 @@ function mutateModel(seed: ModelSeed, rng: FuzzRng): Record<string, Uint8Array> 
   return files;
 }
 
+async function kerasSeeds(dir: string): Promise<Uint8Array[]> {
+  setSeed(4);
+  const { readFileSync } = await import('node:fs');
+  const model = new Sequential([new Dense(4, { inputShape: [3], activation: 'relu' }), new Dense(2)]);
+  const path = join(dir, 'seed.keras');
+  await saveModel(model, path);
+  return [new Uint8Array(readFileSync(path))];
+}
+
+function mutateArchiveMember(archive: Uint8Array, rng: FuzzRng): Uint8Array {
+  const files = unzipSync(archive);
+  const name = rng.pick(Object.keys(files));
+  if (name.endsWith('.json') && rng.int(2) === 0) {
+    try {
+      const doc = JSON.parse(new TextDecoder().decode(files[name])) as Json;
+      files[name] = new TextEncoder().encode(JSON.stringify(mutateJson(doc, rng)));
+      return zipSync(files);
+    } catch {
+      // fall through to bytes
+    }
+  }
+  files[name] = mutateBytes(files[name]!, rng) as Uint8Array<ArrayBuffer>;
+  return zipSync(files);
+}
+
 // ---- the batch runner (inside the child process) -----------------------------------------------
 
 export interface CaseResult { index: number; kind: string; message: string; ms: number; peakMB: number }
@@ -295,6 +321,7 @@ export async function runFuzzBatch(target: FuzzTarget, seed: number, first: numb
   try {
     const png = pngSeeds(), netpbm = netpbmSeeds(), idx = idxFiles();
     const models = target === 'model' || target === 'model-fields' ? await modelSeeds(work) : [];
+    const keras = target === 'keras' ? await kerasSeeds(work) : [];
     for (let index = first; index < first + count; index++) {
       const rng = new FuzzRng(seed * 1_000_003 + index);
       const caseDir = join(work, `case-${index}`);
@@ -332,6 +359,14 @@ export async function runFuzzBatch(target: FuzzTarget, seed: number, first: numb
         case 'model': {
           inputs = mutateModel(rng.pick(models), rng);
           run = () => loadModel(caseDir);
+          break;
+        }
+        case 'keras': {
+          const seedFile = rng.pick(keras);
+          // Half the cases mutate a member of the archive (config.json, the h5 weights) and re-zip it.
+          const bytes = rng.int(2) === 0 ? mutateBytes(seedFile, rng) : mutateArchiveMember(seedFile, rng);
+          inputs = { 'model.keras': bytes };
+          run = () => loadModel(join(caseDir, 'model.keras'));
           break;
         }
         case 'model-fields': {

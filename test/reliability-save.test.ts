@@ -130,6 +130,8 @@ function childSave(dir: string, killAt: number, alsoLoad = false): { status: num
 }
 
 const MODEL_AND_USER_FILES = ['data', 'model.json', 'notes.txt', 'weights.bin'];
+/** Random-moment kills: 6 in npm test; `npm run fuzz` sets DEEPTS_SAVE_KILLS=100. */
+const KILLS = Number(process.env['DEEPTS_SAVE_KILLS'] ?? 6);
 
 test('kill -9 at every step of a save: loadModel gives the old or the new model, finishes the save, and removes its leftovers (defect 6)', async () => {
   await withTempDir(async (root) => {
@@ -175,6 +177,76 @@ test('a kill during loadModel\'s own recovery is recovered by the next load; the
     assert.ok(readdirSync(dir).some((n) => n.startsWith('.deepts-save-')), 'the killed save left its temp directory');
     await buildModel(3).save(dir);
     assert.deepEqual(readdirSync(dir).sort(), MODEL_AND_USER_FILES);
+  });
+});
+
+test(`kill -9 at ${KILLS} random moments while a process saves a 4 MB model over and over: the old or the new model loads, nothing is left over`, { timeout: 600_000 + KILLS * 10_000 }, async (t) => {
+  await withTempDir(async (root) => {
+    const dir = join(root, 'm');
+    const big = (seed: number): Sequential => {
+      setSeed(seed);
+      return new Sequential([new Dense(1024, { inputShape: [1024] }), new Dense(2)]);
+    };
+    const expected = [firstWeights(big(7)), firstWeights(big(8))];
+    await big(7).save(dir);
+    addUserFiles(dir);
+    const script = `
+      import { Dense, Sequential, setSeed } from '${distSrc}/index.js';
+      const models = [7, 8].map((s) => { setSeed(s); return new Sequential([new Dense(1024, { inputShape: [1024] }), new Dense(2)]); });
+      process.stdout.write('ready\\n');
+      for (let i = 1; ; i += 1) await models[i % 2].save(${JSON.stringify(dir)});`;
+    const rng = mulberry(42);
+    let interrupted = 0;
+    for (let kill = 0; kill < KILLS; kill += 1) {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+        child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), 20 + rng() * 400));
+        child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`saver exited ${code}: ${err}`))));
+      });
+      if (readdirSync(dir).some((n) => n.startsWith('.deepts-save'))) interrupted += 1;
+      const loaded = firstWeights(await loadModel(dir));
+      assert.ok(expected.some((w) => w.length === loaded.length && w.every((v, i) => v === loaded[i])), `kill ${kill}: the loaded model is neither saved version`);
+      assertUserFilesKept(dir);
+      assert.deepEqual(readdirSync(dir).sort(), MODEL_AND_USER_FILES, `kill ${kill}: leftovers removed`);
+    }
+    // Saving back to back, a kill nearly always lands inside a save (lock, temp files or journal left).
+    t.diagnostic(`${interrupted} of ${KILLS} kills interrupted a save`);
+    assert.ok(interrupted >= KILLS / 3, `only ${interrupted} of ${KILLS} kills interrupted a save: the test no longer exercises recovery`);
+  });
+});
+
+/** A small seeded generator for the kill delays (the test is reproducible in what it asks). */
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('a damaged or hostile journal is refused with its path named, and nothing outside the directory is touched', async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, 'm');
+    await savedOld(dir);
+    writeFileSync(join(root, 'precious.txt'), 'keep');
+    const journal = join(dir, '.deepts-save.journal');
+    for (const [body, expected] of [
+      [{ temp: '..', install: ['model.json'], remove: [] }, /temp "\.\." is not a file name inside the directory/],
+      [{ temp: '.deepts-save-1-1-a', install: ['model.json'], remove: ['../precious.txt'] }, /file "\.\.\/precious\.txt" is not a file name/],
+      [{ temp: 'notes', install: [], remove: [] }, /temp "notes" is not a deepts save directory name/],
+      ['{ half', /\.deepts-save\.journal: .*JSON/],
+    ] as const) {
+      writeFileSync(journal, typeof body === 'string' ? body : JSON.stringify(body));
+      await assert.rejects(loadModel(dir), expected);
+      assert.equal(readFileSync(join(root, 'precious.txt'), 'utf8'), 'keep');
+    }
+    rmSync(journal);
+    await loadModel(dir);
   });
 });
 

@@ -25,6 +25,7 @@ import { listBackends, type Backend } from '../src/backend/registry.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
 import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, type Kernels } from '../src/backend/kernels.js';
 import { nativeIsas, setNativeIsa } from '../src/backend/native/load.js';
+import { conv2dGeometry } from '../src/backend/conv-geometry.js';
 
 const f32 = Math.fround;
 /** NaN, ±Inf, ±0, denormals (incl. the smallest), the smallest normal, huge, and ordinary values. */
@@ -211,6 +212,25 @@ describe('special values: NaN propagates and every backend agrees with the refer
       assert.equal(idx[0], 1, `argmax of [1, NaN, 5, NaN, -5] [${v.label}]`);
       v.kernels.argReduce('argmin', row, [5], 0, idx);
       assert.equal(idx[0], 1, `argmin of [1, NaN, 5, NaN, -5] [${v.label}]`);
+    });
+
+    it(`max and average pooling and convolution propagate NaN [${v.label}]`, () => {
+      v.enter();
+      // One 4×4 image, 2 channels; NaN at a window's first tap (channel 0) and last tap (channel 1).
+      const x = new Float32Array(32).map((_, i) => (i % 7) - 3);
+      x[0] = NaN; x[2 * (1 * 4 + 3) + 1] = NaN;
+      const pool = conv2dGeometry({ batch: 1, inH: 4, inW: 4, inC: 2, outC: 2, kernelSize: [2, 2], strides: [2, 2], dilationRate: [1, 1], padding: 'valid' });
+      for (const op of ['max', 'avg'] as const) {
+        const out = new Float32Array(8);
+        v.kernels.pool2d(op, x, out, pool);
+        assert.ok(Number.isNaN(out[0]!), `${op} pool, NaN at the first tap [${v.label}]: ${out[0]}`);
+        assert.ok(Number.isNaN(out[2 * 1 + 1]!), `${op} pool, NaN at the last tap [${v.label}]: ${out[3]}`);
+        assert.equal(out.filter(Number.isNaN).length, 2, `${op} pool: only the windows holding NaN [${v.label}]`);
+      }
+      const conv = conv2dGeometry({ batch: 1, inH: 4, inW: 4, inC: 2, outC: 3, kernelSize: [3, 3], strides: [1, 1], dilationRate: [1, 1], padding: 'valid' });
+      const out = new Float32Array(2 * 2 * 3);
+      v.kernels.conv2d(x, new Float32Array(3 * 3 * 2 * 3).fill(0.5), out, conv);
+      assert.ok(Number.isNaN(out[0]!), `conv2d output over a NaN input [${v.label}]: ${out[0]}`);
     });
 
     it(`denormals are kept, not flushed to zero [${v.label}]`, () => {

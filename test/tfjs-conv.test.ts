@@ -3,7 +3,7 @@
  * with only its import line pointing at deepts, and the same file runs in @tensorflow/tfjs with
  * the same shapes and a similar loss; given the same weights, tfjs and deepts/tfjs compute the
  * same predictions, loss and SGD step; a CNN saved by real tfjs loads with tf.loadLayersModel,
- * and a deepts/tfjs CNN loads in real tfjs.
+ * and a deepts/tfjs CNN loads in real tfjs; functional CNNs cross the tfjs format both ways.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,4 +184,36 @@ test('tfjs conv options deepts lacks are refused by name', () => {
   assert.throws(() => tf.layers.upSampling2d({ interpolation: 'bilinear' }), /nearest/);
   assert.throws(() => tf.layers.batchNormalization({ gammaConstraint: 'nonNeg' }), /gammaConstraint/);
   assert.throws(() => tf.layers.conv2d({ filters: 2, kernelSize: [1, 2, 3] }), /kernelSize/);
+});
+
+test('functional CNNs cross in the tfjs format both ways: real tfjs (tf.model) → deepts, and deepts → real tfjs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deepts-tfjs-fn-'));
+  try {
+    const rng = new Rng(23);
+    // Built by real tfjs: two branches, a residual add, a concatenation and a shared dense layer.
+    const input = real.input({ shape: [8, 8, 2], name: 'pixels' });
+    const a = real.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as real.SymbolicTensor;
+    const b = real.layers.batchNormalization().apply(real.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(input)) as real.SymbolicTensor;
+    const sum = real.layers.add().apply([a, b]) as real.SymbolicTensor;
+    const pooled = real.layers.globalAveragePooling2d({}).apply(real.layers.maxPooling2d({ poolSize: 2 }).apply(sum)) as real.SymbolicTensor;
+    const both = real.layers.concatenate().apply([pooled, real.layers.globalMaxPooling2d({}).apply(sum) as real.SymbolicTensor]) as real.SymbolicTensor;
+    const shared = real.layers.dense({ units: 4, activation: 'tanh' });
+    const out = real.layers.dense({ units: 2, activation: 'softmax' }).apply(real.layers.add().apply([shared.apply(both) as real.SymbolicTensor, shared.apply(real.layers.dense({ units: 6 }).apply(both)) as real.SymbolicTensor]) as real.SymbolicTensor) as real.SymbolicTensor;
+    const theirs = real.model({ inputs: input, outputs: out });
+    theirs.setWeights(theirs.getWeights().map((w) => real.tensor(randomArray(w.size, rng, 0.2, 1.2), w.shape)));
+    await theirs.save(fileSaver(join(dir, 'theirs')));
+    const xs = randomArray(3 * 8 * 8 * 2, rng, -1, 1);
+    const expected = await (theirs.predict(real.tensor4d(xs, [3, 8, 8, 2])) as real.Tensor).data();
+    const ours = await tf.loadLayersModel(`file://${join(dir, 'theirs')}`);
+    assertClose(ours.predict(tf.tensor4d(xs, [3, 8, 8, 2])).dataSync(), expected, 1e-5, 'deepts on a tfjs functional save');
+
+    // And back: deepts saves the loaded model in the tfjs format; real tfjs loads it.
+    await ours.save(`file://${join(dir, 'ours')}`);
+    const json = JSON.parse(readFileSync(join(dir, 'ours', 'model.json'), 'utf8'));
+    assert.equal(json.modelTopology.class_name, 'Functional');
+    const back = await real.loadLayersModel(real.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights, new Uint8Array(readFileSync(join(dir, 'ours', 'weights.bin'))).buffer));
+    assertClose(await (back.predict(real.tensor4d(xs, [3, 8, 8, 2])) as real.Tensor).data(), expected, 1e-5, 'tfjs on a deepts functional save');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

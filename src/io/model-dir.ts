@@ -154,7 +154,9 @@ function readJournal(dir: string): Journal | null {
     throw new Error(`cannot finish the interrupted save recorded in ${path}: install and remove must be lists of file names`);
   }
   const temp = checkFlatName(j.temp, 'temp', path);
-  if (!TEMP_NAME.test(temp)) checkFlatName('/', 'temp', path);
+  if (!TEMP_NAME.test(temp)) {
+    throw new Error(`cannot finish the interrupted save recorded in ${path}: temp ${JSON.stringify(temp)} is not a deepts save directory name (the journal was edited or damaged; delete it to keep the current files)`);
+  }
   return { temp, install: j.install.map((n) => checkFlatName(n, 'file', path)), remove: j.remove.map((n) => checkFlatName(n, 'file', path)) };
 }
 

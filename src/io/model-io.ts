@@ -66,7 +66,7 @@ function planModelDirectory(dir: string, entries: readonly string[], overwrite: 
   }
   if (!old.isModel && overwrite !== true) {
     const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
-    throw new Error(`model.save: ${dir} is not empty and holds no model (found: ${shown}); refusing to write into it. Pass { overwrite: true } to save the model's files there (other files are kept), or choose another path`);
+    throw new Error(`model.save: ${dir} is not empty and holds no model (found: ${shown}); refusing to write into it. Pass { overwrite: true } to save the model's files there (other files are kept), or choose another path (for a deepts command, another --out)`);
   }
   // Only files we wrote ourselves: the optimizer state a previous deepts save listed.
   return { remove: old.optimizerFile ? [OPTIMIZER_FILE] : [] };
