@@ -213,3 +213,30 @@ test('Embedding and LayerNormalization give the same values and gradients on eve
     setBackend(initial);
   }
 });
+
+test('Masking and GlobalAveragePooling1D: gradients vs finite differences, summary and a functional model with LayerNormalization', () => {
+  const seq = new Tensor(Float32Array.from([1, 2, 0, 0, 3, 4, /* sample 2 */ 0, 0, 5, 6, 7, 8]), [2, 3, 2]);
+  // the masked mean's gradient reaches only the kept steps; finite differences agree (perturbing a
+  // padding step's values would unmask it, so the check runs on the pooled part with a fixed mask)
+  const mask = getMask(new Masking().apply(seq))!;
+  checkGradients((t) => {
+    const masked = ops.mul(t, ops.expandDims(mask, -1));
+    return new GlobalAveragePooling1D().call(masked, { mask });
+  }, [seq]);
+  checkGradients((t) => new Masking({ maskValue: 100 }).apply(t), [seq]);
+  const inp = Input({ shape: [null, 2] }); // sequences of any length
+  const h = new LayerNormalization({ name: 'norm' }).apply(new Dense(4, { name: 'proj' }).apply(new Masking({ name: 'pad' }).apply(inp)));
+  const model = new Model({ inputs: inp, outputs: new Dense(1, { name: 'out' }).apply(new GlobalAveragePooling1D({ name: 'pool' }).apply(h)), name: 'seq_model' });
+  const lines: string[] = [];
+  model.summary((l) => lines.push(l));
+  const table = lines.join('\n');
+  assert.match(table, /pad \(Masking\)\s+│ \(None, None, 2\)\s+│\s+0 │ input\S*\[0\]\[0\]/);
+  assert.match(table, /norm \(LayerNormalization\)\s+│ \(None, None, 4\)\s+│\s+8 │ proj\[0\]\[0\]/);
+  assert.match(table, /pool \(GlobalAveragePooling1D\)\s+│ \(None, 4\)/);
+  // a padding step changes nothing: the padded 3-step sequence gives what the 2-step one gives
+  const padded = model.predict(new Tensor(Float32Array.from([1, 2, 0, 0, 3, 4]), [1, 3, 2]));
+  const short = model.predict(new Tensor(Float32Array.from([1, 2, 3, 4]), [1, 2, 2]));
+  assertClose(Array.from(padded.values), Array.from(short.values), 1e-6, 'padding ignored');
+  const unmasked = model.predict(new Tensor(Float32Array.from([1, 2, 0.5, 0.5, 3, 4]), [1, 3, 2]));
+  assert.notDeepEqual(Array.from(unmasked.values), Array.from(short.values));
+});
