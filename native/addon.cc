@@ -643,23 +643,40 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
     if (!isTa || type != napi_float32_array || len < n) { a.fail("optimizerStep: every state array must be a Float32Array as long as w"); return nullptr; }
     slots[i] = static_cast<float*>(data);
   }
+  // h: an array of numbers (read now), or a Float64Array (read when the update runs: the
+  // optimizer keeps one for its life, so a recorded plan's update uses each step's values).
   float h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  napi_get_array_length(env, a.argv[4], &count);
-  for (uint32_t i = 0; i < count && i < 8; ++i) {
-    napi_value el;
-    double v = 0;
-    napi_get_element(env, a.argv[4], i, &el);
-    napi_get_value_double(env, el, &v);
-    h[i] = float(v);
+  const double* hLive = nullptr;
+  size_t hLen = 0;
+  bool hTyped = false;
+  napi_is_typedarray(env, a.argv[4], &hTyped);
+  if (hTyped) {
+    napi_typedarray_type type;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, a.argv[4], &type, &hLen, &data, nullptr, nullptr);
+    if (type != napi_float64_array) { a.fail("optimizerStep: h must be an array of numbers or a Float64Array"); return nullptr; }
+    hLive = static_cast<const double*>(data);
+    hLen = std::min(hLen, size_t(8));
+  } else {
+    napi_get_array_length(env, a.argv[4], &count);
+    for (uint32_t i = 0; i < count && i < 8; ++i) {
+      napi_value el;
+      double v = 0;
+      napi_get_element(env, a.argv[4], i, &el);
+      napi_get_value_double(env, el, &v);
+      h[i] = float(v);
+    }
   }
   if (a.failed) return nullptr;
-  Split split(long(n), threadsFor(double(n) * 4, kElementChunk), 64, 64);
-  struct Ctx { const IsaTable* isa; int rule; float* w; const float* g; float** s; const float* h; Split* sp; } ctx{g_isa, rule, w, g, slots, h, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    c->isa->optimizerStep(c->rule, c->w, c->g, c->s[0], c->s[1], c->s[2], c->h, c->sp->begin(t), c->sp->end(t));
-  }, &ctx);
-  return nullptr;
+  return dispatch([=]() mutable {
+    for (size_t i = 0; i < hLen; ++i) h[i] = float(hLive[i]);
+    Split split(long(n), threadsFor(double(n) * 4, kElementChunk), 64, 64);
+    struct Ctx { const IsaTable* isa; int rule; float* w; const float* g; float** s; const float* h; Split* sp; } ctx{g_isa, rule, w, g, slots, h, &split};
+    g_pool->run(split.parts, [](void* p, int t) {
+      auto* c = static_cast<Ctx*>(p);
+      c->isa->optimizerStep(c->rule, c->w, c->g, c->s[0], c->s[1], c->s[2], c->h, c->sp->begin(t), c->sp->end(t));
+    }, &ctx);
+  });
 }
 
 napi_value Softmax(napi_env env, napi_callback_info info) {

@@ -235,7 +235,7 @@ test('memory stays bounded: plans per batch shape are capped and replayed steps 
   assert.ok(grown < 4e6, `memory grew by ${(grown / 1e6).toFixed(1)} MB over 240 compiled steps`);
 });
 
-test('on the native addon a replayed autoencoder step is one call into C++ (plus the optimizer and metrics)', async (t) => {
+test('on the native addon a replayed autoencoder step, its optimizer update included, is one call into C++', async (t) => {
   const native = listBackends().find((b) => b.name === 'native') as { addon?: { runPlan?: (p: unknown) => void } } | undefined;
   const addon = native?.addon;
   if (!addon?.runPlan) {
@@ -250,6 +250,13 @@ test('on the native addon a replayed autoencoder step is one call into C++ (plus
     calls++;
     original.call(addon, p);
   };
+  const a = addon as unknown as { optimizerStep: (...args: unknown[]) => void };
+  const originalStep = a.optimizerStep;
+  let stepCalls = 0;
+  a.optimizerStep = (...args: unknown[]) => {
+    stepCalls++;
+    originalStep.apply(addon, args);
+  };
   try {
     setSeed(1);
     const m = buildAutoencoder();
@@ -258,11 +265,15 @@ test('on the native addon a replayed autoencoder step is one call into C++ (plus
     m.trainOnBatch(x, x); // traced
     m.trainOnBatch(x, x); // first replay, checked against eager
     calls = 0;
+    stepCalls = 0;
     for (let i = 0; i < 5; i++) m.trainOnBatch(x, x);
     assert.equal(m.jitCompileStatus().mode, 'compiled');
     assert.equal(calls, 5, 'one runPlan call per replayed step');
+    assert.equal(stepCalls, 0, 'the optimizer update runs inside the plan');
+    assert.equal(m.optimizer!.iterations, 7);
   } finally {
     addon.runPlan = original;
+    a.optimizerStep = originalStep;
     setBackend(before);
   }
 });
@@ -286,4 +297,24 @@ test('a model fed a new batch shape every step stops tracing and says why', () =
   assert.equal(s.mode, 'eager');
   assert.match(String(s.reason), /batch shapes keep changing/);
   assert.equal(s.plans, 0);
+});
+
+test("restoring the optimizer's state mid-training (setState) re-reads its slots, compiled as eager", async () => {
+  const x = randomTensor([32, 4], rng);
+  const y = randomTensor([32, 1], rng);
+  const run = async (jitCompile: boolean): Promise<Tensor[]> => {
+    setSeed(8);
+    const m = buildRegressionNetwork(4);
+    m.compile({ optimizer: 'adam', loss: 'mse', jitCompile });
+    await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    const o = m.optimizer!;
+    const saved = o.getState();
+    await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    o.setState(saved, m.trainableWeights); // back to the moments of two epochs ago (new slot arrays)
+    await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    return m.getWeights();
+  };
+  const eager = await run(false);
+  const compiled = await run(true);
+  compiled.forEach((w, i) => assertClose(w.values, eager[i]!.values, 1e-6, `weight ${i}`));
 });

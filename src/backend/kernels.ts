@@ -97,7 +97,7 @@ export interface Kernels {
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
 
   /** One optimizer update of w in place from g, reading and writing the rule's state arrays (see OPTIMIZER_RULES). */
-  optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
+  optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void;
 
   /**
    * 2-D convolution over NHWC data (see Conv2DGeometry): x [batch, inH, inW, inC],

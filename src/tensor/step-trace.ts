@@ -15,7 +15,7 @@
 /** One recorded action: a kernel call with its arguments, or a JavaScript write into a buffer. */
 export type TraceEntry =
   | { readonly kind: 'kernel'; readonly name: string; readonly fn: (...args: never[]) => void; readonly args: readonly unknown[] }
-  | { readonly kind: 'host'; readonly target: Float32Array | Int32Array; readonly fill: () => void; readonly zero?: true };
+  | { readonly kind: 'host'; readonly target: Float32Array | Float64Array | Int32Array; readonly fill: () => void; readonly zero?: true };
 
 let active: TraceEntry[] | null = null;
 
@@ -50,7 +50,7 @@ export function hostZero(target: Float32Array): void {
  * now and, when a step is being traced, again at this point of every replay. `fill` must read
  * its inputs when it runs (the RNG, the label buffer), not values captured earlier.
  */
-export function hostWrite(target: Float32Array | Int32Array, fill: () => void): void {
+export function hostWrite(target: Float32Array | Float64Array | Int32Array, fill: () => void): void {
   fill();
   active?.push({ kind: 'host', target, fill });
 }

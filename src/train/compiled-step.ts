@@ -5,8 +5,10 @@
  * (tensor/step-trace.ts): forward pass, loss and backward pass, into buffers the plan keeps.
  * Later steps of that shape copy the batch into the plan's input buffers and replay the
  * recorded calls in order: no tensors, no autograd tape, no shape checks, no allocation.
- * The optimizer update and the metrics run as in an eager step on the plan's gradient and
- * prediction buffers, so learning-rate schedules, clipping and weight decay behave the same.
+ * A plain optimizer update (a kernel rule without clipping, weight decay or constraints) is
+ * recorded too, its per-step hyper-parameters (step count, schedule) recomputed in JavaScript
+ * first on each replay; other updates, and the metrics, run as in an eager step on the plan's
+ * gradient and prediction buffers.
  *
  * Safety: only models made of layers whose work is all kernels (or declared host writes such
  * as dropout masks) are traced; the trace is checked for kernels writing into memory it reads
@@ -27,6 +29,7 @@ import { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from '../nn/
 import { Conv2D } from '../nn/layers/convolutional.js';
 import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
 import { serializeLoss, type Loss } from './losses.js';
+import { Optimizer } from './optimizers/optimizer.js';
 import type { Logs } from './callbacks/callback.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData, type TrainableModel } from './trainer.js';
 
@@ -73,6 +76,10 @@ interface StepPlan {
   readonly xs: Tensor[];
   readonly ys: Tensor[];
   readonly run: (() => void)[];
+  /** run plus the optimizer update (one native plan on the addon), or null when the update stays eager. */
+  readonly runWithUpdate: (() => void)[] | null;
+  /** The optimizer's stateVersion the recorded update points into. */
+  readonly optimizerVersion: number;
   /** The trace: it holds every buffer the plan uses (native plans keep raw pointers into them). */
   readonly trace: readonly TraceEntry[];
   /** Tensors over the plan's output buffers, without autograd graph. */
@@ -146,9 +153,10 @@ export class CompiledTrainStep {
     plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
     plan.replays++;
     if (!plan.verified) return this.verify(key, plan, data);
-    for (const f of plan.run) f();
+    const withUpdate = plan.optimizerVersion === this.c.optimizer.stateVersion ? plan.runWithUpdate : null;
+    for (const f of withUpdate ?? plan.run) f();
     this.replayed++;
-    return this.finish(plan.out, data);
+    return withUpdate ? this.metrics(plan.out, data) : this.finish(plan.out, data);
   }
 
   private keyOf({ x, y }: StepData): string {
@@ -208,10 +216,39 @@ export class CompiledTrainStep {
         yPreds: result.yPreds.map(plain), total: plain(result.total),
         perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
       };
-      const run = getBackend().compileTrace?.(entries) ?? entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
-      this.plans.set(key, { weights: [...weights], xs, ys, run, trace: entries, out, verified: false, replays: 0 });
+      const compile = (es: readonly TraceEntry[]): (() => void)[] =>
+        getBackend().compileTrace?.(es) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
+      const optimizerVersion = this.c.optimizer.stateVersion;
+      const update = this.traceUpdate(result);
+      // The update's host write (count the step, compute its hyper-parameters) reads nothing the
+      // step computes: it goes first, so on the addon the whole step is one plan.
+      const runWithUpdate = update ? compile([update[0]!, ...entries, ...update.slice(1)]) : null;
+      this.plans.set(key, {
+        weights: [...weights], xs, ys, run: compile(entries), runWithUpdate, optimizerVersion,
+        trace: update ? [...entries, ...update] : entries, out, verified: false, replays: 0,
+      });
+      return this.metrics(result, data);
     }
     return this.finish(result, data);
+  }
+
+  /**
+   * Applies the step's update; returns its trace when a replay can redo it (a plain kernel rule:
+   * no clipping, weight decay or constraints, which run JavaScript per weight), else null.
+   */
+  private traceUpdate(r: StepResult): TraceEntry[] | null {
+    const o = this.c.optimizer;
+    const pairs = this.pairs(r);
+    const plain = o.clipnorm === undefined && o.clipvalue === undefined && !o.weightDecay
+      && o.applyGradients === Optimizer.prototype.applyGradients && pairs.every(([, v]) => !v.constraint);
+    if (!plain || pairs.length === 0) {
+      if (pairs.length > 0) o.applyGradients(pairs);
+      return null;
+    }
+    const { entries } = traceStep(() => o.applyGradients(pairs));
+    const kernelsOnly = entries.length === pairs.length + 1 && entries[0]!.kind === 'host'
+      && entries.slice(1).every((e) => e.kind === 'kernel' && e.name === 'optimizerStep');
+    return kernelsOnly ? entries : null;
   }
 
   /** The first replay of a plan, checked against an eager step on the same batch with the same random draws. */
@@ -239,11 +276,20 @@ export class CompiledTrainStep {
 
   /** The optimizer update and the metrics, as Keras' default train_step does them. */
   private finish(r: StepResult, data: StepData): Logs {
+    const pairs = this.pairs(r);
+    if (pairs.length > 0) this.c.optimizer.applyGradients(pairs);
+    return this.metrics(r, data);
+  }
+
+  private metrics(r: StepResult, data: StepData): Logs {
+    return updateMetrics(this.c, r.total.item(), r.perOutput, data.y, r.yPreds);
+  }
+
+  private pairs(r: StepResult): [Tensor, Variable][] {
     const weights = this.model.trainableWeights;
     const pairs: [Tensor, Variable][] = [];
     r.grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
-    if (pairs.length > 0) this.c.optimizer.applyGradients(pairs);
-    return updateMetrics(this.c, r.total.item(), r.perOutput, data.y, r.yPreds);
+    return pairs;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { F32, OptimizerRule } from '../kernels.js';
 
-export function optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void {
+export function optimizerStep(rule: OptimizerRule, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void {
   const n = w.length;
   switch (rule) {
     case 'sgd': {

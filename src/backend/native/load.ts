@@ -31,7 +31,7 @@ export interface NativeAddon {
   biasAct(x: F32, bias: F32 | null, act: number, alpha: number, out: F32, rows: number, cols: number): void;
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
-  optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: readonly number[]): void;
+  optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void;
   /** Convolutions and pooling; `geometry` is conv2dGeometryFields(g). Absent from addons built before they existed. */
   conv2d?(x: F32, w: F32, out: F32, geometry: readonly number[]): void;
   conv2dBackpropInput?(dy: F32, w: F32, dx: F32, geometry: readonly number[]): void;

@@ -11,6 +11,7 @@ import type { Variable } from '../../nn/variable.js';
 import { kernels } from '../../backend/registry.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 import { LearningRateSchedule, type ScheduleConfig } from './schedules.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 
 /** A fixed learning rate, or a schedule over the optimizer's steps (keras.optimizers.schedules). */
 export type LearningRate = number | LearningRateSchedule;
@@ -48,6 +49,13 @@ export abstract class Optimizer {
   /** Number of update steps applied so far (Keras' optimizer.iterations). */
   iterations = 0;
   private readonly slots = new Map<Variable, Float32Array[]>();
+  /**
+   * This update's hyper-parameters as the kernels read them: one array for the optimizer's
+   * life, so a compiled step's recorded update reads each step's values when it runs.
+   */
+  private readonly hyper = new Float64Array(8);
+  /** Changes when setState() replaces the slot arrays (recorded updates point into them). */
+  stateVersion = 0;
   private fixedRate = 0;
   /** The schedule given as learning rate, if any. */
   readonly learningRateSchedule: LearningRateSchedule | null;
@@ -134,16 +142,26 @@ export abstract class Optimizer {
   /** Applies one step to every (gradient, variable) pair, like optimizer.apply_gradients(zip(grads, vars)). */
   applyGradients(pairs: readonly (readonly [Tensor | null, Variable])[]): void {
     if (!Array.isArray(pairs)) throw new Error(`${this.name}.applyGradients expects a list of [gradient, variable] pairs`);
-    const rate = this.learningRate;
-    this.iterations++;
-    this.rateThisStep = rate;
-    let step: { rule: OptimizerRule | ElementwiseRule; h: number[] };
-    try {
-      step = this.rule(this.iterations);
-    } finally {
-      this.rateThisStep = null;
-    }
-    const { rule, h } = step;
+    let rate = 0;
+    let step: { rule: OptimizerRule | ElementwiseRule; h: number[] } | undefined;
+    // Counting the update and computing its hyper-parameters is JavaScript: a compiled training
+    // step (train/compiled-step.ts) that records the update redoes it on every replay.
+    hostWrite(this.hyper, () => {
+      rate = this.learningRate;
+      this.iterations++;
+      this.rateThisStep = rate;
+      try {
+        step = this.rule(this.iterations);
+      } finally {
+        this.rateThisStep = null;
+      }
+      if (typeof step.rule === 'string') {
+        // Kernel rules take at most 8 (OPTIMIZER_RULE_TABLE); JavaScript rules read step.h itself.
+        this.hyper.fill(0);
+        this.hyper.set(step.h.slice(0, this.hyper.length));
+      }
+    });
+    const { rule, h } = step!;
     const k = kernels();
     for (const [grad, variable] of pairs) {
       if (grad === null || grad === undefined) continue; // Keras skips variables without a gradient
@@ -161,7 +179,7 @@ export abstract class Optimizer {
         for (let i = 0; i < w.length; i++) w[i]! *= decay;
       }
       if (typeof rule === 'function') rule(variable.values, this.clipped(grad.values), slots, h);
-      else k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, h);
+      else k.optimizerStep(rule, variable.values, this.clipped(grad.values), slots, this.hyper);
       // Keras 3 projects a constrained weight right after its update.
       variable.constraint?.apply(variable.values, variable.shape);
     }
@@ -179,6 +197,7 @@ export abstract class Optimizer {
   setState(state: { iterations: number; slots: readonly { name: string; values: readonly Float32Array[] }[] }, variables: readonly Variable[]): void {
     const byName = new Map(variables.map((v) => [v.name, v]));
     this.iterations = state.iterations;
+    this.stateVersion++;
     this.slots.clear();
     for (const { name, values } of state.slots) {
       const v = byName.get(name);
