@@ -41,6 +41,19 @@ static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
 static inline vf vabs(vf a) { return asf(asi(a) & 0x7fffffff); }
 
+// c + a·b, the GEMM micro-kernel's step: one fused instruction where the target has one.
+// Native builds get FMA by contraction (g++'s default -ffp-contract=fast with -mfma). The WASM
+// build compiled with -mrelaxed-simd uses relaxed SIMD's madd, which engines run as one FMA
+// where the CPU has it (fused or not is the engine's choice: results may differ in the last
+// bit, within the tolerance every backend is tested to); plain SIMD128 multiplies and adds.
+static inline vf madd(vf a, vf b, vf c) {
+#if defined(__wasm__) && defined(__wasm_relaxed_simd__)
+  return __builtin_wasm_relaxed_madd_f32x4(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
 static inline float hsum(vf v) {
   float s = 0;
   for (int i = 0; i < W; ++i) s += v[i];

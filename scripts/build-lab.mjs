@@ -29,7 +29,11 @@ try {
 const generated = path.join(lab, '.generated');
 mkdirSync(generated, { recursive: true });
 const embedded = readFileSync(path.join(root, 'dist/src/backend/wasm/module.generated.js'), 'utf8');
-for (const [name, file] of [['WASM_KERNELS', 'deepts-kernels.wasm'], ['WASM_KERNELS_THREADED', 'deepts-kernels-mt.wasm']]) {
+const WASM_FILES = [
+  ['WASM_KERNELS', 'deepts-kernels.wasm'], ['WASM_KERNELS_THREADED', 'deepts-kernels-mt.wasm'],
+  ['WASM_KERNELS_RELAXED', 'deepts-kernels-relaxed.wasm'], ['WASM_KERNELS_THREADED_RELAXED', 'deepts-kernels-mt-relaxed.wasm'],
+];
+for (const [name, file] of WASM_FILES) {
   const m = new RegExp(`sha256 ([0-9a-f]{64}) \\*/\\s*export const ${name}_BASE64 =([^;]*);`).exec(embedded);
   if (!m) throw new Error(`deepts lab: ${name}_BASE64 not found in dist/src/backend/wasm/module.generated.js`);
   // The literal is 'chunk' + 'chunk' + ...; '+' is also a base64 digit, so join chunks, not strip '+'.

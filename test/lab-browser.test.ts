@@ -94,7 +94,8 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
     assert.match(String(models.autoencoder), /starter/);
     await page.waitForFunction(() => /training backend: wasm/.test(document.querySelector('#backend')?.textContent ?? ''), undefined, { timeout: 30_000 });
     assert.equal(wasmResponses.length, 1, `one .wasm build fetched: ${JSON.stringify(wasmResponses)}`);
-    assert.match(wasmResponses[0]!.url, /deepts-kernels(-mt)?-[\w-]+\.wasm$/);
+    // Chromium runs relaxed SIMD, so the page loads a relaxed build (GEMM multiply-adds as FMA).
+    assert.match(wasmResponses[0]!.url, /deepts-kernels(-mt)?-relaxed-[\w-]+\.wasm$/);
     assert.equal(wasmResponses[0]!.type, 'application/wasm');
 
     await t.test('a digit drawn with mouse strokes is read correctly, and the autoencoder reconstructs it', async () => {

@@ -13,12 +13,17 @@ import type { FromWorker, ToWorker, TrainSettings } from './protocol';
 // Written by scripts/build-lab.mjs from deepts' generated module; Vite serves them as files.
 import singleWasmUrl from '../.generated/deepts-kernels.wasm?url';
 import threadedWasmUrl from '../.generated/deepts-kernels-mt.wasm?url';
+import singleRelaxedWasmUrl from '../.generated/deepts-kernels-relaxed.wasm?url';
+import threadedRelaxedWasmUrl from '../.generated/deepts-kernels-mt-relaxed.wasm?url';
 
 const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null; location: Location };
 const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
 
 // One hardware thread stays with the page's main thread, so drawing and scrolling never wait for GEMM.
-const wasmFiles = { single: new URL(singleWasmUrl, import.meta.url), threaded: new URL(threadedWasmUrl, import.meta.url) };
+const at = (url: string): URL => new URL(url, import.meta.url);
+const wasmFiles = {
+  single: at(singleWasmUrl), threaded: at(threadedWasmUrl), singleRelaxed: at(singleRelaxedWasmUrl), threadedRelaxed: at(threadedRelaxedWasmUrl),
+};
 const backend = ready({ threads: Math.max(1, (navigator.hardwareConcurrency || 1) - 1), wasmFiles }).then((name) => {
   const facts = getBackend().describe?.() ?? {};
   post({ type: 'backend', name, threads: Number(facts['threads'] ?? 1) });

@@ -10,8 +10,11 @@ import { hostWrite } from '../../tensor/step-trace.js';
  * int32 tensors (labels, indices) only need data movement, never math or gradients: the
  * reference kernels' element-type-generic copies serve them (see dataMovement).
  */
-function int32Of(x: Tensor): Int32Array | null {
-  return x.data instanceof Int32Array ? x.data : null;
+function movedInt32(x: Tensor, shape: readonly number[], fill: (src: Int32Array, out: Int32Array) => void): Tensor | null {
+  if (!(x.data instanceof Int32Array)) return null;
+  const out = new Int32Array(sizeOf(shape));
+  fill(x.data, out);
+  return new Tensor(out, shape);
 }
 
 /** Same data, new shape (one dimension may be -1). Shares memory: reshape is free. */
@@ -54,12 +57,8 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     throw new Error(`transpose: ${JSON.stringify(p)} is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`);
   }
   const outShape = p.map((i) => x.shape[i]!);
-  const ints = int32Of(x);
-  if (ints) {
-    const moved = new Int32Array(ints.length);
-    dataMovement.transpose(ints, x.shape, p, moved);
-    return new Tensor(moved, outShape);
-  }
+  const ints = movedInt32(x, outShape, (src, out) => dataMovement.transpose(src, x.shape, p, out));
+  if (ints) return ints;
   const out = newTensor(outShape);
   kernels().transpose(float(x, 'transpose'), x.shape, p, out.values);
   const inverse = new Array<number>(p.length);
@@ -79,12 +78,8 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new Error(`slice: begin ${JSON.stringify(begin)} size ${JSON.stringify(sz)} is out of bounds for ${formatShape(x.shape)}`);
     }
   }
-  const ints = int32Of(x);
-  if (ints) {
-    const moved = new Int32Array(sizeOf(sz));
-    dataMovement.slice(ints, x.shape, begin, sz, moved);
-    return new Tensor(moved, sz);
-  }
+  const ints = movedInt32(x, sz, (src, out) => dataMovement.slice(src, x.shape, begin, sz, out));
+  if (ints) return ints;
   const out = newTensor(sz);
   kernels().slice(float(x, 'slice'), x.shape, begin, sz, out.values);
   return record(out, 'slice', [x], (g) => {
@@ -136,12 +131,8 @@ export function gather(x: Tensor, indices: Tensor | ArrayLike<number>, axis = 0)
   const idx = toIndices(indices, x.shape[ax]!, 'gather');
   const shape = [...x.shape];
   shape[ax] = idx.length;
-  const ints = int32Of(x);
-  if (ints) {
-    const moved = new Int32Array(sizeOf(shape));
-    dataMovement.gather(ints, x.shape, idx, ax, moved);
-    return new Tensor(moved, shape);
-  }
+  const ints = movedInt32(x, shape, (src, out) => dataMovement.gather(src, x.shape, idx, ax, out));
+  if (ints) return ints;
   const out = newTensor(shape);
   kernels().gather(float(x, 'gather'), x.shape, idx, ax, out.values);
   return record(out, 'gather', [x], (g) => {
@@ -162,11 +153,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[ax] = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-  const allInts = xs.map(int32Of);
-  if (allInts.every((d): d is Int32Array => d !== null)) {
-    const moved = new Int32Array(sizeOf(shape));
-    dataMovement.concat(allInts, xs.map((t) => t.shape), ax, moved);
-    return new Tensor(moved, shape);
+  const allInts = xs.map((t) => t.data).filter((d): d is Int32Array => d instanceof Int32Array);
+  if (allInts.length === xs.length) {
+    return movedInt32(first, shape, (_, out) => dataMovement.concat(allInts, xs.map((t) => t.shape), ax, out))!;
   }
   const out = newTensor(shape);
   kernels().concat(xs.map((t) => float(t, 'concat')), xs.map((t) => t.shape), ax, out.values);

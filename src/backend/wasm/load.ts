@@ -38,19 +38,63 @@ export interface WasmLoadOptions {
    * Served files are smaller on the wire and compile while downloading (the lab page uses them).
    */
   wasmFiles?: WasmFiles;
+  /**
+   * Use the relaxed-SIMD builds (GEMM multiply-adds as f32x4.relaxed_madd: one FMA where the
+   * CPU has it) when the engine validates them. Default true; false keeps plain SIMD128
+   * (bit-for-bit the same results on every engine).
+   */
+  relaxedSimd?: boolean;
 }
 
-/** Where a page serves deepts' .wasm files. */
+/** Where a page serves deepts' .wasm files (names as wasm/build.sh writes them). */
 export interface WasmFiles {
+  /** deepts-kernels.wasm */
   single: string | URL;
+  /** deepts-kernels-mt.wasm */
   threaded: string | URL;
+  /** deepts-kernels-relaxed.wasm (optional: without it, relaxed SIMD is not used) */
+  singleRelaxed?: string | URL;
+  /** deepts-kernels-mt-relaxed.wasm (optional) */
+  threadedRelaxed?: string | URL;
+}
+
+type Build = 'single' | 'threaded';
+
+// The smallest module using f32x4.relaxed_madd (opcode 0xfd 0x85 0x02): validates exactly
+// where the engine runs relaxed SIMD (Chromium ≥ 114, Node ≥ 22; Node 20 behind a flag).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+  10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+]);
+
+/** Whether this engine runs WebAssembly relaxed SIMD. */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly !== 'undefined' && WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether to load the relaxed-SIMD builds with these options on this engine. */
+function useRelaxed(options: WasmLoadOptions, which: Build): boolean {
+  if (options.relaxedSimd === false || !relaxedSimdSupported()) return false;
+  const files = options.wasmFiles;
+  return !files || (which === 'single' ? files.singleRelaxed : files.threadedRelaxed) !== undefined;
 }
 
 /** The module source for one build: the given file, or the embedded copy (loaded on first use). */
-async function moduleSource(files: WasmFiles | undefined, which: keyof WasmFiles): Promise<WasmModuleSource> {
-  if (files) return { url: files[which] };
-  const embedded = await import('./module.generated.js');
-  return { base64: which === 'single' ? embedded.WASM_KERNELS_BASE64 : embedded.WASM_KERNELS_THREADED_BASE64 };
+async function moduleSource(options: WasmLoadOptions, which: Build, relaxed: boolean): Promise<WasmModuleSource> {
+  const files = options.wasmFiles;
+  if (files) {
+    const url = which === 'single' ? (relaxed ? files.singleRelaxed : files.single) : (relaxed ? files.threadedRelaxed : files.threaded);
+    return { url: url ?? files[which] };
+  }
+  const e = await import('./module.generated.js');
+  const base64 = which === 'single'
+    ? (relaxed ? e.WASM_KERNELS_RELAXED_BASE64 : e.WASM_KERNELS_BASE64)
+    : (relaxed ? e.WASM_KERNELS_THREADED_RELAXED_BASE64 : e.WASM_KERNELS_THREADED_BASE64);
+  return { base64 };
 }
 
 let unavailableReason: string | null = null;
@@ -82,13 +126,14 @@ async function load(options: WasmLoadOptions): Promise<WasmBackend | null> {
   const threaded = await loadThreaded(options);
   if (threaded.backend) return threaded.backend;
   let arena: WasmArena;
+  const relaxed = useRelaxed(options, 'single');
   try {
-    arena = await instantiateKernels(await moduleSource(options.wasmFiles, 'single'));
+    arena = await instantiateKernels(await moduleSource(options, 'single', relaxed));
   } catch (e) {
     unavailableReason = e instanceof Error ? e.message : String(e);
     return null;
   }
-  return makeBackend(arena, null, threaded.whySingle);
+  return makeBackend(arena, null, threaded.whySingle, relaxed);
 }
 
 /** The threaded build with its worker pool, or why GEMM runs on one thread. */
@@ -100,17 +145,18 @@ async function loadThreaded(options: WasmLoadOptions): Promise<{ backend?: WasmB
   }
   if (!factory) return { whySingle: 'no worker factory (browsers: page not crossOriginIsolated; Node: none passed)' };
   try {
-    const source = await moduleSource(options.wasmFiles, 'threaded');
+    const relaxed = useRelaxed(options, 'threaded');
+    const source = await moduleSource(options, 'threaded', relaxed);
     const t = await instantiateThreadedKernels(source, WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES);
     const pool = await GemmThreadPool.start(factory, threads - 1, t.module, t.memory, t.arena.exports as unknown as ThreadedExports);
     if (!pool) return { whySingle: 'worker threads did not start' };
-    return { backend: makeBackend(t.arena, pool, ''), whySingle: '' };
+    return { backend: makeBackend(t.arena, pool, '', relaxed), whySingle: '' };
   } catch (e) {
     return { whySingle: `threaded build unavailable: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
-function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string): WasmBackend {
+function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string, relaxed: boolean): WasmBackend {
   const threads = { pool };
   return {
     name: 'wasm',
@@ -119,6 +165,7 @@ function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string
     fallbackKernels: [...WASM_FALLBACK_KERNELS],
     describe: () => ({
       simd: true,
+      relaxedSimd: relaxed,
       threads: threads.pool ? threads.pool.threads : 1,
       ...(threads.pool ? {} : { threadsNote: note || 'worker threads stopped' }),
       memory: `${(arena.memoryBytes() / 2 ** 20).toFixed(1)} MiB`,
