@@ -38,13 +38,14 @@ export {
   Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout,
   Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Lambda, registerLambda,
 } from './nn/layers/index.js';
-export { Layer, Variable, SymbolicTensor, clearSession, registerLayer, getActivation, getInitializer } from './nn/index.js';
+export { Layer, Variable, SymbolicTensor, clearSession, registerLayer, getActivation, getInitializer, getMask } from './nn/index.js';
 export type {
   LayerArgs, LayerConfig, LayerShape, CallArgs, AddWeightArgs, ActivationName, InitializerName, DenseArgs, InputArgs, ConcatenateArgs, LambdaArgs, LambdaFn,
 } from './nn/index.js';
 export {
   Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   UpSampling2D, ZeroPadding2D, SpatialDropout2D, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+  Embedding, LayerNormalization, Masking, GlobalAveragePooling1D,
 } from './nn/layers/index.js';
 
 /** keras.regularizers (l1, l2, l1l2, L1, L2, L1L2) and keras.constraints (maxNorm, nonNeg, unitNorm, minMaxNorm). */

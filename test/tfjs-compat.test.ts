@@ -87,6 +87,16 @@ test('tensor API: dataSync/arraySync, oneHot, argMax, tidy/dispose no-ops, evalu
   assert.equal(regd.kernel!.constraint?.className, 'MaxNorm');
   assert.equal(tf.regularizers.l1l2().l1, 0.01);
   assert.equal(tf.constraints.nonNeg().className, 'NonNeg');
+  const seqModel = tf.sequential({ layers: [
+    tf.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 4, maskZero: true }),
+    tf.layers.layerNormalization({ epsilon: 1e-3 }),
+    tf.layers.globalAveragePooling1d({}),
+    tf.layers.dense({ units: 1 }),
+  ] });
+  const seqOut = seqModel.predict(tf.tensor2d([[1, 2, 0, 0], [5, 4, 3, 1]])).arraySync() as number[][];
+  assert.equal(seqOut.length, 2);
+  assert.deepEqual(seqModel.layers.map((l) => l.className), ['Embedding', 'LayerNormalization', 'GlobalAveragePooling1D', 'Dense']);
+  assert.equal(tf.layers.masking({ maskValue: -1 }).className, 'Masking');
 
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
   model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

@@ -176,3 +176,47 @@ test('models saved by deepts 0.1 (format deepts-model) still load', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tfjs loads deepts Embedding, LayerNormalization, GlobalAveragePooling1D, regularizers and constraints, and predicts the same', async () => {
+  const { Embedding, LayerNormalization, GlobalAveragePooling1D, regularizers, constraints, setSeed } = await import('../src/index.js');
+  setSeed(4);
+  const model = new Sequential([
+    new InputLayer({ shape: [5] }),
+    new Embedding(12, 4, { embeddingsRegularizer: regularizers.l1(0.001) }),
+    new LayerNormalization({ gammaRegularizer: regularizers.l2(0.01) }),
+    new GlobalAveragePooling1D(),
+    new Dense(3, { activation: 'softmax', kernelRegularizer: regularizers.l1l2({ l1: 0.01, l2: 0.02 }), kernelConstraint: constraints.maxNorm({ maxValue: 1.5 }), biasConstraint: constraints.nonNeg() }),
+  ]);
+  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+  // give LayerNormalization's gamma/beta values other than 1/0, so the comparison sees them
+  model.layers[1]!.setWeights([randomTensor([4], new Rng(1), 0.5, 1.5), randomTensor([4], new Rng(2))]);
+  const x = new Tensor(Float32Array.from([1, 5, 7, 11, 2, 3, 3, 9, 10, 4]), [2, 5]);
+  const ours = model.predict(x);
+  const dir = tmp();
+  try {
+    await model.save(dir);
+    const theirs = await tf.loadLayersModel(fileLoader(dir));
+    assert.deepEqual(theirs.layers.map((l) => l.getClassName()), ['Embedding', 'LayerNormalization', 'GlobalAveragePooling1D', 'Dense']);
+    const y = theirs.predict(tf.tensor(Array.from(x.values), [2, 5])) as tf.Tensor;
+    assertClose(await y.data(), ours.values, 1e-5, 'tfjs vs deepts');
+    const dense = theirs.layers[3]!.getConfig();
+    assert.deepEqual(dense['kernelRegularizer'], { className: 'L1L2', config: { l1: 0.01, l2: 0.02 } });
+    assert.deepEqual(dense['kernelConstraint'], { className: 'MaxNorm', config: { maxValue: 1.5, axis: 0 } });
+    assert.equal((theirs.layers[0]!.getConfig()['embeddingsRegularizer'] as { className: string }).className, 'L1L2');
+    // and back: tfjs' save of that model loads in deepts with the same regularizers and constraints
+    const again = tmp();
+    try {
+      await theirs.save(fileSaver(again));
+      const back = await loadModel(again);
+      const d = back.layers.find((l) => l.className === 'Dense') as Dense;
+      assert.deepEqual([d.kernel!.regularizer?.l1, d.kernel!.regularizer?.l2], [0.01, 0.02]);
+      assert.equal(d.kernel!.constraint?.className, 'MaxNorm');
+      assert.equal(d.bias!.constraint?.className, 'NonNeg');
+      assertClose(back.predict(x).values, ours.values, 1e-6, 'round trip through tfjs');
+    } finally {
+      rmSync(again, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

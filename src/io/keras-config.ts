@@ -169,7 +169,8 @@ export function layerFromKeras(json: JsonValue): SerializedLayer {
   const raw = isObject(json['config']) ? json['config'] : {};
   const config: LayerConfig = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (IGNORED_KEYS.has(k) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
+    const embeddingSize = className === 'Embedding' && k === 'input_dim'; // the vocabulary size, not Keras 2's input shape
+    if ((IGNORED_KEYS.has(k) && !embeddingSize) || (KEPT_WHEN_SET.has(k) && v === null)) continue;
     if (isPenaltyKey(k)) {
       if (v !== null) config[camel(k)] = penaltyFromKeras(k, v);
       continue;

@@ -7,3 +7,4 @@ export { getInitializer, type InitializerName, type Initializer } from './initia
 export { registerLayer, serializeLayer, deserializeLayer, type SerializedLayer } from './serialization.js';
 export { Regularizer, L1, L2, L1L2, getRegularizer, type RegularizerIdentifier } from './regularizers.js';
 export { Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNorm, getConstraint, type ConstraintIdentifier } from './constraints.js';
+export { getMask, setMask } from './mask.js';

@@ -21,6 +21,7 @@ import { SymbolicTensor } from './symbolic.js';
 import { ops } from '../autograd/index.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from './constraints.js';
+import { getMask, setMask } from './mask.js';
 
 export type LayerShape = readonly (number | null)[];
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -45,6 +46,8 @@ export interface LayerArgs {
 export interface CallArgs {
   /** True in fit (dropout active), false in predict / evaluate. */
   training?: boolean;
+  /** Keras' mask argument: the input's mask (1 = keep, 0 = padding), when it carries one (see nn/mask.ts). */
+  mask?: Tensor | (Tensor | null)[] | null;
 }
 
 export interface AddWeightArgs {
@@ -126,6 +129,9 @@ export abstract class Layer {
   private callLosses: Tensor[] = [];
   /** Keras' activity_regularizer: penalises the layer's output. */
   readonly activityRegularizer: Regularizer | null;
+  /** Keras' supports_masking: the layer passes its input's mask on (computeMask's default). */
+  readonly supportsMasking: boolean = false;
+  private maskWarned = false;
 
   constructor(args: LayerArgs = {}, defaultBase?: string) {
     this.name = args.name ?? uniqueName(defaultBase ?? snakeCase(new.target.name));
@@ -241,6 +247,15 @@ export abstract class Layer {
     return Array.isArray(out) ? out.map(shapeOf) : shapeOf(out);
   }
 
+  /**
+   * Keras' compute_mask: the mask of the output, from the inputs and their mask. By default a
+   * layer that supports masking passes its (first) input's mask on, and other layers drop it.
+   */
+  computeMask(_inputs: Tensor | Tensor[], mask: Tensor | (Tensor | null)[] | null): Tensor | null {
+    if (!this.supportsMasking || mask === null) return null;
+    return Array.isArray(mask) ? mask.find((m) => m !== null) ?? null : mask;
+  }
+
   /** The constructor arguments, JSON-serialisable, for saving (Keras' get_config). */
   getConfig(): LayerConfig {
     return { name: this.name, trainable: this.trainable };
@@ -264,13 +279,21 @@ export abstract class Layer {
     const shapes = Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)];
     this.ensureBuilt(shapes);
     this.callLosses = [];
-    let out = this.call(tensors, { training: kwargs.training ?? false });
+    const masks = list.map((t) => getMask(t as Tensor));
+    const mask = masks.every((m) => m === null) ? null : Array.isArray(tensors) ? masks : masks[0]!;
+    let out = this.call(tensors, mask ? { training: kwargs.training ?? false, mask } : { training: kwargs.training ?? false });
     if (Array.isArray(out)) {
       if (out.length !== 1) throw new Error(`layer '${this.name}' returned ${out.length} tensors; use call() for layers with several outputs`);
       out = out[0]!;
     }
     if (!(out instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}): call() must return a Tensor, got ${describe(out)}`);
     if (this.activityRegularizer) this.callLosses.push(this.activityRegularizer.apply(out));
+    const outMask = this.computeMask(tensors, mask);
+    if (outMask) setMask(out, outMask);
+    else if (mask && !this.supportsMasking && !this.maskWarned && out !== tensors) {
+      this.maskWarned = true; // Keras warns once too
+      console.warn(`WARNING: layer '${this.name}' (${this.className}) does not support masking: the mask of its input is dropped and the layers after it see every step`);
+    }
     this.lastShape = [null, ...out.shape.slice(1)];
     return out;
   }

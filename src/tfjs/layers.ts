@@ -5,8 +5,9 @@
  * tf.regularizers / tf.constraints (or their names).
  */
 import {
-  Activation, AveragePooling2D, BatchNormalization, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAveragePooling2D,
-  GlobalMaxPooling2D, InputLayer, MaxPooling2D, Reshape, SeparableConv2D, UpSampling2D, ZeroPadding2D, type ConvArgs,
+  Activation, AveragePooling2D, BatchNormalization, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Embedding, Flatten, GlobalAveragePooling1D,
+  GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LayerNormalization, Masking, MaxPooling2D, Reshape, SeparableConv2D, UpSampling2D, ZeroPadding2D,
+  type ConvArgs,
 } from '../nn/layers/index.js';
 import type { Size2 } from '../autograd/ops/conv.js';
 import type { Layer } from '../nn/layer.js';
@@ -249,4 +250,54 @@ export function upSampling2d(args: BaseArgs & { size?: Size; interpolation?: str
 export function zeroPadding2d(args: BaseArgs & { padding?: number | [number, number] | [[number, number], [number, number]]; dataFormat?: string; [k: string]: unknown } = {}): Layer {
   channelsLast('zeroPadding2d', args.dataFormat);
   return new ZeroPadding2D(args.padding ?? 1, base('zeroPadding2d', args));
+}
+
+export interface EmbeddingLayerArgs extends BaseArgs {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: string;
+  embeddingsRegularizer?: RegularizerIdentifier;
+  embeddingsConstraint?: ConstraintIdentifier;
+  maskZero?: boolean;
+  /** tfjs' inputLength: the length of the input sequences (gives the input shape). */
+  inputLength?: number | number[];
+  [k: string]: unknown;
+}
+
+export function embedding(args: EmbeddingLayerArgs): Layer {
+  const b = base('embedding', { ...args, inputDim: undefined }); // inputDim is the vocabulary size here, not an input shape
+  const fromLength = args.inputLength === undefined ? undefined : Array.isArray(args.inputLength) ? args.inputLength : [args.inputLength];
+  return new Embedding(args.inputDim, args.outputDim, {
+    ...b, inputShape: b.inputShape ?? fromLength, maskZero: args.maskZero,
+    embeddingsInitializer: initializerName('embedding', args.embeddingsInitializer), embeddingsRegularizer: args.embeddingsRegularizer, embeddingsConstraint: args.embeddingsConstraint,
+  });
+}
+
+export interface LayerNormalizationLayerArgs extends BaseArgs {
+  axis?: number | number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: string;
+  gammaInitializer?: string;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+  [k: string]: unknown;
+}
+
+export function layerNormalization(args: LayerNormalizationLayerArgs = {}): Layer {
+  return new LayerNormalization({
+    ...base('layerNormalization', args), axis: args.axis, epsilon: args.epsilon, center: args.center, scale: args.scale,
+    betaInitializer: initializerName('layerNormalization', args.betaInitializer), gammaInitializer: initializerName('layerNormalization', args.gammaInitializer),
+    betaRegularizer: args.betaRegularizer, gammaRegularizer: args.gammaRegularizer,
+  });
+}
+
+export function masking(args: BaseArgs & { maskValue?: number; [k: string]: unknown } = {}): Layer {
+  return new Masking({ ...base('masking', args), maskValue: args.maskValue });
+}
+
+export function globalAveragePooling1d(args: BaseArgs & { dataFormat?: string; [k: string]: unknown } = {}): Layer {
+  if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error('deepts/tfjs: tf.layers.globalAveragePooling1d: only dataFormat channelsLast is supported');
+  return new GlobalAveragePooling1D(base('globalAveragePooling1d', args));
 }

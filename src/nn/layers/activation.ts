@@ -9,6 +9,7 @@ import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape
 
 export class Activation extends Layer {
   readonly className = 'Activation';
+  override readonly supportsMasking = true;
   readonly activation: Act;
   constructor(activation: ActivationName | string, args: LayerArgs = {}) {
     super(args);
@@ -35,6 +36,7 @@ export interface DropoutArgs extends LayerArgs {
  */
 export class Dropout extends Layer {
   readonly className = 'Dropout';
+  override readonly supportsMasking = true;
   readonly rate: number;
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);

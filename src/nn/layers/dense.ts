@@ -16,6 +16,7 @@ export interface DenseArgs extends LayerArgs, KernelBiasOptions {
 
 export class Dense extends Layer {
   readonly className = 'Dense';
+  override readonly supportsMasking = true;
   readonly units: number;
   readonly activation: Activation;
   readonly useBias: boolean;

@@ -46,6 +46,9 @@ export { Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, type ConvArg
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs, type GlobalPooling2DArgs } from './pooling.js';
 export { UpSampling2D, ZeroPadding2D, SpatialDropout2D, type UpSampling2DArgs, type Padding2D, type SpatialDropout2DArgs } from './spatial.js';
 export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
+export { Embedding, type EmbeddingArgs } from './embedding.js';
+export { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
+export { Masking, GlobalAveragePooling1D, type MaskingArgs, type GlobalPooling1DArgs } from './masking.js';
 export {
   RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
   type AugmentationArgs, type TransformArgs, type FillMode, type Interpolation, type FactorRange, type FlipMode,
