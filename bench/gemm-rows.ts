@@ -31,12 +31,13 @@ export async function wasmGemmRows(quick: boolean): Promise<GemmChildResult> {
     notes,
     columns: [
       { key: 'wasm-1t', title: 'wasm 1T', cores: 1 },
+      ...(raw.some((r) => r.wasmRelaxed !== null) ? [{ key: 'wasm-relaxed-1t', title: 'relaxed 1T', cores: 1 }] : []),
       ...(threads > 1 ? [{ key: 'wasm-all', title: `wasm ${threads}T`, cores: threads }] : []),
       { key: 'js-1t', title: 'js 1T', cores: 1 },
       { key: 'tfjs-wasm-1t', title: 'tfjs-wasm', cores: 1 },
     ],
     rows: [
-      ...raw.map((r) => ({ shape: r.shape, rates: { 'wasm-1t': r.wasm, 'wasm-all': r.wasmMt, 'js-1t': r.js, 'tfjs-wasm-1t': r.tfjsWasm } })),
+      ...raw.map((r) => ({ shape: r.shape, rates: { 'wasm-1t': r.wasm, 'wasm-relaxed-1t': r.wasmRelaxed, 'wasm-all': r.wasmMt, 'js-1t': r.js, 'tfjs-wasm-1t': r.tfjsWasm } })),
       ...conv,
     ],
   };

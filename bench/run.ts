@@ -18,10 +18,19 @@ import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as others
 import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
+import { relaxedSimdSupported } from '../src/backend/wasm/load.js';
 import type { CnnEpochResult } from './cnn.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 import { formatStepSplit, type StepSplitRow } from './steps.js';
+
+/**
+ * The V8 flag that enables WebAssembly relaxed SIMD where the engine does not ship it on by
+ * default (Node 20), so the WASM GEMM rows include the relaxed-SIMD build browsers load;
+ * empty where relaxed SIMD is on already or the flag is unknown.
+ */
+const RELAXED_SIMD_FLAG: string[] = relaxedSimdSupported() ? []
+  : spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0 ? ['--experimental-wasm-relaxed-simd'] : [];
 
 export const SECTIONS = ['gemm', 'steps', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -169,7 +178,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   for (const which of ['native', 'wasm', 'pytorch'] as const) {
     if (which === 'pytorch' && (torchMissing || !opts.only.includes('pytorch'))) continue;
     const cmd = which === 'pytorch' ? pytorchGemmCommand(opts.quick ? 0.2 : 0.5)
-      : { command: node, args: [self, '--child', `gemm-${which}`, opts.quick ? 'quick' : 'full'], env: process.env };
+      : { command: node, args: [...(which === 'wasm' ? RELAXED_SIMD_FLAG : []), self, '--child', `gemm-${which}`, opts.quick ? 'quick' : 'full'], env: process.env };
     const o = await measureQuietly<GemmChildResult>(`GEMM (${which})`, cmd, opts, 600);
     if (!o.result) { notes.push(`GEMM ${which}: ${o.error}`); continue; }
     if (o.othersBusyCores !== null && o.othersBusyCores > DISTURBED_CORES) notes.push(`GEMM ${which}: other processes used ${o.othersBusyCores.toFixed(2)} cores meanwhile: rates may be low`);

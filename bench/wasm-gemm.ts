@@ -1,14 +1,15 @@
 /**
  * GEMM GFLOPS on the lecture autoencoder's shapes: deepts wasm vs the deepts js reference
  * vs @tensorflow/tfjs-backend-wasm (SIMD, threads off as in stock Node).
- * Run: `npx tsc -p tsconfig.json && node dist/bench/wasm-gemm.js`.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/wasm-gemm.js` (Node 20: add
+ * --experimental-wasm-relaxed-simd for the relaxed-SIMD column; `npm run bench` does).
  */
 import os from 'node:os';
 import type { Kernels } from '../src/backend/kernels.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { registerBackend } from '../src/backend/registry.js';
 import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
-import { createWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/load.js';
+import { createWasmBackend, relaxedSimdSupported, wasmUnavailableReason } from '../src/backend/wasm/load.js';
 
 
 export interface GemmShape {
@@ -29,8 +30,10 @@ export const LECTURE_GEMM_SHAPES: readonly GemmShape[] = [
 
 export interface GemmBenchRow {
   shape: string;
-  /** deepts wasm, one thread. */
+  /** deepts wasm, one thread, plain SIMD128. */
   wasm: number;
+  /** deepts wasm, one thread, the relaxed-SIMD build (null where the engine lacks relaxed SIMD). */
+  wasmRelaxed: number | null;
   /** deepts wasm with GEMM on `wasmThreads` threads (null when worker threads could not start). */
   wasmMt: number | null;
   wasmThreads: number;
@@ -96,7 +99,9 @@ async function tfjsWasmMatmul(): Promise<MatmulFn | null> {
 
 export async function runWasmGemmBench(minSeconds = 0.5): Promise<GemmBenchRow[]> {
   registerBackend(jsBackend);
-  const wasm = await createWasmBackend({ threads: 1 });
+  const wasm = await createWasmBackend({ threads: 1, relaxedSimd: false });
+  const wasmRelaxed = relaxedSimdSupported() ? await createWasmBackend({ threads: 1 }) : null;
+  const wasmRelaxedMm = wasmRelaxed ? kernelMatmul(wasmRelaxed.kernels) : null;
   if (!wasm) throw new Error(`wasm backend unavailable: ${wasmUnavailableReason() ?? 'unknown reason'}`);
   const cores = os.availableParallelism();
   const wasmMtBackend = cores > 1 ? await createWasmBackend({ threads: cores, workerFactory: nodeWasmWorkerFactory }) : null;
@@ -110,6 +115,7 @@ export async function runWasmGemmBench(minSeconds = 0.5): Promise<GemmBenchRow[]
     rows.push({
       shape: s.label,
       wasm: await gflops(wasmMm, s, minSeconds),
+      wasmRelaxed: wasmRelaxedMm ? await gflops(wasmRelaxedMm, s, minSeconds) : null,
       wasmMt: wasmMtMm ? await gflops(wasmMtMm, s, minSeconds) : null,
       wasmThreads,
       js: await gflops(jsMm, s, Math.min(minSeconds, 0.3)),
@@ -123,10 +129,10 @@ export async function runWasmGemmBench(minSeconds = 0.5): Promise<GemmBenchRow[]
 export function formatWasmGemmTable(rows: readonly GemmBenchRow[]): string {
   const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1)).padStart(9);
   const mt = `wasm ${rows[0]?.wasmThreads ?? 1}T`;
-  const lines = [`${'GEMM (GFLOPS)'.padEnd(32)}${'wasm 1T'.padStart(9)}${mt.padStart(9)}${'js'.padStart(9)}${'tfjs-wasm'.padStart(11)}${'wasm/tfjs'.padStart(11)}`];
+  const lines = [`${'GEMM (GFLOPS)'.padEnd(32)}${'wasm 1T'.padStart(9)}${'relaxed'.padStart(9)}${mt.padStart(9)}${'js'.padStart(9)}${'tfjs-wasm'.padStart(11)}${'wasm/tfjs'.padStart(11)}`];
   for (const r of rows) {
     const ratio = r.tfjsWasm ? `${(r.wasm / r.tfjsWasm).toFixed(1)}×` : 'n/a';
-    lines.push(`${r.shape.padEnd(32)}${f(r.wasm)}${f(r.wasmMt)}${f(r.js)}  ${f(r.tfjsWasm)}${ratio.padStart(11)}`);
+    lines.push(`${r.shape.padEnd(32)}${f(r.wasm)}${f(r.wasmRelaxed)}${f(r.wasmMt)}${f(r.js)}  ${f(r.tfjsWasm)}${ratio.padStart(11)}`);
   }
   return lines.join('\n');
 }

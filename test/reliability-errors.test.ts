@@ -91,6 +91,16 @@ test('loadModel with a malformed optimizerState names the field (was TypeError: 
     ['size negative', (s) => { (s['variables'] as { size: number }[])[0]!.size = -1; }, /variables\[0\]\.size must be an integer/],
     ['slots huge', (s) => { s['slotsPerVariable'] = 1e9; }, /slotsPerVariable must be an integer in \[0, 16\]/],
   ];
+  // optimizer.bin of a length that is no whole number of float32 values (found by npm run fuzz, seed 64117).
+  const state = join(modelDir, 'optimizer.bin');
+  const bytes = readFileSync(state);
+  writeFileSync(state, bytes.subarray(0, bytes.length - 2));
+  await assert.rejects(loadModel(modelDir), (e: Error) => {
+    assert.equal(e.constructor, Error, `a plain Error, not ${e.constructor.name}: ${e.message}`);
+    assert.match(e.message, new RegExp(`model\\.json: optimizer state optimizer\\.bin has ${bytes.length - 2} bytes, the manifest needs ${bytes.length}`));
+    return true;
+  });
+  writeFileSync(state, bytes);
   for (const [what, damage, expected] of cases) {
     const json = JSON.parse(original) as { userDefinedMetadata: { deepts: { optimizerState: { [k: string]: unknown } } } };
     damage(json.userDefinedMetadata.deepts.optimizerState);

@@ -143,9 +143,12 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
   const st = checkOptimizerState(stateManifest, where);
   const bytes = readFile(st.path);
   if (!bytes) return;
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const need = st.variables.reduce((t, v) => t + v.size * st.slotsPerVariable, 0);
-  if (all.length !== need) throw new Error(`cannot load model: ${st.path} has ${all.length} values, the manifest needs ${need}`);
+  // Sizes first: a file of 66 bytes is not 16.5 float32 values (new Float32Array would throw a RangeError).
+  if (bytes.byteLength !== need * 4) {
+    throw new Error(`cannot load model: ${where}: optimizer state ${st.path} has ${bytes.byteLength} bytes, the manifest needs ${need * 4} (${need} float32 values; truncated or from another model?)`);
+  }
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let at = 0;
   const slots = st.variables.map((v) => ({
     name: v.name,
