@@ -42,7 +42,9 @@ async function deeptsRow(steps: number): Promise<CnnEpochResult> {
     new deepts.Tensor(mnist.train.labels.slice(i * CNN_BATCH, (i + 1) * CNN_BATCH), [CNN_BATCH]),
   ];
   const [wx, wy] = batch(0);
-  model.trainOnBatch(wx, wy); // warm-up
+  // Warm-up: the first step of a batch shape is traced and the second checked against an eager
+  // step (jitCompile), and buffer pools fill: three steps, so the timed ones are steady state.
+  for (let i = 0; i < 3; i++) model.trainOnBatch(wx, wy);
   let t = now();
   for (let i = 1; i <= steps; i++) {
     const [x, y] = batch(i);
