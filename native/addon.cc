@@ -1026,6 +1026,13 @@ napi_value MeasureFmaPeak(napi_env env, napi_callback_info) {
 
 using namespace deepts;
 
+// The calling convention this addon implements; src/backend/native/load.ts refuses an addon
+// whose number differs (a stale build in a checkout would otherwise misread new arguments,
+// e.g. optimizerStep's Float64Array of hyper-parameters read as an empty list). Bump it with
+// any change of an entry point's arguments.
+constexpr int kAbiVersion = 2;
+napi_value AbiVersion(napi_env env, napi_callback_info) { return numv(env, kAbiVersion); }
+
 static napi_value Init(napi_env env, napi_value exports) {
   initOnce();
   struct Fn { const char* name; napi_callback cb; } fns[] = {
@@ -1035,7 +1042,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
-    {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
+    {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
   };
   for (const Fn& f : fns) {
     napi_value v;

@@ -5,7 +5,7 @@
  * Says once, on stderr, when the native backend is missing and how to build it.
  */
 import { jsBackend } from './js/index.js';
-import { loadNativeBackend } from './native/load.js';
+import { loadNativeBackend, nativeUnavailableReason } from './native/load.js';
 import { availableParallelism } from 'node:os';
 import { loadWasmBackend } from './wasm/load.js';
 import { nodeWasmWorkerFactory } from './wasm-node-workers.js';
@@ -40,5 +40,9 @@ if (wanted) {
   if (wanted === 'wasm' && !wasm) throw new Error('DEEPTS_BACKEND=wasm but WebAssembly SIMD is not available in this runtime');
   setBackend(wanted);
 } else if (!native && !process.env['DEEPTS_QUIET']) {
-  process.stderr.write(`deepts: native backend not built, using ${wasm ? 'WASM SIMD' : 'the js reference backend'} (run 'npx deepts build-native' for full speed)\n`);
+  const using = wasm ? 'WASM SIMD' : 'the js reference backend';
+  const stale = nativeUnavailableReason()?.includes('calling convention');
+  process.stderr.write(stale
+    ? `deepts: native backend not used, ${nativeUnavailableReason()}; using ${using}\n`
+    : `deepts: native backend not built, using ${using} (run 'npx deepts build-native' for full speed)\n`);
 }

@@ -20,7 +20,12 @@ import type { Backend } from '../registry.js';
 import { compileNativeTrace, planAddon } from './plan.js';
 
 /** The addon's exports (native/addon.cc). Op arguments are codes: indices into the name lists. */
+/** The addon calling convention this code speaks (kAbiVersion in native/addon.cc). */
+export const NATIVE_ABI_VERSION = 2;
+
 export interface NativeAddon {
+  /** kAbiVersion of the build (absent from builds older than ABI 2). */
+  abiVersion?(): number;
   matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
   unaryBackward(op: number, x: F32, y: F32, dy: F32, out: F32, alpha: number): void;
@@ -196,6 +201,11 @@ export function loadNativeBackend(): NativeBackend | null {
       return null;
     }
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    const abi = typeof addon.abiVersion === 'function' ? addon.abiVersion() : 1;
+    if (abi !== NATIVE_ABI_VERSION) {
+      unavailableReason = `the native addon ${addonPath} was built from ${abi < NATIVE_ABI_VERSION ? 'an older' : 'a newer'} deepts (calling convention ${abi}, this deepts speaks ${NATIVE_ABI_VERSION}): rebuild it with \`npx deepts build-native\``;
+      return null;
+    }
     const kernels = makeKernels(addon);
     const backend: NativeBackend = {
       name: 'native',
