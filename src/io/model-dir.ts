@@ -14,7 +14,7 @@
  * next save or loadModel does this, under the lock, when the process that held it is dead.
  */
 import {
-  closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync,
+  closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export const SAVE_JOURNAL = '.deepts-save.journal';
 const TEMP_PREFIX = '.deepts-save-';
 const TEMP_NAME = /^\.deepts-save-(\d+)-\d+-[0-9a-z]+$/;
 /** Our other leftovers: writeFileAtomic's temp journals and broken stale locks. */
-const LEFTOVER_NAME = /^\.{1,2}deepts-save\.(journal\.tmp|lock\.stale)-(\d+)-/;
+const LEFTOVER_NAME = /^\.{1,2}deepts-save\.(journal\.tmp|lock\.stale|lock\.new)-(\d+)-/;
 
 /** How long a save (or a load finishing an interrupted save) waits for another live saver. */
 export const LOCK_WAIT_MS = 60_000;
@@ -93,6 +93,27 @@ function lockIsStale(path: string, info: LockInfo | null): boolean {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Creates the lock file with its whole content at once: written and synced under a temp name,
+ * then hard-linked to the lock's name (fails with EEXIST when taken). A kill can then never
+ * leave an empty or half-written lock, which no one could prove stale for 10 s; at worst it
+ * leaves the temp file, a leftover the next save or load removes. Without hard links (some
+ * file systems), the lock is created in place.
+ */
+function createLockFile(dir: string, path: string, content: string): void {
+  const staged = join(dir, `${SAVE_LOCK}.new-${process.pid}-${(counter += 1)}`);
+  writeNewFileSynced(staged, Buffer.from(content));
+  try {
+    linkSync(staged, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') throw Object.assign(new Error('lock taken'), { code: 'EEXIST' });
+    writeNewFileSynced(path, Buffer.from(content));
+  } finally {
+    rmSync(staged, { force: true });
+  }
+}
+
+/**
  * Takes `dir`'s save lock, waiting up to `waitMs` for a live holder; breaks a lock whose process
  * is dead. Returns the release function.
  */
@@ -103,7 +124,7 @@ export async function acquireSaveLock(dir: string, waitMs = LOCK_WAIT_MS): Promi
   for (;;) {
     step('lock');
     try {
-      writeNewFileSynced(path, Buffer.from(me));
+      createLockFile(dir, path, me);
       return () => {
         step('unlock');
         rmSync(path, { force: true });
