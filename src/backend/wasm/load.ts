@@ -33,8 +33,9 @@ export interface WasmLoadOptions {
   /** What describe().threadsNote says when `threads` is 1 (default: 'threads: 1 requested'). */
   whyOneThread?: string;
   /**
-   * URLs of the two .wasm builds (as written by wasm/build.sh: `single` = deepts-kernels.wasm,
-   * `threaded` = deepts-kernels-mt.wasm). Default: the copies embedded in the bundle as base64.
+   * URLs of the .wasm builds as wasm/build.sh writes them (plain SIMD128 single-threaded and
+   * threaded, and optionally their relaxed-SIMD twins). Default: the copies embedded in the
+   * bundle as base64.
    * Served files are smaller on the wire and compile while downloading (the lab page uses them).
    */
   wasmFiles?: WasmFiles;
