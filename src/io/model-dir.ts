@@ -222,12 +222,33 @@ export function recoverInterruptedSave(dir: string): { rolledForward: boolean; r
       if (!ours) continue;
       rmSync(path, { recursive: true, force: true });
       removed.push(name);
-    } else if (LEFTOVER_NAME.test(name) && lstatSync(path).isFile()) {
+    } else if (isDeadLeftover(name) && isFileNow(path)) {
       rmSync(path, { force: true });
       removed.push(name);
     }
   }
   return { rolledForward: journal !== null, removed };
+}
+
+/**
+ * A leftover to remove: a temp journal or broken lock, or a staged lock file whose process is
+ * gone (a live process may be between staging its lock file and linking it: not ours to take).
+ */
+function isDeadLeftover(name: string): boolean {
+  const m = LEFTOVER_NAME.exec(name);
+  if (!m) return false;
+  const pid = Number(m[2]);
+  return m[1] !== 'lock.new' || pid === process.pid || !processAlive(pid);
+}
+
+/** Whether `path` is a regular file now (false if it vanished meanwhile: another process's staging). */
+function isFileNow(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 /** Entries of `dir` that are not our own save machinery. */
@@ -252,7 +273,7 @@ export function hasInterruptedSave(dir: string): boolean {
     const path = join(dir, SAVE_LOCK);
     return lockIsStale(path, readLock(path));
   }
-  return names.some((n) => TEMP_NAME.test(n) || LEFTOVER_NAME.test(n));
+  return names.some((n) => TEMP_NAME.test(n) || isDeadLeftover(n));
 }
 
 export interface ModelFilesWrite {
