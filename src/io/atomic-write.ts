@@ -31,7 +31,7 @@ function toBytes(data: Uint8Array | string): Uint8Array {
 }
 
 /** Write and fsync a brand-new file (fails if it exists). */
-function writeNewFileSynced(path: string, data: Uint8Array | string): void {
+export function writeNewFileSynced(path: string, data: Uint8Array | string): void {
   const bytes = toBytes(data);
   const fd = openSync(path, 'wx');
   try {
@@ -44,7 +44,7 @@ function writeNewFileSynced(path: string, data: Uint8Array | string): void {
 }
 
 /** fsync a directory so a rename inside it survives power loss (not supported on every platform). */
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
@@ -56,7 +56,8 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function describe(e: unknown): string {
+/** An error's message (or the thrown value as text). */
+export function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 

@@ -14,11 +14,11 @@
  * next save or loadModel does this, under the lock, when the process that held it is dead.
  */
 import {
-  closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync,
+  existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, writeFileAtomic } from './atomic-write.js';
+import { describe, fsyncDir, processAlive, writeFileAtomic, writeNewFileSynced } from './atomic-write.js';
 
 export const SAVE_LOCK = '.deepts-save.lock';
 export const SAVE_JOURNAL = '.deepts-save.journal';
@@ -40,33 +40,6 @@ function step(name: string): void {
 }
 
 let counter = 0;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function fsyncPath(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open directories for fsync; renames are still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function writeNewFileSynced(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'wx');
-  try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 interface LockInfo { pid: number; host: string; started: string }
 
@@ -195,10 +168,10 @@ function applyJournal(dir: string, j: Journal): void {
     step(`remove:${name}`);
     rmSync(join(dir, name), { force: true });
   }
-  fsyncPath(dir);
+  fsyncDir(dir);
   step('journal-done');
   rmSync(join(dir, SAVE_JOURNAL), { force: true });
-  fsyncPath(dir);
+  fsyncDir(dir);
   step('cleanup');
   rmSync(temp, { recursive: true, force: true });
 }
@@ -315,7 +288,7 @@ export async function writeModelFiles(dir: string, write: ModelFilesWrite): Prom
         step(`write:${name}`);
         writeNewFileSynced(join(tempPath, name), typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       }
-      fsyncPath(tempPath);
+      fsyncDir(tempPath);
     } catch (e) {
       rmSync(tempPath, { recursive: true, force: true });
       throw new Error(`cannot save model in ${dir}: ${describe(e)} (the previous files are unchanged)`);
