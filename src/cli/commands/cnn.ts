@@ -21,14 +21,16 @@ import { reportClassifier } from '../classifier-report.js';
 
 export const cnnOptions = {
   dataset: { type: 'string', default: 'mnist', choices: ['mnist', 'fashion'], help: "'mnist' digits, or 'fashion' (Fashion-MNIST from Debian's dataset-fashion-mnist)" },
+  model: { type: 'string', default: 'simple', choices: ['simple', 'wide'], help: "'simple': Keras' example (34,826 parameters); 'wide': + Conv2D(128) and Dense(128) (241,546 parameters)" },
   'lr-schedule': { type: 'string', default: 'constant', choices: ['cosine', 'constant'], help: "adam's learning rate: 1e-3 decayed to 0 along a cosine over the run (CosineDecay), or a constant 1e-3 (Keras' example)" },
   'batch-norm': { type: 'flag', help: 'Conv2D → BatchNormalization → relu in place of Conv2D(relu)' },
-  augment: { type: 'flag', help: 'random rotations, zooms and shifts of the training pictures (and left-right flips for fashion)' },
+  augment: { type: 'flag', help: 'random changes of the training pictures: rotations, zooms and shifts of digits; mirror images and whole-pixel shifts of clothes' },
   epochs: { type: 'int', default: 15, min: 1, help: "training epochs (Keras' example: 15)" },
   'batch-size': { type: 'int', default: 128, min: 1, help: 'samples per gradient step' },
   seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling, dropout, augmentation): same seed, same result' },
   out: { type: 'string', default: 'cnn-out', help: 'folder for the pictures and the saved model' },
   limit: { type: 'int', min: 1, help: 'train on only the first N training images (the test set stays all 10,000)' },
+  'test-limit': { type: 'int', min: 1, help: 'validate and test on only the first N test images (quick trials; accuracies are then not comparable)' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
 } as const satisfies OptionSpecs;
 
@@ -57,7 +59,7 @@ export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: stri
   const yTest = new Tensor(mnist.test.labels, [mnist.test.n]);
 
   const augment = o.augment === true;
-  const model = buildConvnet({ augment, flip: run.dataset === 'fashion', batchNorm: o.batchNorm === true });
+  const model = buildConvnet({ model: o.model === 'wide' ? 'wide' : 'simple', augment, flip: run.dataset === 'fashion', batchNorm: o.batchNorm === true });
   model.summary(print);
   const steps = Math.ceil(mnist.train.n / batchSize) * epochs;
   const learningRate = o.lrSchedule === 'cosine' ? new CosineDecay({ initialLearningRate: 1e-3, decaySteps: steps }) : 1e-3;
