@@ -82,12 +82,15 @@ describe('deepts cnn', () => {
     }
   });
 
-  it('rejects an unknown --model with the choices', async () => {
+  it('rejects an unknown --model with the choices, and a validation split outside (0, 1)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'deepts-cnn-'));
     try {
       const run = await runCli(out, ['cnn', '--model', 'huge', '--out', out]);
       assert.notEqual(run.code, 0);
       assert.match(run.stderr, /simple.*wide/);
+      const split = await runCli(out, ['cnn', '--validation-split', '1.5', '--limit', '100', '--test-limit', '10', '--out', out, '--verbose', '0']);
+      assert.notEqual(split.code, 0);
+      assert.match(split.stderr, /validationSplit must be in \(0, 1\), got 1\.5/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

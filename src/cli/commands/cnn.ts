@@ -30,6 +30,7 @@ export const cnnOptions = {
   seed: { type: 'int', default: 42, help: 'random seed (weights, shuffling, dropout, augmentation): same seed, same result' },
   out: { type: 'string', default: 'cnn-out', help: 'folder for the pictures and the saved model' },
   limit: { type: 'int', min: 1, help: 'train on only the first N training images (the test set stays all 10,000)' },
+  'validation-split': { type: 'number', min: 0, help: "validate on this last fraction of the training images, as Keras' example (0.1), instead of on the test images" },
   'test-limit': { type: 'int', min: 1, help: 'validate and test on only the first N test images (quick trials; accuracies are then not comparable)' },
   verbose: { type: 'int', default: 1, min: 0, help: 'progress output: 0 silent, 1 progress bar, 2 one line per epoch' },
 } as const satisfies OptionSpecs;
@@ -71,7 +72,10 @@ export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: stri
     onEpochEnd: (epoch) => print(`  epoch ${epoch + 1}: ${timer.seconds[epoch]?.toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`),
   });
   const started = performance.now();
-  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, validationData: [xTest, yTest], verbose, callbacks: [new TerminateOnNaN({ raise: true }), timer, memory, rss] });
+  // Keras' example validates on the last 10 % of the training images (validation_split=0.1, taken before
+  // shuffling); by default deepts trains on all 60,000 and validates on the test images instead.
+  const validation = o.validationSplit === undefined ? { validationData: [xTest, yTest] as [Tensor, Tensor] } : { validationSplit: o.validationSplit };
+  const history = await model.fit(xTrain, yTrain, { epochs, batchSize, shuffle: true, ...validation, verbose, callbacks: [new TerminateOnNaN({ raise: true }), timer, memory, rss] });
   const seconds = (performance.now() - started) / 1000;
 
   const result = await reportClassifier({
