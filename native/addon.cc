@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <time.h>
 
 #include "arg_check.h"
 #include "isa.h"
@@ -221,6 +222,12 @@ struct PlanItem {
   Work run;
   bool isGemm = false;
   GemmArgs g{};
+  // For planProfile(): what the item is, its floating-point work (GEMMs), and its accumulated time.
+  std::string name;
+  double flops = 0;
+  double seconds = 0;
+  double cpuSeconds = 0;  // the calling thread's CPU time (exact for one thread on a busy machine)
+  long runs = 0;
 };
 using Plan = std::vector<PlanItem>;
 Plan* g_recording = nullptr;
@@ -228,11 +235,24 @@ Plan* g_recording = nullptr;
 const bool g_pairGemms = [] { const char* e = getenv("DEEPTS_PLAN_PAIRS"); return !(e && e[0] == '0'); }();
 
 // Runs the work now, or appends it to the plan being recorded (eager calls pay nothing for it).
+// `kind` and `op` name the item in planProfile().
 template <class F>
-napi_value dispatch(F&& work) {
-  if (g_recording) g_recording->push_back(PlanItem{Work(std::forward<F>(work))});
-  else work();
+napi_value dispatch(const char* kind, const char* op, F&& work) {
+  if (g_recording) {
+    PlanItem item{Work(std::forward<F>(work))};
+    item.name = op ? std::string(kind) + " " + op : std::string(kind);
+    g_recording->push_back(std::move(item));
+  } else {
+    work();
+  }
   return nullptr;
+}
+
+// DEEPTS_PLAN_PROFILE=1 (or setPlanProfiling(true)) times every item of a replayed plan; planProfile(plan) reads the sums.
+bool g_planProfiling = [] { const char* e = getenv("DEEPTS_PLAN_PROFILE"); return e && e[0] == '1'; }();
+
+std::string gemmName(const GemmArgs& g) {
+  return std::to_string(g.m) + "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + (g.transA ? " At" : "") + (g.transB ? " Bt" : "") + (g.accumulate ? " +=" : "");
 }
 
 void runGemm(const GemmArgs& g);
@@ -242,7 +262,10 @@ napi_value dispatchGemm(const GemmArgs& g) {
     runGemm(g);
     return nullptr;
   }
-  g_recording->push_back(PlanItem{[g] { runGemm(g); }, true, g});
+  PlanItem item{[g] { runGemm(g); }, true, g};
+  item.name = "matmul " + gemmName(g);
+  item.flops = 2.0 * g.m * g.n * g.k;
+  g_recording->push_back(std::move(item));
   return nullptr;
 }
 
@@ -279,7 +302,10 @@ void pairGemms(Plan& plan) {
       const GemmArgs x = plan[i].g, y = plan[i + 1].g;
       const double fx = double(x.m) * x.n * x.k, fy = double(y.m) * y.n * y.k;
       if (fx > 0 && fy > 0 && fx <= 2 * fy && fy <= 2 * fx) {
-        out.push_back(PlanItem{[x, y] { runGemmPair(x, y); }});
+        PlanItem pair{[x, y] { runGemmPair(x, y); }};
+        pair.name = "matmul pair " + gemmName(x) + " | " + gemmName(y);
+        pair.flops = 2 * (fx + fy);
+        out.push_back(std::move(pair));
         ++i;
         continue;
       }
@@ -321,8 +347,61 @@ napi_value RunPlan(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "runPlan: expected a plan from endPlan()");
     return nullptr;
   }
-  for (const PlanItem& item : *static_cast<Plan*>(data)) item.run();
+  Plan& plan = *static_cast<Plan*>(data);
+  if (!g_planProfiling) {
+    for (const PlanItem& item : plan) item.run();
+    return nullptr;
+  }
+  auto cpuNow = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  };
+  for (PlanItem& item : plan) {
+    const double c0 = cpuNow();
+    const auto t0 = std::chrono::steady_clock::now();
+    item.run();
+    item.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    item.cpuSeconds += cpuNow() - c0;
+    ++item.runs;
+  }
   return nullptr;
+}
+
+napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool on = false;
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
+  g_planProfiling = on;
+  return undefined(env);
+}
+
+// planProfile(plan) -> [{ name, seconds, runs, flops }] per item, in order (times summed while profiling was on).
+napi_value PlanProfile(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* data = nullptr;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
+    napi_throw_type_error(env, nullptr, "planProfile: expected a plan from endPlan()");
+    return nullptr;
+  }
+  const Plan& plan = *static_cast<Plan*>(data);
+  napi_value arr;
+  napi_create_array_with_length(env, plan.size(), &arr);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    napi_value o, v;
+    napi_create_object(env, &o);
+    napi_create_string_utf8(env, plan[i].name.c_str(), NAPI_AUTO_LENGTH, &v); napi_set_named_property(env, o, "name", v);
+    napi_create_double(env, plan[i].seconds, &v); napi_set_named_property(env, o, "seconds", v);
+    napi_create_double(env, plan[i].cpuSeconds, &v); napi_set_named_property(env, o, "cpuSeconds", v);
+    napi_create_double(env, double(plan[i].runs), &v); napi_set_named_property(env, o, "runs", v);
+    napi_create_double(env, plan[i].flops, &v); napi_set_named_property(env, o, "flops", v);
+    napi_set_element(env, arr, uint32_t(i), o);
+  }
+  return arr;
 }
 
 // fill(x, value): every element of x set to value (zeroing a buffer a kernel accumulates into).
@@ -333,7 +412,7 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   if (!a.failed) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   float v = float(a.num(1, "value"));
   if (a.failed) return nullptr;
-  return dispatch([=]() { std::fill(x, x + n, v); });
+  return dispatch("fill", nullptr, [=]() { std::fill(x, x + n, v); });
 }
 
 // ---- kernels ------------------------------------------------------------------------------
@@ -436,7 +515,7 @@ napi_value UnaryFn(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, n, "out");
   float alpha = float(a.num(3, "alpha"));
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("unary", kUnaryNames[op], [=]() mutable {
     Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
     struct Ctx { const IsaTable* isa; int op; const float* x; float* out; float alpha; Split* s; } ctx{g_isa, op, x, out, alpha, &split};
     g_pool->run(split.parts, [](void* p, int t) {
@@ -458,7 +537,7 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   float* out = a.f32(4, n, "out");
   float alpha = float(a.num(5, "alpha"));
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("unaryBackward", kUnaryNames[op], [=]() mutable {
     Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
     struct Ctx { const IsaTable* isa; int op; const float *x, *y, *dy; float* out; float alpha; Split* s; bool hasX, hasY; }
         ctx{g_isa, op, x, y, dy, out, alpha, &split, backwardReadsX(op), backwardReadsY(op)};
@@ -502,7 +581,7 @@ napi_value BinaryOp(napi_env env, napi_callback_info info) {
   float* pb = a.f32(3, size_t(needB), "b");
   float* out = a.f32(5, size_t(n), "out");
   if (a.failed || n == 0) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("binary", kBinaryNames[op], [=]() mutable {
     const IsaTable* isa = g_isa;
     // Merge trailing axes into one contiguous run while each input keeps the same pattern
     // (stride 1: contiguous, stride 0: broadcast) across them; size-1 axes merge freely.
@@ -566,7 +645,7 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
   float* x = a.f32(1, a.elems({outer, red, inner}, "reduce x"), "x");
   float* out = a.f32(2, a.elems({outer, inner}, "reduce out"), "out");
   if (a.failed || outer == 0 || inner == 0) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("reduce", kReduceNames[op], [=]() mutable {
     // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
     const IsaTable* isa = g_isa;
     isa->reduce(op, x, out, outer, red, inner, 0, outer);
@@ -582,7 +661,7 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   float alpha = float(a.num(3, "alpha"));
   float* out = a.f32(4, a.elems({rows, cols}, "biasAct out"), "out");
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  return dispatch([=]() mutable {
+  return dispatch("biasAct", kUnaryNames[act], [=]() mutable {
     Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
     struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
     g_pool->run(split.parts, [](void* p, int t) {
@@ -603,7 +682,7 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   float* dbias = a.f32(5, size_t(cols), "dbias", true);
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
-  return dispatch([=]() mutable {
+  return dispatch("biasActBackward", kUnaryNames[act], [=]() mutable {
     Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
     struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
         g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
@@ -668,7 +747,7 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
     }
   }
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("optimizerStep", kOptimizerRuleNames[rule], [=]() mutable {
     for (size_t i = 0; i < hLen; ++i) h[i] = float(hLive[i]);
     Split split(long(n), threadsFor(double(n) * 4, kElementChunk), 64, 64);
     struct Ctx { const IsaTable* isa; int rule; float* w; const float* g; float** s; const float* h; Split* sp; } ctx{g_isa, rule, w, g, slots, h, &split};
@@ -686,7 +765,7 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   float* out = a.f32(1, a.elems({rows, cols}, "softmax out"), "out");
   bool log = a.flag(4);
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  return dispatch([=]() mutable {
+  return dispatch("softmax", nullptr, [=]() mutable {
     Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
     struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
     g_pool->run(split.parts, [](void* p, int t) {
@@ -747,7 +826,7 @@ napi_value Slice(napi_env env, napi_callback_info info) {
   float* x = a.f32(0, size_t(total), "x");
   float* out = a.f32(1, size_t(outTotal), "out");
   if (a.failed || outTotal == 0) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("slice", nullptr, [=]() mutable {
     // The innermost axes taken whole, plus the first partial one, form one contiguous run.
     long run = 1;
     int d = int(rank) - 1;
@@ -828,7 +907,7 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   float* w = a.f32(1, filterSize(c), "w");
   float* out = a.f32(2, outSize(c), "out");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("conv2d", nullptr, [=]() mutable {
     long floats = 0;
     float* col = convScratch(c, floats);
     g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
@@ -844,7 +923,7 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   float* w = a.f32(1, filterSize(c), "w");
   float* dx = a.f32(2, inSize(c), "dx");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("conv2dBackpropInput", nullptr, [=]() mutable {
     long floats = 0;
     float* col = convScratch(c, floats);
     g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
@@ -860,7 +939,7 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   float* dy = a.f32(1, outSize(c), "dy");
   float* dw = a.f32(2, filterSize(c), "dw");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("conv2dBackpropFilter", nullptr, [=]() mutable {
     long floats = 0;
     float* col = convScratch(c, floats);
     g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
@@ -876,7 +955,7 @@ napi_value Pool2D(napi_env env, napi_callback_info info) {
   float* x = a.f32(1, inSize(c), "x");
   float* out = a.f32(2, outSize(c), "out");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("pool2d", kPoolNames[op], [=]() mutable {
     Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
     struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float* x; float* out; Split* s; } ctx{g_isa, op, &c, x, out, &split};
     g_pool->run(split.parts, [](void* p, int t) {
@@ -896,7 +975,7 @@ napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   float* dy = a.f32(3, outSize(c), "dy");
   float* dx = a.f32(4, inSize(c), "dx");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
+  return dispatch("pool2dBackward", kPoolNames[op], [=]() mutable {
     Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
     struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float *x, *y, *dy; float* dx; Split* s; } ctx{g_isa, op, &c, x, y, dy, dx, &split};
     g_pool->run(split.parts, [](void* p, int t) {
@@ -1043,6 +1122,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
+    {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;

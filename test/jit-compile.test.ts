@@ -246,9 +246,15 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
   setBackend('native');
   const original = addon.runPlan;
   let calls = 0;
+  let lastPlan: unknown = null;
   addon.runPlan = (p: unknown) => {
     calls++;
+    lastPlan = p;
     original.call(addon, p);
+  };
+  const prof = addon as unknown as {
+    setPlanProfiling?: (on: boolean) => void;
+    planProfile?: (p: unknown) => { name: string; seconds: number; cpuSeconds: number; runs: number; flops: number }[];
   };
   const a = addon as unknown as { optimizerStep: (...args: unknown[]) => void };
   const originalStep = a.optimizerStep;
@@ -266,9 +272,20 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
     m.trainOnBatch(x, x); // first replay, checked against eager
     calls = 0;
     stepCalls = 0;
+    prof.setPlanProfiling?.(true);
     for (let i = 0; i < 5; i++) m.trainOnBatch(x, x);
+    prof.setPlanProfiling?.(false);
     assert.equal(m.jitCompileStatus().mode, 'compiled');
     assert.equal(calls, 5, 'one runPlan call per replayed step');
+    if (prof.planProfile) {
+      // Profiling: every item of the plan timed on each of the 5 replays, named, GEMMs with their work.
+      const items = prof.planProfile(lastPlan);
+      assert.ok(items.length > 10 && items.every((it) => it.runs === 5 && it.seconds >= 0 && it.cpuSeconds >= 0 && it.name.length > 0));
+      const first = items.find((it) => it.name.startsWith('matmul'))!;
+      assert.equal(first.name, 'matmul 8x128x784');
+      assert.equal(first.flops, 2 * 8 * 128 * 784);
+      assert.ok(items.some((it) => it.name === 'optimizerStep adamax'));
+    }
     assert.equal(stepCalls, 0, 'the optimizer update runs inside the plan');
     assert.equal(m.optimizer!.iterations, 7);
   } finally {
