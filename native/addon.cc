@@ -227,6 +227,7 @@ std::string planOpName(const PlanOp& op) {
     case K_CONV2D_BACKPROP_FILTER: return "conv2dBackpropFilter";
     case K_POOL2D: return std::string("pool2d ") + kPoolNames[op.pool.op];
     case K_POOL2D_BACKWARD: return std::string("pool2dBackward ") + kPoolNames[op.pool.op];
+    case K_POINTWISE_LOSS: return std::string("pointwiseLoss ") + kLossNames[op.loss.op];
   }
   return "?";
 }
@@ -384,6 +385,24 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   PlanOp op{K_BIAS_ACT, {}};
   op.biasAct = {x, bias, act, alpha, out, rows, cols};
   run(op);
+  return nullptr;
+}
+
+// pointwiseLoss(op, pred, target, sum, grad | null, scale): the fused loss and its gradient (kernels.ts).
+napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "pointwiseLoss");
+  int op = a.code(0, L_COUNT, "loss op");
+  float* p = a.f32(1, 0, "pred");
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* t = a.f32(2, n, "target");
+  float* sum = a.f32(3, 1, "sum");
+  float* grad = a.f32(4, n, "grad", true);
+  float scale = float(a.num(5, "scale"));
+  if (a.failed) return nullptr;
+  PlanOp o{K_POINTWISE_LOSS, {}};
+  o.loss = {op, p, t, sum, grad, long(n), scale};
+  run(o);
   return nullptr;
 }
 
@@ -759,7 +778,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   initOnce();
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
-    {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
+    {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"pointwiseLoss", PointwiseLoss}, {"softmax", Softmax},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
@@ -777,6 +796,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "reduceOps", strArray(env, kReduceNames, R_COUNT));
   napi_set_named_property(env, exports, "optimizerRules", strArray(env, kOptimizerRuleNames, O_COUNT));
   napi_set_named_property(env, exports, "poolOps", strArray(env, kPoolNames, P_COUNT));
+  napi_set_named_property(env, exports, "lossOps", strArray(env, kLossNames, L_COUNT));
   return exports;
 }
 
