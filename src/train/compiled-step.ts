@@ -216,8 +216,10 @@ export class CompiledTrainStep {
         yPreds: result.yPreds.map(plain), total: plain(result.total),
         perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
       };
+      // What JavaScript reads after a replay: the metrics' and the eager update's inputs.
+      const keep = [out.total, ...out.yPreds, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
       const compile = (es: readonly TraceEntry[]): (() => void)[] =>
-        getBackend().compileTrace?.(es) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
+        getBackend().compileTrace?.(es, keep) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
       const optimizerVersion = this.c.optimizer.stateVersion;
       const update = this.traceUpdate(result);
       // The update's host write (count the step, compute its hyper-parameters) reads nothing the
