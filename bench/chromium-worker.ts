@@ -13,12 +13,12 @@ interface WorkerScope {
   onmessage: ((e: { data: unknown }) => void) | null;
 }
 
-async function measure(steps: number): Promise<StepSplitRow[]> {
+async function measure(steps: number, threads: number | undefined): Promise<StepSplitRow[]> {
   const core = await import('../src/core.js');
   const { kernels, findBackend } = await import('../src/backend/registry.js');
   const { withBufferScope } = await import('../src/tensor/buffer-pool.js');
   const { buildAutoencoder } = await import('../src/models/mnist-models.js');
-  const backend = await core.ready();
+  const backend = await core.ready(threads === undefined ? {} : { threads });
   if (backend !== 'wasm') throw new Error(`the page runs on '${backend}', not wasm`);
   let timing = false;
   let kernelMs = 0;
@@ -39,7 +39,7 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
   for (const name of Object.keys(table)) table[name] = time(table[name]!);
   const rng = new core.Rng(1);
   const x = new core.Tensor(Float32Array.from({ length: 256 * 784 }, () => rng.next()), [256, 28, 28]);
-  const threads = Number((wasm as { describe?: () => Record<string, unknown> } | undefined)?.describe?.()['threads'] ?? 1);
+  const running = Number((wasm as { describe?: () => Record<string, unknown> } | undefined)?.describe?.()['threads'] ?? 1);
   // Both modes built and warmed up first, then timed in alternating rounds, keeping each mode's
   // best round: on a machine shared with other work, this compares the two under the same load.
   const modes = (['eager', 'compiled'] as const).map((mode) => {
@@ -74,7 +74,7 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
     }
   }
   const rows: StepSplitRow[] = modes.map((m) => ({
-    model: 'autoencoder', backend: `wasm ${threads}T`, mode: m.mode, msPerStep: m.ms, cpuMsPerStep: NaN,
+    model: 'autoencoder', backend: `wasm ${running}T`, mode: m.mode, msPerStep: m.ms, cpuMsPerStep: NaN,
     // The timers' own cost lands in "other": take it from the timed round, scaled to the untimed one.
     kernelMsPerStep: m.kernelMs * Math.min(1, m.ms / m.timedMs), otherMsPerStep: Math.max(0, m.ms - m.kernelMs * Math.min(1, m.ms / m.timedMs)),
     kernelCallsPerStep: m.calls, steps: perRound * ROUNDS,
@@ -84,7 +84,7 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
 
 const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (e) => {
-  const steps = Number((e.data as { steps?: number }).steps ?? 30);
+  const { steps = 30, threads } = e.data as { steps?: number; threads?: number };
   scope.postMessage({ started: performance.timeOrigin + performance.now() });
-  measure(steps).then((rows) => scope.postMessage({ rows }), (err: unknown) => scope.postMessage({ error: String(err instanceof Error ? err.stack ?? err.message : err) }));
+  measure(steps, threads).then((rows) => scope.postMessage({ rows }), (err: unknown) => scope.postMessage({ error: String(err instanceof Error ? err.stack ?? err.message : err) }));
 };

@@ -71,7 +71,7 @@ test('a replayed autoencoder step on WASM is one plan_run call and gives the eag
   compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
 });
 
-test('the threaded build replays a step in one call with its GEMMs on the workers, and agrees with eager', (t) => {
+test('the threaded build replays a step in one call with its work on the workers, and agrees with eager bit for bit', (t) => {
   if (!threaded || threaded.describe?.()['threads'] !== 2) {
     t.skip(`the threaded WASM build did not start here (${String(threaded?.describe?.()['threadsNote'])})`);
     return;
@@ -93,7 +93,7 @@ test('the threaded build replays a step in one call with its GEMMs on the worker
   assert.equal(compiled.mode, 'compiled');
   assert.equal(compiled.planRuns, 4);
   assert.ok(eagerJobs.posted > 0, 'the eager step posts GEMM jobs');
-  assert.equal(compiledJobs.posted, eagerJobs.posted, 'a replayed step posts the GEMM jobs the eager step posts');
+  assert.ok(compiledJobs.posted >= eagerJobs.posted, `a replayed step posts its GEMMs (and pairs and elementwise splits) to the workers: ${compiledJobs.posted} jobs, eager ${eagerJobs.posted}`);
   assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
   compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
   // Bit-identical to the single-threaded build: the row split changes no sum.

@@ -31,8 +31,12 @@ static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
 static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
 static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch};
 #ifdef DEEPTS_THREADS
-static void postedGemm(const GemmArgs& g);  // a replayed plan's GEMMs on the worker threads (below)
-static const PlanHost kPlanHost{&kWasmTable, 1, serialParallel, postedGemm, serialGemmPair, convGemm, noConvScratch};
+// A replayed plan's work on the worker threads too (below); threads set by plan_threads().
+static void postedParallel(int parts, void (*fn)(void*, int), void* ctx);
+static void postedGemm(const GemmArgs& g);
+static void postedGemmPair(const GemmArgs& x, const GemmArgs& y);
+static void postedConvGemm(void*, const GemmArgs& g) { postedGemm(g); }
+static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch};
 #else
 static const PlanHost& kPlanHost = kHost;
 #endif
@@ -65,10 +69,13 @@ EXPORT(plan_begin) void planBegin(PlanOp* ops, int capacity) {
 }
 // Ops recorded so far (-1 when not recording): JavaScript checks each call it replays was recorded.
 EXPORT(plan_length) int planLength() { return g_planRecording ? int(g_planCount) : -1; }
-// Ends the recording: the number of ops, or -1 when they did not fit the capacity given.
+// Ends the recording: the number of ops, or -1 when they did not fit the capacity given. With
+// worker threads, adjacent independent GEMMs become pairs that run one per thread.
 EXPORT(plan_end) int planEnd() {
   g_planRecording = false;
-  return g_planCount <= g_planCapacity ? int(g_planCount) : -1;
+  if (g_planCount > g_planCapacity) return -1;
+  if (kPlanHost.threads >= 2) g_planCount = pairGemms(g_planOps, g_planCount);
+  return int(g_planCount);
 }
 EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kPlanHost); }
 
@@ -236,6 +243,11 @@ alignas(64) static int ctrl[16];
 static struct {
   GemmArgs g;
   int threads;
+  // Or, when fn is set, the tasks 0..tasks-1 of a plan op's split (PlanHost.parallel), each taken
+  // by whichever thread is free (next is the shared counter).
+  void (*fn)(void*, int);
+  void* ctx;
+  int tasks, next;
 } job;
 
 EXPORT(thread_ctrl) int* thread_ctrl() { return ctrl; }
@@ -246,10 +258,15 @@ EXPORT(gemm_job) void gemm_job(const float* a, const float* b, float* c, int m, 
                                int threads) {
   job.g = GemmArgs{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
   job.threads = threads;
+  job.fn = nullptr;
 }
 
 // Thread `index` (0 = caller) computes its share of the posted job: a block of rows, a multiple of MR.
 EXPORT(gemm_job_part) void gemm_job_part(int index) {
+  if (job.fn) {
+    for (int t; (t = __atomic_fetch_add(&job.next, 1, __ATOMIC_SEQ_CST)) < job.tasks;) job.fn(job.ctx, t);
+    return;
+  }
   const long m = job.g.m;
   long per = (m + job.threads - 1) / job.threads;
   per = (per + MR - 1) / MR * MR;
@@ -257,32 +274,29 @@ EXPORT(gemm_job_part) void gemm_job_part(int index) {
   if (m0 < m1) gemm(job.g, m0, m1, 0, job.g.n);
 }
 
-// Inside plan_run there is no JavaScript between kernels to post GEMM jobs, so the plan posts
-// them itself with the pool's protocol (src/backend/wasm/threads.ts: bump and notify ctrl[GEN],
-// workers bump ctrl[DONE]), for the GEMMs the pool would take (THREADED_GEMM_MIN_FLOPS, m ≥ 8 per
-// thread; the row split does not change any sum, so results are the eager ones bit for bit).
-// JavaScript sets the threads and whether this thread may block (a browser's main thread may not).
+// Inside plan_run there is no JavaScript between kernels to post jobs, so the plan posts them
+// itself with the pool's protocol (src/backend/wasm/threads.ts: bump and notify ctrl[GEN], each
+// worker runs gemm_job_part and bumps ctrl[DONE]): the GEMMs the pool would take
+// (THREADED_GEMM_MIN_FLOPS, m ≥ 8 rows per thread), the elementwise splits the native addon makes
+// (plan.inc), and pairs of independent GEMMs, one per thread. Row and element splits change no sum,
+// so results are the eager ones bit for bit. JavaScript sets the threads and whether this thread
+// may block (a browser's main thread may not: there it only spins).
 enum { CTRL_GEN = 0, CTRL_DONE = 1 };
-static int g_planThreads = 1, g_planCanBlock = 0;
+static int g_planCanBlock = 0;
 EXPORT(plan_threads) void planThreads(int threads, int canBlock) {
-  g_planThreads = threads < 1 ? 1 : threads;
+  kPlanHost.threads = threads < 1 ? 1 : threads;
   g_planCanBlock = canBlock;
 }
 
-static void postedGemm(const GemmArgs& g) {
-  const int threads = g_planThreads;
-  if (threads < 2 || 2.0 * double(g.m) * double(g.n) * double(g.k) < 4e6 || g.m < 8L * threads) {
-    serialGemm(g);
-    return;
-  }
-  job.g = g;
-  job.threads = threads;
+// Posts the job set up in `job`, does part 0 and waits for the workers. Spins briefly (the other
+// parts usually finish within microseconds of ours), then sleeps in 100 ms waits where allowed;
+// a worker that makes no progress for ~30 s traps instead of hanging.
+static void runJob() {
+  const int threads = job.threads;
   __atomic_store_n(&ctrl[CTRL_DONE], 0, __ATOMIC_SEQ_CST);
   __atomic_fetch_add(&ctrl[CTRL_GEN], 1, __ATOMIC_SEQ_CST);
   __builtin_wasm_memory_atomic_notify(&ctrl[CTRL_GEN], 0xffffffffu);
   gemm_job_part(0);
-  // Spin briefly (the other parts usually finish within microseconds of ours), then sleep in
-  // 100 ms waits where allowed. A worker that makes no progress for ~30 s traps instead of hanging.
   int last = -1;
   long long spins = 0;
   int waits = 0;
@@ -295,5 +309,36 @@ static void postedGemm(const GemmArgs& g) {
       __builtin_trap();
     }
   }
+  job.fn = nullptr;
+}
+
+static void postedGemm(const GemmArgs& g) {
+  const int threads = kPlanHost.threads;
+  if (threads < 2 || 2.0 * double(g.m) * double(g.n) * double(g.k) < 4e6 || g.m < 8L * threads) {
+    serialGemm(g);
+    return;
+  }
+  job.g = g;
+  job.threads = threads;
+  job.fn = nullptr;
+  runJob();
+}
+
+static void postedParallel(int parts, void (*fn)(void*, int), void* ctx) {
+  if (parts <= 1 || kPlanHost.threads < 2) {
+    serialParallel(parts, fn, ctx);
+    return;
+  }
+  job.threads = kPlanHost.threads;
+  job.fn = fn;
+  job.ctx = ctx;
+  job.tasks = parts;
+  job.next = 0;
+  runJob();
+}
+
+static void postedGemmPair(const GemmArgs& x, const GemmArgs& y) {
+  struct Pair { const GemmArgs* g[2]; } pair{{&x, &y}};
+  postedParallel(2, [](void* p, int t) { serialGemm(*static_cast<Pair*>(p)->g[t]); }, &pair);
 }
 #endif
