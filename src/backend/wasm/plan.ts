@@ -22,7 +22,7 @@
  */
 import type { TraceEntry } from '../../tensor/step-trace.js';
 import { KERNEL_WRITES, type KernelName, type Kernels } from '../kernels.js';
-import { BINARY_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
+import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
@@ -317,6 +317,13 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       // Eager: more rows than one block sums the bias gradient block by block in double.
       if (!OUTPUT_DIFFERENTIABLE.has(act) || rows * cols === 0 || rows > Math.max(1, Math.floor(ELEMENTWISE_CHUNK / cols))) return 'javascript';
       ex.bias_act_backward(ptr(y), ptr(dy), opCode(UNARY_OPS, act), alpha, ptr(dz), ptr(dbias), rows, cols);
+      return 'recorded';
+    }
+    case 'pointwiseLoss': {
+      const [op, pred, target, sum, grad, scale] = argsOf('pointwiseLoss');
+      // Eager: more than one chunk adds the chunks' sums in double (and no elements still writes sum[0] = 0).
+      if (pred.length === 0 || pred.length > ELEMENTWISE_CHUNK) return 'javascript';
+      ex.pointwise_loss(opCode(LOSS_OPS, op), ptr(pred), ptr(target), ptr(sum), ptr(grad), pred.length, scale);
       return 'recorded';
     }
     case 'optimizerStep': {
