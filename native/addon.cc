@@ -604,7 +604,27 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
   return dispatch([=]() mutable {
-    Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
+    const int threads = threadsFor(double(rows) * cols, kElementChunk);
+    if (cols < 256 && threads > 1) {  // few columns: split the rows (whole rows are one contiguous pass), add up the threads' dbias
+      Split split(rows, threads, 1, 1);
+      std::vector<float> partial(size_t(split.parts) * cols);
+      struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias, *partial; long cols; Split* s; } ctx{
+          g_isa, y, dy, act, alpha, dz, dbias, partial.data(), cols, &split};
+      g_pool->run(split.parts, [](void* p, int t) {
+        auto* c = static_cast<Ctx*>(p);
+        const long r0 = c->s->begin(t), r1 = c->s->end(t), o = r0 * c->cols;
+        c->isa->biasActBackward(c->y + o, c->dy + o, c->act, c->alpha, c->dz + o, c->dbias ? c->partial + t * c->cols : nullptr,
+                                r1 - r0, c->cols, 0, c->cols);
+      }, &ctx);
+      if (dbias)
+        for (long j = 0; j < cols; ++j) {
+          float sum = 0;
+          for (int t = 0; t < split.parts; ++t) sum += partial[size_t(t) * cols + j];
+          dbias[j] = sum;
+        }
+      return;
+    }
+    Split split(cols, threads, 16, 16);
     struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
         g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
     g_pool->run(split.parts, [](void* p, int t) {
