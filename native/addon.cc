@@ -839,6 +839,89 @@ float* convScratch(const ConvGeom& c, long& floats) {
 
 void convGemm(void*, const GemmArgs& g) { runGemm(g); }
 
+// ---- convolutions over the pool, whole images per task ----
+//
+// A batch of images is cut into tasks of whole images; each task runs the serial convolution
+// (the unrolled rows of a block of pixels, then the serial GEMM on them) with its own
+// L2-sized scratch, so the unrolling runs on every core and its rows are read back from L2
+// instead of memory. Tasks write disjoint images of the output (dX too: col2im stays inside
+// a task's images); filter gradients are summed from per-task partial sums in task order, so the
+// result does not depend on which thread ran what. Few images (or one core): the old way,
+// unrolling a block on the calling thread and splitting each GEMM over the pool.
+void serialConvGemm(void* isa, const GemmArgs& g) { static_cast<const IsaTable*>(isa)->gemm(g, 0, g.m, 0, g.n); }
+
+// Scratch floats per task (DEEPTS_CONV_BLOCK_FLOATS, for measuring): 64 Ki floats = 256 KiB of unrolled rows.
+const long g_convBlockFloats = [] { const char* e = getenv("DEEPTS_CONV_BLOCK_FLOATS"); long v = e ? atol(e) : 0; return v > 0 ? v : 1L << 16; }();
+
+float* convTaskScratch(const ConvGeom& c, long& floats) {
+  const long K = c.kH * c.kW * c.inC, pixels = c.batch * c.outH * c.outW;
+  floats = std::max(K * 64, std::min(pixels * K, g_convBlockFloats));
+  static thread_local float* buf = nullptr;
+  static thread_local long cap = 0;
+  if (cap < floats) {
+    free(buf);
+    buf = static_cast<float*>(aligned_alloc(64, (size_t(floats) * sizeof(float) + 63) & ~size_t(63)));
+    if (!buf) abort();
+    cap = floats;
+  }
+  return buf;
+}
+
+enum ConvPass { CONV_FWD, CONV_DX, CONV_DW };
+
+// DEEPTS_CONV_IMAGE_TASKS=0 turns the image split off (to measure what it gains).
+const bool g_convImageTasks = [] { const char* e = getenv("DEEPTS_CONV_IMAGE_TASKS"); return !(e && e[0] == '0'); }();
+
+// Tasks of whole images for a pass, or 0 to run it the old way.
+int convImageTasks(const ConvGeom& c, ConvPass pass) {
+  if (!g_convImageTasks) return 0;
+  const double flops = 2.0 * c.batch * c.outH * c.outW * c.outC * c.kH * c.kW * c.inC;
+  const int threads = threadsFor(flops, g_pool->awake() ? 1 << 18 : 1 << 22);
+  if (threads <= 1 || c.batch < 2 * threads) return 0;
+  // A few tasks per thread (a preempted thread delays a small one), fewer when filter
+  // gradients would need large per-task partial sums.
+  int tasks = int(std::min<long>(c.batch, 4L * threads));
+  if (pass == CONV_DW && double(tasks) * c.kH * c.kW * c.inC * c.outC > double(1 << 22)) tasks = threads;
+  return tasks;
+}
+
+// Runs one pass of a convolution: a, b are (x, w) forward, (dy, w) for dX, (x, dy) for dW.
+void runConv(ConvPass pass, const ConvGeom& c, const float* a, const float* b, float* out) {
+  const IsaTable* isa = g_isa;
+  const int tasks = convImageTasks(c, pass);
+  if (tasks == 0) {
+    long floats = 0;
+    float* col = convScratch(c, floats);
+    if (pass == CONV_FWD) isa->conv2d(c, a, b, out, col, floats, convGemm, nullptr);
+    else if (pass == CONV_DX) isa->conv2dBackpropInput(c, a, b, out, col, floats, convGemm, nullptr);
+    else isa->conv2dBackpropFilter(c, a, b, out, col, floats, convGemm, nullptr);
+    return;
+  }
+  const long inImage = c.inH * c.inW * c.inC, outImage = c.outH * c.outW * c.outC, filter = c.kH * c.kW * c.inC * c.outC;
+  std::vector<float> partial(pass == CONV_DW ? size_t(tasks) * filter : 0);
+  struct Ctx { const IsaTable* isa; ConvPass pass; const ConvGeom* c; const float *a, *b; float *out, *partial; long inImage, outImage, filter; int tasks; } ctx{
+      isa, pass, &c, a, b, out, partial.data(), inImage, outImage, filter, tasks};
+  g_pool->run(tasks, [](void* p, int t) {
+    auto* q = static_cast<Ctx*>(p);
+    const long n0 = q->c->batch * t / q->tasks, n1 = q->c->batch * (t + 1) / q->tasks;
+    ConvGeom s = *q->c;
+    s.batch = n1 - n0;
+    long floats = 0;
+    float* col = convTaskScratch(s, floats);
+    void* isaCtx = const_cast<IsaTable*>(q->isa);
+    if (q->pass == CONV_FWD) q->isa->conv2d(s, q->a + n0 * q->inImage, q->b, q->out + n0 * q->outImage, col, floats, serialConvGemm, isaCtx);
+    else if (q->pass == CONV_DX) q->isa->conv2dBackpropInput(s, q->a + n0 * q->outImage, q->b, q->out + n0 * q->inImage, col, floats, serialConvGemm, isaCtx);
+    else q->isa->conv2dBackpropFilter(s, q->a + n0 * q->inImage, q->b + n0 * q->outImage, q->partial + t * q->filter, col, floats, serialConvGemm, isaCtx);
+  }, &ctx);
+  if (pass == CONV_DW) {
+    memcpy(out, partial.data(), filter * sizeof(float));
+    for (int t = 1; t < tasks; ++t) {
+      const float* src = partial.data() + size_t(t) * filter;
+      for (long i = 0; i < filter; ++i) out[i] += src[i];
+    }
+  }
+}
+
 // conv2d(x, w, out, geometry)
 napi_value Conv2D(napi_env env, napi_callback_info info) {
   Args a(env, info, 4, "conv2d");
@@ -849,9 +932,7 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, outSize(c), "out");
   if (a.failed) return nullptr;
   return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
+    runConv(CONV_FWD, c, x, w, out);
   });
 }
 
@@ -865,9 +946,7 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   float* dx = a.f32(2, inSize(c), "dx");
   if (a.failed) return nullptr;
   return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
+    runConv(CONV_DX, c, dy, w, dx);
   });
 }
 
@@ -881,9 +960,7 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   float* dw = a.f32(2, filterSize(c), "dw");
   if (a.failed) return nullptr;
   return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
+    runConv(CONV_DW, c, x, dy, dw);
   });
 }
 
