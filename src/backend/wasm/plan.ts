@@ -242,9 +242,15 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   const inputs = [...readFirst];
   const keepBuffers = keep ? new Set(keep.map((b) => b.buffer)) : null;
   const outputs = [...dirty].filter((r) => !keepBuffers || keepBuffers.has(r.buffer) || readFirst.has(r));
-  const step: (() => void)[] = [() => { for (const r of inputs) copyIn(r); }, ...actions, () => { for (const r of outputs) copyOut(r); }];
-  orphans?.register(step, { arena, ptr: block });
-  return step;
+  // Every action holds the lease, so the block stays reserved while any of them can still run
+  // (whatever the caller keeps: the array or some of its functions); then it goes back.
+  const lease = {};
+  orphans?.register(lease, { arena, ptr: block });
+  const all = [() => { for (const r of inputs) copyIn(r); }, ...actions, () => { for (const r of outputs) copyOut(r); }];
+  return all.map((f) => (): void => {
+    void lease;
+    f();
+  });
 }
 
 type Recorded = 'recorded' | 'nothing' | 'javascript';
