@@ -7,6 +7,7 @@
 import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { allocate } from '../../tensor/dtype.js';
+import { allocFloat32 } from '../../tensor/buffer-pool.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -106,10 +107,28 @@ export function row(t: Tensor, i: number): Tensor {
   return new Tensor(t.data.subarray(i * stride, (i + 1) * stride), t.shape.slice(1));
 }
 
-/** Element i of a sliceable structure. */
-export function sliceAt(structure: unknown, i: number): unknown {
-  if (structure instanceof Tensor) return row(structure, i);
-  return mapLeaves(structure, (leaf) => row(leaf as Tensor, i));
+/**
+ * Element i of a sliceable structure, as a function prepared once per dataset: the per-element
+ * work is the row views and the tuples/records holding them (no leaf paths, no shape arithmetic).
+ */
+export function slicer(structure: unknown): (i: number) => unknown {
+  if (structure instanceof Tensor) {
+    const { data } = structure;
+    const stride = structure.size / structure.shape[0]!;
+    const shape = structure.shape.slice(1);
+    return (i) => new Tensor(data.subarray(i * stride, (i + 1) * stride), shape);
+  }
+  if (Array.isArray(structure)) {
+    const parts = structure.map(slicer);
+    return (i) => parts.map((part) => part(i));
+  }
+  const keys = Object.keys(structure as object);
+  const parts = keys.map((k) => slicer((structure as Record<string, unknown>)[k]));
+  return (i) => {
+    const out: Record<string, unknown> = {};
+    for (let k = 0; k < keys.length; k++) out[keys[k]!] = parts[k]!(i);
+    return out;
+  };
 }
 
 /**
@@ -150,7 +169,8 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
     return new Tensor(data, [col.length]);
   }
   const stride = head.size;
-  const data = allocate(head.dtype, stride * col.length);
+  // Every value is written below; inside a trainer's step scope (Dataset.deferredIterator) the buffer is recycled.
+  const data = head.dtype === 'float32' ? allocFloat32(stride * col.length, false) : allocate(head.dtype, stride * col.length);
   for (let i = 0; i < col.length; i++) {
     const t = col[i]!;
     if (!(t instanceof Tensor) || !shapesEqual(t.shape, head.shape)) {
