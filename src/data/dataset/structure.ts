@@ -139,14 +139,7 @@ export function slicer(structure: unknown): (i: number) => unknown {
 export function stackElements(elements: readonly unknown[], where: string): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, 'element');
-  const columns = leavesOf(first).map(() => [] as (Tensor | number)[]);
-  const leaves: (Tensor | number)[] = [];
-  for (let i = 0; i < elements.length; i++) {
-    leaves.length = 0;
-    leavesOf(elements[i], leaves);
-    if (leaves.length !== columns.length) throw new Error(`${where}: element ${i} has ${leaves.length} leaves but element 0 has ${columns.length} (every element must have the same structure)`);
-    for (let j = 0; j < leaves.length; j++) columns[j]!.push(leaves[j]!);
-  }
+  const columns = flatTupleColumns(elements) ?? leafColumns(elements, where);
   const paths: string[] = [];
   mapLeaves(first, (_, p) => paths.push(p));
   const stacked: Tensor[] = [];
@@ -155,6 +148,39 @@ export function stackElements(elements: readonly unknown[], where: string): unkn
     stacked.push(same >= 0 ? stacked[same]! : stackLeaf(col, where, paths[j]!));
   });
   return fromLeaves(first, stacked);
+}
+
+/** The columns of elements that are all tuples of the same length holding leaves only ([x, y], [x, x]), else null. */
+function flatTupleColumns(elements: readonly unknown[]): (Tensor | number)[][] | null {
+  const first = elements[0];
+  if (!Array.isArray(first)) return null;
+  const k = first.length;
+  for (let j = 0; j < k; j++) if (!(first[j] instanceof Tensor || typeof first[j] === 'number')) return null;
+  const columns: (Tensor | number)[][] = [];
+  for (let j = 0; j < k; j++) columns.push(new Array<Tensor | number>(elements.length));
+  for (let i = 0; i < elements.length; i++) {
+    const e = elements[i];
+    if (!Array.isArray(e) || e.length !== k) return null; // the general path names the mismatch
+    for (let j = 0; j < k; j++) {
+      const v: unknown = e[j];
+      if (!(v instanceof Tensor || typeof v === 'number')) return null;
+      columns[j]![i] = v;
+    }
+  }
+  return columns;
+}
+
+/** Column j holds leaf j (leavesOf order) of every element. */
+function leafColumns(elements: readonly unknown[], where: string): (Tensor | number)[][] {
+  const columns = leavesOf(elements[0]).map(() => [] as (Tensor | number)[]);
+  const leaves: (Tensor | number)[] = [];
+  for (let i = 0; i < elements.length; i++) {
+    leaves.length = 0;
+    leavesOf(elements[i], leaves);
+    if (leaves.length !== columns.length) throw new Error(`${where}: element ${i} has ${leaves.length} leaves but element 0 has ${columns.length} (every element must have the same structure)`);
+    for (let j = 0; j < leaves.length; j++) columns[j]!.push(leaves[j]!);
+  }
+  return columns;
 }
 
 function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: string): Tensor {
@@ -173,7 +199,7 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
   const data = head.dtype === 'float32' ? allocFloat32(stride * col.length, false) : allocate(head.dtype, stride * col.length);
   for (let i = 0; i < col.length; i++) {
     const t = col[i]!;
-    if (!(t instanceof Tensor) || !shapesEqual(t.shape, head.shape)) {
+    if (!(t instanceof Tensor) || t.size !== stride || !shapesEqual(t.shape, head.shape)) {
       throw new Error(`${where} has shape ${formatShape(head.shape)} in element 0 but ${t instanceof Tensor ? `shape ${formatShape(t.shape)}` : describe(t)} in element ${i}; batch needs equal shapes (resize or crop first)`);
     }
     data.set(t.data, i * stride);
