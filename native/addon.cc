@@ -1,8 +1,9 @@
 // N-API entry points of deepts' native backend. Kernels work zero-copy on the Float32Array
 // memory passed from JavaScript; arguments are validated here so that bad input gives a
-// clear JS exception instead of a crash. The instruction set is chosen once at load time
-// from the CPU's features (DEEPTS_NATIVE_ISA overrides; setIsa() switches for tests).
-#include <functional>
+// clear JS exception instead of a crash. Each entry point turns its call into a PlanOp and
+// runs it with the shared executor (plan.inc), or records it into a plan. The instruction set
+// is chosen once at load time from the CPU's features (DEEPTS_NATIVE_ISA overrides; setIsa()
+// switches for tests); the pool, the GEMM driver and the plan storage are in host.inc.
 #include <node_api.h>
 
 #include <algorithm>
@@ -12,10 +13,12 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "arg_check.h"
 #include "isa.h"
 #include "threadpool.h"
+#include "plan.inc"
 
 namespace deepts {
 
@@ -25,84 +28,7 @@ namespace {
 bool backwardReadsX(int op) { return (kUnaryBackwardReads[op] & 1) != 0; }
 bool backwardReadsY(int op) { return (kUnaryBackwardReads[op] & 2) != 0; }
 
-// ---- CPU features and ISA choice ----------------------------------------------------------
-
-struct Features { bool avx2 = false, fma = false, avx512f = false, avx512vl = false, avx512dq = false; };
-
-Features detect() {
-  Features f;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();
-  f.avx2 = __builtin_cpu_supports("avx2");
-  f.fma = __builtin_cpu_supports("fma");
-  f.avx512f = __builtin_cpu_supports("avx512f");
-  f.avx512vl = __builtin_cpu_supports("avx512vl");
-  f.avx512dq = __builtin_cpu_supports("avx512dq");
-#endif
-  return f;
-}
-
-const Features kFeatures = detect();
-
-const IsaTable* tableFor(const std::string& name) {
-#if defined(__x86_64__)
-  if (name == "avx512") return kFeatures.avx512f && kFeatures.avx512vl && kFeatures.avx512dq && kFeatures.fma ? &kAvx512Table : nullptr;
-  if (name == "avx2") return kFeatures.avx2 && kFeatures.fma ? &kAvx2Table : nullptr;
-  if (name == "avx512-emulated") return kFeatures.avx2 && kFeatures.fma ? &kAvx512EmulatedTable : nullptr;
-#endif
-  if (name == "scalar" || name == "generic") return &kGenericTable;
-  return nullptr;
-}
-
-const IsaTable* bestTable() {
-  for (const char* n : {"avx512", "avx2", "generic"})
-    if (const IsaTable* t = tableFor(n)) return t;
-  return &kGenericTable;
-}
-
-const IsaTable* g_isa = nullptr;
-ThreadPool* g_pool = nullptr;  // never destroyed: process exit must not wait for or destroy workers
-std::string g_isaNote;
-bool g_staticGemmSplit = getenv("DEEPTS_GEMM_STATIC_SPLIT") != nullptr;  // for benchmarking the two schemes
-
-// More threads than this never helps a CPU kernel and only risks the process's thread limit.
-constexpr int kMaxThreads = 256;
-std::string g_threadNote;
-
-int defaultThreads() {
-  if (const char* env = getenv("DEEPTS_NUM_THREADS")) {
-    long n = strtol(env, nullptr, 10);
-    if (n > kMaxThreads) {
-      g_threadNote = std::string("DEEPTS_NUM_THREADS=") + env + " is above the limit of " + std::to_string(kMaxThreads) + "; using " + std::to_string(kMaxThreads);
-      return kMaxThreads;
-    }
-    if (n > 0) return int(n);
-  }
-  unsigned hc = std::thread::hardware_concurrency();
-  return hc > 0 ? int(hc) : 1;
-}
-
-// When the OS refused some of the pool's threads, say how many run (one line, shown by `deepts info`
-// and printed once by the loader).
-void notePoolShortfall() {
-  if (g_pool->threads() < g_pool->requested()) {
-    if (!g_threadNote.empty()) g_threadNote += "; ";
-    g_threadNote += "the system let the native thread pool start only " + std::to_string(g_pool->threads()) + " of " +
-                    std::to_string(g_pool->requested()) + " threads (process or thread limit); running with " + std::to_string(g_pool->threads());
-  }
-}
-
-void initOnce() {
-  if (g_isa) return;
-  g_isa = bestTable();
-  if (const char* env = getenv("DEEPTS_NATIVE_ISA")) {
-    if (const IsaTable* t = tableFor(env)) g_isa = t;
-    else g_isaNote = std::string("DEEPTS_NATIVE_ISA=") + env + " is not supported by this CPU (or unknown); using " + g_isa->name;
-  }
-  if (const char* env = getenv("DEEPTS_SPIN_US")) ThreadPool::setSpinMicros(atoi(env));
-  g_pool = new ThreadPool(defaultThreads());
-  notePoolShortfall();
-}
+#include "host.inc"
 
 // ---- argument helpers ---------------------------------------------------------------------
 
@@ -188,110 +114,12 @@ napi_value undefined(napi_env env) {
   return u;
 }
 
-// Splits [0, n) into at most `parts` contiguous ranges aligned to `align`.
-struct Split {
-  long n, chunk;
-  int parts;
-  Split(long n_, int maxParts, long align, long minChunk) : n(n_) {
-    long c = std::max(minChunk, (n + maxParts - 1) / std::max(maxParts, 1));
-    c = (c + align - 1) / align * align;
-    chunk = std::max(c, align);
-    parts = int((n + chunk - 1) / chunk);
-  }
-  long begin(int i) const { return std::min(n, i * chunk); }
-  long end(int i) const { return std::min(n, (i + 1) * chunk); }
-};
-
-int threadsFor(double work, double perThreadMin) {
-  int t = g_pool->threads();
-  if (t <= 1 || work < 2 * perThreadMin) return 1;
-  return std::max(1, std::min(t, int(work / perThreadMin)));
-}
 
 // ---- recorded plans (compiled training steps, src/train/compiled-step.ts) -----------------
-//
-// Between beginPlan() and endPlan() the kernel entry points check their arguments as usual
-// but, instead of running, append the work to a list; runPlan(plan) then runs the whole list
-// in one call from JavaScript. The work captures raw pointers into the typed arrays, which
-// the JavaScript plan keeps alive (V8 never moves an ArrayBuffer's backing store).
-
-using Work = std::function<void()>;
-// One recorded kernel; GEMMs keep their arguments so endPlan() can pair independent ones.
-struct PlanItem {
-  Work run;
-  bool isGemm = false;
-  GemmArgs g{};
-};
-using Plan = std::vector<PlanItem>;
-Plan* g_recording = nullptr;
-// DEEPTS_PLAN_PAIRS=0 turns the pairing off (to measure what it gains).
-const bool g_pairGemms = [] { const char* e = getenv("DEEPTS_PLAN_PAIRS"); return !(e && e[0] == '0'); }();
-
-// Runs the work now, or appends it to the plan being recorded (eager calls pay nothing for it).
-template <class F>
-napi_value dispatch(F&& work) {
-  if (g_recording) g_recording->push_back(PlanItem{Work(std::forward<F>(work))});
-  else work();
-  return nullptr;
-}
-
-void runGemm(const GemmArgs& g);
-
-napi_value dispatchGemm(const GemmArgs& g) {
-  if (!g_recording) {
-    runGemm(g);
-    return nullptr;
-  }
-  g_recording->push_back(PlanItem{[g] { runGemm(g); }, true, g});
-  return nullptr;
-}
-
-bool overlaps(const float* p, size_t n, const float* q, size_t m) {
-  return n > 0 && m > 0 && p < q + m && q < p + n;
-}
-
-// Two GEMMs may run at the same time when neither writes what the other reads or writes.
-bool independent(const GemmArgs& x, const GemmArgs& y) {
-  const size_t xa = size_t(x.m) * x.k, xb = size_t(x.k) * x.n, xc = size_t(x.m) * x.n;
-  const size_t ya = size_t(y.m) * y.k, yb = size_t(y.k) * y.n, yc = size_t(y.m) * y.n;
-  return !overlaps(x.c, xc, y.a, ya) && !overlaps(x.c, xc, y.b, yb) && !overlaps(x.c, xc, y.c, yc) &&
-         !overlaps(y.c, yc, x.a, xa) && !overlaps(y.c, yc, x.b, xb);
-}
-
-// Runs two GEMMs concurrently, each whole on one thread (the pool's caller takes one, a worker
-// the other; without a free worker the caller runs both). For pairs of equal work, as a dense
-// layer's dX = dZ·Wᵀ and dW = Xᵀ·dZ always are, this keeps both cores busy without the
-// hand-offs and barriers of splitting each product in two.
-void runGemmPair(const GemmArgs& x, const GemmArgs& y) {
-  struct Ctx { const GemmArgs* g[2]; } ctx{{&x, &y}};
-  g_pool->run(2, [](void* p, int t) {
-    const GemmArgs& g = *static_cast<Ctx*>(p)->g[t];
-    g_isa->gemm(g, 0, g.m, 0, g.n);
-  }, &ctx);
-}
-
-// Pairs adjacent independent GEMMs of similar work (within 2x) in a recorded plan.
-void pairGemms(Plan& plan) {
-  if (!g_pairGemms || g_pool->threads() < 2) return;
-  Plan out;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    if (i + 1 < plan.size() && plan[i].isGemm && plan[i + 1].isGemm && independent(plan[i].g, plan[i + 1].g)) {
-      const GemmArgs x = plan[i].g, y = plan[i + 1].g;
-      const double fx = double(x.m) * x.n * x.k, fy = double(y.m) * y.n * y.k;
-      if (fx > 0 && fy > 0 && fx <= 2 * fy && fy <= 2 * fx) {
-        out.push_back(PlanItem{[x, y] { runGemmPair(x, y); }});
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(std::move(plan[i]));
-  }
-  plan.swap(out);
-}
 
 napi_value BeginPlan(napi_env env, napi_callback_info) {
   delete g_recording;
-  g_recording = new Plan();
+  g_recording = new std::vector<PlanOp>();
   return undefined(env);
 }
 
@@ -306,9 +134,9 @@ napi_value EndPlan(napi_env env, napi_callback_info) {
   auto* plan = g_recording;
   g_recording = nullptr;
   if (!plan) return undefined(env);
-  pairGemms(*plan);
+  if (g_pairGemms && g_pool->threads() >= 2) plan->resize(size_t(pairGemms(plan->data(), long(plan->size()))));
   napi_value ext;
-  napi_create_external(env, plan, [](napi_env, void* data, void*) { delete static_cast<Plan*>(data); }, nullptr, &ext);
+  napi_create_external(env, plan, [](napi_env, void* data, void*) { delete static_cast<std::vector<PlanOp>*>(data); }, nullptr, &ext);
   return ext;
 }
 
@@ -321,9 +149,12 @@ napi_value RunPlan(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "runPlan: expected a plan from endPlan()");
     return nullptr;
   }
-  for (const PlanItem& item : *static_cast<Plan*>(data)) item.run();
+  const auto* plan = static_cast<const std::vector<PlanOp>*>(data);
+  runPlan(plan->data(), long(plan->size()), host());
   return nullptr;
 }
+
+// ---- kernels: each checks its arguments, builds its PlanOp and runs (or records) it ------
 
 // fill(x, value): every element of x set to value (zeroing a buffer a kernel accumulates into).
 napi_value Fill(napi_env env, napi_callback_info info) {
@@ -333,86 +164,10 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   if (!a.failed) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   float v = float(a.num(1, "value"));
   if (a.failed) return nullptr;
-  return dispatch([=]() { std::fill(x, x + n, v); });
-}
-
-// ---- kernels ------------------------------------------------------------------------------
-
-// Threaded GEMM: all of op(B) (up to NC columns at a time) is packed once, its panels split
-// over the threads; then row blocks of C are handed out as tasks, a few per thread, so that
-// a thread the OS preempts delays only a small task. Two pool barriers per NC columns.
-void matmulSharedB(const IsaTable* isa, const GemmArgs& g, int threads) {
-  const long m = g.m, n = g.n, k = g.k, mr = isa->mr, nr = isa->nr;
-  const long kBlocks = (k + isa->kc - 1) / isa->kc, kcStep = (k + kBlocks - 1) / kBlocks;
-  const long ncMax = std::min(n, isa->nc);
-  const long mPanels = (m + mr - 1) / mr;
-  // Up to 3 tasks per thread of >= 4 micro-panels each, always a multiple of the thread count
-  // and spread evenly in whole panels (64 rows on 2 threads: 6 + 5 panels, not 8 + 3).
-  const int tasks = int(threads * std::max(1L, std::min(3L, mPanels / (4L * threads))));
-  static thread_local float* Bp = nullptr;
-  static thread_local size_t cap = 0;
-  const size_t need = size_t(k) * ((ncMax + nr - 1) / nr) * nr;
-  if (cap < need) {
-    free(Bp);
-    Bp = static_cast<float*>(aligned_alloc(64, (need * sizeof(float) + 63) & ~size_t(63)));
-    if (!Bp) abort();
-    cap = need;
-  }
-  struct Ctx {
-    const IsaTable* isa; const GemmArgs* g; float* Bp;
-    long jc, nc, ncPadded, kcStep, mPanels, tasks, mr, nr; Split* packSplit;
-  } ctx{isa, &g, Bp, 0, 0, 0, kcStep, mPanels, tasks, mr, nr, nullptr};
-  for (long jc = 0; jc < n; jc += isa->nc) {
-    const long nc = std::min(isa->nc, n - jc);
-    Split packSplit((nc + nr - 1) / nr, threads, 1, 4);
-    ctx.jc = jc; ctx.nc = nc; ctx.ncPadded = (nc + nr - 1) / nr * nr; ctx.packSplit = &packSplit;
-    // Packed layout: for each depth block pc, its NR-panels (kc × NR each) one after another.
-    g_pool->run(packSplit.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      const long p0 = c->packSplit->begin(t) * c->nr, p1 = std::min(c->nc, c->packSplit->end(t) * c->nr);
-      for (long pc = 0; pc < c->g->k; pc += c->kcStep) {
-        const long kc = std::min(c->kcStep, c->g->k - pc);
-        c->isa->packB(*c->g, pc, kc, c->jc + p0, p1 - p0, c->Bp + pc * c->ncPadded + p0 * kc);
-      }
-    }, &ctx);
-    g_pool->run(tasks, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      const long ic = t * c->mPanels / c->tasks * c->mr;
-      const long mc = std::min(c->g->m, (t + 1) * c->mPanels / c->tasks * c->mr) - ic;
-      for (long pc = 0; pc < c->g->k; pc += c->kcStep) {
-        const long kc = std::min(c->kcStep, c->g->k - pc);
-        c->isa->gemmRowBlock(*c->g, c->Bp + pc * c->ncPadded, ic, mc, pc, kc, c->jc, c->nc, c->g->accumulate || pc > 0);
-      }
-    }, &ctx);
-  }
-}
-
-// C = op(A)·op(B) on the pool: serial below the threading break-even, else row blocks against
-// a shared packed B, or (few rows) a column split. Used by matmul and by the convolutions.
-void runGemm(const GemmArgs& g) {
-  const IsaTable* isa = g_isa;
-  const long m = g.m, n = g.n, k = g.k;
-  // Below ~8 MFLOP per thread (~100 us on one core) a sleeping worker's wake-up, which can
-  // take 50-200 us when the OS has to preempt something on that core, costs more than it
-  // saves. Inside a training step the workers are still spinning from the previous kernel
-  // (a hand-off costs ~1 us), so from ~2 MFLOP per thread the split pays.
-  const int threads = threadsFor(double(m) * n * k, g_pool->awake() ? 1 << 18 : 1 << 22);
-  if (threads <= 1 || k == 0) {
-    isa->gemm(g, 0, m, 0, n);
-    return;
-  }
-  const long mPanels = (m + isa->mr - 1) / isa->mr;
-  if (mPanels >= 2 * threads && !g_staticGemmSplit) {
-    matmulSharedB(isa, g, threads);
-    return;
-  }
-  // Few rows: each thread takes its own column range (and packs its own A).
-  Split split(n, threads, isa->nr, isa->nr);
-  struct Ctx { const IsaTable* isa; const GemmArgs* g; Split* s; } ctx{isa, &g, &split};
-  g_pool->run(split.parts, [](void* p, int t) {
-    auto* c = static_cast<Ctx*>(p);
-    c->isa->gemm(*c->g, 0, c->g->m, c->s->begin(t), c->s->end(t));
-  }, &ctx);
+  PlanOp op{K_FILL, {}};
+  op.fill = {x, long(n), v};
+  run(op);
+  return nullptr;
 }
 
 napi_value Matmul(napi_env env, napi_callback_info info) {
@@ -421,65 +176,54 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
   GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
   if (a.failed || m == 0 || n == 0) return nullptr;
-  return dispatchGemm(g);
+  PlanOp op{K_GEMM, {}};
+  op.gemm = g;
+  run(op);
+  return nullptr;
 }
-
-// Elementwise work is split in chunks of >= 32 Ki elements (below that one core is faster).
-constexpr long kElementChunk = 1 << 15;
 
 napi_value UnaryFn(napi_env env, napi_callback_info info) {
   Args a(env, info, 4, "unary");
-  int op = a.code(0, U_COUNT, "unary op");
+  int code = a.code(0, U_COUNT, "unary op");
   float* x = a.f32(1, 0, "x");
   size_t n = 0;
   if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
   float* out = a.f32(2, n, "out");
   float alpha = float(a.num(3, "alpha"));
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
-    struct Ctx { const IsaTable* isa; int op; const float* x; float* out; float alpha; Split* s; } ctx{g_isa, op, x, out, alpha, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      long b = c->s->begin(t);
-      c->isa->unary(c->op, c->x + b, c->out + b, c->s->end(t) - b, c->alpha);
-    }, &ctx);
-  });
+  PlanOp op{K_UNARY, {}};
+  op.unary = {code, x, out, long(n), alpha};
+  run(op);
+  return nullptr;
 }
 
 napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "unaryBackward");
-  int op = a.code(0, U_COUNT, "unary op");
+  int code = a.code(0, U_COUNT, "unary op");
   float* dy = a.f32(3, 0, "dy");
   size_t n = 0;
   if (!a.failed) napi_get_typedarray_info(env, a.argv[3], nullptr, &n, nullptr, nullptr, nullptr);
-  float* x = a.f32(1, backwardReadsX(op) ? n : 0, "x");
-  float* y = a.f32(2, backwardReadsY(op) ? n : 0, "y");
+  float* x = a.f32(1, backwardReadsX(code) ? n : 0, "x");
+  float* y = a.f32(2, backwardReadsY(code) ? n : 0, "y");
   float* out = a.f32(4, n, "out");
   float alpha = float(a.num(5, "alpha"));
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    Split split(long(n), threadsFor(double(n), kElementChunk), 16, kElementChunk);
-    struct Ctx { const IsaTable* isa; int op; const float *x, *y, *dy; float* out; float alpha; Split* s; bool hasX, hasY; }
-        ctx{g_isa, op, x, y, dy, out, alpha, &split, backwardReadsX(op), backwardReadsY(op)};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      long b = c->s->begin(t);
-      c->isa->unaryBackward(c->op, c->hasX ? c->x + b : nullptr, c->hasY ? c->y + b : nullptr, c->dy + b, c->out + b,
-                            c->s->end(t) - b, c->alpha);
-    }, &ctx);
-  });
+  PlanOp op{K_UNARY_BACKWARD, {}};
+  op.unaryBackward = {code, backwardReadsX(code) ? x : nullptr, backwardReadsY(code) ? y : nullptr, dy, out, long(n), alpha};
+  run(op);
+  return nullptr;
 }
 
 // binary(op, a, aStrides, b, bStrides, out, outShape): strides are element strides of a and b
 // seen through the output shape (0 on broadcast axes), as Int32Array/arrays of numbers.
 napi_value BinaryOp(napi_env env, napi_callback_info info) {
   Args a(env, info, 7, "binary");
-  int op = a.code(0, B_COUNT, "binary op");
+  PlanOp op{K_BINARY, {}};
+  auto& b = op.binary;
+  b.op = a.code(0, B_COUNT, "binary op");
   uint32_t rank = 0;
   if (!a.failed) napi_get_array_length(env, a.argv[6], &rank);
-  if (!a.failed && rank > 16) a.fail("binary: rank above 16 is not supported");
-  long shape[16], sa[16], sb[16];
+  if (!a.failed && rank > kPlanMaxRank) a.fail("binary: rank above 16 is not supported");
   long n = 1, needA = 1, needB = 1;
   for (uint32_t d = 0; d < rank && !a.failed; ++d) {
     napi_value v;
@@ -488,89 +232,38 @@ napi_value BinaryOp(napi_env env, napi_callback_info info) {
     napi_get_element(env, a.argv[2], d, &v); napi_get_value_double(env, v, &x);
     napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &y);
     if (!deepts::isDimension(s) || !deepts::isDimension(x) || !deepts::isDimension(y)) { a.fail("binary: shape and strides must be integers in [0, 2^48]"); break; }
-    shape[d] = long(s); sa[d] = long(x); sb[d] = long(y);
+    b.shape[d] = long(s); b.sa[d] = long(x); b.sb[d] = long(y);
     uint64_t nn = 0, ea = uint64_t(needA), eb = uint64_t(needB);
-    if (!deepts::mulChecked(uint64_t(n), uint64_t(shape[d]), &nn) ||
-        (shape[d] > 0 && (!deepts::mulAddChecked(&ea, uint64_t(sa[d]), uint64_t(shape[d] - 1)) || !deepts::mulAddChecked(&eb, uint64_t(sb[d]), uint64_t(shape[d] - 1))))) {
+    if (!deepts::mulChecked(uint64_t(n), uint64_t(b.shape[d]), &nn) ||
+        (b.shape[d] > 0 && (!deepts::mulAddChecked(&ea, uint64_t(b.sa[d]), uint64_t(b.shape[d] - 1)) || !deepts::mulAddChecked(&eb, uint64_t(b.sb[d]), uint64_t(b.shape[d] - 1))))) {
       a.fail("binary: the shape and strides reach more than 2^48 elements");
       break;
     }
     n = long(nn); needA = long(ea); needB = long(eb);
   }
   if (n == 0) { needA = 0; needB = 0; }
-  float* pa = a.f32(1, size_t(needA), "a");
-  float* pb = a.f32(3, size_t(needB), "b");
-  float* out = a.f32(5, size_t(n), "out");
+  b.a = a.f32(1, size_t(needA), "a");
+  b.b = a.f32(3, size_t(needB), "b");
+  b.out = a.f32(5, size_t(n), "out");
   if (a.failed || n == 0) return nullptr;
-  return dispatch([=]() mutable {
-    const IsaTable* isa = g_isa;
-    // Merge trailing axes into one contiguous run while each input keeps the same pattern
-    // (stride 1: contiguous, stride 0: broadcast) across them; size-1 axes merge freely.
-    long inner = 1, ia = 1, ib = 1;
-    int d = int(rank) - 1;
-    while (d >= 0 && shape[d] == 1) --d;
-    if (d >= 0) {
-      inner = shape[d]; ia = sa[d]; ib = sb[d]; --d;
-      if (ia <= 1 && ib <= 1)
-        while (d >= 0 && (shape[d] == 1 || (sa[d] == ia * inner && sb[d] == ib * inner))) { inner *= shape[d]; --d; }
-    }
-    if (ia > 1 || ib > 1) {  // an input strided along the last axis: plain element loop
-      for (long i = 0; i < n; ++i) {
-        long r = i, oa = 0, ob = 0;
-        for (int e = int(rank) - 1; e >= 0; --e) { long q = r % shape[e]; r /= shape[e]; oa += q * sa[e]; ob += q * sb[e]; }
-        isa->binaryVV(op, pa + oa, pb + ob, out + i, 1);
-      }
-      return;
-    }
-    const int outerRank = d + 1;
-    const long rows = n / inner;
-    struct Ctx { const IsaTable* isa; int op; const float *a, *b; float* out; long inner, ia, ib; int outerRank; const long *shape, *sa, *sb; Split* s; } ctx{
-        isa, op, pa, pb, out, inner, ia, ib, outerRank, shape, sa, sb, nullptr};
-    auto rowsTask = [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      for (long row = c->s->begin(t); row < c->s->end(t); ++row) {
-        long r = row, oa = 0, ob = 0;
-        for (int e = c->outerRank - 1; e >= 0; --e) { long q = r % c->shape[e]; r /= c->shape[e]; oa += q * c->sa[e]; ob += q * c->sb[e]; }
-        float* o = c->out + row * c->inner;
-        if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + oa, c->b + ob, o, c->inner);
-        else if (c->ia) c->isa->binaryVS(c->op, c->a + oa, c->b[ob], o, c->inner);
-        else if (c->ib) c->isa->binarySV(c->op, c->a[oa], c->b + ob, o, c->inner);
-        else { float v = c->a[oa]; c->isa->binarySV(c->op, v, c->b + ob, o, 1); for (long j = 1; j < c->inner; ++j) o[j] = o[0]; }
-      }
-    };
-    if (rows == 1 && inner >= 2 * kElementChunk) {  // one long contiguous run: split it
-      Split split(inner, threadsFor(double(inner), kElementChunk), 16, kElementChunk);
-      struct C2 { Ctx* c; Split* s; } c2{&ctx, &split};
-      g_pool->run(split.parts, [](void* p, int t) {
-        auto* q = static_cast<C2*>(p);
-        Ctx* c = q->c;
-        long b = q->s->begin(t), len = q->s->end(t) - b;
-        if (c->ia && c->ib) c->isa->binaryVV(c->op, c->a + b, c->b + b, c->out + b, len);
-        else if (c->ia) c->isa->binaryVS(c->op, c->a + b, c->b[0], c->out + b, len);
-        else if (c->ib) c->isa->binarySV(c->op, c->a[0], c->b + b, c->out + b, len);
-        else for (long j = 0; j < len; ++j) c->isa->binaryVV(c->op, c->a, c->b, c->out + b + j, 1);
-      }, &c2);
-      return;
-    }
-    Split split(rows, threadsFor(double(n), kElementChunk), 1, std::max(1L, kElementChunk / std::max(inner, 1L)));
-    ctx.s = &split;
-    g_pool->run(split.parts, rowsTask, &ctx);
-  });
+  b.rank = int(rank);
+  b.n = n;
+  run(op);
+  return nullptr;
 }
 
 // reduce(op, x, out, outer, red, inner): x is outer × red × inner, out is outer × inner.
 napi_value ReduceOp(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "reduce");
-  int op = a.code(0, R_COUNT, "reduce op");
+  int code = a.code(0, R_COUNT, "reduce op");
   long outer = a.i64(3, "outer"), red = a.i64(4, "red"), inner = a.i64(5, "inner");
   float* x = a.f32(1, a.elems({outer, red, inner}, "reduce x"), "x");
   float* out = a.f32(2, a.elems({outer, inner}, "reduce out"), "out");
   if (a.failed || outer == 0 || inner == 0) return nullptr;
-  return dispatch([=]() mutable {
-    // Single-threaded: the lecture's reductions are a few hundred KiB, below the threading break-even.
-    const IsaTable* isa = g_isa;
-    isa->reduce(op, x, out, outer, red, inner, 0, outer);
-  });
+  PlanOp op{K_REDUCE, {}};
+  op.reduce = {code, x, out, outer, red, inner};
+  run(op);
+  return nullptr;
 }
 
 napi_value BiasAct(napi_env env, napi_callback_info info) {
@@ -582,14 +275,10 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   float alpha = float(a.num(3, "alpha"));
   float* out = a.f32(4, a.elems({rows, cols}, "biasAct out"), "out");
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  return dispatch([=]() mutable {
-    Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
-    struct Ctx { const IsaTable* isa; const float *x, *bias; int act; float alpha; float* out; long cols; Split* s; } ctx{g_isa, x, bias, act, alpha, out, cols, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      c->isa->biasAct(c->x, c->bias, c->act, c->alpha, c->out, c->cols, c->s->begin(t), c->s->end(t));
-    }, &ctx);
-  });
+  PlanOp op{K_BIAS_ACT, {}};
+  op.biasAct = {x, bias, act, alpha, out, rows, cols};
+  run(op);
+  return nullptr;
 }
 
 napi_value BiasActBackward(napi_env env, napi_callback_info info) {
@@ -603,34 +292,31 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   float* dbias = a.f32(5, size_t(cols), "dbias", true);
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
-  return dispatch([=]() mutable {
-    Split split(cols, threadsFor(double(rows) * cols, kElementChunk), 16, 16);
-    struct Ctx { const IsaTable* isa; const float *y, *dy; int act; float alpha; float *dz, *dbias; long rows, cols; Split* s; } ctx{
-        g_isa, y, dy, act, alpha, dz, dbias, rows, cols, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      c->isa->biasActBackward(c->y, c->dy, c->act, c->alpha, c->dz, c->dbias, c->rows, c->cols, c->s->begin(t), c->s->end(t));
-    }, &ctx);
-  });
+  PlanOp op{K_BIAS_ACT_BACKWARD, {}};
+  op.biasActBackward = {y, dy, act, alpha, dz, dbias, rows, cols};
+  run(op);
+  return nullptr;
 }
 
 // optimizerStep(rule, w, g, slots: Float32Array[], h: number[]): one optimizer update in place.
 napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "optimizerStep");
-  int rule = a.code(0, O_COUNT, "optimizer rule");
+  PlanOp op{K_OPTIMIZER, {}};
+  auto& o = op.optimizer;
+  o.rule = a.code(0, O_COUNT, "optimizer rule");
   if (a.failed) return nullptr;
-  float* w = a.f32(1, 0, "w");
+  o.w = a.f32(1, 0, "w");
   if (a.failed) return nullptr;
   size_t n = 0;
   napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
-  const float* g = a.f32(2, n, "g");
-  float* slots[3] = {nullptr, nullptr, nullptr};
+  o.n = long(n);
+  o.g = a.f32(2, n, "g");
   uint32_t count = 0;
   bool isArray = false;
   napi_is_array(env, a.argv[3], &isArray);
   if (!isArray) { a.fail("optimizerStep: slots must be an array of Float32Array"); return nullptr; }
   napi_get_array_length(env, a.argv[3], &count);
-  if (int(count) < kOptimizerSlots[rule] || count > 3) { a.fail(std::string("optimizerStep: rule '") + kOptimizerRuleNames[rule] + "' needs " + std::to_string(kOptimizerSlots[rule]) + " state arrays"); return nullptr; }
+  if (int(count) < kOptimizerSlots[o.rule] || count > 3) { a.fail(std::string("optimizerStep: rule '") + kOptimizerRuleNames[o.rule] + "' needs " + std::to_string(kOptimizerSlots[o.rule]) + " state arrays"); return nullptr; }
   for (uint32_t i = 0; i < count && !a.failed; ++i) {
     napi_value el;
     napi_get_element(env, a.argv[3], i, &el);
@@ -641,22 +327,20 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
     void* data = nullptr;
     if (isTa) napi_get_typedarray_info(env, el, &type, &len, &data, nullptr, nullptr);
     if (!isTa || type != napi_float32_array || len < n) { a.fail("optimizerStep: every state array must be a Float32Array as long as w"); return nullptr; }
-    slots[i] = static_cast<float*>(data);
+    o.s[i] = static_cast<float*>(data);
   }
   // h: an array of numbers (read now), or a Float64Array (read when the update runs: the
   // optimizer keeps one for its life, so a recorded plan's update uses each step's values).
-  float h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  const double* hLive = nullptr;
-  size_t hLen = 0;
   bool hTyped = false;
   napi_is_typedarray(env, a.argv[4], &hTyped);
   if (hTyped) {
     napi_typedarray_type type;
     void* data = nullptr;
+    size_t hLen = 0;
     napi_get_typedarray_info(env, a.argv[4], &type, &hLen, &data, nullptr, nullptr);
     if (type != napi_float64_array) { a.fail("optimizerStep: h must be an array of numbers or a Float64Array"); return nullptr; }
-    hLive = static_cast<const double*>(data);
-    hLen = std::min(hLen, size_t(8));
+    o.hLive = static_cast<const double*>(data);
+    o.hLen = int(std::min(hLen, size_t(8)));
   } else {
     napi_get_array_length(env, a.argv[4], &count);
     for (uint32_t i = 0; i < count && i < 8; ++i) {
@@ -664,19 +348,12 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
       double v = 0;
       napi_get_element(env, a.argv[4], i, &el);
       napi_get_value_double(env, el, &v);
-      h[i] = float(v);
+      o.h[i] = float(v);
     }
   }
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    for (size_t i = 0; i < hLen; ++i) h[i] = float(hLive[i]);
-    Split split(long(n), threadsFor(double(n) * 4, kElementChunk), 64, 64);
-    struct Ctx { const IsaTable* isa; int rule; float* w; const float* g; float** s; const float* h; Split* sp; } ctx{g_isa, rule, w, g, slots, h, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      c->isa->optimizerStep(c->rule, c->w, c->g, c->s[0], c->s[1], c->s[2], c->h, c->sp->begin(t), c->sp->end(t));
-    }, &ctx);
-  });
+  run(op);
+  return nullptr;
 }
 
 napi_value Softmax(napi_env env, napi_callback_info info) {
@@ -686,14 +363,10 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   float* out = a.f32(1, a.elems({rows, cols}, "softmax out"), "out");
   bool log = a.flag(4);
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  return dispatch([=]() mutable {
-    Split split(rows, threadsFor(double(rows) * cols, kElementChunk), 1, 1);
-    struct Ctx { const IsaTable* isa; const float* x; float* out; long cols; bool log; Split* s; } ctx{g_isa, x, out, cols, log, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* c = static_cast<Ctx*>(p);
-      c->isa->softmax(c->x, c->out, c->cols, c->s->begin(t), c->s->end(t), c->log);
-    }, &ctx);
-  });
+  PlanOp op{K_SOFTMAX, {}};
+  op.softmax = {x, out, rows, cols, log};
+  run(op);
+  return nullptr;
 }
 
 // ---- data movement (memcpy of contiguous runs) --------------------------------------------
@@ -721,13 +394,16 @@ napi_value Gather(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
 // slice(x, out, shape, begin, size): out = x[begin : begin + size] per axis (ranges already checked).
 napi_value Slice(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "slice");
+  PlanOp op{K_SLICE, {}};
+  auto& s = op.slice;
   uint32_t rank = 0;
   if (!a.failed) napi_get_array_length(env, a.argv[2], &rank);
-  if (!a.failed && rank > 16) a.fail("slice: rank above 16 is not supported");
-  long shape[16], begin[16], size[16], total = 1, outTotal = 1;
+  if (!a.failed && rank > kPlanMaxRank) a.fail("slice: rank above 16 is not supported");
+  long total = 1, outTotal = 1;
   for (uint32_t d = 0; d < rank && !a.failed; ++d) {
     napi_value v;
     double x = 0, b = 0, z = 0;
@@ -735,43 +411,23 @@ napi_value Slice(napi_env env, napi_callback_info info) {
     napi_get_element(env, a.argv[3], d, &v); napi_get_value_double(env, v, &b);
     napi_get_element(env, a.argv[4], d, &v); napi_get_value_double(env, v, &z);
     if (!deepts::isDimension(x) || !deepts::isDimension(b) || !deepts::isDimension(z)) { a.fail("slice: shape, begin and size must be integers in [0, 2^48]"); break; }
-    shape[d] = long(x); begin[d] = long(b); size[d] = long(z);
-    if (begin[d] + size[d] > shape[d]) { a.fail("slice: begin/size out of range on axis " + std::to_string(d)); break; }
+    s.shape[d] = long(x); s.begin[d] = long(b); s.size[d] = long(z);
+    if (s.begin[d] + s.size[d] > s.shape[d]) { a.fail("slice: begin/size out of range on axis " + std::to_string(d)); break; }
     uint64_t t = 0, o = 0;
-    if (!deepts::mulChecked(uint64_t(total), uint64_t(shape[d]), &t) || !deepts::mulChecked(uint64_t(outTotal), uint64_t(size[d]), &o)) {
+    if (!deepts::mulChecked(uint64_t(total), uint64_t(s.shape[d]), &t) || !deepts::mulChecked(uint64_t(outTotal), uint64_t(s.size[d]), &o)) {
       a.fail("slice: the shape multiplies to more than 2^48 elements");
       break;
     }
     total = long(t); outTotal = long(o);
   }
-  float* x = a.f32(0, size_t(total), "x");
-  float* out = a.f32(1, size_t(outTotal), "out");
+  s.x = a.f32(0, size_t(total), "x");
+  s.out = a.f32(1, size_t(outTotal), "out");
   if (a.failed || outTotal == 0) return nullptr;
-  return dispatch([=]() mutable {
-    // The innermost axes taken whole, plus the first partial one, form one contiguous run.
-    long run = 1;
-    int d = int(rank) - 1;
-    while (d >= 0 && size[d] == shape[d]) { run *= shape[d]; --d; }
-    long stride[16];
-    long st = 1;
-    for (int e = int(rank) - 1; e >= 0; --e) { stride[e] = st; st *= shape[e]; }
-    long runStart = 0;
-    if (d >= 0) { runStart = begin[d] * run; run *= size[d]; }
-    const long runs = outTotal / run;
-    long idx[16] = {0};
-    for (long r = 0; r < runs; ++r) {
-      long src = runStart;
-      for (int e = 0; e < d; ++e) src += (begin[e] + idx[e]) * stride[e];
-      memcpy(out + r * run, x + src, size_t(run) * sizeof(float));
-      for (int e = d - 1; e >= 0; --e) {
-        if (++idx[e] < size[e]) break;
-        idx[e] = 0;
-      }
-    }
-  });
+  s.rank = int(rank);
+  s.outTotal = outTotal;
+  run(op);
+  return nullptr;
 }
-
-// ---- control and introspection ------------------------------------------------------------
 
 // ---- convolution and pooling (native/conv.inc) ----------------------------------------
 
@@ -802,108 +458,63 @@ size_t inSize(const ConvGeom& c) { return size_t(c.batch) * c.inH * c.inW * c.in
 size_t outSize(const ConvGeom& c) { return size_t(c.batch) * c.outH * c.outW * c.outC; }
 size_t filterSize(const ConvGeom& c) { return size_t(c.kH) * c.kW * c.inC * c.outC; }
 
-// The im2col scratch of this thread: up to 8 MiB (blocks of pixels are sized to fit it).
-float* convScratch(const ConvGeom& c, long& floats) {
-  const long K = c.kH * c.kW * c.inC, pixels = c.batch * c.outH * c.outW;
-  floats = std::max(K * 64, std::min(pixels * K, 1L << 21));
-  static thread_local float* buf = nullptr;
-  static thread_local long cap = 0;
-  if (cap < floats) {
-    free(buf);
-    buf = static_cast<float*>(aligned_alloc(64, (size_t(floats) * sizeof(float) + 63) & ~size_t(63)));
-    if (!buf) abort();
-    cap = floats;
-  }
-  return buf;
+// conv2d(x, w, out, geometry), conv2dBackpropInput(dy, w, dx, geometry),
+// conv2dBackpropFilter(x, dy, dw, geometry): the two inputs' and the output's sizes per code.
+napi_value Conv(napi_env env, napi_callback_info info, PlanCode code, const char* fn, const char* const names[3]) {
+  Args a(env, info, 4, fn);
+  PlanOp op{code, {}};
+  auto& c = op.conv;
+  if (!convGeometry(a, 3, c.c)) return nullptr;
+  const size_t in = inSize(c.c), out = outSize(c.c), filter = filterSize(c.c);
+  const size_t sizes[3] = {code == K_CONV2D_BACKPROP_INPUT ? out : in, code == K_CONV2D_BACKPROP_FILTER ? out : filter,
+                           code == K_CONV2D ? out : code == K_CONV2D_BACKPROP_INPUT ? in : filter};
+  c.a = a.f32(0, sizes[0], names[0]);
+  c.b = a.f32(1, sizes[1], names[1]);
+  c.out = a.f32(2, sizes[2], names[2]);
+  if (a.failed) return nullptr;
+  run(op);
+  return nullptr;
 }
-
-void convGemm(void*, const GemmArgs& g) { runGemm(g); }
-
-// conv2d(x, w, out, geometry)
 napi_value Conv2D(napi_env env, napi_callback_info info) {
-  Args a(env, info, 4, "conv2d");
-  ConvGeom c{};
-  if (!convGeometry(a, 3, c)) return nullptr;
-  float* x = a.f32(0, inSize(c), "x");
-  float* w = a.f32(1, filterSize(c), "w");
-  float* out = a.f32(2, outSize(c), "out");
-  if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2d(c, x, w, out, col, floats, convGemm, nullptr);
-  });
+  static const char* const names[3] = {"x", "w", "out"};
+  return Conv(env, info, K_CONV2D, "conv2d", names);
 }
-
-// conv2dBackpropInput(dy, w, dx, geometry)
 napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
-  Args a(env, info, 4, "conv2dBackpropInput");
-  ConvGeom c{};
-  if (!convGeometry(a, 3, c)) return nullptr;
-  float* dy = a.f32(0, outSize(c), "dy");
-  float* w = a.f32(1, filterSize(c), "w");
-  float* dx = a.f32(2, inSize(c), "dx");
-  if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2dBackpropInput(c, dy, w, dx, col, floats, convGemm, nullptr);
-  });
+  static const char* const names[3] = {"dy", "w", "dx"};
+  return Conv(env, info, K_CONV2D_BACKPROP_INPUT, "conv2dBackpropInput", names);
 }
-
-// conv2dBackpropFilter(x, dy, dw, geometry)
 napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
-  Args a(env, info, 4, "conv2dBackpropFilter");
-  ConvGeom c{};
-  if (!convGeometry(a, 3, c)) return nullptr;
-  float* x = a.f32(0, inSize(c), "x");
-  float* dy = a.f32(1, outSize(c), "dy");
-  float* dw = a.f32(2, filterSize(c), "dw");
-  if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    long floats = 0;
-    float* col = convScratch(c, floats);
-    g_isa->conv2dBackpropFilter(c, x, dy, dw, col, floats, convGemm, nullptr);
-  });
+  static const char* const names[3] = {"x", "dy", "dw"};
+  return Conv(env, info, K_CONV2D_BACKPROP_FILTER, "conv2dBackpropFilter", names);
 }
 
-// pool2d(op, x, out, geometry) and pool2dBackward(op, x, y, dy, dx, geometry): images split over the pool.
+// pool2d(op, x, out, geometry) and pool2dBackward(op, x, y, dy, dx, geometry).
 napi_value Pool2D(napi_env env, napi_callback_info info) {
   Args a(env, info, 4, "pool2d");
-  int op = a.code(0, P_COUNT, "pool op");
-  ConvGeom c{};
-  if (!convGeometry(a, 3, c)) return nullptr;
-  float* x = a.f32(1, inSize(c), "x");
-  float* out = a.f32(2, outSize(c), "out");
+  PlanOp op{K_POOL2D, {}};
+  auto& p = op.pool;
+  p.op = a.code(0, P_COUNT, "pool op");
+  if (!convGeometry(a, 3, p.c)) return nullptr;
+  p.x = a.f32(1, inSize(p.c), "x");
+  p.out = a.f32(2, outSize(p.c), "out");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
-    struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float* x; float* out; Split* s; } ctx{g_isa, op, &c, x, out, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* q = static_cast<Ctx*>(p);
-      q->isa->pool2d(q->op, *q->c, q->x, q->out, q->s->begin(t), q->s->end(t));
-    }, &ctx);
-  });
+  run(op);
+  return nullptr;
 }
 
 napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "pool2dBackward");
-  int op = a.code(0, P_COUNT, "pool op");
-  ConvGeom c{};
-  if (!convGeometry(a, 5, c)) return nullptr;
-  float* x = a.f32(1, inSize(c), "x");
-  float* y = a.f32(2, outSize(c), "y");
-  float* dy = a.f32(3, outSize(c), "dy");
-  float* dx = a.f32(4, inSize(c), "dx");
+  PlanOp op{K_POOL2D_BACKWARD, {}};
+  auto& p = op.pool;
+  p.op = a.code(0, P_COUNT, "pool op");
+  if (!convGeometry(a, 5, p.c)) return nullptr;
+  p.x = a.f32(1, inSize(p.c), "x");
+  p.y = a.f32(2, outSize(p.c), "y");
+  p.dy = a.f32(3, outSize(p.c), "dy");
+  p.out = a.f32(4, inSize(p.c), "dx");
   if (a.failed) return nullptr;
-  return dispatch([=]() mutable {
-    Split split(c.batch, threadsFor(double(inSize(c)), kElementChunk), 1, 1);
-    struct Ctx { const IsaTable* isa; int op; const ConvGeom* c; const float *x, *y, *dy; float* dx; Split* s; } ctx{g_isa, op, &c, x, y, dy, dx, &split};
-    g_pool->run(split.parts, [](void* p, int t) {
-      auto* q = static_cast<Ctx*>(p);
-      q->isa->pool2dBackward(q->op, *q->c, q->x, q->y, q->dy, q->dx, q->s->begin(t), q->s->end(t));
-    }, &ctx);
-  });
+  run(op);
+  return nullptr;
 }
 
 napi_value str(napi_env env, const char* s) {
@@ -1022,6 +633,11 @@ napi_value MeasureFmaPeak(napi_env env, napi_callback_info) {
 }
 
 }  // namespace
+
+// The plan being recorded, for plan.inc's dispatchOp().
+bool planRecording() { return g_recording != nullptr; }
+void planAppend(const PlanOp& op) { g_recording->push_back(op); }
+
 }  // namespace deepts
 
 using namespace deepts;
@@ -1058,3 +674,4 @@ static napi_value Init(napi_env env, napi_value exports) {
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
+

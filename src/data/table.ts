@@ -5,16 +5,15 @@
 import { DEFAULT_NA_VALUES, formatCsv, parseCsv, type ParseCsvOptions } from './csv.js';
 import { Tensor } from '../tensor/tensor.js';
 import { toRng } from '../tensor/random.js';
+import {
+  cellsToColumn, inferColumn, isMissing, quantileSorted,
+  type Cell, type ColumnKind, type ColumnValues, type Row, type StoredColumn,
+} from './table-columns.js';
+import { formatTable, type ToStringOptions } from './table-format.js';
 
-export type ColumnKind = 'number' | 'string';
-export type Cell = number | string | null;
-export type ColumnValues = number[] | (string | null)[];
-export type Row = Record<string, Cell>;
-
-interface StoredColumn {
-  kind: ColumnKind;
-  values: ColumnValues;
-}
+export type { Cell, ColumnKind, ColumnValues, Row } from './table-columns.js';
+export { parseNumber, quantileSorted } from './table-columns.js';
+export { formatNumberColumn, type ToStringOptions } from './table-format.js';
 
 export interface TableFromCsvOptions extends ParseCsvOptions {
   /** Force the kind of some columns (e.g. keep zip codes as strings). */
@@ -27,65 +26,7 @@ export interface SampleOptions {
   seed?: number;
 }
 
-export interface ToStringOptions {
-  /** Longer tables show their first and last maxRows/2 rows around a '...' line. Default 10. */
-  maxRows?: number;
-  /** Longest cell text before it is cut with '...'. Default 24. */
-  maxCellWidth?: number;
-}
-
 export const DESCRIBE_STATISTICS = ['count', 'mean', 'std', 'min', '25%', '50%', '75%', 'max'] as const;
-
-const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|Infinity|Inf)$/;
-
-/** Reads a field as a number, or undefined when it is not one (pandas-like, no hex or '1,5'). */
-export function parseNumber(text: string): number | undefined {
-  const t = text.trim();
-  if (!NUMBER_PATTERN.test(t)) return undefined;
-  return /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t);
-}
-
-/** pandas' default quantile: linear interpolation between closest ranks of sorted values. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const position = (n - 1) * q;
-  const lo = Math.floor(position);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
-}
-
-function inferColumn(values: readonly (string | null)[], forced: ColumnKind | undefined, name: string): StoredColumn {
-  if (forced === 'string') return { kind: 'string', values: values.slice() };
-  const numbers = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v === null) {
-      numbers[i] = NaN;
-      continue;
-    }
-    const x = parseNumber(v);
-    if (x === undefined) {
-      if (forced === 'number') throw new Error(`column "${name}" row ${i}: ${JSON.stringify(v)} is not a number`);
-      return { kind: 'string', values: values.slice() };
-    }
-    numbers[i] = x;
-  }
-  return { kind: 'number', values: numbers };
-}
-
-function cellsToColumn(cells: readonly Cell[]): StoredColumn {
-  const allNumeric = cells.every((c) => c === null || typeof c === 'number');
-  if (allNumeric) return { kind: 'number', values: cells.map((c) => (c === null ? NaN : (c as number))) };
-  return {
-    kind: 'string',
-    values: cells.map((c) => (c === null || (typeof c === 'number' && Number.isNaN(c)) ? null : String(c))),
-  };
-}
-
-function isMissing(value: Cell): boolean {
-  return value === null || (typeof value === 'number' && Number.isNaN(value));
-}
 
 export class Table {
   private readonly names: string[];
@@ -414,51 +355,9 @@ export class Table {
 
   /** Aligned text like pandas prints: header, row labels, numbers right-aligned, '...' when long. */
   toString(options: ToStringOptions = {}): string {
-    const maxRows = options.maxRows ?? 10;
-    const maxCell = options.maxCellWidth ?? 24;
-    const n = this.numRows;
-    const truncated = n > maxRows;
-    const shown = truncated
-      ? [...Array.from({ length: Math.ceil(maxRows / 2) }, (_, i) => i), ...Array.from({ length: Math.floor(maxRows / 2) }, (_, i) => n - Math.floor(maxRows / 2) + i)]
-      : Array.from({ length: n }, (_, i) => i);
-    const clip = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 3)}...` : s);
-    const columns: { header: string; cells: string[]; right: boolean }[] = [
-      { header: '', cells: shown.map((i) => this.labels[i]!), right: false },
-    ];
-    for (const name of this.names) {
-      const c = this.data.get(name)!;
-      const cells = c.kind === 'number'
-        ? formatNumberColumn(shown.map((i) => (c.values as number[])[i]!))
-        : shown.map((i) => ((c.values as (string | null)[])[i] ?? 'NaN'));
-      columns.push({ header: clip(name), cells: cells.map(clip), right: c.kind === 'number' });
-    }
-    const widths = columns.map((c) => Math.max(c.header.length, ...c.cells.map((s) => s.length), truncated ? 3 : 0));
-    const pad = (s: string, w: number, right: boolean): string => (right ? s.padStart(w) : s.padEnd(w));
-    const line = (cells: string[]): string => cells.map((s, j) => pad(s, widths[j]!, j > 0)).join('  ').trimEnd();
-    const lines = [line(columns.map((c) => c.header))];
-    shown.forEach((_, r) => {
-      if (truncated && r === Math.ceil(maxRows / 2)) lines.push(line(columns.map(() => '...')));
-      lines.push(line(columns.map((c) => c.cells[r]!)));
-    });
-    if (truncated || n === 0) lines.push('', `[${n} rows x ${this.names.length} columns]`);
-    return lines.join('\n');
+    return formatTable({ names: this.names, labels: this.labels, column: (name) => this.data.get(name)! }, options);
   }
 }
 
-/** Formats a numeric column like pandas: integers plainly, floats with a shared number of decimals. */
-export function formatNumberColumn(values: readonly number[]): string[] {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const special = (v: number): string => (Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf');
-  const hasMissing = finite.length !== values.length;
-  const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const minAbs = finite.filter((v) => v !== 0).reduce((m, v) => Math.min(m, Math.abs(v)), Infinity);
-  if (maxAbs >= 1e16 || (minAbs < 1e-4 && minAbs !== Infinity)) {
-    return values.map((v) => (Number.isFinite(v) ? v.toExponential(6) : special(v)));
-  }
-  if (!hasMissing && finite.every((v) => Number.isInteger(v))) return values.map((v) => String(v));
-  let decimals = 1;
-  while (decimals < 6 && !finite.every((v) => Math.abs(Number(v.toFixed(decimals)) - v) <= 1e-9 * Math.max(1, Math.abs(v)))) decimals++;
-  return values.map((v) => (Number.isFinite(v) ? v.toFixed(decimals) : special(v)));
-}
 
 export { DEFAULT_NA_VALUES };

@@ -39,8 +39,8 @@ function initializerName(what: string, v: unknown): string | undefined {
   return v === 'varianceScaling' ? 'lecunNormal' : v;
 }
 
-export interface DenseLayerArgs extends BaseArgs {
-  units: number;
+/** The options of a layer with a kernel and a bias (Dense and the convolutions), as tfjs names them. */
+interface KernelLayerArgs extends BaseArgs {
   activation?: string;
   useBias?: boolean;
   kernelInitializer?: string;
@@ -51,6 +51,10 @@ export interface DenseLayerArgs extends BaseArgs {
   kernelConstraint?: ConstraintIdentifier;
   biasConstraint?: ConstraintIdentifier;
   [k: string]: unknown;
+}
+
+export interface DenseLayerArgs extends KernelLayerArgs {
+  units: number;
 }
 
 export function dense(args: DenseLayerArgs): Layer {
@@ -101,22 +105,12 @@ const size2 = (what: string, key: string, v: Size | undefined): Size2 | undefine
   return [v[0]!, v[1]!];
 };
 
-export interface ConvLayerArgs extends BaseArgs {
+export interface ConvLayerArgs extends KernelLayerArgs {
   kernelSize: Size;
   strides?: Size;
   padding?: 'valid' | 'same';
   dataFormat?: string;
   dilationRate?: Size;
-  activation?: string;
-  useBias?: boolean;
-  kernelInitializer?: string;
-  biasInitializer?: string;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  activityRegularizer?: RegularizerIdentifier;
-  kernelConstraint?: ConstraintIdentifier;
-  biasConstraint?: ConstraintIdentifier;
-  [k: string]: unknown;
 }
 
 export interface Conv2DLayerArgs extends ConvLayerArgs {

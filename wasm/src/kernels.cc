@@ -1,7 +1,8 @@
 // The WASM module: the native backend's kernel source (native/kernels.inc, its SGEMM and the
 // op codes generated from src/backend/ops.ts) compiled for wasm32 + SIMD128 at 4 lanes, the
 // same vector width and 4×8 GEMM tile as the native 'generic' variant, plus the exports the
-// TypeScript loader calls (src/backend/wasm/instance.ts). Pointers are byte offsets into
+// TypeScript loader calls (src/backend/wasm/instance.ts), each running its kernel through the
+// plan executor shared with the native addon (native/plan.inc). Pointers are byte offsets into
 // linear memory; 0 is null.
 #include "libm.h"
 #include "../../native/isa.h"
@@ -11,54 +12,150 @@
 #define DEEPTS_TABLE kWasmTable
 #include "../../native/kernels.inc"
 
+#include "../../native/plan.inc"
+
 using namespace deepts;
 using namespace isa_wasm;
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
-EXPORT(sgemm) void sgemm(const float* a, const float* b, float* c, int m, int n, int k, int transA, int transB, int accumulate) {
-  const GemmArgs g{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
-  gemm(g, 0, m, 0, n);
+// ---- the plan executor's host: everything on the calling thread ---------------------------------
+
+static void serialParallel(int parts, void (*fn)(void*, int), void* ctx) {
+  for (int t = 0; t < parts; ++t) fn(ctx, t);
+}
+static void serialGemm(const GemmArgs& g) { gemm(g, 0, g.m, 0, g.n); }
+static void serialGemmPair(const GemmArgs& x, const GemmArgs& y) { serialGemm(x); serialGemm(y); }
+static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
+// Every convolution op built here carries its scratch (JavaScript reserves it).
+static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
+static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch};
+
+static void run(const PlanOp& op) { dispatchOp(op, kHost); }
+
+// ---- recorded plans (compiled training steps: src/backend/wasm/plan.ts) -------------------------
+//
+// JavaScript reserves a block of linear memory for the ops and calls plan_begin(ops, capacity);
+// the kernel exports then append their op there instead of running, until plan_end(). The
+// buffers the ops point to stay at their addresses for the plan's life (JavaScript keeps them
+// reserved), so plan_run replays a whole step in one call.
+
+static PlanOp* g_planOps = nullptr;
+static long g_planCount = 0, g_planCapacity = 0;
+static bool g_planRecording = false;
+
+bool deepts::planRecording() { return g_planRecording; }
+void deepts::planAppend(const PlanOp& op) {
+  if (g_planCount < g_planCapacity) g_planOps[g_planCount] = op;
+  ++g_planCount;
 }
 
-EXPORT(unary) void unaryExport(int op, const float* x, float* out, int n, float alpha) { unary(op, x, out, n, alpha); }
+EXPORT(plan_op_bytes) int planOpBytes() { return int(sizeof(PlanOp)); }
+EXPORT(plan_begin) void planBegin(PlanOp* ops, int capacity) {
+  g_planOps = ops;
+  g_planCapacity = capacity;
+  g_planCount = 0;
+  g_planRecording = true;
+}
+// Ops recorded so far (-1 when not recording): JavaScript checks each call it replays was recorded.
+EXPORT(plan_length) int planLength() { return g_planRecording ? int(g_planCount) : -1; }
+// Ends the recording: the number of ops, or -1 when they did not fit the capacity given.
+EXPORT(plan_end) int planEnd() {
+  g_planRecording = false;
+  return g_planCount <= g_planCapacity ? int(g_planCount) : -1;
+}
+EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kHost); }
 
-EXPORT(unary_backward) void unaryBackwardExport(int op, const float* x, const float* y, const float* dy, float* out, int n, float alpha) {
-  unaryBackward(op, x, y, dy, out, n, alpha);
+// ---- kernels: each builds its PlanOp and runs (or records) it -----------------------------------
+
+EXPORT(fill) void fillExport(float* x, int n, float value) {
+  PlanOp op{K_FILL, {}};
+  op.fill = {x, n, value};
+  run(op);
+}
+
+EXPORT(sgemm) void sgemm(const float* a, const float* b, float* c, int m, int n, int k, int transA, int transB, int accumulate) {
+  PlanOp op{K_GEMM, {}};
+  op.gemm = GemmArgs{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
+  run(op);
+}
+
+EXPORT(unary) void unaryExport(int code, const float* x, float* out, int n, float alpha) {
+  PlanOp op{K_UNARY, {}};
+  op.unary = {code, x, out, n, alpha};
+  run(op);
+}
+
+EXPORT(unary_backward) void unaryBackwardExport(int code, const float* x, const float* y, const float* dy, float* out, int n, float alpha) {
+  PlanOp op{K_UNARY_BACKWARD, {}};
+  op.unaryBackward = {code, x, y, dy, out, n, alpha};
+  run(op);
 }
 
 // out[r, c] = a ∘ b on a rows × cols grid; each operand is addressed as v[r·rowStep·cols + c·colStep]
-// (full: 1, 1; row vector: 0, 1) or v[r] (column vector: rowStep 1, colStep 0) or v[0] (scalar: 0, 0).
-EXPORT(binary) void binaryExport(int op, const float* a, int aRowStep, int aColStep, const float* b, int bRowStep, int bColStep,
+// (full: 1, 1; row vector: 0, 1) or v[r] (column vector: rowStep 1, colStep 0) or v[0] (scalar: 0, 0),
+// i.e. the executor's strided binary op at rank 2.
+EXPORT(binary) void binaryExport(int code, const float* a, int aRowStep, int aColStep, const float* b, int bRowStep, int bColStep,
                                  float* out, int rows, int cols) {
-  for (int r = 0; r < rows; ++r) {
-    const float* ar = aColStep ? a + (aRowStep ? long(r) * cols : 0) : a + (aRowStep ? r : 0);
-    const float* br = bColStep ? b + (bRowStep ? long(r) * cols : 0) : b + (bRowStep ? r : 0);
-    float* o = out + long(r) * cols;
-    if (aColStep && bColStep) binaryVV(op, ar, br, o, cols);
-    else if (aColStep) binaryVS(op, ar, *br, o, cols);
-    else if (bColStep) binarySV(op, *ar, br, o, cols);
-    else { binaryVV(op, ar, br, o, 1); for (int j = 1; j < cols; ++j) o[j] = o[0]; }
-  }
+  PlanOp op{K_BINARY, {}};
+  auto& o = op.binary;
+  o.op = code;
+  o.a = a;
+  o.b = b;
+  o.out = out;
+  o.rank = 2;
+  o.n = long(rows) * cols;
+  o.shape[0] = rows;
+  o.shape[1] = cols;
+  o.sa[0] = aRowStep ? (aColStep ? cols : 1) : 0;
+  o.sa[1] = aColStep;
+  o.sb[0] = bRowStep ? (bColStep ? cols : 1) : 0;
+  o.sb[1] = bColStep;
+  if (o.n > 0) run(op);
 }
 
-EXPORT(reduce) void reduceExport(int op, const float* x, int outer, int mid, int inner, float* out) {
-  reduce(op, x, out, outer, mid, inner, 0, outer);
+EXPORT(reduce) void reduceExport(int code, const float* x, int outer, int mid, int inner, float* out) {
+  PlanOp op{K_REDUCE, {}};
+  op.reduce = {code, x, out, outer, mid, inner};
+  run(op);
 }
 
-EXPORT(softmax) void softmaxExport(const float* x, float* out, int rows, int cols, int log) { softmax(x, out, cols, 0, rows, log != 0); }
+EXPORT(softmax) void softmaxExport(const float* x, float* out, int rows, int cols, int log) {
+  PlanOp op{K_SOFTMAX, {}};
+  op.softmax = {x, out, rows, cols, log != 0};
+  run(op);
+}
 
 EXPORT(bias_act) void biasActExport(const float* x, const float* bias, int act, float alpha, float* out, int rows, int cols) {
-  biasAct(x, bias, act, alpha, out, cols, 0, rows);
+  PlanOp op{K_BIAS_ACT, {}};
+  op.biasAct = {x, bias, act, alpha, out, rows, cols};
+  run(op);
 }
 
 EXPORT(bias_act_backward) void biasActBackwardExport(const float* y, const float* dy, int act, float alpha, float* dz, float* dbias,
                                                      int rows, int cols) {
-  biasActBackward(y, dy, act, alpha, dz, dbias, rows, cols, 0, cols);
+  PlanOp op{K_BIAS_ACT_BACKWARD, {}};
+  op.biasActBackward = {y, dy, act, alpha, dz, dbias, rows, cols};
+  run(op);
 }
 
-EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h, int n) {
-  optimizerStep(rule, w, g, s0, s1, s2, h, 0, n);
+// h: hLen floats, or (hLive non-null) hLen doubles read when the update runs, so a recorded
+// update follows the step count and learning-rate schedule the optimizer writes there.
+EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,
+                                                const double* hLive, int hLen, int n) {
+  PlanOp op{K_OPTIMIZER, {}};
+  auto& o = op.optimizer;
+  o.rule = rule;
+  o.w = w;
+  o.g = g;
+  o.s[0] = s0;
+  o.s[1] = s1;
+  o.s[2] = s2;
+  o.hLive = hLive;
+  o.hLen = hLen < 8 ? hLen : 8;
+  for (int i = 0; i < o.hLen && h; ++i) o.h[i] = h[i];
+  o.n = n;
+  run(op);
 }
 
 // Convolutions and pooling: `geom` points to the 15 int32 of conv2dGeometryFields (src/backend/
@@ -66,24 +163,30 @@ EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float*
 static ConvGeom convGeom(const int* v) {
   return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
 }
-static void serialGemm(void*, const GemmArgs& g) { gemm(g, 0, g.m, 0, g.n); }
+static void conv(PlanCode code, const int* geom, const float* a, const float* b, float* out, float* col, int colFloats) {
+  PlanOp op{code, {}};
+  op.conv = {convGeom(geom), a, b, out, col, colFloats};
+  run(op);
+}
 
 EXPORT(conv2d) void conv2dExport(const float* x, const float* w, float* out, const int* geom, float* col, int colFloats) {
-  conv2d(convGeom(geom), x, w, out, col, colFloats, serialGemm, nullptr);
+  conv(K_CONV2D, geom, x, w, out, col, colFloats);
 }
 EXPORT(conv2d_backprop_input) void conv2dBackpropInputExport(const float* dy, const float* w, float* dx, const int* geom, float* col, int colFloats) {
-  conv2dBackpropInput(convGeom(geom), dy, w, dx, col, colFloats, serialGemm, nullptr);
+  conv(K_CONV2D_BACKPROP_INPUT, geom, dy, w, dx, col, colFloats);
 }
 EXPORT(conv2d_backprop_filter) void conv2dBackpropFilterExport(const float* x, const float* dy, float* dw, const int* geom, float* col, int colFloats) {
-  conv2dBackpropFilter(convGeom(geom), x, dy, dw, col, colFloats, serialGemm, nullptr);
+  conv(K_CONV2D_BACKPROP_FILTER, geom, x, dy, dw, col, colFloats);
 }
-EXPORT(pool2d) void pool2dExport(int op, const float* x, float* out, const int* geom) {
-  const ConvGeom c = convGeom(geom);
-  pool2d(op, c, x, out, 0, c.batch);
+EXPORT(pool2d) void pool2dExport(int code, const float* x, float* out, const int* geom) {
+  PlanOp op{K_POOL2D, {}};
+  op.pool = {code, convGeom(geom), x, nullptr, nullptr, out};
+  run(op);
 }
-EXPORT(pool2d_backward) void pool2dBackwardExport(int op, const float* x, const float* y, const float* dy, float* dx, const int* geom) {
-  const ConvGeom c = convGeom(geom);
-  pool2dBackward(op, c, x, y, dy, dx, 0, c.batch);
+EXPORT(pool2d_backward) void pool2dBackwardExport(int code, const float* x, const float* y, const float* dy, float* dx, const int* geom) {
+  PlanOp op{K_POOL2D_BACKWARD, {}};
+  op.pool = {code, convGeom(geom), x, y, dy, dx};
+  run(op);
 }
 
 // ---- packing buffers and GEMM threads ----------------------------------------------------------

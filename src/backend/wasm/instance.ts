@@ -22,8 +22,16 @@ export interface WasmKernelExports {
   conv2d_backprop_filter(x: number, dy: number, dw: number, geometry: number, col: number, colFloats: number): void;
   pool2d(op: number, x: number, out: number, geometry: number): void;
   pool2d_backward(op: number, x: number, y: number, dy: number, dx: number, geometry: number): void;
-  optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, n: number): void;
+  /** h: hLen floats, or (hLive non-zero) hLen doubles read when the update runs (a recorded plan's update). */
+  optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, hLive: number, hLen: number, n: number): void;
   softmax(x: number, out: number, rows: number, cols: number, log: number): void;
+  fill(x: number, n: number, value: number): void;
+  /** Plans (native/plan.inc, src/backend/wasm/plan.ts): the size of one recorded op, recording into a block of ops, replay. */
+  plan_op_bytes(): number;
+  plan_begin(ops: number, capacity: number): void;
+  plan_length(): number;
+  plan_end(): number;
+  plan_run(ops: number, count: number): void;
 }
 
 const PAGE_BYTES = 65536;

@@ -308,7 +308,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
       const pg = arena.put(g.subarray(start, start + len), len);
       const ps = slots.slice(0, need).map((s) => arena.put(s.subarray(start, start + len), len));
       const ph = arena.put(Float32Array.from(h), h.length);
-      ex.optimizer_step(code, pw, pg, ps[0] ?? 0, ps[1] ?? 0, ps[2] ?? 0, ph, len);
+      ex.optimizer_step(code, pw, pg, ps[0] ?? 0, ps[1] ?? 0, ps[2] ?? 0, ph, 0, h.length, len);
       arena.get(pw, w.subarray(start, start + len), len);
       ps.forEach((p, i) => arena.get(p, slots[i]!.subarray(start, start + len), len));
     }
