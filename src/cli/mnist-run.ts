@@ -27,18 +27,20 @@ export interface MnistRunOptions {
   readonly verbose: number;
   readonly seed: number;
   readonly limit: number | undefined;
+  /** Test on only the first N test images (all 10,000 when absent). */
+  readonly testLimit?: number | undefined;
   /** MNIST digits (default) or Fashion-MNIST clothes (same layout). */
   readonly dataset?: MnistDataset;
 }
 
-/** Seeds the run, makes --out, loads MNIST or Fashion-MNIST (--limit training images) and says what it loaded. */
+/** Seeds the run, makes --out, loads MNIST or Fashion-MNIST (--limit training, --test-limit test images) and says what it loaded. */
 export async function startMnistRun(o: MnistRunOptions, print: (line: string) => void = console.log): Promise<MnistRun> {
   const outDir = resolve(o.out);
   const verbose = Math.min(2, o.verbose) as 0 | 1 | 2;
   const dataset = o.dataset ?? 'mnist';
   setSeed(o.seed);
   mkdirSync(outDir, { recursive: true });
-  const mnist = dataset === 'fashion' ? await loadFashionMnist({ limitTrain: o.limit }) : await loadMnist({ limitTrain: o.limit });
+  const mnist = dataset === 'fashion' ? await loadFashionMnist({ limitTrain: o.limit, limitTest: o.testLimit }) : await loadMnist({ limitTrain: o.limit, limitTest: o.testLimit });
   const xTrain = new Tensor(mnist.train.images, [mnist.train.n, 28, 28]);
   const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
   const datasetName = dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST';
