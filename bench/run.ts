@@ -23,6 +23,7 @@ import type { CnnEpochResult } from './cnn.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 import { formatStepSplit, type StepSplitRow } from './steps.js';
+import { formatPlanProfile, type PlanProfile } from './plan-profile.js';
 
 /**
  * The V8 flag that enables WebAssembly relaxed SIMD where the engine does not ship it on by
@@ -263,6 +264,18 @@ async function runStepSplit(opts: BenchOptions): Promise<{ label: string; rows: 
   return out;
 }
 
+/** The compiled autoencoder step kernel by kernel (bench/plan-profile.ts), on both cores and on one. */
+async function runPlanProfile(opts: BenchOptions): Promise<{ label: string; profile: PlanProfile | null; error?: string }[]> {
+  const steps = opts.quick ? '100' : '300';
+  const out: { label: string; profile: PlanProfile | null; error?: string }[] = [];
+  for (const [label, env] of [['native', {}], ['native, 1 thread', { DEEPTS_NUM_THREADS: '1' }]] as [string, NodeJS.ProcessEnv][]) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'plan-profile.js'), steps], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native', ...env } };
+    const o = await measureQuietly<PlanProfile>(`plan profile ${label}`, cmd, opts, 900);
+    out.push(o.result ? { label, profile: o.result } : { label, profile: null, error: o.error ?? 'no result' });
+  }
+  return out;
+}
+
 /** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
 async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error: string }> {
   const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '5'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
@@ -334,6 +347,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
   const stepSplit = opts.only.includes('steps') ? await runStepSplit(opts) : null;
+  const planProfile = opts.only.includes('steps') ? await runPlanProfile(opts) : null;
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
   const cnn = opts.only.includes('cnn') ? await runCnnEpochs(opts) : null;
@@ -350,6 +364,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (stepSplit) {
     for (const s of stepSplit) console.log(s.rows ? `${formatStepSplit(s.rows, s.label)}\n` : `steps ${s.label}: failed: ${s.error}\n`);
   }
+  if (planProfile) {
+    for (const s of planProfile) console.log(s.profile ? `${formatPlanProfile(s.profile, s.label)}\n` : `plan profile ${s.label}: failed: ${s.error}\n`);
+  }
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
   if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
   if (cnn) console.log(`\n${formatCnnRows(cnn)}`);
@@ -362,6 +379,7 @@ async function main(argv: readonly string[]): Promise<void> {
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
       stepSplit,
+      planProfile,
       pipeline,
       cnn,
       seconds: (Date.now() - started.getTime()) / 1000,

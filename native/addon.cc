@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 #include "arg_check.h"
@@ -130,28 +131,134 @@ napi_value PlanLength(napi_env env, napi_callback_info) {
   return v;
 }
 
+// A recorded plan and, for planProfile(), the time each of its ops took over the replays
+// that ran while profiling was on.
+struct RecordedPlan {
+  std::vector<PlanOp> ops;
+  std::vector<double> seconds, cpuSeconds;
+  long runs = 0;
+};
+
+// DEEPTS_PLAN_PROFILE=1 (or setPlanProfiling(true)) times every op of a replayed plan.
+bool g_planProfiling = [] { const char* e = getenv("DEEPTS_PLAN_PROFILE"); return e && e[0] == '1'; }();
+
 napi_value EndPlan(napi_env env, napi_callback_info) {
-  auto* plan = g_recording;
+  auto* ops = g_recording;
   g_recording = nullptr;
-  if (!plan) return undefined(env);
-  if (g_pairGemms && g_pool->threads() >= 2) plan->resize(size_t(pairGemms(plan->data(), long(plan->size()))));
+  if (!ops) return undefined(env);
+  if (g_pairGemms && g_pool->threads() >= 2) ops->resize(size_t(pairGemms(ops->data(), long(ops->size()))));
+  auto* plan = new RecordedPlan{std::move(*ops), {}, {}, 0};
+  delete ops;
   napi_value ext;
-  napi_create_external(env, plan, [](napi_env, void* data, void*) { delete static_cast<std::vector<PlanOp>*>(data); }, nullptr, &ext);
+  napi_create_external(env, plan, [](napi_env, void* data, void*) { delete static_cast<RecordedPlan*>(data); }, nullptr, &ext);
   return ext;
 }
 
-napi_value RunPlan(napi_env env, napi_callback_info info) {
+RecordedPlan* planArg(napi_env env, napi_callback_info info, const char* fn) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   void* data = nullptr;
   if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
-    napi_throw_type_error(env, nullptr, "runPlan: expected a plan from endPlan()");
+    napi_throw_type_error(env, nullptr, (std::string(fn) + ": expected a plan from endPlan()").c_str());
     return nullptr;
   }
-  const auto* plan = static_cast<const std::vector<PlanOp>*>(data);
-  runPlan(plan->data(), long(plan->size()), host());
+  return static_cast<RecordedPlan*>(data);
+}
+
+double threadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+napi_value RunPlan(napi_env env, napi_callback_info info) {
+  RecordedPlan* plan = planArg(env, info, "runPlan");
+  if (!plan) return nullptr;
+  const PlanHost h = host();
+  if (!g_planProfiling) {
+    runPlan(plan->ops.data(), long(plan->ops.size()), h);
+    return nullptr;
+  }
+  plan->seconds.resize(plan->ops.size());
+  plan->cpuSeconds.resize(plan->ops.size());
+  for (size_t i = 0; i < plan->ops.size(); ++i) {
+    const double c0 = threadCpuSeconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    runPlanOp(plan->ops[i], h);
+    plan->seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    plan->cpuSeconds[i] += threadCpuSeconds() - c0;
+  }
+  ++plan->runs;
   return nullptr;
+}
+
+napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool on = false;
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
+  g_planProfiling = on;
+  return undefined(env);
+}
+
+std::string gemmName(const GemmArgs& g) {
+  return std::to_string(g.m) + "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + (g.transA ? " At" : "") + (g.transB ? " Bt" : "") + (g.accumulate ? " +=" : "");
+}
+
+// What an op is, for planProfile(): the kernel, its operation and, for GEMMs, m x n x k.
+std::string planOpName(const PlanOp& op) {
+  switch (op.code) {
+    case K_FILL: return "fill";
+    case K_GEMM: return "matmul " + gemmName(op.gemm);
+    case K_GEMM_PAIR: return "matmul pair " + gemmName(op.pair.x) + " | " + gemmName(op.pair.y);
+    case K_UNARY: return std::string("unary ") + kUnaryNames[op.unary.op];
+    case K_UNARY_BACKWARD: return std::string("unaryBackward ") + kUnaryNames[op.unaryBackward.op];
+    case K_BINARY: return std::string("binary ") + kBinaryNames[op.binary.op];
+    case K_REDUCE: return std::string("reduce ") + kReduceNames[op.reduce.op];
+    case K_BIAS_ACT: return std::string("biasAct ") + kUnaryNames[op.biasAct.act];
+    case K_BIAS_ACT_BACKWARD: return std::string("biasActBackward ") + kUnaryNames[op.biasActBackward.act];
+    case K_SOFTMAX: return op.softmax.log ? "logSoftmax" : "softmax";
+    case K_OPTIMIZER: return std::string("optimizerStep ") + kOptimizerRuleNames[op.optimizer.rule];
+    case K_SLICE: return "slice";
+    case K_CONV2D: return "conv2d";
+    case K_CONV2D_BACKPROP_INPUT: return "conv2dBackpropInput";
+    case K_CONV2D_BACKPROP_FILTER: return "conv2dBackpropFilter";
+    case K_POOL2D: return std::string("pool2d ") + kPoolNames[op.pool.op];
+    case K_POOL2D_BACKWARD: return std::string("pool2dBackward ") + kPoolNames[op.pool.op];
+    case K_POINTWISE_LOSS: return std::string("pointwiseLoss ") + kLossNames[op.loss.op];
+  }
+  return "?";
+}
+
+double planOpFlops(const PlanOp& op) {
+  auto f = [](const GemmArgs& g) { return 2.0 * double(g.m) * double(g.n) * double(g.k); };
+  if (op.code == K_GEMM) return f(op.gemm);
+  if (op.code == K_GEMM_PAIR) return f(op.pair.x) + f(op.pair.y);
+  return 0;
+}
+
+// planProfile(plan) -> [{ name, seconds, cpuSeconds, runs, flops }] per op in order: the sums over
+// the replays that ran while profiling was on (cpuSeconds: the calling thread's CPU time).
+napi_value PlanProfile(napi_env env, napi_callback_info info) {
+  RecordedPlan* plan = planArg(env, info, "planProfile");
+  if (!plan) return nullptr;
+  napi_value arr;
+  napi_create_array_with_length(env, plan->ops.size(), &arr);
+  for (size_t i = 0; i < plan->ops.size(); ++i) {
+    napi_value o, v;
+    napi_create_object(env, &o);
+    const std::string name = planOpName(plan->ops[i]);
+    const bool timed = i < plan->seconds.size();
+    napi_create_string_utf8(env, name.c_str(), NAPI_AUTO_LENGTH, &v); napi_set_named_property(env, o, "name", v);
+    napi_create_double(env, timed ? plan->seconds[i] : 0, &v); napi_set_named_property(env, o, "seconds", v);
+    napi_create_double(env, timed ? plan->cpuSeconds[i] : 0, &v); napi_set_named_property(env, o, "cpuSeconds", v);
+    napi_create_double(env, double(plan->runs), &v); napi_set_named_property(env, o, "runs", v);
+    napi_create_double(env, planOpFlops(plan->ops[i]), &v); napi_set_named_property(env, o, "flops", v);
+    napi_set_element(env, arr, uint32_t(i), o);
+  }
+  return arr;
 }
 
 // ---- kernels: each checks its arguments, builds its PlanOp and runs (or records) it ------
@@ -278,6 +385,24 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   PlanOp op{K_BIAS_ACT, {}};
   op.biasAct = {x, bias, act, alpha, out, rows, cols};
   run(op);
+  return nullptr;
+}
+
+// pointwiseLoss(op, pred, target, sum, grad | null, scale): the fused loss and its gradient (kernels.ts).
+napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "pointwiseLoss");
+  int op = a.code(0, L_COUNT, "loss op");
+  float* p = a.f32(1, 0, "pred");
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* t = a.f32(2, n, "target");
+  float* sum = a.f32(3, 1, "sum");
+  float* grad = a.f32(4, n, "grad", true);
+  float scale = float(a.num(5, "scale"));
+  if (a.failed) return nullptr;
+  PlanOp o{K_POINTWISE_LOSS, {}};
+  o.loss = {op, p, t, sum, grad, long(n), scale};
+  run(o);
   return nullptr;
 }
 
@@ -653,12 +778,13 @@ static napi_value Init(napi_env env, napi_value exports) {
   initOnce();
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
-    {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"softmax", Softmax},
+    {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"pointwiseLoss", PointwiseLoss}, {"softmax", Softmax},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
+    {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;
@@ -670,6 +796,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "reduceOps", strArray(env, kReduceNames, R_COUNT));
   napi_set_named_property(env, exports, "optimizerRules", strArray(env, kOptimizerRuleNames, O_COUNT));
   napi_set_named_property(env, exports, "poolOps", strArray(env, kPoolNames, P_COUNT));
+  napi_set_named_property(env, exports, "lossOps", strArray(env, kLossNames, L_COUNT));
   return exports;
 }
 

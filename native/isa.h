@@ -57,6 +57,8 @@ struct IsaTable {
   void (*conv2dBackpropFilter)(const ConvGeom& c, const float* x, const float* dy, float* dw, float* col, long colFloats, ConvGemmFn gemm, void* ctx);
   void (*pool2d)(int op, const ConvGeom& c, const float* x, float* out, long n0, long n1);
   void (*pool2dBackward)(int op, const ConvGeom& c, const float* x, const float* y, const float* dy, float* dx, long n0, long n1);
+  // Fused pointwise loss (LossOp) over elements [i0, i1): returns Σ f(p, t); writes grad = scale · ∂f/∂p unless grad is null.
+  double (*pointwiseLoss)(int op, const float* p, const float* t, float* grad, float scale, long i0, long i1);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

@@ -29,6 +29,11 @@ enum Pool {
   P_COUNT
 };
 
+enum LossOp {
+  L_SQUARED_ERROR, L_ABSOLUTE_ERROR,
+  L_COUNT
+};
+
 constexpr const char* kUnaryNames[U_COUNT] = {
   "neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "reciprocal", "sign", "relu", "relu6", "sigmoid", "tanh", "elu", "selu", "leakyRelu", "gelu", "geluTanh", "softplus", "softsign", "swish", "hardSigmoid", "log1p", "expm1", "floor", "ceil", "round", "sin", "cos", "erf", "step", "linear",
 };
@@ -47,6 +52,10 @@ constexpr const char* kOptimizerRuleNames[O_COUNT] = {
 
 constexpr const char* kPoolNames[P_COUNT] = {
   "max", "avg",
+};
+
+constexpr const char* kLossNames[L_COUNT] = {
+  "squaredError", "absoluteError",
 };
 
 // State arrays per optimizer rule.

@@ -23,9 +23,9 @@ import fc from 'fast-check';
 import '../src/index.js';
 import { listBackends, type Backend } from '../src/backend/registry.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
-import { BINARY_OPS, KERNEL_NAMES, OPTIMIZER_RULES, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
+import { BINARY_OPS, KERNEL_NAMES, LOSS_OPS, OPTIMIZER_RULES, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, UNARY_OPS } from '../src/backend/kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type Padding } from '../src/backend/conv-geometry.js';
-import type { Kernels, OptimizerRule, UnaryOp } from '../src/backend/kernels.js';
+import type { Kernels, LossOp, OptimizerRule, UnaryOp } from '../src/backend/kernels.js';
 import { nativeIsas, setNativeIsa } from '../src/backend/native/load.js';
 
 const RTOL = 1e-5;
@@ -301,6 +301,28 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       k.biasAct(x, bias, act, 0.2, got, rows, cols);
       assertClose(got, want, `biasAct ${act} ${rows}x${cols} bias=${withBias}${inPlace ? ' in place' : ''}`);
     }), { numRuns: 3 * RUNS });
+  },
+
+  pointwiseLoss(k) {
+    const check = (op: LossOp, n: number, withGrad: boolean, scale: number, s: number, special = false): void => {
+      const p = randomData(n, s), t = randomData(n, s + 1);
+      if (special && n > 3) { p[1] = NaN; t[2] = Infinity; p[3] = t[3]!; }  // NaN and ∞ propagate; p = t has a zero gradient
+      const wantSum = new Float32Array(1), gotSum = new Float32Array(1).fill(9);
+      const wantGrad = withGrad ? new Float32Array(n) : null, gotGrad = withGrad ? new Float32Array(n).fill(9) : null;
+      ref.pointwiseLoss(op, p, t, wantSum, wantGrad, scale);
+      k.pointwiseLoss(op, p, t, gotSum, gotGrad, scale);
+      let mag = 0;
+      for (let i = 0; i < n; i++) mag += Math.abs(op === 'squaredError' ? (p[i]! - t[i]!) ** 2 : p[i]! - t[i]!);
+      assertClose(gotSum, wantSum, `pointwiseLoss ${op} sum n=${n}`, [mag]);
+      if (gotGrad && wantGrad) assertClose(gotGrad, wantGrad, `pointwiseLoss ${op} grad n=${n}`);
+    };
+    fc.assert(fc.property(fc.constantFrom(...LOSS_OPS), fc.integer({ min: 0, max: 300 }), fc.boolean(), fc.float({ min: -4, max: 4, noNaN: true }), fc.integer(),
+      (op, n, g, scale, s) => check(op, n, g, scale, s)), { numRuns: 3 * RUNS });
+    for (const op of LOSS_OPS) {
+      check(op, 256 * 784, true, 2 / (256 * 784), 3);  // the autoencoder's output: threaded blocks
+      check(op, 100_003, false, 1, 4);
+      check(op, 50, true, 0.5, 5, true);
+    }
   },
 
   biasActBackward(k) {

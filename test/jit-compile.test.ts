@@ -15,6 +15,7 @@ import { buildAutoencoder, buildClassifier, buildConvnet } from '../src/models/m
 import { buildRegressionNetwork } from '../src/tasks/tabular-regression.js';
 import { buildDenoiser } from '../src/tasks/denoise-model.js';
 import { CompiledTrainStep, MAX_PLANS, MAX_UNUSED_PLANS, checkTrace, type JitModel } from '../src/train/compiled-step.js';
+import { CompiledForward } from '../src/train/compiled-forward.js';
 import { traceStep } from '../src/tensor/step-trace.js';
 import { kernels } from '../src/backend/registry.js';
 import { Rng } from '../src/tensor/random.js';
@@ -59,13 +60,18 @@ const CASES: Case[] = [
   { name: 'denoiser', build: () => buildDenoiser(1), compile: () => ({ optimizer: 'adamax', loss: 'mae' }), x: images([12, 12, 12, 1]), y: images([12, 12, 12, 1]), batchSize: 4 },
 ];
 
-async function train(c: Case, jitCompile: boolean | 'auto', epochs = 2): Promise<{ model: Model; loss: number[]; weights: Tensor[] }> {
+interface Trained { model: Model; loss: number[]; valLoss: number[]; evaluated: number[]; predicted: Float32Array[]; weights: Tensor[] }
+
+/** fit with validation on the training data (evaluate's test steps each epoch), then evaluate and predict twice (so predict's plans replay). */
+async function train(c: Case, jitCompile: boolean | 'auto', epochs = 2): Promise<Trained> {
   setSeed(5);
   const model = c.build();
   model.compile({ ...c.compile(), jitCompile });
   const y = c.y.size === 0 ? c.x : c.y;
-  const h = await model.fit(c.x, y, { epochs, batchSize: c.batchSize, verbose: 0 });
-  return { model, loss: h.history['loss']!, weights: model.getWeights() };
+  const h = await model.fit(c.x, y, { epochs, batchSize: c.batchSize, verbose: 0, validationData: [c.x, y] });
+  const evaluated = [await model.evaluate(c.x, y, { batchSize: c.batchSize, verbose: 0 })].flat();
+  const predicted = [0, 1].map(() => Float32Array.from((model.predict(c.x, { batchSize: c.batchSize }) as Tensor).values));
+  return { model, loss: h.history['loss']!, valLoss: h.history['val_loss']!, evaluated, predicted, weights: model.getWeights() };
 }
 
 for (const backend of listBackends().map((b) => b.name)) {
@@ -79,8 +85,13 @@ for (const backend of listBackends().map((b) => b.name)) {
         const status = compiled.model.jitCompileStatus();
         assert.equal(status.mode, 'compiled', `${c.name}: ${status.reason}`);
         assert.ok(status.replayedSteps > 0, `${c.name}: no step was replayed`);
+        assert.ok((status.replayedForwardBatches ?? 0) > 0, `${c.name}: no evaluate/predict batch was replayed`);
         assert.equal(eager.model.jitCompileStatus().mode, 'eager');
+        assert.equal(eager.model.jitCompileStatus().replayedForwardBatches, 0);
         assertClose(compiled.loss, eager.loss, 1e-6, `${c.name} losses`);
+        assertClose(compiled.valLoss, eager.valLoss, 1e-6, `${c.name} validation losses`);
+        assertClose(compiled.evaluated, eager.evaluated, 1e-6, `${c.name} evaluate`);
+        compiled.predicted.forEach((p, i) => assertClose(p, eager.predicted[i]!, 1e-6, `${c.name} predict ${i}`));
         compiled.weights.forEach((w, i) => assertClose(w.values, eager.weights[i]!.values, 1e-6, `${c.name} weight ${i}`));
       }
     } finally {
@@ -198,6 +209,47 @@ test('a step that computes data in JavaScript behind the trace is caught by the 
   assert.match(String(step.status().reason), /replayed step differed from the eager one/);
 });
 
+test('compiled test steps and predict batches: a value read in JavaScript behind the trace is caught (negative control)', () => {
+  setSeed(1);
+  const inner = new Sequential([new Dense(1, { inputShape: [2] })]);
+  inner.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: false });
+  const c = (inner as unknown as { compiledState: ConstructorParameters<typeof CompiledForward>[1] }).compiledState;
+  let iterations = 0;
+  const model = (readsWeight: boolean): JitModel => ({
+    get trainableWeights() { return inner.trainableWeights; },
+    get optimizer() { return { iterations }; },
+    inputNames: ['x'], outputNames: ['y'], layers: [], losses: [], stopTraining: false,
+    jitBlocker: () => null,
+    forwardAll: (xs: Tensor[], training: boolean) => {
+      // Read in JS, invisible to the trace: from the batch, or from a weight (which only changes with training).
+      const scale = readsWeight ? inner.trainableWeights[0]!.values[0]! : xs[0]!.values[0]! > 0 ? 2 : -3;
+      return [ops.mul(inner.forwardAll(xs, training)[0]!, scale)];
+    },
+  } as unknown as JitModel);
+  const batch = (v: number): { x: Tensor[]; y: Tensor[] } => ({ x: [new Tensor(new Float32Array([v, 1, v, 2]), [2, 2])], y: [new Tensor(new Float32Array([1, 2]), [2, 1])] });
+  const eager = (): never => assert.fail('the eager step is only for models that cannot be traced at all');
+  // From the batch: the first replay differs.
+  const test1 = new CompiledForward(model(false), c, 'auto');
+  test1.testStep(batch(1), eager);
+  test1.testStep(batch(-1), eager);
+  assert.match(String(test1.reason), /replayed test step differed from the eager one/);
+  const predict = new CompiledForward(model(false), null, 'auto');
+  predict.predictBatch(batch(1).x);
+  const expected = ops.mul(inner.forwardAll(batch(-1).x, false)[0]!, -3).values;
+  assertClose(predict.predictBatch(batch(-1).x)![0]!.values, expected, 1e-6, 'the rejected replay returns the eager outputs');
+  assert.equal(predict.predictBatch(batch(-1).x), null, 'later batches run eagerly');
+  assert.match(String(predict.reason), /replayed forward pass differed/);
+  // From a weight: replays agree until the weights change, then the check after the update catches it.
+  const test2 = new CompiledForward(model(true), c, 'auto');
+  for (let i = 0; i < 3; i++) test2.testStep(batch(1), eager);
+  assert.equal(test2.reason, null);
+  assert.equal(test2.replayed, 1);
+  inner.trainableWeights[0]!.values[0]! += 0.5;
+  iterations = 1;
+  test2.testStep(batch(1), eager);
+  assert.match(String(test2.reason), /differed/);
+});
+
 test('the trace check rejects a kernel that overwrites memory the step reads from outside', () => {
   const w = new Float32Array(4096).fill(1);
   const out = new Float32Array(4096);
@@ -246,9 +298,15 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
   setBackend('native');
   const original = addon.runPlan;
   let calls = 0;
+  let lastPlan: unknown = null;
   addon.runPlan = (p: unknown) => {
     calls++;
+    lastPlan = p;
     original.call(addon, p);
+  };
+  const prof = addon as unknown as {
+    setPlanProfiling?: (on: boolean) => void;
+    planProfile?: (p: unknown) => { name: string; seconds: number; cpuSeconds: number; runs: number; flops: number }[];
   };
   const a = addon as unknown as { optimizerStep: (...args: unknown[]) => void };
   const originalStep = a.optimizerStep;
@@ -266,9 +324,20 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
     m.trainOnBatch(x, x); // first replay, checked against eager
     calls = 0;
     stepCalls = 0;
+    prof.setPlanProfiling?.(true);
     for (let i = 0; i < 5; i++) m.trainOnBatch(x, x);
+    prof.setPlanProfiling?.(false);
     assert.equal(m.jitCompileStatus().mode, 'compiled');
     assert.equal(calls, 5, 'one runPlan call per replayed step');
+    if (prof.planProfile) {
+      // Profiling: every item of the plan timed on each of the 5 replays, named, GEMMs with their work.
+      const items = prof.planProfile(lastPlan);
+      assert.ok(items.length > 10 && items.every((it) => it.runs === 5 && it.seconds >= 0 && it.cpuSeconds >= 0 && it.name.length > 0));
+      const first = items.find((it) => it.name.startsWith('matmul'))!;
+      assert.equal(first.name, 'matmul 8x128x784');
+      assert.equal(first.flops, 2 * 8 * 128 * 784);
+      assert.ok(items.some((it) => it.name === 'optimizerStep adamax'));
+    }
     assert.equal(stepCalls, 0, 'the optimizer update runs inside the plan');
     assert.equal(m.optimizer!.iterations, 7);
   } finally {

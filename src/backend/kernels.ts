@@ -19,9 +19,9 @@ export type { Conv2DGeometry } from './conv-geometry.js';
 
 export type F32 = Float32Array;
 
-export { UNARY_OPS, BINARY_OPS, REDUCE_OPS, OPTIMIZER_RULES, POOL_OPS, OUTPUT_DIFFERENTIABLE } from './ops.js';
-export type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp } from './ops.js';
-import type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp } from './ops.js';
+export { UNARY_OPS, BINARY_OPS, REDUCE_OPS, OPTIMIZER_RULES, POOL_OPS, LOSS_OPS, OUTPUT_DIFFERENTIABLE } from './ops.js';
+export type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp, LossOp } from './ops.js';
+import type { UnaryOp, BinaryOp, ReduceOp, OptimizerRule, PoolOp, LossOp } from './ops.js';
 
 /*
  * The ops themselves (names, codes, what each backward pass reads) are in the op table,
@@ -93,6 +93,15 @@ export interface Kernels {
    */
   biasActBackward(y: F32, dy: F32, act: UnaryOp, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
 
+  /**
+   * Fused pointwise loss over n = pred.length elements (target has as many): sum[0] = Σᵢ f(predᵢ, targetᵢ)
+   * (accumulated in double, rounded once), and, when grad is not null, gradᵢ = scale · ∂f/∂pred(predᵢ, targetᵢ)
+   * computed in float32 as fround(scale · dᵢ) (squaredError: d = fround(p − t), f = fround(d²), ∂f/∂p taken as d,
+   * so the caller's scale carries the 2; absoluteError: f = |p − t|, ∂f/∂p = sign(p − t)).
+   * One pass over the data replaces squaredDifference + sum + sub + mul (see src/autograd/ops/losses.ts).
+   */
+  pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;
+
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, numerically stable. */
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
 
@@ -123,7 +132,7 @@ export type KernelName = keyof Kernels;
 
 export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
-  'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'softmax', 'optimizerStep',
+  'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
 ];
 
@@ -134,6 +143,6 @@ export const KERNEL_NAMES: readonly KernelName[] = [
  */
 export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   matmul: [2], unary: [2], unaryBackward: [4], binary: [5], reduce: [4], argReduce: [4], transpose: [3],
-  slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], softmax: [1],
+  slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], pointwiseLoss: [3, 4], softmax: [1],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
 };

@@ -108,6 +108,16 @@ export const OPTIMIZER_RULE_TABLE = {
 
 export type OptimizerRule = keyof typeof OPTIMIZER_RULE_TABLE;
 
+/**
+ * Pointwise losses with their gradient in one pass (order = op code): the fused loss kernel
+ * sums f(p, t) over all elements and writes scale · ∂f/∂p. squaredError: (p − t)², 2(p − t);
+ * absoluteError: |p − t|, sign(p − t) (0 at p = t). The scale carries the 2 of the square's
+ * derivative only through the caller (see src/autograd/ops/losses.ts).
+ */
+export const LOSS_OP_TABLE = { squaredError: {}, absoluteError: {} } as const;
+
+export type LossOp = keyof typeof LOSS_OP_TABLE;
+
 /** Pooling windows (order = op code): max, or the average of the in-bounds taps. */
 export const POOL_OP_TABLE = { max: {}, avg: {} } as const;
 
@@ -120,6 +130,7 @@ export const BINARY_OPS: readonly BinaryOp[] = keys(BINARY_OP_TABLE);
 export const REDUCE_OPS: readonly ReduceOp[] = keys(REDUCE_OP_TABLE);
 export const OPTIMIZER_RULES: readonly OptimizerRule[] = keys(OPTIMIZER_RULE_TABLE);
 export const POOL_OPS: readonly PoolOp[] = keys(POOL_OP_TABLE);
+export const LOSS_OPS: readonly LossOp[] = keys(LOSS_OP_TABLE);
 
 /** Activations whose derivative can be computed from the output y alone (used by the fused dense kernels). */
 export const OUTPUT_DIFFERENTIABLE: ReadonlySet<UnaryOp> = new Set<UnaryOp>(
@@ -158,11 +169,13 @@ export function renderOpsHeader(): string {
     en('Reduce', 'R', REDUCE_OPS),
     en('OptimizerRule', 'O', OPTIMIZER_RULES),
     en('Pool', 'P', POOL_OPS),
+    en('LossOp', 'L', LOSS_OPS),
     names('kUnaryNames', 'U_COUNT', UNARY_OPS),
     names('kBinaryNames', 'B_COUNT', BINARY_OPS),
     names('kReduceNames', 'R_COUNT', REDUCE_OPS),
     names('kOptimizerRuleNames', 'O_COUNT', OPTIMIZER_RULES),
     names('kPoolNames', 'P_COUNT', POOL_OPS),
+    names('kLossNames', 'L_COUNT', LOSS_OPS),
     `// State arrays per optimizer rule.\nconstexpr int kOptimizerSlots[O_COUNT] = {${slots.join(', ')}};\n`,
     `// What each unary op's backward pass reads: 1 = x, 2 = y (the other may be an empty array).\nconstexpr int kUnaryBackwardReads[U_COUNT] = {${reads.join(', ')}};\n`,
     '}  // namespace deepts',

@@ -24,6 +24,7 @@ import { datasetSource, isDatasetLike, type DatasetLike, type DatasetSource } fr
 import { toTensorList, type ModelData, type TensorInput } from '../train/data-adapter.js';
 import type { History, Logs } from '../train/callbacks/callback.js';
 import { CompiledTrainStep, type JitCompile, type JitStatus } from '../train/compiled-step.js';
+import { CompiledForward } from '../train/compiled-forward.js';
 import { FunctionalGraph } from './functional.js';
 import { summaryTable, type SummaryRow } from './summary.js';
 
@@ -104,6 +105,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   stopTraining = false;
   private compiledState: Compiled | null = null;
   private jitStep: CompiledTrainStep | null = null;
+  /** evaluate's test steps and predict's batches, compiled as training steps are (same jitCompile setting). */
+  private jitTest: CompiledForward | null = null;
+  private jitPredict: CompiledForward | null = null;
   private compileConfigJson: CompileConfig | null = null;
   /** The graph of a functional model (null for subclassed models and Sequential). */
   protected readonly graph: FunctionalGraph | null = null;
@@ -206,6 +210,8 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     const jit = args.jitCompile ?? 'auto';
     if (jit !== true && jit !== false && jit !== 'auto') throw new Error(`compile: jitCompile must be true, false or 'auto', got ${JSON.stringify(jit)}`);
     this.jitStep = new CompiledTrainStep(this, this.compiledState, jit);
+    this.jitTest = new CompiledForward(this, this.compiledState, jit);
+    this.jitPredict = new CompiledForward(this, null, jit);
     this.compileConfigJson = {
       loss: losses.map((l) => l?.name ?? null),
       lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
@@ -318,7 +324,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
 
   /** How training steps run now: compiled (replayed plans), pending (first step of a shape), or eager and why. */
   jitCompileStatus(): JitStatus {
-    return this.jitStep?.status() ?? { setting: 'auto', mode: 'pending', reason: null, plans: 0, replayedSteps: 0 };
+    const forward = (this.jitTest?.replayed ?? 0) + (this.jitPredict?.replayed ?? 0);
+    const status = this.jitStep?.status() ?? { setting: 'auto', mode: 'pending', reason: null, plans: 0, replayedSteps: 0 };
+    return { ...status, replayedForwardBatches: forward };
   }
 
   /** Why this model's steps cannot be traced at all, or null (used by the compiled step). */
@@ -335,8 +343,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTestStep(data: StepData): Logs {
+    const eager = (): Logs => this.testStep([single(data.x), single(data.y)]);
     try {
-      return this.testStep([single(data.x), single(data.y)]);
+      return this.jitTest && this.testStep === Model.prototype.testStep ? this.jitTest.testStep(data, eager) : eager();
     } finally {
       this.clearLosses();
     }
@@ -413,10 +422,16 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   predict(x: ModelData | DatasetLike, args: { batchSize?: number; steps?: number; verbose?: 0 | 1 | 2 | 'auto' } = {}): Prediction<O> | Promise<Prediction<O>> {
     if (isDatasetLike(x)) {
       if (args.batchSize !== undefined) throw new Error('predict: batchSize does not apply to a dataset, which yields batches already');
-      return predictDatasetLoop(this, x, args.steps).then((ys) => single(ys) as Prediction<O>);
+      return predictDatasetLoop(this, x, args.steps, (b) => this.compiledPredictBatch(b)).then((ys) => single(ys) as Prediction<O>);
     }
     const xs = toTensorList(x, this.inputNames, 'predict: x');
-    return single(predictLoop(this, xs, args.batchSize ?? 32)) as Prediction<O>;
+    return single(predictLoop(this, xs, args.batchSize ?? 32, (b) => this.compiledPredictBatch(b))) as Prediction<O>;
+  }
+
+  /** predict's batches through a compiled forward pass (null: run this one eagerly); uncompiled models use jitCompile's default. */
+  private compiledPredictBatch(xs: Tensor[]): Tensor[] | null {
+    this.jitPredict ??= new CompiledForward(this, null, 'auto');
+    return this.jitPredict.predictBatch(xs);
   }
 
   /** One training step on exactly this batch; returns the loss, or [loss, ...metrics] (Keras' train_on_batch). */

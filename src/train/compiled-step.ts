@@ -47,6 +47,8 @@ export interface JitStatus {
   readonly plans: number;
   /** Steps run by replaying a plan so far. */
   readonly replayedSteps: number;
+  /** evaluate / predict batches run by replaying a forward plan so far (src/train/compiled-forward.ts). */
+  readonly replayedForwardBatches?: number;
 }
 
 /** Layers whose forward and backward passes are kernels only (plus dropout's declared mask); exact classes, not subclasses. */

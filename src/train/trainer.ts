@@ -347,7 +347,10 @@ export async function evaluateLoop(model: TrainableModel, data: StepData | Datas
 }
 
 /** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
-export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32): Tensor[] {
+/** A compiled forward pass for predict's batches (src/train/compiled-forward.ts): outputs, or null to run the batch eagerly. */
+export type CompiledBatchForward = (xs: Tensor[]) => Tensor[] | null;
+
+export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32, compiled?: CompiledBatchForward): Tensor[] {
   positiveInt(batchSize, 'batchSize');
   const n = checkArrays(xs, model.inputNames.length, 'predict', 'input');
   if (n === 0) throw new Error('predict: no samples given');
@@ -355,7 +358,8 @@ export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32)
   for (let begin = 0; begin < n; begin += batchSize) {
     const count = Math.min(batchSize, n - begin);
     withBufferScope(() => noGrad(() => {
-      const ys = model.forwardAll(xs.map((x) => rowRange(x, begin, count)), false);
+      const batch = xs.map((x) => rowRange(x, begin, count));
+      const ys = compiled?.(batch) ?? model.forwardAll(batch, false);
       // Batch outputs live in recycled memory: copy them into the results, which the caller keeps.
       results ??= ys.map((y) => new Tensor(new Float32Array(n * (y.size / count)), [n, ...y.shape.slice(1)]));
       ys.forEach((y, i) => results![i]!.values.set(y.values, begin * (y.size / count)));
@@ -365,7 +369,7 @@ export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32)
 }
 
 /** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored): one tensor per output. */
-export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number): Promise<Tensor[]> {
+export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number, compiled?: CompiledBatchForward): Promise<Tensor[]> {
   if (steps === undefined && ds.cardinality() === INFINITE) throw new Error('predict: the dataset is infinite (repeat() without a count), so pass steps');
   const it = deferredPass(ds);
   const outputs: Tensor[][] = [];
@@ -374,7 +378,10 @@ export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike,
     if (r.done) break;
     const make = r.value;
     // The batch and the outputs live in recycled memory: copy the outputs out, the caller keeps them.
-    outputs.push(withBufferScope(() => noGrad(() => model.forwardAll(predictInputs(model, make(), step), false).map((y) => new Tensor(y.values.slice(), y.shape)))));
+    outputs.push(withBufferScope(() => noGrad(() => {
+      const xs = predictInputs(model, make(), step);
+      return (compiled?.(xs) ?? model.forwardAll(xs, false)).map((y) => new Tensor(y.values.slice(), y.shape));
+    })));
     await maybeYield();
   }
   it.return?.();

@@ -139,6 +139,13 @@ EXPORT(bias_act_backward) void biasActBackwardExport(const float* y, const float
   run(op);
 }
 
+// The fused loss: sum[0] = Σ f(p, t) over n elements, grad (0: none) = scale · ∂f/∂p.
+EXPORT(pointwise_loss) void pointwiseLossExport(int lossOp, const float* p, const float* t, float* sum, float* grad, int n, float scale) {
+  PlanOp op{K_POINTWISE_LOSS, {}};
+  op.loss = {lossOp, p, t, sum, grad, n, scale};
+  run(op);
+}
+
 // h: hLen floats, or (hLive non-null) hLen doubles read when the update runs, so a recorded
 // update follows the step count and learning-rate schedule the optimizer writes there.
 EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,

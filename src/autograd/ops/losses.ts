@@ -1,78 +1,58 @@
 /**
- * Fused regression losses: mean((p − t)²) and mean(|p − t|) with one-step
- * gradients. Composing them from sub/square/mean costs extra passes and
- * temporaries over the (often large) output — the autoencoder's 256×784 — so
- * these are a measured fast path, written with the backend's vectorised
- * kernels rather than JS loops; the composed forms give the same values
- * (see test/autograd.test.ts).
+ * Fused regression losses: mean((p − t)²) and mean(|p − t|), value and gradient
+ * in one kernel pass (pointwiseLoss). Composing them from sub/square/mean costs
+ * extra passes and temporaries over the (often large) output — the autoencoder's
+ * 256×784: squaredDifference, sum, sub and mul were four passes — so these are a
+ * measured fast path; the composed forms give the same values (see
+ * test/autograd.test.ts).
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
-import { record } from '../tape.js';
+import { isRecording, record } from '../tape.js';
+import type { LossOp } from '../../backend/kernels.js';
 import { float, kernels, newTensor } from './util.js';
 
 function check(name: string, p: Tensor, t: Tensor): void {
   if (!shapesEqual(p.shape, t.shape)) throw new Error(`${name}: predictions ${formatShape(p.shape)} and targets ${formatShape(t.shape)} differ in shape`);
 }
 
-const ALL = [0];
-
 /**
- * The mean of a flat array as a scalar tensor, by kernels only (sum, then a float32 division,
- * which rounds as the double division would), so a compiled step recomputes it on replay.
+ * mean(f(p, t)) by the fused loss kernel: one pass computes the sum and, when a gradient will be
+ * asked for, d(mean)/d(pred) = (derivativeScale / n) · ∂f/∂p; then a float32 division by n (the
+ * kernel sums in double and rounds once, so the mean rounds as the composed form's does, up to
+ * summation order). Everything is kernels, so a compiled step recomputes it on replay.
  */
-function meanOf(x: Float32Array): Tensor {
-  const out = new Float32Array(1);
+function fusedMean(name: string, op: LossOp, pred: Tensor, target: Tensor, derivativeScale: number): Tensor {
+  check(name, pred, target);
+  const p = float(pred, name);
+  const t = float(target, name);
+  const n = p.length;
   const k = kernels();
-  k.reduce('sum', x, [x.length], ALL, out);
-  k.binary('div', out, [], new Float32Array([x.length]), [], out, []);
-  return new Tensor(out, []);
-}
-
-/** d(loss)/d(pred) = scale · f(p, t), and its negation for the target when it needs a gradient. */
-function gradients(pred: Tensor, target: Tensor, perElement: Tensor, scale: number): (Tensor | null)[] {
-  const k = kernels();
-  const s = new Float32Array([scale]);
-  const dp = newTensor(pred.shape);
-  k.binary('mul', perElement.values, perElement.shape, s, [], dp.values, pred.shape);
-  let dt: Tensor | null = null;
-  if (target.requiresGrad) {
-    dt = newTensor(target.shape);
-    k.unary('neg', dp.values, dt.values, 0);
-  }
-  return [pred.requiresGrad ? dp : null, dt];
+  const grad = isRecording() && (pred.requiresGrad || target.requiresGrad) ? newTensor(pred.shape) : null;
+  const sum = new Float32Array(1);
+  k.pointwiseLoss(op, p, t, sum, grad ? grad.values : null, n > 0 ? derivativeScale / n : 0);
+  k.binary('div', sum, [], new Float32Array([n]), [], sum, []);
+  return record(new Tensor(sum, []), name, [pred, target], (g) => {
+    // The upstream gradient is 1 for a loss that is the step's total (no kernel then); else scale.
+    const gv = g.values[0]!;
+    let dp = grad!;
+    if (gv !== 1) {
+      dp = newTensor(pred.shape);
+      k.binary('mul', grad!.values, pred.shape, new Float32Array([gv]), [], dp.values, pred.shape);
+    }
+    let dt: Tensor | null = null;
+    if (target.requiresGrad) {
+      dt = newTensor(target.shape);
+      k.unary('neg', dp.values, dt.values, 0);
+    }
+    return [pred.requiresGrad ? dp : null, dt];
+  });
 }
 
 export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
-  check('meanSquaredError', pred, target);
-  const p = float(pred, 'meanSquaredError');
-  const t = float(target, 'meanSquaredError');
-  const n = p.length;
-  const k = kernels();
-  const squares = newTensor(pred.shape);
-  k.binary('squaredDifference', p, pred.shape, t, target.shape, squares.values, pred.shape);
-  const out = meanOf(squares.values);
-  return record(out, 'meanSquaredError', [pred, target], (g) => {
-    const diff = newTensor(pred.shape);
-    k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
-    return gradients(pred, target, diff, (2 * g.values[0]!) / n);
-  });
+  return fusedMean('meanSquaredError', 'squaredError', pred, target, 2);
 }
 
 export function meanAbsoluteError(pred: Tensor, target: Tensor): Tensor {
-  check('meanAbsoluteError', pred, target);
-  const p = float(pred, 'meanAbsoluteError');
-  const t = float(target, 'meanAbsoluteError');
-  const n = p.length;
-  const k = kernels();
-  const diff = newTensor(pred.shape);
-  k.binary('sub', p, pred.shape, t, target.shape, diff.values, pred.shape);
-  const abs = newTensor(pred.shape);
-  k.unary('abs', diff.values, abs.values, 0);
-  const out = meanOf(abs.values);
-  return record(out, 'meanAbsoluteError', [pred, target], (g) => {
-    const sign = newTensor(pred.shape);
-    k.unary('sign', diff.values, sign.values, 0);
-    return gradients(pred, target, sign, g.values[0]! / n);
-  });
+  return fusedMean('meanAbsoluteError', 'absoluteError', pred, target, 1);
 }

@@ -6,7 +6,7 @@
 import type { Shape } from '../../tensor/shape.js';
 import type { TypedData } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
-import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
+import type { BinaryOp, F32, Kernels, LossOp, ReduceOp, UnaryOp } from '../kernels.js';
 import { unaryDerivative, unaryScalar } from './math.js';
 import { matmul } from './matmul.js';
 import { optimizerStep } from './optimizer-step.js';
@@ -274,6 +274,23 @@ function biasActBackward(y: F32, dy: F32, act: UnaryOp, alpha: number, dz: F32, 
   }
 }
 
+function pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void {
+  const n = pred.length;
+  const s = Math.fround(scale);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.fround(pred[i]! - target[i]!);
+    if (op === 'squaredError') {
+      total += Math.fround(d * d);
+      if (grad) grad[i] = s * d;
+    } else {
+      total += Math.abs(d);
+      if (grad) grad[i] = s * Math.sign(d);
+    }
+  }
+  sum[0] = total;
+}
+
 function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -300,6 +317,6 @@ export const dataMovement = { transpose, slice, gather, concat } as const;
 
 export const jsKernels: Kernels = {
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,
-  biasAct, biasActBackward, softmax, optimizerStep,
+  biasAct, biasActBackward, pointwiseLoss, softmax, optimizerStep,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward,
 };

@@ -37,6 +37,9 @@ export interface NativeAddon {
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
   optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void;
+  /** The fused loss (absent from addons built before it existed). */
+  pointwiseLoss?(op: number, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;
+  readonly lossOps?: readonly string[];
   /** Convolutions and pooling; `geometry` is conv2dGeometryFields(g). Absent from addons built before they existed. */
   conv2d?(x: F32, w: F32, out: F32, geometry: readonly number[]): void;
   conv2dBackpropInput?(dy: F32, w: F32, dx: F32, geometry: readonly number[]): void;
@@ -181,6 +184,21 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
       addon.optimizerStep(c, w, g, slots, h);
     },
     ...convKernels(addon),
+    ...lossKernel(addon),
+  };
+}
+
+/** The fused loss kernel, when the addon has it. */
+function lossKernel(addon: NativeAddon): Partial<Kernels> {
+  const { pointwiseLoss, lossOps } = addon;
+  if (!pointwiseLoss || !lossOps) return {};
+  const lossCode = codes(lossOps);
+  return {
+    pointwiseLoss(op, pred, target, sum, grad, scale) {
+      const c = lossCode.get(op);
+      if (c === undefined) return (jsKernels as Kernels).pointwiseLoss(op, pred, target, sum, grad, scale);
+      pointwiseLoss.call(addon, c, pred, target, sum, grad, scale);
+    },
   };
 }
 

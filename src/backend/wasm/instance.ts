@@ -25,6 +25,7 @@ export interface WasmKernelExports {
   /** h: hLen floats, or (hLive non-zero) hLen doubles read when the update runs (a recorded plan's update). */
   optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, hLive: number, hLen: number, n: number): void;
   softmax(x: number, out: number, rows: number, cols: number, log: number): void;
+  pointwise_loss(op: number, p: number, t: number, sum: number, grad: number, n: number, scale: number): void;
   fill(x: number, n: number, value: number): void;
   /** Plans (native/plan.inc, src/backend/wasm/plan.ts): the size of one recorded op, recording into a block of ops, replay. */
   plan_op_bytes(): number;

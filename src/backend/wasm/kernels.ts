@@ -9,7 +9,7 @@
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
-import { BINARY_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
+import { BINARY_OPS, LOSS_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
 import type { WasmArena } from './instance.js';
@@ -296,6 +296,26 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     if (total && dbias) dbias.set(total);
   };
 
+  // Chunk by chunk like the elementwise kernels; the chunks' sums are added in double.
+  const pointwiseLoss: Kernels['pointwiseLoss'] = (op, pred, target, sum, grad, scale) => {
+    const code = opCode(LOSS_OPS, op);
+    const n = pred.length;
+    let total = 0;
+    for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
+      const len = Math.min(ELEMENTWISE_CHUNK, n - start);
+      arena.begin(len, len, grad ? len : 0, 1);
+      const pp = arena.put(pred.subarray(start, start + len), len);
+      const pt = arena.put(target.subarray(start, start + len), len);
+      const pg = grad ? arena.alloc(len) : 0;
+      const ps = arena.alloc(1);
+      ex.pointwise_loss(code, pp, pt, ps, pg, len, scale);
+      if (grad) arena.get(pg, grad.subarray(start, start + len), len);
+      arena.get(ps, sum, 1);
+      total += sum[0]!;
+    }
+    sum[0] = total;
+  };
+
   const optimizerStep: Kernels['optimizerStep'] = (rule, w, g, slots, h) => {
     const code = opCode(OPTIMIZER_RULES, rule);
     const need = OPTIMIZER_RULE_TABLE[rule].slots.length;
@@ -372,7 +392,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
   };
 
   return {
-    matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, optimizerStep,
+    matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
     conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward,
   };
 }
