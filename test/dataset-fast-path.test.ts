@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import '../src/backend/index.js'; // the gather kernel stacks row views (without a backend, TypedArray.set does)
 import { Tensor } from '../src/tensor/tensor.js';
 import { withBufferScope } from '../src/tensor/buffer-pool.js';
 import { Dataset, type ElementIterator } from '../src/data/dataset/index.js';

@@ -111,7 +111,8 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
       const where = `${what}: dataset batch ${index}`;
       const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
       const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
-      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target'), xs, ys, where);
+      // An autoencoder's targets are its inputs, whose values were just checked (a sum over the batch per check).
+      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
       // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
       probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
       return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };

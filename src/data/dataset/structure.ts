@@ -8,6 +8,7 @@ import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { allocate } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
+import { kernels, listBackends } from '../../backend/registry.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -195,6 +196,8 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
     return new Tensor(data, [col.length]);
   }
   const stride = head.size;
+  const gathered = gatherRowViews(col, head, stride);
+  if (gathered) return gathered;
   // Every value is written below; inside a trainer's step scope (Dataset.deferredIterator) the buffer is recycled.
   const data = head.dtype === 'float32' ? allocFloat32(stride * col.length, false) : allocate(head.dtype, stride * col.length);
   for (let i = 0; i < col.length; i++) {
@@ -205,6 +208,31 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
     data.set(t.data, i * stride);
   }
   return new Tensor(data, [col.length, ...head.shape]);
+}
+
+/**
+ * Rows that are all views into one float32 buffer (fromTensorSlices rows, passed through maps
+ * like x => [x, x]) are copied by one gather kernel call instead of a TypedArray.set per row
+ * (measured: the per-row calls made stacking ~1.5× the tensor path's gather). Null otherwise,
+ * or when no backend is registered (the data layer imported alone).
+ */
+function gatherRowViews(col: readonly (Tensor | number)[], head: Tensor, stride: number): Tensor | null {
+  if (!(head.data instanceof Float32Array) || stride === 0 || col.length < 2 || listBackends().length === 0) return null;
+  const buffer = head.data.buffer;
+  const rowBytes = stride * 4;
+  const base = head.data.byteOffset % rowBytes;
+  const indices = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const t = col[i];
+    if (!(t instanceof Tensor) || t.data.buffer !== buffer || !(t.data instanceof Float32Array) || t.size !== stride || !shapesEqual(t.shape, head.shape)) return null;
+    const offset = t.data.byteOffset - base;
+    if (offset % rowBytes !== 0) return null;
+    indices[i] = offset / rowBytes;
+  }
+  const rows = Math.floor((buffer.byteLength - base) / rowBytes);
+  const out = allocFloat32(stride * col.length, false);
+  kernels().gather(new Float32Array(buffer, base, rows * stride), [rows, stride], indices, 0, out);
+  return new Tensor(out, [col.length, ...head.shape]);
 }
 
 /** Splits a batched element back into its rows. */
