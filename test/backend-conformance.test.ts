@@ -397,7 +397,7 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     run('adam', 100480, false, 4);
   },
   conv2d(k) {
-    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+    const check = (g: Conv2DGeometry, seed: number): void => {
       const x = randomData(g.batch * g.inH * g.inW * g.inC, seed), w = randomData(g.kH * g.kW * g.inC * g.outC, seed + 1, -1, 1);
       const n = g.batch * g.outH * g.outW * g.outC;
       const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
@@ -406,10 +406,12 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       const mag = new Float32Array(n);  // sums: compared relative to the sum of the terms' magnitudes
       ref.conv2d(x.map(Math.abs), w.map(Math.abs), mag, g);
       assertClose(got, want, `conv2d ${JSON.stringify(g)}`, mag);
-    }), { numRuns: RUNS });
+    };
+    fc.assert(fc.property(convGeometry(), fc.integer(), check), { numRuns: RUNS });
+    POOL_SIZED_CONVS.forEach((g, i) => check(g, i));
   },
   conv2dBackpropInput(k) {
-    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+    const check = (g: Conv2DGeometry, seed: number): void => {
       const dy = randomData(g.batch * g.outH * g.outW * g.outC, seed), w = randomData(g.kH * g.kW * g.inC * g.outC, seed + 1, -1, 1);
       const n = g.batch * g.inH * g.inW * g.inC;
       const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
@@ -418,10 +420,12 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       const mag = new Float32Array(n);
       ref.conv2dBackpropInput(dy.map(Math.abs), w.map(Math.abs), mag, g);
       assertClose(got, want, `conv2dBackpropInput ${JSON.stringify(g)}`, mag);
-    }), { numRuns: RUNS });
+    };
+    fc.assert(fc.property(convGeometry(), fc.integer(), check), { numRuns: RUNS });
+    POOL_SIZED_CONVS.forEach((g, i) => check(g, i));
   },
   conv2dBackpropFilter(k) {
-    fc.assert(fc.property(convGeometry(), fc.integer(), (g, seed) => {
+    const check = (g: Conv2DGeometry, seed: number): void => {
       const x = randomData(g.batch * g.inH * g.inW * g.inC, seed), dy = randomData(g.batch * g.outH * g.outW * g.outC, seed + 1, -1, 1);
       const n = g.kH * g.kW * g.inC * g.outC;
       const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
@@ -430,7 +434,9 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       const mag = new Float32Array(n);
       ref.conv2dBackpropFilter(x.map(Math.abs), dy.map(Math.abs), mag, g);
       assertClose(got, want, `conv2dBackpropFilter ${JSON.stringify(g)}`, mag);
-    }), { numRuns: RUNS });
+    };
+    fc.assert(fc.property(convGeometry(), fc.integer(), check), { numRuns: RUNS });
+    POOL_SIZED_CONVS.forEach((g, i) => check(g, i));
   },
   pool2d(k) {
     fc.assert(fc.property(convGeometry(true), fc.constantFrom(...POOL_OPS), fc.integer(), (g, op, seed) => {
@@ -445,8 +451,11 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     }), { numRuns: RUNS });
   },
   pool2dBackward(k) {
-    fc.assert(fc.property(convGeometry(true), fc.constantFrom(...POOL_OPS), fc.integer(), (g, op, seed) => {
-      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed);
+    // ties: x on a coarse grid (several taps hold the maximum: the first in window order takes the
+    // gradient) with a NaN somewhere (the first NaN tap of a window takes it).
+    fc.assert(fc.property(convGeometry(true), fc.constantFrom(...POOL_OPS), fc.integer(), fc.boolean(), (g, op, seed, ties) => {
+      const x = randomData(g.batch * g.inH * g.inW * g.inC, seed).map((v) => (ties ? Math.round(v) : v));
+      if (ties) x[Math.abs(seed) % x.length] = NaN;
       const y = new Float32Array(g.batch * g.outH * g.outW * g.outC);
       ref.pool2d(op, x, y, g);
       const dy = randomData(y.length, seed + 1);
@@ -460,11 +469,25 @@ const checks: Record<keyof Kernels, KernelCheck> = {
   },
 };
 
+/**
+ * Convolutions with enough work for the native thread pool's split by whole images (an uneven
+ * batch of 9 over its tasks, per-task filter-gradient partials), on the GEMM path and on the
+ * direct path for few taps (one input channel), with padding, stride and dilation.
+ */
+const POOL_SIZED_CONVS: readonly Conv2DGeometry[] = [
+  conv2dGeometry({ batch: 9, inH: 14, inW: 13, inC: 16, outC: 40, kernelSize: [3, 3] }),
+  conv2dGeometry({ batch: 9, inH: 20, inW: 19, inC: 17, outC: 36, kernelSize: [3, 3], strides: [2, 1], padding: 'same' }),
+  conv2dGeometry({ batch: 9, inH: 15, inW: 15, inC: 16, outC: 40, kernelSize: [3, 2], dilationRate: [2, 2], padding: 'same' }),
+  conv2dGeometry({ batch: 17, inH: 36, inW: 35, inC: 1, outC: 40, kernelSize: [3, 3] }),
+  conv2dGeometry({ batch: 17, inH: 56, inW: 55, inC: 1, outC: 41, kernelSize: [3, 3], strides: [2, 2], padding: 'same' }),
+];
+
 /** Random conv (or, with `pool`, pooling: outC = inC) geometries over every padding/stride/dilation combination. */
 function convGeometry(pool = false): fc.Arbitrary<Conv2DGeometry> {
   return fc.record({
     batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 1, max: 9 }), inW: fc.integer({ min: 1, max: 9 }),
-    inC: fc.integer({ min: 1, max: 5 }), outC: fc.integer({ min: 1, max: 6 }),
+    // Channel counts past one SIMD vector (16 lanes on AVX-512) with a tail, as well as small ones.
+    inC: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 15, max: 37 })), outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 15, max: 40 })),
     kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }),
     sH: fc.integer({ min: 1, max: 3 }), sW: fc.integer({ min: 1, max: 3 }),
     dH: fc.integer({ min: 1, max: pool ? 1 : 2 }), dW: fc.integer({ min: 1, max: pool ? 1 : 2 }),

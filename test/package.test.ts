@@ -53,7 +53,8 @@ test('npm pack ships the library, install script, native sources, data, the buil
   assert.ok(files.some((f) => /^native\/.*\.h$/.test(f)), 'native headers are packed');
   // The library grows with every feature; the bound catches tests, bench or page sources slipping in (~700 with them).
   assert.ok(r.entryCount < 500, `${r.entryCount} files`);
-  assert.ok(r.size < 1.7e6, `${r.size} bytes packed`); // incl. ~0.27 MB of photographs `deepts denoise` reads
+  // 1.60 MB on 2026-11-29, ~0.27 MB of it photographs `deepts denoise` reads and ~0.45 MB the WASM builds (embedded + the lab's files).
+  assert.ok(r.size < 1.8e6, `${r.size} bytes packed`);
 });
 
 test('the packed package installs into a fresh project: info and a short training without a compiler and on the native backend', { timeout: 300_000 }, async () => {

@@ -6,14 +6,13 @@
  * registered_name }, a loss given by name as its string, metrics as given. keras.saving.load_model
  * calls compile_from_config with it, and so does deepts' loadModel.
  *
- * Optimizer *state* (Keras' /optimizer/vars in model.weights.h5) is neither written nor read:
- * a model loaded either way starts its optimizer afresh.
+ * The optimizer's *state* (Keras' /optimizer/vars in model.weights.h5) is keras-optimizer-state.ts.
  */
 import type { Model } from '../models/model.js';
 import type { JsonValue } from '../nn/layer.js';
 import type { LossConfig } from '../train/losses.js';
 import { camelCase, isObject, kerasLossName, snakeCase, type JsonObject } from './keras-config.js';
-import { restoreTraining } from './training-state.js';
+import { restoreTraining, scheduleToKeras } from './training-state.js';
 
 /** deepts optimizer config key → Keras' argument name (beta1 → beta_1, learningRate → learning_rate). */
 const kerasKey = (k: string): string => snakeCase(k).replace(/^beta(\d)$/, 'beta_$1');
@@ -26,7 +25,8 @@ export function kerasCompileConfig(model: Model<never>): JsonObject | null {
   const opt = model.optimizer;
   if (!cc || !opt) return null;
   const optimizerConfig: JsonObject = { name: opt.name.toLowerCase() };
-  for (const [k, v] of Object.entries(opt.getConfig())) optimizerConfig[kerasKey(k)] = v as JsonValue;
+  // A schedule is written as Keras serializes one ({ module, class_name, config }), which compile_from_config rebuilds.
+  for (const [k, v] of Object.entries(opt.getConfig())) optimizerConfig[kerasKey(k)] = typeof v === 'object' ? scheduleToKeras(v) : v;
   const losses: JsonValue[] = cc.loss.map((name, i) => {
     const cls = cc.lossClasses[i];
     if (!cls || isDefaultLoss(cls.config)) return name === null ? null : kerasLossName(name);

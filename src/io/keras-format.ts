@@ -11,7 +11,8 @@
  * (dense, dense_1, dropout, dense_2): Keras addresses layers by class, not by their names.
  * Sequential models (model.layers without the InputLayer) and functional models (Keras'
  * Functional.layers order with the InputLayers, keras-graph.ts); a compiled model's
- * compile_config is written and read (keras-compile.ts). No Node built-ins (the caller reads
+ * compile_config is written and read (keras-compile.ts), and so is the optimizer's state
+ * (/optimizer/vars, keras-optimizer-state.ts). No Node built-ins (the caller reads
  * and writes the bytes).
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -28,6 +29,7 @@ import { isObject, layerToKeras, type JsonObject } from './keras-config.js';
 import { modelFromTopology } from './tfjs-format.js';
 import { kerasFunctionalConfig, kerasGraphOf, kerasLayerOrder } from './keras-graph.js';
 import { compileFromKeras, kerasCompileConfig } from './keras-compile.js';
+import { readKerasOptimizerVars, writeKerasOptimizerVars } from './keras-optimizer-state.js';
 
 /** The Keras version whose file layout this writes (saving_lib of Keras 3). */
 export const KERAS_FORMAT_VERSION = '3.0.0';
@@ -119,6 +121,7 @@ async function weightsH5(model: Model<never>): Promise<Uint8Array> {
         }
       });
     });
+    writeKerasOptimizerVars(f, model, layers);
   } finally {
     f.close();
   }
@@ -168,6 +171,9 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where = 'the .ker
   }
   if (!isObject(config)) throw new Error(`cannot load ${where}: config.json is not an object`);
   const model = modelFromTopology(config);
+  // As keras.saving.load_model(compile=True): compiled again from compile_config, and the
+  // optimizer's variables restored from the same weights file.
+  compileFromKeras(model as unknown as Model<never>, config['compile_config'], where);
   const { FS } = await h5();
   const path = `/deepts-keras-${fileCounter++}.h5`;
   FS.writeFile(path, h5Bytes);
@@ -201,11 +207,11 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where = 'the .ker
         w.assign(new Tensor(values, w.shape));
       });
     });
+    const skipped = readKerasOptimizerVars(f, model as unknown as Model<never>, layers, where);
+    if (skipped) console.warn(skipped);
   } finally {
     f.close();
     FS.unlink(path);
   }
-  // As keras.saving.load_model(compile=True): compiled again from compile_config.
-  compileFromKeras(model, config['compile_config'], where);
   return model as unknown as Model<never>;
 }

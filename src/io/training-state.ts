@@ -20,7 +20,7 @@ interface OptimizerStateManifest {
 }
 
 /** A learning-rate schedule as Keras serializes it inside an optimizer config. */
-function scheduleToKeras(s: ScheduleConfig): JsonObject {
+export function scheduleToKeras(s: ScheduleConfig): JsonObject {
   const config: JsonObject = {};
   for (const [k, v] of Object.entries(s.config)) config[snakeCase(k)] = v;
   return { module: 'keras.optimizers.schedules', class_name: s.className, config, registered_name: null };

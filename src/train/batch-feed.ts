@@ -16,6 +16,27 @@ export interface DatasetLike {
   iterator(): { next(): IteratorResult<unknown> | Promise<IteratorResult<unknown>>; return?(): void };
   /** Element count, or -1 (infinite) / -2 (unknown) as tf.data. */
   cardinality(): number;
+  /**
+   * Optional: a pass whose elements come as functions making them. The trainer calls each inside
+   * its step's buffer scope and drops the element when the step ends, so the memory is recycled.
+   */
+  deferredIterator?(): { next(): IteratorResult<() => unknown> | Promise<IteratorResult<() => unknown>>; return?(): void };
+}
+
+type DeferredPass = ReturnType<NonNullable<DatasetLike['deferredIterator']>>;
+
+/** A pass over ds whose elements are thunks (made inside the step's buffer scope when the dataset can). */
+export function deferredPass(ds: DatasetLike): DeferredPass {
+  if (ds.deferredIterator) return ds.deferredIterator();
+  const it = ds.iterator();
+  const wrap = (r: IteratorResult<unknown>): IteratorResult<() => unknown> => (r.done ? { done: true, value: undefined } : { done: false, value: () => r.value });
+  return {
+    next: () => {
+      const r = it.next();
+      return r instanceof Promise ? r.then(wrap) : wrap(r);
+    },
+    return: () => it.return?.(),
+  };
 }
 
 /** A dataset plus how one of its elements becomes a step's batch (made by the model, which knows its inputs). */
@@ -90,7 +111,8 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
       const where = `${what}: dataset batch ${index}`;
       const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
       const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
-      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target'), xs, ys, where);
+      // An autoencoder's targets are its inputs, whose values were just checked (a sum over the batch per check).
+      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
       // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
       probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
       return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
@@ -122,12 +144,12 @@ export function datasetFeeds(source: DatasetSource, what: string, steps: number 
   }
   if (steps !== undefined && (!Number.isInteger(steps) || steps <= 0)) throw new Error(`${what}: ${stepsName} must be a positive integer, got ${steps}`);
   const known = steps ?? (card >= 0 ? card : null);
-  let it: ReturnType<DatasetLike['iterator']> | null = null;
+  let it: DeferredPass | null = null;
   let elementIndex = 0;
   return () => {
     if (!persistent || !it) {
       it?.return?.();
-      it = ds.iterator();
+      it = deferredPass(ds);
       elementIndex = 0;
     }
     const current = it;
@@ -135,13 +157,14 @@ export function datasetFeeds(source: DatasetSource, what: string, steps: number 
       steps: known,
       next: (step) => {
         if (steps !== undefined && step >= steps) return null;
-        const toThunk = (r: IteratorResult<unknown>): BatchThunk | null => {
+        const toThunk = (r: IteratorResult<() => unknown>): BatchThunk | null => {
           if (r.done) {
             if (persistent) it = null;
             return null;
           }
           const index = elementIndex++;
-          return () => source.toStep(r.value, index);
+          const make = r.value;
+          return () => source.toStep(make(), index);
         };
         const r = current.next();
         return r instanceof Promise ? r.then(toThunk) : toThunk(r);

@@ -68,15 +68,15 @@ export function toTensorList(v: unknown, names: readonly string[], what: string)
   return [one(v, what)];
 }
 
-/** Checks the number of arrays, a common sample count, and finiteness. */
-export function checkArrays(xs: readonly Tensor[], expected: number, what: string, side: string): number {
+/** Checks the number of arrays, a common sample count, and finiteness (not again for tensors in `checked`). */
+export function checkArrays(xs: readonly Tensor[], expected: number, what: string, side: string, checked: readonly Tensor[] = []): number {
   if (xs.length !== expected) throw new Error(`${what}: the model has ${expected} ${side}${expected === 1 ? '' : 's'} but ${xs.length} arrays were given`);
   let n: number | undefined;
   xs.forEach((t, i) => {
     if (t.rank === 0) throw new Error(`${what}: ${side}s need a batch axis, got a scalar`);
     if (n === undefined) n = t.shape[0];
     else if (t.shape[0] !== n) throw new Error(`${what}: ${side} ${i} has ${t.shape[0]} samples (shape ${formatShape(t.shape)}) but ${side} 0 has ${n}`);
-    assertFinite(t, `${what} ${side}s`);
+    if (!checked.includes(t)) assertFinite(t, `${what} ${side}s`);
   });
   return n ?? 0;
 }

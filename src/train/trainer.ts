@@ -18,7 +18,7 @@ import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
 import { checkArrays, checkSameCount, checkTargets, rowRange } from './data-adapter.js';
-import { INFINITE, batchOf, datasetFeeds, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
+import { INFINITE, batchOf, datasetFeeds, deferredPass, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
 
 export type { DatasetLike, DatasetSource } from './batch-feed.js';
 
@@ -371,14 +371,17 @@ export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32,
 /** predict over a dataset of input batches (or [x, y] pairs, whose targets are ignored): one tensor per output. */
 export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike, steps?: number, compiled?: CompiledBatchForward): Promise<Tensor[]> {
   if (steps === undefined && ds.cardinality() === INFINITE) throw new Error('predict: the dataset is infinite (repeat() without a count), so pass steps');
-  const it = ds.iterator();
+  const it = deferredPass(ds);
   const outputs: Tensor[][] = [];
   for (let step = 0; steps === undefined || step < steps; step++) {
     const r = await it.next();
     if (r.done) break;
-    const xs = predictInputs(model, r.value, step);
-    // Batch outputs live in recycled memory: copy them out, the caller keeps them.
-    outputs.push(withBufferScope(() => noGrad(() => (compiled?.(xs) ?? model.forwardAll(xs, false)).map((y) => new Tensor(y.values.slice(), y.shape)))));
+    const make = r.value;
+    // The batch and the outputs live in recycled memory: copy the outputs out, the caller keeps them.
+    outputs.push(withBufferScope(() => noGrad(() => {
+      const xs = predictInputs(model, make(), step);
+      return (compiled?.(xs) ?? model.forwardAll(xs, false)).map((y) => new Tensor(y.values.slice(), y.shape));
+    })));
     await maybeYield();
   }
   it.return?.();

@@ -29,7 +29,7 @@ static void serialGemmPair(const GemmArgs& x, const GemmArgs& y) { serialGemm(x)
 static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
 // Every convolution op built here carries its scratch (JavaScript reserves it).
 static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
-static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch};
+static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr};
 
 static void run(const PlanOp& op) { dispatchOp(op, kHost); }
 

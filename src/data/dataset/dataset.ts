@@ -18,7 +18,8 @@ import { Rng, getRng } from '../../tensor/random.js';
 import { DONE, callUser, fromJsIterator, then, wrapError, type ElementIterator, type MaybePromise } from './iterator.js';
 import { batchIterator, filterIterator, flatMapIterator, mapIterator, repeatIterator, skipIterator, takeIterator, unbatchIterator } from './ops.js';
 import { cacheIterator, interleaveIterator, memoryStore, prefetchIterator, shuffleIterator, zipIterator, type CacheStore } from './buffered-ops.js';
-import { sliceAt, toSliceable, type Batched, type SliceInput, type Sliced, type Unbatched } from './structure.js';
+import { gatherBatchIterator, inOrder, shuffledOrder, type Gatherable } from './gather.js';
+import { slicer, toSliceable, type Batched, type SliceInput, type Sliced, type Unbatched } from './structure.js';
 
 /** tf.data.AUTOTUNE: let the pipeline pick a buffer size or parallelism. */
 export const AUTOTUNE = -1;
@@ -63,19 +64,36 @@ function toIterator<U>(v: unknown, where: string): ElementIterator<U> {
   throw new Error(`${where} must return a Dataset or an iterable, got ${v === null ? 'null' : typeof v}`);
 }
 
+/** What some datasets offer besides a pass (make): ways to their elements the fast paths use. */
+interface Access<T> {
+  /**
+   * Element i on demand, for sources that have it (slices, range) and element-wise maps of
+   * them. shuffle then shuffles indices and makes elements only as they leave the buffer:
+   * the same order as shuffling elements, without holding the whole dataset as objects.
+   */
+  at?: (i: number) => MaybePromise<T>;
+  /** A pass as an index order into an element function (at-sources, and shuffle of them): batch fuses with it (gather.ts). */
+  gather?: Gatherable<T>;
+  /**
+   * A pass whose elements are made on demand (see deferredIterator); absent: the elements of make().
+   * batch defers its stacking; take, skip, repeat and prefetch pass the thunks through.
+   */
+  deferred?: () => ElementIterator<() => T>;
+}
+
 export class Dataset<T> implements AsyncIterable<T> {
   private constructor(
     private readonly make: () => ElementIterator<T>,
     private readonly count: number,
     /** The operators so far, for error messages: "fromTensorSlices → shuffle → map". */
     readonly stages: readonly string[],
-    /**
-     * Element i on demand, for sources that have it (slices, range) and element-wise maps of
-     * them. shuffle then shuffles indices and makes elements only as they leave the buffer:
-     * the same order as shuffling elements, without holding the whole dataset as objects.
-     */
-    private readonly at: ((i: number) => MaybePromise<T>) | null = null,
+    private readonly access: Access<T> = {},
   ) {}
+
+  /** The access of an at-source of n elements: element i, and a pass in order. */
+  private static indexed<U>(at: (i: number) => MaybePromise<U>, n: number): Access<U> {
+    return { at, gather: { order: () => inOrder(n), element: at } };
+  }
 
   // ---- sources ----------------------------------------------------------------
 
@@ -86,12 +104,12 @@ export class Dataset<T> implements AsyncIterable<T> {
    */
   static fromTensorSlices<S extends SliceInput>(input: S): Dataset<Sliced<S>> {
     const { structure, length } = toSliceable(input);
-    const at = (i: number): unknown => sliceAt(structure, i);
+    const at = slicer(structure);
     const make = (): ElementIterator<unknown> => {
       let i = 0;
       return { next: () => (i < length ? { done: false, value: at(i++) } : DONE) };
     };
-    return new Dataset<unknown>(make, length, ['fromTensorSlices'], at) as Dataset<Sliced<S>>;
+    return new Dataset<unknown>(make, length, ['fromTensorSlices'], Dataset.indexed(at, length)) as Dataset<Sliced<S>>;
   }
 
   /** Elements of the iterable (sync or async) that `generator()` returns; called again for every pass. */
@@ -109,7 +127,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     return new Dataset(() => {
       let i = 0;
       return { next: () => (i < n ? { done: false, value: lo + st * i++ } : DONE) };
-    }, n, ['range'], (i) => lo + st * i);
+    }, n, ['range'], Dataset.indexed((i) => lo + st * i, n));
   }
 
   /** Tuples (or records) of elements from several datasets, ending with the shortest (tf.data.Dataset.zip). */
@@ -135,6 +153,23 @@ export class Dataset<T> implements AsyncIterable<T> {
   /** A fresh pull iterator (one pass); next() answers synchronously when no stage is asynchronous. */
   iterator(): ElementIterator<T> {
     return this.make();
+  }
+
+  /**
+   * A pass for a consumer that uses each element only briefly (fit, evaluate, predict): every
+   * element comes as a function that makes it. A trainer calls it inside its step's buffer
+   * scope, so the batch's memory is recycled for the next step instead of fresh pages per
+   * batch (measured: stacking into new 800 KB arrays was most of the pipeline's overhead).
+   * The element must not be kept after the step; user functions (map, filter, ...) have all
+   * run before the thunk is called, so user code never sees recycled memory.
+   */
+  deferredIterator(): ElementIterator<() => T> {
+    if (this.access.deferred) return this.access.deferred();
+    const it = this.make();
+    return {
+      next: () => then(it.next(), (r) => (r.done ? DONE : { done: false, value: () => r.value })),
+      return: () => it.return?.(),
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -163,10 +198,16 @@ export class Dataset<T> implements AsyncIterable<T> {
 
   // ---- operators ----------------------------------------------------------------
 
-  private append<U>(stage: string, make: (pipeline: string) => () => ElementIterator<U>, count: number, at: ((pipeline: string) => (i: number) => MaybePromise<U>) | null = null): Dataset<U> {
+  private append<U>(stage: string, make: (pipeline: string) => () => ElementIterator<U>, count: number, access: ((pipeline: string) => Access<U>) | null = null): Dataset<U> {
     const stages = [...this.stages, stage];
     const pipeline = stages.join(' → ');
-    return new Dataset(make(pipeline), count, stages, at && at(pipeline));
+    return new Dataset(make(pipeline), count, stages, access ? access(pipeline) : {});
+  }
+
+  /** For operators that pass elements through untouched: the same operator over this dataset's deferred pass, if it has one. */
+  private passDeferred(op: (up: () => ElementIterator<() => T>) => ElementIterator<() => T>): ((pipeline: string) => Access<T>) | null {
+    const up = this.access.deferred;
+    return up ? () => ({ deferred: () => op(up) }) : null;
   }
 
   /**
@@ -177,9 +218,9 @@ export class Dataset<T> implements AsyncIterable<T> {
   map<U>(fn: (element: T, index: number) => MaybePromise<U>, options: { numParallelCalls?: number } = {}): Dataset<U> {
     const p = options.numParallelCalls ?? 1;
     const parallel = p === AUTOTUNE ? defaultParallelism() : positive(p, 'map: numParallelCalls');
-    const up = this.at;
-    const at = up && parallel === 1 ? (pipeline: string) => (i: number) => then(up(i), (x) => callUser(fn, x, i, 'map', pipeline)) : null;
-    return this.append('map', (pipeline) => () => mapIterator(this.make(), fn, parallel, pipeline), this.count, at);
+    const up = this.access.at;
+    const access = up && parallel === 1 ? (pipeline: string) => Dataset.indexed((i: number) => then(up(i), (x) => callUser(fn, x, i, 'map', pipeline)), this.count) : null;
+    return this.append('map', (pipeline) => () => mapIterator(this.make(), fn, parallel, pipeline), this.count, access);
   }
 
   /** Keeps the elements for which pred returns true. */
@@ -202,18 +243,28 @@ export class Dataset<T> implements AsyncIterable<T> {
     const reshuffle = options.reshuffleEachIteration ?? true;
     const base = options.seed ?? getRng().nextUint32();
     let pass = 0;
-    return this.append(`shuffle(${bufferSize})`, () => () => {
+    const passRng = (): Rng => {
       const seed = reshuffle ? (options.seed === undefined && pass > 0 ? getRng().nextUint32() : (base + Math.imul(pass, 0x9e3779b1)) >>> 0) : base;
       pass++;
-      const at = this.at;
-      if (at && this.count >= 0) {
-        const n = this.count;
-        let next = 0;
-        const indices = shuffleIterator<number>({ next: () => (next < n ? { done: false, value: next++ } : DONE) }, bufferSize, new Rng(seed));
-        return { next: () => then(indices.next(), (r) => (r.done ? DONE : then(at(r.value), (value) => ({ done: false, value })))) };
-      }
-      return shuffleIterator(this.make(), bufferSize, new Rng(seed));
-    }, this.count);
+      return new Rng(seed);
+    };
+    const at = this.access.at;
+    const n = this.count;
+    if (at && n >= 0) {
+      // Shuffle indices; an element is made only as it leaves the buffer.
+      const gather: Gatherable<T> = { order: () => shuffledOrder(n, bufferSize, passRng()), element: at };
+      const make = (): ElementIterator<T> => {
+        const order = gather.order();
+        return {
+          next: () => {
+            const i = order();
+            return i < 0 ? DONE : then(at(i), (value) => ({ done: false, value }));
+          },
+        };
+      };
+      return this.append(`shuffle(${bufferSize})`, () => make, n, () => ({ gather }));
+    }
+    return this.append(`shuffle(${bufferSize})`, () => () => shuffleIterator(this.make(), bufferSize, passRng()), n);
   }
 
   /** Stacks `batchSize` consecutive elements (each leaf gains a first axis); the last batch may be smaller unless dropRemainder. */
@@ -222,7 +273,10 @@ export class Dataset<T> implements AsyncIterable<T> {
     const drop = options.dropRemainder ?? false;
     const c = this.count;
     const count = c < 0 ? c : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize);
-    return this.append(`batch(${batchSize})`, (pipeline) => () => batchIterator(this.make(), batchSize, drop, pipeline) as ElementIterator<Batched<T>>, count);
+    const gather = this.access.gather;
+    const pass = (pipeline: string, deferred: boolean): ElementIterator<unknown> => (gather ? gatherBatchIterator(gather, batchSize, drop, pipeline, deferred) : batchIterator(this.make(), batchSize, drop, pipeline, deferred));
+    return this.append(`batch(${batchSize})`, (pipeline) => () => pass(pipeline, false) as ElementIterator<Batched<T>>, count,
+      (pipeline) => ({ deferred: () => pass(pipeline, true) as ElementIterator<() => Batched<T>> }));
   }
 
   /** Splits every element along its first axis into rows (the inverse of batch). */
@@ -235,7 +289,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     checkCount(count, 'repeat: count', true);
     const c = this.count;
     const total = c === 0 || count === 0 ? 0 : count < 0 || c === INF ? INF : c === UNK ? UNK : c * count;
-    return this.append(count < 0 ? 'repeat()' : `repeat(${count})`, () => () => repeatIterator(() => this.make(), count), total);
+    return this.append(count < 0 ? 'repeat()' : `repeat(${count})`, () => () => repeatIterator(() => this.make(), count), total, this.passDeferred((up) => repeatIterator(up, count)));
   }
 
   /** The first `count` elements (-1: all). */
@@ -243,7 +297,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     checkCount(count, 'take: count', true);
     const c = this.count;
     const total = count < 0 ? c : c === INF ? count : c === UNK ? UNK : Math.min(c, count);
-    return this.append(`take(${count})`, () => () => takeIterator(this.make(), count), total);
+    return this.append(`take(${count})`, () => () => takeIterator(this.make(), count), total, this.passDeferred((up) => takeIterator(up(), count)));
   }
 
   /** All but the first `count` elements (-1: skips everything). */
@@ -251,13 +305,13 @@ export class Dataset<T> implements AsyncIterable<T> {
     checkCount(count, 'skip: count', true);
     const c = this.count;
     const total = count < 0 ? (c === INF ? INF : 0) : c < 0 ? c : Math.max(0, c - count);
-    return this.append(`skip(${count})`, () => () => skipIterator(this.make(), count), total);
+    return this.append(`skip(${count})`, () => () => skipIterator(this.make(), count), total, this.passDeferred((up) => skipIterator(up(), count)));
   }
 
   /** Pulls up to `bufferSize` elements ahead (AUTOTUNE: adapts); pays only when a stage upstream is asynchronous. */
   prefetch(bufferSize: number = AUTOTUNE): Dataset<T> {
     const size = bufferSize === AUTOTUNE ? null : positive(bufferSize, 'prefetch: bufferSize');
-    return this.append(`prefetch(${size ?? 'AUTOTUNE'})`, () => () => prefetchIterator(this.make(), size), this.count);
+    return this.append(`prefetch(${size ?? 'AUTOTUNE'})`, () => () => prefetchIterator(this.make(), size), this.count, this.passDeferred((up) => prefetchIterator(up(), size)));
   }
 
   /**

@@ -83,7 +83,8 @@ export function flatMapIterator<T, U>(up: ElementIterator<T>, fn: (x: T, i: numb
   };
 }
 
-export function batchIterator<T>(up: ElementIterator<T>, size: number, dropRemainder: boolean, pipeline: string): ElementIterator<unknown> {
+/** deferred: each batch comes as a function that stacks it (Dataset.deferredIterator), else stacked. */
+export function batchIterator<T>(up: ElementIterator<T>, size: number, dropRemainder: boolean, pipeline: string, deferred: boolean): ElementIterator<unknown> {
   let upDone = false;
   let batchIndex = 0;
   return {
@@ -105,7 +106,8 @@ export function batchIterator<T>(up: ElementIterator<T>, size: number, dropRemai
     return: () => up.return?.(),
   };
   function finish(items: T[]): IteratorResult<unknown, undefined> {
-    return { done: false, value: stackElements(items, `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`) };
+    const where = `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`;
+    return { done: false, value: deferred ? () => stackElements(items, where) : stackElements(items, where) };
   }
 }
 

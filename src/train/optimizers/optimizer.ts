@@ -213,6 +213,11 @@ export abstract class Optimizer {
   get slotsPerVariable(): number {
     return this.slotCount;
   }
+
+  /** The value a variable's slot `i` starts at before its first update (for writing state in other formats). */
+  initialSlotValue(i: number): number {
+    return this.slotInit(i);
+  }
 }
 
 /** Keras accepts the learning rate as the first positional argument: Adam(0.01). */

@@ -1,0 +1,97 @@
+/**
+ * The fast path for in-memory pipelines: fromTensorSlices (or range), element-wise maps of
+ * it, shuffle, batch. Such a pass is a sequence of indices (in order, or shuffled) into an
+ * element-at-index function, so shuffle moves numbers in an Int32Array instead of element
+ * objects, and batch pulls its indices in a plain loop and stacks the elements — no iterator
+ * result, closure or promise per element. tf.data does the same kind of fusion (map-and-batch,
+ * shuffle of indices over a random-access source). It yields exactly what the generic
+ * operators yield (test/dataset-fast-path.test.ts checks both against each other).
+ */
+import type { Rng } from '../../tensor/random.js';
+import { DONE, isPromise, loop, type ElementIterator, type MaybePromise } from './iterator.js';
+import { stackElements } from './structure.js';
+
+/** One pass as indices: each call gives the next index, or -1 when the pass is over. */
+export type IndexOrder = () => number;
+
+/** A dataset whose pass is an index order into element(i) (batch fuses with it). */
+export interface Gatherable<T> {
+  order(): IndexOrder;
+  element(i: number): MaybePromise<T>;
+}
+
+export function inOrder(n: number): IndexOrder {
+  let i = 0;
+  return () => (i < n ? i++ : -1);
+}
+
+/**
+ * tf.data's shuffle over the indices 0..n-1: a buffer of `size`, refilled in order; each output
+ * is a uniformly random buffer entry, replaced by the last one. Draws exactly as shuffleIterator
+ * does over the same indices (one rng.int per output), so both give the same order for a seed.
+ */
+export function shuffledOrder(n: number, size: number, rng: Rng): IndexOrder {
+  const buffer = new Int32Array(Math.min(size, n));
+  let length = 0;
+  let next = 0;
+  return () => {
+    while (length < size && next < n) buffer[length++] = next++;
+    if (length === 0) return -1;
+    const i = rng.int(length);
+    const value = buffer[i]!;
+    buffer[i] = buffer[--length]!;
+    return value;
+  };
+}
+
+/**
+ * batch over a gatherable dataset. Elements are made one after another (an async element is
+ * awaited before the next is made, as the generic path does); `deferred` gives each batch as a
+ * function that stacks it (Dataset.deferredIterator).
+ */
+export function gatherBatchIterator<T>(source: Gatherable<T>, size: number, dropRemainder: boolean, pipeline: string, deferred: boolean): ElementIterator<unknown> {
+  const order = source.order();
+  let ended = false;
+  let batchIndex = 0;
+  const finish = (items: T[]): IteratorResult<unknown, undefined> => {
+    if (items.length === 0 || (dropRemainder && items.length < size)) return DONE;
+    const where = `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`;
+    return { done: false, value: deferred ? () => stackElements(items, where) : stackElements(items, where) };
+  };
+  return {
+    next: () => {
+      if (ended) return DONE;
+      const items: T[] = [];
+      // Synchronous elements in a plain loop; after an asynchronous one, one element per turn.
+      while (items.length < size) {
+        const i = order();
+        if (i < 0) {
+          ended = true;
+          return finish(items);
+        }
+        const e = source.element(i);
+        if (isPromise(e)) {
+          return e.then((first) => {
+            items.push(first);
+            return loop(() => {
+              if (items.length === size) return finish(items);
+              const j = order();
+              if (j < 0) {
+                ended = true;
+                return finish(items);
+              }
+              const v = source.element(j);
+              const add = (x: T): null => {
+                items.push(x);
+                return null;
+              };
+              return isPromise(v) ? v.then(add) : add(v);
+            });
+          });
+        }
+        items.push(e);
+      }
+      return finish(items);
+    },
+  };
+}

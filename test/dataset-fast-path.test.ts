@@ -1,0 +1,151 @@
+/**
+ * The in-memory fast path (gather.ts: slices → element-wise map → shuffle of indices → fused
+ * batch, and deferredIterator's batches stacked on demand) against the generic operators: the
+ * same pipeline over fromGenerator (no random access) must yield identical elements, in the
+ * same order, pass after pass, and fail with the same error.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import '../src/backend/index.js'; // the gather kernel stacks row views (without a backend, TypedArray.set does)
+import { Tensor } from '../src/tensor/tensor.js';
+import { withBufferScope } from '../src/tensor/buffer-pool.js';
+import { Dataset, type ElementIterator } from '../src/data/dataset/index.js';
+
+type Structure = 'tensor' | 'tuple' | 'record';
+type MapKind = 'none' | 'pair' | 'scale' | 'async';
+
+interface Plan {
+  n: number;
+  width: number;
+  structure: Structure;
+  map: MapKind;
+  shuffle: number | null;
+  seed: number;
+  batch: number;
+  drop: boolean;
+  tail: 'none' | 'take' | 'skip' | 'repeat' | 'prefetch';
+}
+
+/** Nested arrays of plain numbers: what two elements must agree on. */
+function plain(e: unknown): unknown {
+  if (e instanceof Tensor) return { shape: [...e.shape], dtype: e.dtype, values: Array.from(e.data) };
+  if (Array.isArray(e)) return e.map(plain);
+  if (typeof e === 'object' && e !== null) return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, plain(v)]));
+  return e;
+}
+
+function inputs(p: Plan): { x: Tensor; y: Tensor } {
+  const x = new Tensor(Float32Array.from({ length: p.n * p.width }, (_, i) => i * 0.5 - 3), [p.n, p.width]);
+  const y = new Tensor(Int32Array.from({ length: p.n }, (_, i) => i % 7), [p.n]);
+  return { x, y };
+}
+
+function rowOf(t: Tensor, i: number): Tensor {
+  const stride = t.size / t.shape[0]!;
+  return new Tensor(t.data.slice(i * stride, (i + 1) * stride), t.shape.slice(1));
+}
+
+/** The pipeline of plan p over a source (fast: fromTensorSlices; generic: fromGenerator of the same rows). */
+function build(p: Plan, fast: boolean): Dataset<unknown> {
+  const { x, y } = inputs(p);
+  let ds: Dataset<unknown>;
+  const rows = (i: number): unknown => (p.structure === 'tensor' ? rowOf(x, i) : p.structure === 'tuple' ? [rowOf(x, i), rowOf(y, i)] : { image: rowOf(x, i), label: rowOf(y, i) });
+  if (fast) ds = Dataset.fromTensorSlices(p.structure === 'tensor' ? x : p.structure === 'tuple' ? [x, y] : { image: x, label: y }) as Dataset<unknown>;
+  else ds = Dataset.fromGenerator(function* () { for (let i = 0; i < p.n; i++) yield rows(i); });
+  const first = (e: unknown): Tensor => (e instanceof Tensor ? e : Array.isArray(e) ? (e[0] as Tensor) : (e as { image: Tensor }).image);
+  if (p.map === 'pair') ds = ds.map((e) => [first(e), first(e)]);
+  if (p.map === 'scale') ds = ds.map((e, i) => [new Tensor(first(e).values.map((v) => v * 2 + i), first(e).shape), i]);
+  if (p.map === 'async') ds = ds.map(async (e, i) => (i % 3 === 0 ? await Promise.resolve([first(e), i]) : [first(e), i]));
+  if (p.shuffle !== null) ds = ds.shuffle(p.shuffle, { seed: p.seed });
+  ds = ds.batch(p.batch, { dropRemainder: p.drop });
+  if (p.tail === 'take') ds = ds.take(2);
+  if (p.tail === 'skip') ds = ds.skip(1);
+  if (p.tail === 'repeat') ds = ds.repeat(2);
+  if (p.tail === 'prefetch') ds = ds.prefetch();
+  return ds;
+}
+
+async function drain(it: ElementIterator<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let r = await it.next(); !r.done; r = await it.next()) out.push(plain(r.value));
+  return out;
+}
+
+/** What fit sees: each deferred batch made inside a step scope, read there, and dropped. */
+async function drainDeferred(it: ElementIterator<() => unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    const make = r.value;
+    out.push(withBufferScope(() => plain(make())));
+  }
+  return out;
+}
+
+const plans: fc.Arbitrary<Plan> = fc.record({
+  n: fc.integer({ min: 0, max: 30 }),
+  width: fc.integer({ min: 1, max: 3 }),
+  structure: fc.constantFrom<Structure>('tensor', 'tuple', 'record'),
+  map: fc.constantFrom<MapKind>('none', 'pair', 'scale', 'async'),
+  shuffle: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  batch: fc.integer({ min: 1, max: 8 }),
+  drop: fc.boolean(),
+  tail: fc.constantFrom<Plan['tail']>('none', 'take', 'skip', 'repeat', 'prefetch'),
+});
+
+test('fast path and generic path yield identical batches, pass after pass, iterated and deferred', async () => {
+  await fc.assert(fc.asyncProperty(plans, async (p) => {
+    const fast = build(p, true);
+    const generic = build(p, false);
+    for (let pass = 0; pass < 2; pass++) {
+      // A new shuffle order per pass (reshuffleEachIteration): fast and generic count passes alike.
+      const g = await drain(generic.iterator());
+      assert.deepEqual(await drain(fast.iterator()), g, `pass ${pass}, iterated`);
+      assert.deepEqual(await drainDeferred(fast.deferredIterator()), await drainDeferred(generic.deferredIterator()), `pass ${pass}, deferred`);
+    }
+  }), { numRuns: 150 });
+});
+
+test('the fast path is taken: shuffle makes an element only as it leaves the buffer, batch needs no element objects in between', async () => {
+  const x = new Tensor(Float32Array.from({ length: 200 }, (_, i) => i), [100, 2]);
+  let calls = 0;
+  const ds = Dataset.fromTensorSlices(x).map((r) => { calls++; return r; }).shuffle(100, { seed: 1 }).batch(4);
+  const [b] = await ds.take(1).toArray();
+  assert.deepEqual(b!.shape, [4, 2]);
+  assert.equal(calls, 4, 'only the 4 elements of the first batch were mapped (the generic shuffle maps all 100 to fill its buffer)');
+  calls = 0;
+  await Dataset.fromGenerator(function* () { for (let i = 0; i < 100; i++) yield i; }).map((v) => { calls++; return v; }).shuffle(100, { seed: 1 }).batch(4).take(1).toArray();
+  assert.equal(calls, 100, 'the generic path fills the buffer first');
+});
+
+test('an error in a fused map names the same element and operator as the generic path', async () => {
+  const x = new Tensor(Float32Array.from({ length: 20 }, (_, i) => i), [20, 1]);
+  const boom = (r: Tensor, i: number): Tensor => {
+    if (i === 13) throw new Error('bad row');
+    return r;
+  };
+  const fast = Dataset.fromTensorSlices(x).map(boom).shuffle(20, { seed: 3 }).batch(5);
+  const generic = Dataset.fromGenerator(function* () { for (let i = 0; i < 20; i++) yield rowOf(x, i); }).map(boom).shuffle(20, { seed: 3 }).batch(5);
+  await assert.rejects(fast.toArray(), /Dataset map failed on element 13 \(pipeline: fromTensorSlices → map\): bad row/);
+  await assert.rejects(generic.toArray(), /Dataset map failed on element 13 \(pipeline: fromGenerator → map\): bad row/);
+  const ragged = Dataset.fromTensorSlices(x).map((r, i) => (i === 2 ? new Tensor(new Float32Array(2), [2]) : r)).batch(4);
+  await assert.rejects(ragged.toArray(), /Dataset batch 0 \(pipeline: fromTensorSlices → map → batch\(4\)\): element has shape \[1\] in element 0 but shape \[2\] in element 2/);
+});
+
+test('deferred batches stack into recycled memory only inside a step scope; iterated batches are the caller\'s to keep', async () => {
+  const x = new Tensor(Float32Array.from({ length: 4096 * 2 }, (_, i) => i), [2, 4096]);
+  const ds = Dataset.fromTensorSlices(x).batch(2);
+  const kept = (await ds.toArray())[0]!;
+  const again = (await ds.toArray())[0]!;
+  assert.notEqual(kept.data.buffer, again.data.buffer, 'each pass stacks into fresh memory outside a scope');
+  const seen: ArrayBufferLike[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const it = ds.deferredIterator();
+    const r = it.next() as IteratorResult<() => Tensor>;
+    assert.ok(!r.done);
+    withBufferScope(() => seen.push(r.value().data.buffer));
+  }
+  assert.equal(seen[0], seen[1], 'the second step reused the first step\'s batch memory');
+  assert.deepEqual(Array.from(kept.data.subarray(0, 3)), [0, 1, 2]);
+});
