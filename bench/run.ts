@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,native-eager,wasm,wasm-eager,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,steps,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,native-eager,wasm,wasm-eager,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,steps,chromium,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -23,6 +23,7 @@ import type { CnnEpochResult } from './cnn.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 import { formatStepSplit, type StepSplitRow } from './steps.js';
+import { CHROMIUM, formatChromiumSteps, type ChromiumStepsResult } from './chromium-steps.js';
 import { formatPlanProfile, type PlanProfile } from './plan-profile.js';
 
 /**
@@ -33,7 +34,7 @@ import { formatPlanProfile, type PlanProfile } from './plan-profile.js';
 const RELAXED_SIMD_FLAG: string[] = relaxedSimdSupported() ? []
   : spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0 ? ['--experimental-wasm-relaxed-simd'] : [];
 
-export const SECTIONS = ['gemm', 'steps', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
+export const SECTIONS = ['gemm', 'steps', 'chromium', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -199,7 +200,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
 }
 
-type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'steps'>;
+type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'steps' | 'chromium'>;
 
 function epochCommand(section: EpochSection, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
@@ -231,7 +232,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const planJson = JSON.stringify(plan);
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
-    if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'steps') continue;
+    if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'steps' || section === 'chromium') continue;
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
@@ -262,6 +263,14 @@ async function runStepSplit(opts: BenchOptions): Promise<{ label: string; rows: 
     out.push(o.result ? { label, rows: o.result } : { label, rows: null, error: o.error ?? 'no result' });
   }
   return out;
+}
+
+/** The autoencoder's step on WASM in Chromium (bench/chromium-steps.ts), eager vs compiled; skipped, with the reason, without Chromium. */
+async function runChromium(opts: BenchOptions): Promise<ChromiumStepsResult | { skipped: string } | { error: string }> {
+  if (!CHROMIUM) return { skipped: 'no Chromium at /usr/bin/chromium (apt-get install chromium)' };
+  const cmd = { command: process.execPath, args: [path.join(here, 'chromium-steps.js'), opts.quick ? '10' : '30'], env: { ...process.env, DEEPTS_QUIET: '1' } };
+  const o = await measureQuietly<ChromiumStepsResult>('steps chromium', cmd, opts, 1800);
+  return o.result ?? { error: o.error ?? 'no result' };
 }
 
 /** The compiled autoencoder step kernel by kernel (bench/plan-profile.ts), on both cores and on one. */
@@ -353,6 +362,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const gemm = opts.only.includes('gemm') ? await runGemm(opts) : null;
   const stepSplit = opts.only.includes('steps') ? await runStepSplit(opts) : null;
+  const chromium = opts.only.includes('chromium') ? await runChromium(opts) : null;
   const planProfile = opts.only.includes('steps') ? await runPlanProfile(opts) : null;
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
@@ -370,6 +380,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (stepSplit) {
     for (const s of stepSplit) console.log(s.rows ? `${formatStepSplit(s.rows, s.label)}\n` : `steps ${s.label}: failed: ${s.error}\n`);
   }
+  if (chromium) console.log(`${'rows' in chromium ? formatChromiumSteps(chromium) : 'skipped' in chromium ? `steps chromium: skipped: ${chromium.skipped}` : `steps chromium: failed: ${chromium.error}`}\n`);
   if (planProfile) {
     for (const s of planProfile) console.log(s.profile ? `${formatPlanProfile(s.profile, s.label)}\n` : `plan profile ${s.label}: failed: ${s.error}\n`);
   }
@@ -385,6 +396,7 @@ async function main(argv: readonly string[]): Promise<void> {
       gemm: gemm ? { columns: gemm.columns, rows: gemm.rows, notes: gemm.notes, raw: gemm.raw } : null,
       autoencoder: epochs.rows,
       stepSplit,
+      chromium,
       planProfile,
       pipeline,
       cnn,

@@ -48,6 +48,9 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
   const native = findBackend('native') as { addon?: Record<string, unknown> } | undefined;
   const addon = native?.addon;
   if (addon && typeof addon['runPlan'] === 'function') addon['runPlan'] = time((addon['runPlan'] as (...a: unknown[]) => unknown).bind(addon));
+  // On WASM, inside plan_run (src/backend/wasm/plan.ts).
+  const wasmExports = (findBackend('wasm') as { arena?: { exports: Record<string, unknown> } } | undefined)?.arena?.exports;
+  if (wasmExports && typeof wasmExports['plan_run'] === 'function') wasmExports['plan_run'] = time((wasmExports['plan_run'] as (...a: unknown[]) => unknown).bind(wasmExports));
   const table = kernels() as unknown as Record<string, (...a: unknown[]) => void>;
   for (const name of Object.keys(table)) table[name] = time(table[name]!) as (...a: unknown[]) => void;
   const rng = new Rng(1);
@@ -97,7 +100,7 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
 
 export function formatStepSplit(rows: readonly StepSplitRow[], label = rows[0]?.backend ?? ''): string {
   const lines = [
-    `Training step split, ${label} (ms/step; kernel = time inside kernel calls and native plans, other = the rest):`,
+    `Training step split, ${label} (ms/step; kernel = time inside kernel calls and native/WASM plans, other = the rest):`,
     `${'model'.padEnd(12)} ${'backend'.padEnd(8)} ${'mode'.padEnd(9)} ${'ms/step'.padStart(8)} ${'CPU ms'.padStart(8)} ${'kernel'.padStart(8)} ${'other'.padStart(8)} ${'calls'.padStart(6)}`,
   ];
   for (const r of rows) {

@@ -271,7 +271,7 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   if (!a.failed) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   float v = float(a.num(1, "value"));
   if (a.failed) return nullptr;
-  PlanOp op{K_FILL, {}};
+  PlanOp op = planOp(K_FILL);
   op.fill = {x, long(n), v};
   run(op);
   return nullptr;
@@ -283,7 +283,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   bool ta = a.flag(6), tb = a.flag(7), acc = a.flag(8);
   GemmArgs g{a.f32(0, a.elems({m, k}, "matmul a"), "a"), a.f32(1, a.elems({k, n}, "matmul b"), "b"), a.f32(2, a.elems({m, n}, "matmul out"), "out"), m, n, k, ta, tb, acc};
   if (a.failed || m == 0 || n == 0) return nullptr;
-  PlanOp op{K_GEMM, {}};
+  PlanOp op = planOp(K_GEMM);
   op.gemm = g;
   run(op);
   return nullptr;
@@ -298,7 +298,7 @@ napi_value UnaryFn(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, n, "out");
   float alpha = float(a.num(3, "alpha"));
   if (a.failed) return nullptr;
-  PlanOp op{K_UNARY, {}};
+  PlanOp op = planOp(K_UNARY);
   op.unary = {code, x, out, long(n), alpha};
   run(op);
   return nullptr;
@@ -315,7 +315,7 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   float* out = a.f32(4, n, "out");
   float alpha = float(a.num(5, "alpha"));
   if (a.failed) return nullptr;
-  PlanOp op{K_UNARY_BACKWARD, {}};
+  PlanOp op = planOp(K_UNARY_BACKWARD);
   op.unaryBackward = {code, backwardReadsX(code) ? x : nullptr, backwardReadsY(code) ? y : nullptr, dy, out, long(n), alpha};
   run(op);
   return nullptr;
@@ -325,7 +325,7 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
 // seen through the output shape (0 on broadcast axes), as Int32Array/arrays of numbers.
 napi_value BinaryOp(napi_env env, napi_callback_info info) {
   Args a(env, info, 7, "binary");
-  PlanOp op{K_BINARY, {}};
+  PlanOp op = planOp(K_BINARY);
   auto& b = op.binary;
   b.op = a.code(0, B_COUNT, "binary op");
   uint32_t rank = 0;
@@ -367,7 +367,7 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
   float* x = a.f32(1, a.elems({outer, red, inner}, "reduce x"), "x");
   float* out = a.f32(2, a.elems({outer, inner}, "reduce out"), "out");
   if (a.failed || outer == 0 || inner == 0) return nullptr;
-  PlanOp op{K_REDUCE, {}};
+  PlanOp op = planOp(K_REDUCE);
   op.reduce = {code, x, out, outer, red, inner};
   run(op);
   return nullptr;
@@ -382,7 +382,7 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   float alpha = float(a.num(3, "alpha"));
   float* out = a.f32(4, a.elems({rows, cols}, "biasAct out"), "out");
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  PlanOp op{K_BIAS_ACT, {}};
+  PlanOp op = planOp(K_BIAS_ACT);
   op.biasAct = {x, bias, act, alpha, out, rows, cols};
   run(op);
   return nullptr;
@@ -417,7 +417,7 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
   float* dbias = a.f32(5, size_t(cols), "dbias", true);
   if (a.failed) return nullptr;
   if (backwardReadsX(act)) { a.fail("biasActBackward: activation must be computable from its output"); return nullptr; }
-  PlanOp op{K_BIAS_ACT_BACKWARD, {}};
+  PlanOp op = planOp(K_BIAS_ACT_BACKWARD);
   op.biasActBackward = {y, dy, act, alpha, dz, dbias, rows, cols};
   run(op);
   return nullptr;
@@ -426,7 +426,7 @@ napi_value BiasActBackward(napi_env env, napi_callback_info info) {
 // optimizerStep(rule, w, g, slots: Float32Array[], h: number[]): one optimizer update in place.
 napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "optimizerStep");
-  PlanOp op{K_OPTIMIZER, {}};
+  PlanOp op = planOp(K_OPTIMIZER);
   auto& o = op.optimizer;
   o.rule = a.code(0, O_COUNT, "optimizer rule");
   if (a.failed) return nullptr;
@@ -488,7 +488,7 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   float* out = a.f32(1, a.elems({rows, cols}, "softmax out"), "out");
   bool log = a.flag(4);
   if (a.failed || rows == 0 || cols == 0) return nullptr;  // nothing to do (and no 2^32 empty rows to walk)
-  PlanOp op{K_SOFTMAX, {}};
+  PlanOp op = planOp(K_SOFTMAX);
   op.softmax = {x, out, rows, cols, log};
   run(op);
   return nullptr;
@@ -523,7 +523,7 @@ napi_value Gather(napi_env env, napi_callback_info info) {
 // slice(x, out, shape, begin, size): out = x[begin : begin + size] per axis (ranges already checked).
 napi_value Slice(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "slice");
-  PlanOp op{K_SLICE, {}};
+  PlanOp op = planOp(K_SLICE);
   auto& s = op.slice;
   uint32_t rank = 0;
   if (!a.failed) napi_get_array_length(env, a.argv[2], &rank);
@@ -587,7 +587,7 @@ size_t filterSize(const ConvGeom& c) { return size_t(c.kH) * c.kW * c.inC * c.ou
 // conv2dBackpropFilter(x, dy, dw, geometry): the two inputs' and the output's sizes per code.
 napi_value Conv(napi_env env, napi_callback_info info, PlanCode code, const char* fn, const char* const names[3]) {
   Args a(env, info, 4, fn);
-  PlanOp op{code, {}};
+  PlanOp op = planOp(code);
   auto& c = op.conv;
   if (!convGeometry(a, 3, c.c)) return nullptr;
   const size_t in = inSize(c.c), out = outSize(c.c), filter = filterSize(c.c);
@@ -616,7 +616,7 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
 // pool2d(op, x, out, geometry) and pool2dBackward(op, x, y, dy, dx, geometry).
 napi_value Pool2D(napi_env env, napi_callback_info info) {
   Args a(env, info, 4, "pool2d");
-  PlanOp op{K_POOL2D, {}};
+  PlanOp op = planOp(K_POOL2D);
   auto& p = op.pool;
   p.op = a.code(0, P_COUNT, "pool op");
   if (!convGeometry(a, 3, p.c)) return nullptr;
@@ -629,7 +629,7 @@ napi_value Pool2D(napi_env env, napi_callback_info info) {
 
 napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "pool2dBackward");
-  PlanOp op{K_POOL2D_BACKWARD, {}};
+  PlanOp op = planOp(K_POOL2D_BACKWARD);
   auto& p = op.pool;
   p.op = a.code(0, P_COUNT, "pool op");
   if (!convGeometry(a, 5, p.c)) return nullptr;

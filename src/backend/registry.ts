@@ -16,9 +16,11 @@ export interface Backend {
   /**
    * Optional: turns a traced training step (tensor/step-trace.ts) into the actions a compiled
    * step replays, in order. Without it the trace is replayed call by call; the native backend
-   * records runs of its kernels into plans it executes in one call each.
+   * records runs of its kernels into plans it executes in one call each, the WASM backend into
+   * plans in linear memory. `keep`: the buffers JavaScript reads after a replay (the step's
+   * outputs), which a backend holding its own copies must write back.
    */
-  compileTrace?(entries: readonly TraceEntry[]): (() => void)[];
+  compileTrace?(entries: readonly TraceEntry[], keep?: readonly (Float32Array | Int32Array | Float64Array)[]): (() => void)[];
   /** Facts for `deepts info` (CPU features, threads, ...). */
   describe?(): Record<string, string | number | boolean>;
 }

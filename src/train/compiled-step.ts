@@ -218,13 +218,17 @@ export class CompiledTrainStep {
         yPreds: result.yPreds.map(plain), total: plain(result.total),
         perOutput: result.perOutput.map((t) => t && plain(t)), grads: result.grads.map((t) => t && plain(t)),
       };
-      const compile = (es: readonly TraceEntry[]): (() => void)[] =>
-        getBackend().compileTrace?.(es) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
+      // What JavaScript reads after a replay: the metrics' and the eager update's inputs.
+      // (The gradients only when the update runs in JavaScript.)
+      const keep = [out.total, ...out.yPreds, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
+      const gradBuffers = new Set<unknown>(out.grads.flatMap((t) => (t ? [t.data] : [])));
+      const compile = (es: readonly TraceEntry[], outputs = keep): (() => void)[] =>
+        getBackend().compileTrace?.(es, outputs) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
       const optimizerVersion = this.c.optimizer.stateVersion;
       const update = this.traceUpdate(result);
       // The update's host write (count the step, compute its hyper-parameters) reads nothing the
       // step computes: it goes first, so on the addon the whole step is one plan.
-      const runWithUpdate = update ? compile([update[0]!, ...entries, ...update.slice(1)]) : null;
+      const runWithUpdate = update ? compile([update[0]!, ...entries, ...update.slice(1)], keep.filter((b) => !gradBuffers.has(b))) : null;
       this.plans.set(key, {
         weights: [...weights], xs, ys, run: compile(entries), runWithUpdate, optimizerVersion,
         trace: update ? [...entries, ...update] : entries, out, verified: false, replays: 0,

@@ -30,6 +30,16 @@ static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
 // Every convolution op built here carries its scratch (JavaScript reserves it).
 static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
 static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr};
+#ifdef DEEPTS_THREADS
+// A replayed plan's work on the worker threads too (below); threads set by plan_threads().
+static void postedParallel(int parts, void (*fn)(void*, int), void* ctx);
+static void postedGemm(const GemmArgs& g);
+static void postedGemmPair(const GemmArgs& x, const GemmArgs& y);
+static void postedConvGemm(void*, const GemmArgs& g) { postedGemm(g); }
+static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr};
+#else
+static const PlanHost& kPlanHost = kHost;
+#endif
 
 static void run(const PlanOp& op) { dispatchOp(op, kHost); }
 
@@ -59,35 +69,38 @@ EXPORT(plan_begin) void planBegin(PlanOp* ops, int capacity) {
 }
 // Ops recorded so far (-1 when not recording): JavaScript checks each call it replays was recorded.
 EXPORT(plan_length) int planLength() { return g_planRecording ? int(g_planCount) : -1; }
-// Ends the recording: the number of ops, or -1 when they did not fit the capacity given.
+// Ends the recording: the number of ops, or -1 when they did not fit the capacity given. With
+// worker threads, adjacent independent GEMMs become pairs that run one per thread.
 EXPORT(plan_end) int planEnd() {
   g_planRecording = false;
-  return g_planCount <= g_planCapacity ? int(g_planCount) : -1;
+  if (g_planCount > g_planCapacity) return -1;
+  if (kPlanHost.threads >= 2) g_planCount = pairGemms(g_planOps, g_planCount);
+  return int(g_planCount);
 }
-EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kHost); }
+EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kPlanHost); }
 
 // ---- kernels: each builds its PlanOp and runs (or records) it -----------------------------------
 
 EXPORT(fill) void fillExport(float* x, int n, float value) {
-  PlanOp op{K_FILL, {}};
+  PlanOp op = planOp(K_FILL);
   op.fill = {x, n, value};
   run(op);
 }
 
 EXPORT(sgemm) void sgemm(const float* a, const float* b, float* c, int m, int n, int k, int transA, int transB, int accumulate) {
-  PlanOp op{K_GEMM, {}};
+  PlanOp op = planOp(K_GEMM);
   op.gemm = GemmArgs{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
   run(op);
 }
 
 EXPORT(unary) void unaryExport(int code, const float* x, float* out, int n, float alpha) {
-  PlanOp op{K_UNARY, {}};
+  PlanOp op = planOp(K_UNARY);
   op.unary = {code, x, out, n, alpha};
   run(op);
 }
 
 EXPORT(unary_backward) void unaryBackwardExport(int code, const float* x, const float* y, const float* dy, float* out, int n, float alpha) {
-  PlanOp op{K_UNARY_BACKWARD, {}};
+  PlanOp op = planOp(K_UNARY_BACKWARD);
   op.unaryBackward = {code, x, y, dy, out, n, alpha};
   run(op);
 }
@@ -97,7 +110,7 @@ EXPORT(unary_backward) void unaryBackwardExport(int code, const float* x, const 
 // i.e. the executor's strided binary op at rank 2.
 EXPORT(binary) void binaryExport(int code, const float* a, int aRowStep, int aColStep, const float* b, int bRowStep, int bColStep,
                                  float* out, int rows, int cols) {
-  PlanOp op{K_BINARY, {}};
+  PlanOp op = planOp(K_BINARY);
   auto& o = op.binary;
   o.op = code;
   o.a = a;
@@ -115,33 +128,33 @@ EXPORT(binary) void binaryExport(int code, const float* a, int aRowStep, int aCo
 }
 
 EXPORT(reduce) void reduceExport(int code, const float* x, int outer, int mid, int inner, float* out) {
-  PlanOp op{K_REDUCE, {}};
+  PlanOp op = planOp(K_REDUCE);
   op.reduce = {code, x, out, outer, mid, inner};
   run(op);
 }
 
 EXPORT(softmax) void softmaxExport(const float* x, float* out, int rows, int cols, int log) {
-  PlanOp op{K_SOFTMAX, {}};
+  PlanOp op = planOp(K_SOFTMAX);
   op.softmax = {x, out, rows, cols, log != 0};
   run(op);
 }
 
 EXPORT(bias_act) void biasActExport(const float* x, const float* bias, int act, float alpha, float* out, int rows, int cols) {
-  PlanOp op{K_BIAS_ACT, {}};
+  PlanOp op = planOp(K_BIAS_ACT);
   op.biasAct = {x, bias, act, alpha, out, rows, cols};
   run(op);
 }
 
 EXPORT(bias_act_backward) void biasActBackwardExport(const float* y, const float* dy, int act, float alpha, float* dz, float* dbias,
                                                      int rows, int cols) {
-  PlanOp op{K_BIAS_ACT_BACKWARD, {}};
+  PlanOp op = planOp(K_BIAS_ACT_BACKWARD);
   op.biasActBackward = {y, dy, act, alpha, dz, dbias, rows, cols};
   run(op);
 }
 
 // The fused loss: sum[0] = Σ f(p, t) over n elements, grad (0: none) = scale · ∂f/∂p.
 EXPORT(pointwise_loss) void pointwiseLossExport(int lossOp, const float* p, const float* t, float* sum, float* grad, int n, float scale) {
-  PlanOp op{K_POINTWISE_LOSS, {}};
+  PlanOp op = planOp(K_POINTWISE_LOSS);
   op.loss = {lossOp, p, t, sum, grad, n, scale};
   run(op);
 }
@@ -150,7 +163,7 @@ EXPORT(pointwise_loss) void pointwiseLossExport(int lossOp, const float* p, cons
 // update follows the step count and learning-rate schedule the optimizer writes there.
 EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,
                                                 const double* hLive, int hLen, int n) {
-  PlanOp op{K_OPTIMIZER, {}};
+  PlanOp op = planOp(K_OPTIMIZER);
   auto& o = op.optimizer;
   o.rule = rule;
   o.w = w;
@@ -171,7 +184,7 @@ static ConvGeom convGeom(const int* v) {
   return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
 }
 static void conv(PlanCode code, const int* geom, const float* a, const float* b, float* out, float* col, int colFloats) {
-  PlanOp op{code, {}};
+  PlanOp op = planOp(code);
   op.conv = {convGeom(geom), a, b, out, col, colFloats};
   run(op);
 }
@@ -186,12 +199,12 @@ EXPORT(conv2d_backprop_filter) void conv2dBackpropFilterExport(const float* x, c
   conv(K_CONV2D_BACKPROP_FILTER, geom, x, dy, dw, col, colFloats);
 }
 EXPORT(pool2d) void pool2dExport(int code, const float* x, float* out, const int* geom) {
-  PlanOp op{K_POOL2D, {}};
+  PlanOp op = planOp(K_POOL2D);
   op.pool = {code, convGeom(geom), x, nullptr, nullptr, out};
   run(op);
 }
 EXPORT(pool2d_backward) void pool2dBackwardExport(int code, const float* x, const float* y, const float* dy, float* dx, const int* geom) {
-  PlanOp op{K_POOL2D_BACKWARD, {}};
+  PlanOp op = planOp(K_POOL2D_BACKWARD);
   op.pool = {code, convGeom(geom), x, y, dy, dx};
   run(op);
 }
@@ -237,6 +250,11 @@ alignas(64) static int ctrl[16];
 static struct {
   GemmArgs g;
   int threads;
+  // Or, when fn is set, the tasks 0..tasks-1 of a plan op's split (PlanHost.parallel), each taken
+  // by whichever thread is free (next is the shared counter).
+  void (*fn)(void*, int);
+  void* ctx;
+  int tasks, next;
 } job;
 
 EXPORT(thread_ctrl) int* thread_ctrl() { return ctrl; }
@@ -247,14 +265,87 @@ EXPORT(gemm_job) void gemm_job(const float* a, const float* b, float* c, int m, 
                                int threads) {
   job.g = GemmArgs{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
   job.threads = threads;
+  job.fn = nullptr;
 }
 
 // Thread `index` (0 = caller) computes its share of the posted job: a block of rows, a multiple of MR.
 EXPORT(gemm_job_part) void gemm_job_part(int index) {
+  if (job.fn) {
+    for (int t; (t = __atomic_fetch_add(&job.next, 1, __ATOMIC_SEQ_CST)) < job.tasks;) job.fn(job.ctx, t);
+    return;
+  }
   const long m = job.g.m;
   long per = (m + job.threads - 1) / job.threads;
   per = (per + MR - 1) / MR * MR;
   const long m0 = index * per, m1 = m0 + per < m ? m0 + per : m;
   if (m0 < m1) gemm(job.g, m0, m1, 0, job.g.n);
+}
+
+// Inside plan_run there is no JavaScript between kernels to post jobs, so the plan posts them
+// itself with the pool's protocol (src/backend/wasm/threads.ts: bump and notify ctrl[GEN], each
+// worker runs gemm_job_part and bumps ctrl[DONE]): the GEMMs the pool would take
+// (THREADED_GEMM_MIN_FLOPS, m ≥ 8 rows per thread), the elementwise splits the native addon makes
+// (plan.inc), and pairs of independent GEMMs, one per thread. Row and element splits change no sum,
+// so results are the eager ones bit for bit. JavaScript sets the threads and whether this thread
+// may block (a browser's main thread may not: there it only spins).
+enum { CTRL_GEN = 0, CTRL_DONE = 1 };
+static int g_planCanBlock = 0;
+EXPORT(plan_threads) void planThreads(int threads, int canBlock) {
+  kPlanHost.threads = threads < 1 ? 1 : threads;
+  g_planCanBlock = canBlock;
+}
+
+// Posts the job set up in `job`, does part 0 and waits for the workers. Spins briefly (the other
+// parts usually finish within microseconds of ours), then sleeps in 100 ms waits where allowed;
+// a worker that makes no progress for ~30 s traps instead of hanging.
+static void runJob() {
+  const int threads = job.threads;
+  __atomic_store_n(&ctrl[CTRL_DONE], 0, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&ctrl[CTRL_GEN], 1, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&ctrl[CTRL_GEN], 0xffffffffu);
+  gemm_job_part(0);
+  int last = -1;
+  long long spins = 0;
+  int waits = 0;
+  for (int done; (done = __atomic_load_n(&ctrl[CTRL_DONE], __ATOMIC_SEQ_CST)) < threads - 1;) {
+    if (done != last) { last = done; spins = 0; waits = 0; }
+    if (++spins < 20000) continue;
+    if (g_planCanBlock) {
+      if (__builtin_wasm_memory_atomic_wait32(&ctrl[CTRL_DONE], done, 100000000LL) == 2 && ++waits > 300) __builtin_trap();
+    } else if (spins > (1LL << 36)) {
+      __builtin_trap();
+    }
+  }
+  job.fn = nullptr;
+}
+
+static void postedGemm(const GemmArgs& g) {
+  const int threads = kPlanHost.threads;
+  if (threads < 2 || 2.0 * double(g.m) * double(g.n) * double(g.k) < 4e6 || g.m < 8L * threads) {
+    serialGemm(g);
+    return;
+  }
+  job.g = g;
+  job.threads = threads;
+  job.fn = nullptr;
+  runJob();
+}
+
+static void postedParallel(int parts, void (*fn)(void*, int), void* ctx) {
+  if (parts <= 1 || kPlanHost.threads < 2) {
+    serialParallel(parts, fn, ctx);
+    return;
+  }
+  job.threads = kPlanHost.threads;
+  job.fn = fn;
+  job.ctx = ctx;
+  job.tasks = parts;
+  job.next = 0;
+  runJob();
+}
+
+static void postedGemmPair(const GemmArgs& x, const GemmArgs& y) {
+  struct Pair { const GemmArgs* g[2]; } pair{{&x, &y}};
+  postedParallel(2, [](void* p, int t) { serialGemm(*static_cast<Pair*>(p)->g[t]); }, &pair);
 }
 #endif

@@ -2,9 +2,10 @@
  * One instance of the compiled kernels plus the scratch arena its calls use.
  *
  * Tensors live in JS Float32Arrays; a kernel call copies its inputs into linear memory,
- * runs, and copies the result out. The arena is a bump allocator above __heap_base that
- * is reset at the start of every call, so memory only grows to the largest single call's
- * need and is then reused (no per-call growth, no free lists).
+ * runs, and copies the result out. The arena is a bump allocator above __heap_base (and
+ * above the blocks compiled plans reserve) that is reset at the start of every call, so
+ * memory only grows to the largest single call's need and is then reused (no per-call
+ * growth, no free lists).
  */
 
 /** Exports of wasm/src/kernels.cc (op codes: indices in the op table, src/backend/ops.ts); pointers are byte offsets into linear memory, 0 means null. */
@@ -33,6 +34,8 @@ export interface WasmKernelExports {
   plan_length(): number;
   plan_end(): number;
   plan_run(ops: number, count: number): void;
+  /** Threaded build only: threads a replayed plan's GEMMs use, and whether the calling thread may block (Atomics.wait). */
+  plan_threads?(threads: number, canBlock: number): void;
 }
 
 const PAGE_BYTES = 65536;
@@ -41,16 +44,36 @@ const ALIGN_BYTES = 64;
 export class WasmArena {
   readonly exports: WasmKernelExports;
   readonly memory: WebAssembly.Memory;
-  private readonly base: number;
+  /** Where each call's scratch starts: above __heap_base and every reserved block. */
+  private base: number;
   private top: number;
   private view: Float32Array;
+  private readonly heapBase: number;
+  /** Blocks reserved for compiled plans (reserve/release), by address; free ones are reused first. */
+  private readonly blocks: { ptr: number; bytes: number; free: boolean }[] = [];
 
   constructor(exports: WasmKernelExports, memory: WebAssembly.Memory) {
     this.exports = exports;
     this.memory = memory;
-    this.base = align(Number(exports.__heap_base.value));
+    this.heapBase = align(Number(exports.__heap_base.value));
+    this.base = this.heapBase;
     this.top = this.base;
     this.view = new Float32Array(memory.buffer);
+  }
+
+  /** Grows linear memory to at least `bytes`. */
+  private ensure(bytes: number, what: string): void {
+    const memory = this.memory;
+    if (bytes > memory.buffer.byteLength) {
+      const pages = Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES);
+      try {
+        memory.grow(pages);
+      } catch (e) {
+        throw new Error(`wasm backend: cannot grow linear memory to ${(bytes / 2 ** 20).toFixed(0)} MiB for ${what} (${String(e)})`);
+      }
+    }
+    // grow() detaches a non-shared memory's old buffer (and a shared one's old view keeps its old length).
+    if (this.view.buffer !== memory.buffer) this.view = new Float32Array(memory.buffer);
   }
 
   /**
@@ -60,18 +83,61 @@ export class WasmArena {
   begin(...floatCounts: number[]): void {
     let bytes = 0;
     for (const n of floatCounts) bytes += paddedBytes(n);
-    const need = this.base + bytes;
-    const memory = this.memory;
-    if (need > memory.buffer.byteLength) {
-      const pages = Math.ceil((need - memory.buffer.byteLength) / PAGE_BYTES);
-      try {
-        memory.grow(pages);
-      } catch (e) {
-        throw new Error(`wasm backend: cannot grow linear memory to ${(need / 2 ** 20).toFixed(0)} MiB for this kernel call (${String(e)})`);
+    this.ensure(this.base + bytes, 'this kernel call');
+    this.top = this.base;
+  }
+
+  /**
+   * Reserves `bytes` of linear memory that stay at their address until release(): the buffers
+   * of a compiled plan (src/backend/wasm/plan.ts). Kernel calls' scratch moves above them.
+   */
+  reserve(bytes: number): number {
+    const size = align(bytes);
+    const fit = this.blocks.find((b) => b.free && b.bytes >= size);
+    if (fit) {
+      if (fit.bytes - size >= PAGE_BYTES) {
+        this.blocks.splice(this.blocks.indexOf(fit) + 1, 0, { ptr: fit.ptr + size, bytes: fit.bytes - size, free: true });
+        fit.bytes = size;
+      }
+      fit.free = false;
+      return fit.ptr;
+    }
+    const last = this.blocks[this.blocks.length - 1];
+    const ptr = last ? last.ptr + last.bytes : this.heapBase;
+    this.ensure(ptr + size, 'a compiled step');
+    this.blocks.push({ ptr, bytes: size, free: false });
+    this.base = ptr + size;
+    this.top = this.base;
+    return ptr;
+  }
+
+  /** Returns a block from reserve(); free blocks at the top give their memory back to the scratch. */
+  release(ptr: number): void {
+    const i = this.blocks.findIndex((b) => b.ptr === ptr && !b.free);
+    if (i < 0) return;
+    this.blocks[i]!.free = true;
+    for (let j = this.blocks.length - 1; j > 0; j--) {
+      const a = this.blocks[j - 1]!, b = this.blocks[j]!;
+      if (a.free && b.free) {
+        a.bytes += b.bytes;
+        this.blocks.splice(j, 1);
       }
     }
-    if (this.view.buffer !== memory.buffer) this.view = new Float32Array(memory.buffer);
+    while (this.blocks.length > 0 && this.blocks[this.blocks.length - 1]!.free) this.blocks.pop();
+    const last = this.blocks[this.blocks.length - 1];
+    this.base = last ? last.ptr + last.bytes : this.heapBase;
     this.top = this.base;
+  }
+
+  /** Bytes held by reserved blocks (for tests). */
+  reservedBytes(): number {
+    return this.blocks.reduce((s, b) => s + (b.free ? 0 : b.bytes), 0);
+  }
+
+  /** The bytes of linear memory, as a view current after any grow(). */
+  bytes(): Uint8Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    return new Uint8Array(this.view.buffer);
   }
 
   /** Reserves n floats (plus at least 4 floats of padding that kernels may overrun into); returns the byte offset. */
@@ -90,9 +156,9 @@ export class WasmArena {
     return ptr;
   }
 
-  /** Writes integers as int32 at ptr (a buffer from alloc). */
+  /** Writes integers as int32 at ptr (a buffer from alloc or reserve). */
   putInt32(values: readonly number[], ptr: number): void {
-    new Int32Array(this.view.buffer, ptr, values.length).set(values);
+    new Int32Array(this.bytes().buffer, ptr, values.length).set(values);
   }
 
   /** Copies n floats from linear memory at ptr into dst. */
@@ -153,7 +219,8 @@ async function compileFromUrl(url: string | URL): Promise<WebAssembly.Module> {
 export async function instantiateKernels(source: WasmModuleSource): Promise<WasmArena> {
   const module = await compile(source);
   const instance = await WebAssembly.instantiate(module, {});
-  const exports = instance.exports as unknown as WasmKernelExports & { memory: WebAssembly.Memory };
+  // A plain copy: the instance's own exports object is frozen, and the bench times plan_run by wrapping it.
+  const exports = { ...instance.exports } as unknown as WasmKernelExports & { memory: WebAssembly.Memory };
   return new WasmArena(exports, exports.memory);
 }
 
@@ -169,5 +236,5 @@ export async function instantiateThreadedKernels(source: WasmModuleSource, initi
   const module = await compile(source);
   const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return { arena: new WasmArena(instance.exports as unknown as WasmKernelExports, memory), module, memory };
+  return { arena: new WasmArena({ ...instance.exports } as unknown as WasmKernelExports, memory), module, memory };
 }

@@ -86,6 +86,12 @@ export const ELEMENTWISE_CHUNK = 1 << 20;
 /** Below this many flops a GEMM runs on the calling thread: waking workers costs tens of microseconds. */
 export const THREADED_GEMM_MIN_FLOPS = 4e6;
 
+/** The im2col scratch of a convolution, floats: the kernel sizes its blocks of pixels (and so a filter gradient's order of sums) to it. */
+export function convColFloats(g: Conv2DGeometry): number {
+  const k = g.kH * g.kW * g.inC;
+  return Math.max(k * 64, Math.min(g.batch * g.outH * g.outW * k, ELEMENTWISE_CHUNK));
+}
+
 /** The GEMM worker pool, if any; read on every matmul so stopping the pool takes effect at once. */
 export interface PoolHolder { pool: GemmThreadPool | null }
 
@@ -342,10 +348,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     arena.putInt32(conv2dGeometryFields(g), p);
     return p;
   };
-  const colFloats = (g: Conv2DGeometry): number => {
-    const k = g.kH * g.kW * g.inC;
-    return Math.max(k * 64, Math.min(g.batch * g.outH * g.outW * k, ELEMENTWISE_CHUNK));
-  };
+  const colFloats = convColFloats;
   const sizes = (g: Conv2DGeometry): { x: number; y: number; w: number } => ({
     x: g.batch * g.inH * g.inW * g.inC, y: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.inC * g.outC,
   });

@@ -8,6 +8,7 @@
  */
 import type { Backend } from '../registry.js';
 import { createWasmKernels, WASM_FALLBACK_KERNELS } from './kernels.js';
+import { compileWasmTrace } from './plan.js';
 import { instantiateKernels, instantiateThreadedKernels, type WasmArena, type WasmModuleSource } from './instance.js';
 import { WASM_THREADED_INITIAL_PAGES, WASM_THREADED_MAX_PAGES } from './memory.generated.js';
 import { defaultWorkerFactory, GemmThreadPool, hardwareThreads, type ThreadedExports, type WasmWorkerFactory } from './threads.js';
@@ -20,6 +21,8 @@ export interface WasmBackend extends Backend {
   readonly fallbackKernels: string[];
   /** Stops the GEMM worker threads (the backend keeps working on one thread). */
   stopThreads(): void;
+  /** The module instance and its linear memory (compiled plans reserve blocks there). */
+  readonly arena: WasmArena;
 }
 
 export interface WasmLoadOptions {
@@ -159,10 +162,14 @@ async function loadThreaded(options: WasmLoadOptions): Promise<{ backend?: WasmB
 
 function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string, relaxed: boolean): WasmBackend {
   const threads = { pool };
+  // Replayed plans post their GEMMs to the same workers (threaded build only).
+  arena.exports.plan_threads?.(pool ? pool.threads : 1, pool?.callerCanBlock ? 1 : 0);
   return {
     name: 'wasm',
     priority: 10,
     kernels: createWasmKernels(arena, threads),
+    compileTrace: (entries, keep) => compileWasmTrace(arena, entries, keep),
+    arena,
     fallbackKernels: [...WASM_FALLBACK_KERNELS],
     describe: () => ({
       simd: true,
@@ -172,6 +179,7 @@ function makeBackend(arena: WasmArena, pool: GemmThreadPool | null, note: string
       memory: `${(arena.memoryBytes() / 2 ** 20).toFixed(1)} MiB`,
     }),
     stopThreads: () => {
+      arena.exports.plan_threads?.(1, 0);
       threads.pool?.stop();
       threads.pool = null;
     },

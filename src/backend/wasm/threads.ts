@@ -80,6 +80,11 @@ export class GemmThreadPool {
     this.canBlock = mainThreadCanBlock(this.ctrl);
   }
 
+  /** Whether the calling thread may block in Atomics.wait (not a browser's main thread). */
+  get callerCanBlock(): boolean {
+    return this.canBlock;
+  }
+
   /** Threads taking part in a GEMM: the caller plus the workers. */
   get threads(): number {
     return this.workers.length + 1;

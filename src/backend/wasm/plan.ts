@@ -1,0 +1,369 @@
+/**
+ * Compiled training steps on the WASM backend: a traced step (tensor/step-trace.ts) becomes a
+ * plan inside the module's linear memory, replayed by one exported call (plan_run) per step.
+ *
+ * Every buffer the trace touches gets a fixed place in a block of linear memory the plan
+ * reserves for its life (WasmArena.reserve; the per-call scratch moves above it, and memory
+ * growing later leaves the addresses valid). The kernel exports are called once more between
+ * plan_begin and plan_end with those addresses: they record their op (native/plan.inc) instead
+ * of running. A replay then copies what JavaScript owns into linear memory (weights, optimizer
+ * state and hyper-parameters, the batch, data written by host code such as dropout masks),
+ * runs the plan, and copies back what JavaScript reads afterwards (updated weights and state,
+ * the loss, predictions, gradients): one call into WASM instead of one per kernel, and no
+ * per-kernel copies in and out.
+ *
+ * A kernel the plan cannot take (data movement the backend leaves to the js kernels, shape
+ * patterns the WASM kernels forward to them, sin/cos's large-argument fix-up, optimizer
+ * hyper-parameters given as plain numbers) runs as JavaScript between two plan segments, on its
+ * JavaScript arrays, with the buffers it reads copied out first and those it writes copied in
+ * after; so do host writes (which may read any buffer: all the plan wrote so far comes out first). The replay is exact: the same kernels on the same blocks of data in
+ * the same order as the eager calls (which is why shapes the eager kernels split into blocks
+ * that change a sum's order also run as JavaScript).
+ */
+import type { TraceEntry } from '../../tensor/step-trace.js';
+import { KERNEL_WRITES, type KernelName, type Kernels } from '../kernels.js';
+import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
+import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
+import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
+import type { WasmArena, WasmKernelExports } from './instance.js';
+
+type Buf = Float32Array | Int32Array | Float64Array;
+
+const isBuf = (v: unknown): v is Buf => v instanceof Float32Array || v instanceof Int32Array || v instanceof Float64Array;
+
+/** The byte range of one JavaScript buffer the trace uses, and where it lives in linear memory. */
+interface Region {
+  readonly buffer: ArrayBufferLike;
+  lo: number;
+  hi: number;
+  ptr: number;
+}
+
+/** What a compiled trace holds in linear memory; release() returns it (also done when the actions are garbage). */
+export interface WasmPlanMemory {
+  readonly ptr: number;
+  readonly bytes: number;
+}
+
+/** Plans whose actions were dropped without release: their blocks go back to the arena. */
+const orphans = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ arena: WasmArena; ptr: number }>(({ arena, ptr }) => arena.release(ptr))
+  : null;
+
+const PAD_BYTES = 64;
+const alignUp = (n: number, a = 64): number => Math.ceil(n / a) * a;
+
+function product(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+/** The typed arrays among a kernel call's arguments (optimizerStep's slots are an array of them). */
+function buffersOf(args: readonly unknown[]): { arg: number; buf: Buf }[] {
+  const out: { arg: number; buf: Buf }[] = [];
+  args.forEach((a, i) => {
+    if (isBuf(a)) out.push({ arg: i, buf: a });
+    else if (Array.isArray(a)) for (const b of a as unknown[]) if (isBuf(b)) out.push({ arg: i, buf: b });
+  });
+  return out;
+}
+
+/** sin and cos get a JavaScript fix-up for |x| ≥ 2^20 after the WASM kernel (kernels.ts): not plannable. */
+const needsFixup = (op: UnaryOp): boolean => op === 'sin' || op === 'cos';
+
+/**
+ * Turns trace entries into replay actions: JavaScript actions and plan segments, each segment
+ * one call into WASM. `keep`: the buffers JavaScript reads after a replay (the step's outputs);
+ * without it, everything the plan writes is copied back.
+ */
+export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[], keep?: readonly Buf[]): (() => void)[] {
+  const ex = arena.exports;
+  // 1. Regions: one per JavaScript buffer, covering the byte range the trace's views use.
+  const regions = new Map<ArrayBufferLike, Region>();
+  const note = (b: Buf): void => {
+    // From a 64-byte boundary of the buffer: every view keeps its alignment in linear memory.
+    const lo = b.byteOffset - (b.byteOffset % 64), hi = b.byteOffset + b.byteLength;
+    const r = regions.get(b.buffer);
+    if (!r) regions.set(b.buffer, { buffer: b.buffer, lo, hi, ptr: 0 });
+    else {
+      r.lo = Math.min(r.lo, lo);
+      r.hi = Math.max(r.hi, hi);
+    }
+  };
+  let geometries = 0;
+  let colFloats = 0;
+  for (const e of entries) {
+    if (e.kind === 'host') {
+      note(e.target);
+      continue;
+    }
+    for (const { buf } of buffersOf(e.args)) note(buf);
+    if (e.name.startsWith('conv2d') || e.name.startsWith('pool2d')) {
+      geometries++;
+      const g = e.args[e.args.length - 1] as Conv2DGeometry;
+      if (e.name.startsWith('conv2d')) colFloats = Math.max(colFloats, convColFloats(g));
+    }
+  }
+  // 2. One block: the regions, the conv geometries, one im2col scratch (ops run one at a time), the ops.
+  const opBytes = ex.plan_op_bytes();
+  const capacity = entries.length + 1;
+  let bytes = 0;
+  for (const r of regions.values()) bytes += alignUp(r.hi - r.lo + PAD_BYTES);
+  const geometryAt = bytes;
+  bytes += alignUp(geometries * 64);
+  const colAt = bytes;
+  bytes += alignUp(colFloats * 4 + PAD_BYTES);
+  const opsAt = bytes;
+  bytes += alignUp(capacity * opBytes);
+  const block = arena.reserve(bytes);
+  let at = block;
+  for (const r of regions.values()) {
+    r.ptr = at;
+    at += alignUp(r.hi - r.lo + PAD_BYTES);
+  }
+  const ptr = (b: Buf | null | undefined): number => {
+    if (!b) return 0;
+    const r = regions.get(b.buffer)!;
+    return r.ptr + b.byteOffset - r.lo;
+  };
+  let nextGeometry = block + geometryAt;
+  const geometry = (g: Conv2DGeometry): number => {
+    const p = nextGeometry;
+    nextGeometry += 64;
+    arena.putInt32(conv2dGeometryFields(g), p);
+    return p;
+  };
+  const col = block + colAt;
+
+  // Copies between a region's JavaScript bytes and its place in linear memory (views made per
+  // call: a grow() between replays detaches a non-shared memory's buffer).
+  const copyIn = (r: Region): void => {
+    arena.bytes().set(new Uint8Array(r.buffer, r.lo, r.hi - r.lo), r.ptr);
+  };
+  const copyOut = (r: Region): void => {
+    new Uint8Array(r.buffer, r.lo, r.hi - r.lo).set(arena.bytes().subarray(r.ptr, r.ptr + r.hi - r.lo));
+  };
+
+  // 3. Record. Which copy of each region is current decides the copies around JavaScript actions.
+  const actions: (() => void)[] = [];
+  const readFirst = new Set<Region>(); // read before anything in the step writes it: copied in at the start
+  const touched = new Set<Region>();
+  const dirty = new Set<Region>(); // written in linear memory since JavaScript last had it
+  const written = new Set<Region>();
+  let opsUsed = 0;
+  let open = false;
+  const begin = (): void => {
+    if (open) return;
+    ex.plan_begin(block + opsAt + opsUsed * opBytes, capacity - opsUsed);
+    open = true;
+  };
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    const count = ex.plan_end();
+    if (count < 0) throw new Error('internal error: a WASM plan outgrew its op block');
+    if (count === 0) return;
+    const opsPtr = block + opsAt + opsUsed * opBytes;
+    opsUsed += count;
+    actions.push(() => ex.plan_run(opsPtr, count));
+  };
+  const regionOf = (b: Buf): Region => regions.get(b.buffer)!;
+  const touch = (b: Buf, writes: boolean): void => {
+    const r = regionOf(b);
+    if (!touched.has(r) && !writes) readFirst.add(r);
+    touched.add(r);
+    if (writes) {
+      written.add(r);
+      dirty.add(r);
+    }
+  };
+  /** A JavaScript action on the arrays themselves: what it reads comes out of linear memory first, what it writes goes in after. */
+  const javascript = (run: () => void, bufs: { buf: Buf; writes: boolean }[], readsAnything = false): void => {
+    close();
+    const out = readsAnything ? [...dirty] : [...new Set(bufs.map((b) => regionOf(b.buf)).filter((r) => dirty.has(r)))];
+    for (const r of out) dirty.delete(r);
+    const back = [...new Set(bufs.filter((b) => b.writes).map((b) => regionOf(b.buf)))];
+    for (const b of bufs) {
+      const r = regionOf(b.buf);
+      if (!touched.has(r) && !b.writes) readFirst.add(r);
+      touched.add(r);
+    }
+    actions.push(() => {
+      for (const r of out) copyOut(r);
+      run();
+      for (const r of back) copyIn(r);
+    });
+  };
+
+  try {
+    for (const e of entries) {
+      if (e.kind === 'host') {
+        if (e.zero && e.target instanceof Float32Array) {
+          begin();
+          ex.fill(ptr(e.target), e.target.length, 0);
+          touch(e.target, true);
+        } else {
+          // A host write may read anything computed so far (softmax's backward reads the kernel's
+          // probabilities): everything written in linear memory since the last copy comes out first.
+          javascript(e.fill, [{ buf: e.target, writes: true }], true);
+        }
+        continue;
+      }
+      const name = e.name as KernelName;
+      const writes = KERNEL_WRITES[name];
+      const bufs = buffersOf(e.args);
+      begin();
+      const before = ex.plan_length();
+      const result = record(ex, name, e.args, ptr, geometry, col);
+      const recorded = ex.plan_length() - before;
+      if (result === 'recorded' && recorded === 1) {
+        // An optimizer update and a matmul that accumulates read their outputs too.
+        const readsOutputs = name === 'optimizerStep' || (name === 'matmul' && e.args[8] === true);
+        for (const { arg, buf } of bufs) if (!writes.includes(arg) || readsOutputs) touch(buf, false);
+        for (const { arg, buf } of bufs) if (writes.includes(arg)) touch(buf, true);
+      } else if (result === 'nothing' && recorded === 0) {
+        // Empty shapes: the eager kernel does nothing either.
+      } else if (result === 'javascript' && recorded === 0) {
+        const run = (): void => e.fn(...(e.args as never[]));
+        javascript(run, bufs.map(({ arg, buf }) => ({ buf, writes: writes.includes(arg) })));
+      } else {
+        throw new Error(`internal error: WASM plan recording of '${name}' recorded ${recorded} ops`);
+      }
+    }
+    close();
+  } catch (err) {
+    if (open) ex.plan_end();
+    arena.release(block);
+    throw err;
+  }
+
+  // 4. Around the plan: JavaScript's buffers in before, the results out after.
+  const inputs = [...readFirst];
+  const keepBuffers = keep ? new Set(keep.map((b) => b.buffer)) : null;
+  const outputs = [...dirty].filter((r) => !keepBuffers || keepBuffers.has(r.buffer) || readFirst.has(r));
+  // Every action holds the lease, so the block stays reserved while any of them can still run
+  // (whatever the caller keeps: the array or some of its functions); then it goes back.
+  const lease = {};
+  orphans?.register(lease, { arena, ptr: block });
+  const all = [() => { for (const r of inputs) copyIn(r); }, ...actions, () => { for (const r of outputs) copyOut(r); }];
+  return all.map((f) => (): void => {
+    void lease;
+    f();
+  });
+}
+
+type Recorded = 'recorded' | 'nothing' | 'javascript';
+
+/** Calls the kernel's export with linear-memory addresses (recording it), or says why it cannot. */
+function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[], ptr: (b: Buf | null | undefined) => number,
+  geometry: (g: Conv2DGeometry) => number, col: number): Recorded {
+  // The call's arguments, typed by the kernel they were recorded for.
+  const argsOf = <K extends KernelName>(_: K): Parameters<Kernels[K]> => args as unknown as Parameters<Kernels[K]>;
+  switch (name) {
+    case 'matmul': {
+      const [x, w, out, m, n, k, transA, transB, accumulate] = argsOf('matmul');
+      if (m * n === 0) return 'nothing';
+      ex.sgemm(ptr(x), ptr(w), ptr(out), m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
+      return 'recorded';
+    }
+    case 'unary': {
+      const [op, x, out, alpha] = argsOf('unary');
+      if (needsFixup(op)) return 'javascript';
+      if (x.length === 0) return 'nothing';
+      ex.unary(opCode(UNARY_OPS, op), ptr(x), ptr(out), x.length, alpha);
+      return 'recorded';
+    }
+    case 'unaryBackward': {
+      const [op, x, y, dy, out, alpha] = argsOf('unaryBackward');
+      if (needsFixup(op)) return 'javascript';
+      if (dy.length === 0) return 'nothing';
+      const reads = UNARY_OP_TABLE[op].reads;
+      ex.unary_backward(opCode(UNARY_OPS, op), reads.includes('x') ? ptr(x) : 0, reads.includes('y') ? ptr(y) : 0, ptr(dy), ptr(out), dy.length, alpha);
+      return 'recorded';
+    }
+    case 'binary': {
+      const [op, x, xShape, y, yShape, out, outShape] = argsOf('binary');
+      const plan = planBinary(xShape, yShape, outShape);
+      if (plan === null) return 'javascript';
+      if (plan.rows * plan.cols === 0) return 'nothing';
+      ex.binary(opCode(BINARY_OPS, op), ptr(x), plan.a[0], plan.a[1], ptr(y), plan.b[0], plan.b[1], ptr(out), plan.rows, plan.cols);
+      return 'recorded';
+    }
+    case 'reduce': {
+      const [op, x, shape, axes, out] = argsOf('reduce');
+      const first = axes[0] ?? 0;
+      const last = axes[axes.length - 1] ?? -1;
+      const outer = product(shape.slice(0, first)), mid = product(shape.slice(first, last + 1)), inner = product(shape.slice(last + 1));
+      if (outer * inner === 0) return 'nothing';
+      if (mid === 0) {
+        ex.fill(ptr(out), outer * inner, REDUCE_OP_TABLE[op].identity);
+        return 'recorded';
+      }
+      // The eager kernel splits rows longer than a chunk and combines the parts in double: a different order of the sum.
+      if (axes.length === 0 || last - first !== axes.length - 1 || mid * inner > ELEMENTWISE_CHUNK) return 'javascript';
+      ex.reduce(opCode(REDUCE_OPS, op), ptr(x), outer, mid, inner, ptr(out));
+      return 'recorded';
+    }
+    case 'softmax': {
+      const [x, out, rows, cols, log] = argsOf('softmax');
+      if (rows * cols === 0) return 'nothing';
+      ex.softmax(ptr(x), ptr(out), rows, cols, log ? 1 : 0);
+      return 'recorded';
+    }
+    case 'biasAct': {
+      const [x, bias, act, alpha, out, rows, cols] = argsOf('biasAct');
+      if (needsFixup(act)) return 'javascript';
+      if (rows * cols === 0) return 'nothing';
+      ex.bias_act(ptr(x), ptr(bias), opCode(UNARY_OPS, act), alpha, ptr(out), rows, cols);
+      return 'recorded';
+    }
+    case 'biasActBackward': {
+      const [y, dy, act, alpha, dz, dbias, rows, cols] = argsOf('biasActBackward');
+      // Eager: more rows than one block sums the bias gradient block by block in double.
+      if (!OUTPUT_DIFFERENTIABLE.has(act) || rows * cols === 0 || rows > Math.max(1, Math.floor(ELEMENTWISE_CHUNK / cols))) return 'javascript';
+      ex.bias_act_backward(ptr(y), ptr(dy), opCode(UNARY_OPS, act), alpha, ptr(dz), ptr(dbias), rows, cols);
+      return 'recorded';
+    }
+    case 'pointwiseLoss': {
+      const [op, pred, target, sum, grad, scale] = argsOf('pointwiseLoss');
+      // Eager: more than one chunk adds the chunks' sums in double (and no elements still writes sum[0] = 0).
+      if (pred.length === 0 || pred.length > ELEMENTWISE_CHUNK) return 'javascript';
+      ex.pointwise_loss(opCode(LOSS_OPS, op), ptr(pred), ptr(target), ptr(sum), ptr(grad), pred.length, scale);
+      return 'recorded';
+    }
+    case 'optimizerStep': {
+      const [rule, w, g, slots, h] = argsOf('optimizerStep');
+      // Plain numbers are this step's values only; the optimizer's live Float64Array is read on every replay.
+      if (!(h instanceof Float64Array) || slots.length < OPTIMIZER_RULE_TABLE[rule].slots.length) return 'javascript';
+      if (w.length === 0) return 'nothing';
+      ex.optimizer_step(opCode(OPTIMIZER_RULES, rule), ptr(w), ptr(g), ptr(slots[0]), ptr(slots[1]), ptr(slots[2]), 0, ptr(h), h.length, w.length);
+      return 'recorded';
+    }
+    case 'conv2d':
+    case 'conv2dBackpropInput':
+    case 'conv2dBackpropFilter': {
+      const [p, q, out, g] = argsOf('conv2dBackpropFilter'); // the three share one signature
+      // As the eager kernels: nothing to do when the output is empty.
+      const outSize = name === 'conv2d' ? g.batch * g.outH * g.outW * g.outC : name === 'conv2dBackpropInput' ? g.batch * g.inH * g.inW * g.inC : g.kH * g.kW * g.inC * g.outC;
+      if (outSize === 0) return 'nothing';
+      const fn = name === 'conv2d' ? ex.conv2d : name === 'conv2dBackpropInput' ? ex.conv2d_backprop_input : ex.conv2d_backprop_filter;
+      fn.call(ex, ptr(p), ptr(q), ptr(out), geometry(g), col, convColFloats(g));
+      return 'recorded';
+    }
+    case 'pool2d': {
+      const [op, x, out, g] = argsOf('pool2d');
+      if (g.batch * g.outH * g.outW * g.outC === 0) return 'nothing';
+      ex.pool2d(opCode(POOL_OPS, op), ptr(x), ptr(out), geometry(g));
+      return 'recorded';
+    }
+    case 'pool2dBackward': {
+      const [op, x, y, dy, dx, g] = argsOf('pool2dBackward');
+      if (g.batch * g.inH * g.inW * g.inC === 0) return 'nothing';
+      ex.pool2d_backward(opCode(POOL_OPS, op), ptr(x), ptr(y), ptr(dy), ptr(dx), geometry(g));
+      return 'recorded';
+    }
+    default:
+      return 'javascript';
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Compiled training steps on the WASM backend (src/backend/wasm/plan.ts): a replayed step is one
+ * plan_run call into WASM with its buffers at fixed addresses; it gives eager's numbers on the
+ * single-threaded and the threaded build (shared memory, GEMMs posted to the workers from inside
+ * the plan); linear memory growing between replays (which detaches a non-shared memory's views)
+ * changes nothing; kernels the plan cannot take run as JavaScript between segments; a dropped
+ * plan gives its memory back.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { Dense, Sequential, Tensor, getBackend, setBackend, setSeed } from '../src/index.js';
+import { registerBackend } from '../src/backend/registry.js';
+import { buildAutoencoder } from '../src/models/mnist-models.js';
+import { findBackend, kernels } from '../src/backend/registry.js';
+import { traceStep } from '../src/tensor/step-trace.js';
+import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
+import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/load.js';
+import { compileWasmTrace } from '../src/backend/wasm/plan.js';
+import { Rng } from '../src/tensor/random.js';
+import { assertClose, randomTensor } from './helpers.js';
+
+const rng = new Rng(21);
+/** One batch for every run: the runs differ only in how the step executes. */
+const batch: Tensor = randomTensor([16, 28, 28], rng, 0, 1);
+
+/** Trains the autoencoder for `steps` batches on `backend`, compiled or eager; counts plan_run calls on the replays. */
+function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: number, between?: () => void, x = batch): { weights: Float32Array[]; losses: number[]; planRuns: number; mode: string } {
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  registerBackend(backend);
+  setBackend('wasm');
+  const ex = backend.arena.exports;
+  const run = ex.plan_run;
+  let planRuns = 0;
+  ex.plan_run = (ops: number, count: number) => {
+    planRuns++;
+    run.call(ex, ops, count);
+  };
+  try {
+    setSeed(3);
+    const m = buildAutoencoder();
+    m.compile({ optimizer: 'adamax', loss: 'mse', jitCompile });
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      if (i === 2) planRuns = 0; // steps 0 and 1 trace and check the plan
+      losses.push(Number(m.trainOnBatch(x, x)));
+      between?.();
+    }
+    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, planRuns, mode: m.jitCompileStatus().mode };
+  } finally {
+    ex.plan_run = run;
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+}
+
+const single = (await createWasmBackend({ threads: 1 }))!;
+const threaded = (await createWasmBackend({ threads: 2, workerFactory: nodeWasmWorkerFactory }))!;
+
+test('a replayed autoencoder step on WASM is one plan_run call and gives the eager losses and weights (1 thread)', () => {
+  assert.ok(single, 'the wasm backend must load');
+  const eager = trainAutoencoder(single, false, 7);
+  const compiled = trainAutoencoder(single, true, 7);
+  assert.equal(compiled.mode, 'compiled');
+  assert.equal(eager.mode, 'eager');
+  assert.equal(compiled.planRuns, 5, 'one plan_run per replayed step');
+  assert.equal(eager.planRuns, 0);
+  assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
+  compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
+});
+
+test('the threaded build replays a step in one call with its work on the workers, and agrees with eager bit for bit', (t) => {
+  if (!threaded || threaded.describe?.()['threads'] !== 2) {
+    t.skip(`the threaded WASM build did not start here (${String(threaded?.describe?.()['threadsNote'])})`);
+    return;
+  }
+  // Batch 64: its GEMMs (≥ 12 MFLOP) are ones the pool splits over the threads.
+  const x = randomTensor([64, 28, 28], rng, 0, 1);
+  const ex = threaded.arena.exports as unknown as { thread_ctrl(): number };
+  const jobs = (): number => new Int32Array(threaded.arena.memory.buffer, ex.thread_ctrl(), 1)[0]!;
+  /** GEMM jobs posted to the workers in the last step (by JavaScript eagerly, from inside plan_run on replays). */
+  const counter = (): { step: () => void; posted: number } => {
+    let last = jobs();
+    const c = { posted: 0, step: (): void => { c.posted = jobs() - last; last = jobs(); } };
+    return c;
+  };
+  const eagerJobs = counter();
+  const eager = trainAutoencoder(threaded, false, 6, eagerJobs.step, x);
+  const compiledJobs = counter();
+  const compiled = trainAutoencoder(threaded, true, 6, compiledJobs.step, x);
+  assert.equal(compiled.mode, 'compiled');
+  assert.equal(compiled.planRuns, 4);
+  assert.ok(eagerJobs.posted > 0, 'the eager step posts GEMM jobs');
+  assert.ok(compiledJobs.posted >= eagerJobs.posted, `a replayed step posts its GEMMs (and pairs and elementwise splits) to the workers: ${compiledJobs.posted} jobs, eager ${eagerJobs.posted}`);
+  assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
+  compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
+  // Bit-identical to the single-threaded build: the row split changes no sum.
+  const one = trainAutoencoder(single, true, 6, undefined, x);
+  compiled.weights.forEach((w, i) => assert.deepEqual(w, one.weights[i], `weight ${i}`));
+});
+
+test('linear memory growing between replays (views detached) leaves the plan working', () => {
+  const eager = trainAutoencoder(single, false, 6);
+  let grown = 0;
+  const compiled = trainAutoencoder(single, true, 6, () => {
+    // Growing detaches the old ArrayBuffer of this non-shared memory: the plan's buffers must stay where they are.
+    const old = single.arena.memory.buffer;
+    single.arena.memory.grow(16);
+    if (old.byteLength === 0) grown++;
+  });
+  assert.equal(grown, 6);
+  assert.equal(compiled.mode, 'compiled');
+  assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
+  compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
+});
+
+test('kernels the plan cannot take run as JavaScript between plan segments, on current data', () => {
+  const before = getBackend().name;
+  registerBackend(single);
+  setBackend('wasm');
+  try {
+    const x = Float32Array.from({ length: 64 }, (_, i) => i - 30);
+    const y = new Float32Array(64), z = new Float32Array(64), t2 = new Float32Array(64), out = new Float32Array(64);
+    const { entries } = traceStep(() => {
+      const k = kernels(); // the recording table: only while tracing
+      k.unary('relu', x, y, 0); // plan
+      k.transpose(y, [8, 8], [1, 0], z); // JavaScript (a js fallback kernel): reads y from linear memory
+      k.unary('sin', z, t2, 0); // JavaScript (sin's large-argument fix-up)
+      k.binary('add', t2, [64], x, [64], out, [64]); // plan again: reads what JavaScript wrote
+    });
+    const actions = compileWasmTrace(single.arena, entries, [out]);
+    x.set(Float32Array.from({ length: 64 }, (_, i) => 2 * i - 50));
+    out.fill(0);
+    y.fill(0);
+    for (const f of actions) f();
+    const want = new Float32Array(64);
+    const relu = x.map((v) => Math.max(v, 0));
+    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) want[r * 8 + c] = Math.fround(Math.fround(Math.sin(relu[c * 8 + r]!)) + x[r * 8 + c]!);
+    assertClose(out, want, 1e-6, 'out');
+  } finally {
+    setBackend(before);
+  }
+});
+
+test('a dropped compiled step gives its linear memory back', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const before = getBackend().name;
+  registerBackend(single);
+  setBackend('wasm');
+  try {
+    // Plans of the tests before are collected first (finalizers run between turns of the event loop).
+    const collect = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await collect();
+    const reserved0 = single.arena.reservedBytes();
+    // Each model lives in its own call: a local of this async function would stay reachable.
+    const trainOne = async (): Promise<void> => {
+      setSeed(1);
+      const m = new Sequential([new Dense(64, { inputShape: [32], activation: 'relu' }), new Dense(1)]);
+      m.compile({ optimizer: 'adam', loss: 'mse' });
+      const x = randomTensor([64, 32], rng), y = randomTensor([64, 1], rng);
+      await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      assert.equal(m.jitCompileStatus().mode, 'compiled');
+    };
+    for (let i = 0; i < 3; i++) await trainOne();
+    assert.ok(single.arena.reservedBytes() > reserved0, 'the plans reserved memory');
+    await collect();
+    assert.equal(single.arena.reservedBytes(), reserved0, 'every dropped plan released its block');
+  } finally {
+    setBackend(before);
+  }
+});
