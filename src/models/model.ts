@@ -25,6 +25,7 @@ import { toTensorList, type ModelData, type TensorInput } from '../train/data-ad
 import type { History, Logs } from '../train/callbacks/callback.js';
 import { CompiledTrainStep, type JitCompile, type JitStatus } from '../train/compiled-step.js';
 import { CompiledForward } from '../train/compiled-forward.js';
+import { withSampleWeights, type SampleWeightArgs } from '../train/sample-weights.js';
 import { FunctionalGraph } from './functional.js';
 import { summaryTable, type SummaryRow } from './summary.js';
 
@@ -65,7 +66,7 @@ export type ModelOutputs = SymbolicTensor | readonly SymbolicTensor[];
 export type Prediction<O extends ModelOutputs> = O extends SymbolicTensor ? Tensor : Tensor[];
 
 /** The (x, y) a trainStep / testStep receives: a Tensor each for one input/output, else lists. */
-export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[]];
+export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
 
 /** Saves models to a path; the Node file handler registers itself from deepts' io module. */
 export interface ModelSaveHandler {
@@ -290,8 +291,15 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     return defaultTestStep(this, this.requireCompiled('evaluate'), this.stepData(data));
   }
 
-  private stepData([x, y]: TrainStepData): StepData {
-    return { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
+  private stepData([x, y, sw]: TrainStepData): StepData {
+    const step: StepData = { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
+    if (sw) step.sw = [sw];
+    return step;
+  }
+
+  /** The step's [x, y] (and sample weights when given), as trainStep / testStep receive it (Keras' data tuple). */
+  private stepTuple(data: StepData): TrainStepData {
+    return data.sw ? [single(data.x), single(data.y), data.sw[0]!] : [single(data.x), single(data.y)];
   }
 
   /** The loss of a batch: the compiled losses' weighted sum over outputs plus sum(model.losses) (Keras 3's compute_loss). */
@@ -309,9 +317,10 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTrainStep(data: StepData): Logs {
-    const eager = (): Logs => this.trainStep([single(data.x), single(data.y)]);
+    const eager = (): Logs => this.trainStep(this.stepTuple(data));
     try {
-      return this.jitStep ? this.jitStep.trainStep(data, eager) : eager();
+      // Weighted batches run eagerly: a recorded plan has no input for the weights.
+      return this.jitStep && !data.sw ? this.jitStep.trainStep(data, eager) : eager();
     } finally {
       this.clearLosses(); // the step's tensors are recycled when it ends (tensor/buffer-pool.ts)
     }
@@ -343,9 +352,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTestStep(data: StepData): Logs {
-    const eager = (): Logs => this.testStep([single(data.x), single(data.y)]);
+    const eager = (): Logs => this.testStep(this.stepTuple(data));
     try {
-      return this.jitTest && this.testStep === Model.prototype.testStep ? this.jitTest.testStep(data, eager) : eager();
+      return this.jitTest && !data.sw && this.testStep === Model.prototype.testStep ? this.jitTest.testStep(data, eager) : eager();
     } finally {
       this.clearLosses();
     }
@@ -357,12 +366,13 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
 
   // ---------------------------------------------------------------- fit / evaluate / predict
 
-  private data(x: unknown, y: unknown, what: string): StepData {
+  private data(x: unknown, y: unknown, what: string, weights: SampleWeightArgs = {}): StepData {
     const c = this.requireCompiled(what);
     const xs = toTensorList(x, this.inputNames, `${what}: x`);
     if (y === undefined) throw new Error(`${what}(x, y): the targets y are missing`);
     const ys = y === x ? xs : toTensorList(y, this.outputNames, `${what}: y`);
-    return prepareData(this, c, xs, ys, what);
+    const data = prepareData(this, c, xs, ys, what);
+    return withSampleWeights(data, weights, what);
   }
 
   /** A dataset of [x, y] batches as the training loops read it; its second argument must be options. */
@@ -382,9 +392,13 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async fit(x: ModelData, y?: ModelData, args?: FitArgs): Promise<History>;
   async fit(x: ModelData | DatasetLike, y?: ModelData | FitArgs, args: FitArgs = {}): Promise<History> {
     if (isDatasetLike(x)) args = (y ?? {}) as FitArgs;
-    const train = isDatasetLike(x) ? this.source(x, y, 'fit') : this.data(x, y, 'fit');
+    if (isDatasetLike(x) && (args.sampleWeight !== undefined || args.classWeight !== undefined)) {
+      throw new Error('fit(dataset): sampleWeight / classWeight apply to tensors; a dataset gives weights as the third item of its [x, y, sampleWeight] elements');
+    }
+    const train = isDatasetLike(x) ? this.source(x, y, 'fit') : this.data(x, y, 'fit', args);
     const v = args.validationData;
-    const validation = !v ? null : isDatasetLike(v) ? datasetSource(this, this.requireCompiled('fit'), v, 'validationData') : this.data(v[0], v[1], 'validationData');
+    const validation = !v ? null : isDatasetLike(v) ? datasetSource(this, this.requireCompiled('fit'), v, 'validationData')
+      : this.data(v[0], v[1], 'validationData', v.length > 2 ? { sampleWeight: v[2] } : {});
     return fitLoop(this, train, validation, args);
   }
 
@@ -399,7 +413,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: ModelData | DatasetLike, y?: ModelData | (EvaluateArgs & { returnDict?: boolean }), args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
     if (isDatasetLike(x)) args = (y ?? {}) as EvaluateArgs & { returnDict?: boolean };
-    const logs = isDatasetLike(x) ? await evaluateLoop(this, this.source(x, y, 'evaluate'), args) : await this.evaluateLogs(x, y as ModelData, args);
+    const logs = isDatasetLike(x) ? await evaluateLoop(this, this.source(x, y, 'evaluate'), args) : await evaluateLoop(this, this.data(x, y, 'evaluate', args), args);
     if (args.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0]! : values;
@@ -410,7 +424,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async evaluateLogs(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<Logs>;
   async evaluateLogs(x: ModelData | DatasetLike, y?: ModelData | EvaluateArgs, args: EvaluateArgs = {}): Promise<Logs> {
     if (isDatasetLike(x)) return evaluateLoop(this, this.source(x, y, 'evaluate'), (y ?? {}) as EvaluateArgs);
-    return evaluateLoop(this, this.data(x, y, 'evaluate'), args);
+    return evaluateLoop(this, this.data(x, y, 'evaluate', args), args);
   }
 
   /**
@@ -435,16 +449,16 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   /** One training step on exactly this batch; returns the loss, or [loss, ...metrics] (Keras' train_on_batch). */
-  trainOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+  trainOnBatch(x: ModelData, y: ModelData, args: SampleWeightArgs & { returnDict?: boolean } = {}): number | number[] | Logs {
     this.resetMetrics();
-    const logs = this.runTrainStep(this.data(x, y, 'trainOnBatch'));
+    const logs = this.runTrainStep(this.data(x, y, 'trainOnBatch', args));
     return this.result(logs, args.returnDict);
   }
 
   /** Loss and metrics on exactly this batch, without training (Keras' test_on_batch). */
-  testOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+  testOnBatch(x: ModelData, y: ModelData, args: Pick<SampleWeightArgs, 'sampleWeight'> & { returnDict?: boolean } = {}): number | number[] | Logs {
     this.resetMetrics();
-    const logs = noGrad(() => this.runTestStep(this.data(x, y, 'testOnBatch')));
+    const logs = noGrad(() => this.runTestStep(this.data(x, y, 'testOnBatch', args)));
     return this.result(logs, args.returnDict);
   }
 
