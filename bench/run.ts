@@ -5,7 +5,7 @@
  * another in child processes on this machine; prints tables and writes
  * bench/results/<date>-<host>.json.
  *
- * Options: --quick (fewer epochs and steps), --only gemm,native,native-eager,wasm,wasm-eager,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,steps,chromium,
+ * Options: --quick (fewer epochs and steps), --only gemm,native,native-eager,wasm,wasm-eager,wasm-1t,js,tfjs-cpu,tfjs-wasm,pytorch,pipeline,cnn,cnn-accuracy,steps,chromium,
  * --out <file.json>, --no-save, --wait-quiet <seconds> (default 60: wait for other load to stop),
  * --retries <n> (default 2: re-measure a row other processes disturbed, keep the least disturbed run).
  */
@@ -20,6 +20,7 @@ import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
 import { relaxedSimdSupported } from '../src/backend/wasm/load.js';
 import type { CnnEpochResult } from './cnn.js';
+import { formatCnnAccuracy, type CnnAccuracyRow } from './cnn-accuracy.js';
 import { mnistDataDir } from '../src/datasets/mnist-node.js';
 import { formatPipeline, type PipelineResult } from './pipeline.js';
 import { formatStepSplit, type StepSplitRow } from './steps.js';
@@ -34,7 +35,7 @@ import { formatPlanProfile, type PlanProfile } from './plan-profile.js';
 const RELAXED_SIMD_FLAG: string[] = relaxedSimdSupported() ? []
   : spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', '0']).status === 0 ? ['--experimental-wasm-relaxed-simd'] : [];
 
-export const SECTIONS = ['gemm', 'steps', 'chromium', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn'] as const;
+export const SECTIONS = ['gemm', 'steps', 'chromium', 'native', 'native-eager', 'wasm', 'wasm-eager', 'wasm-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pipeline', 'cnn', 'cnn-accuracy'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -200,7 +201,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
   return { rows: [...byShape.values()], columns, notes, raw, measuredClockGHz };
 }
 
-type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'steps' | 'chromium'>;
+type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'cnn-accuracy' | 'steps' | 'chromium'>;
 
 function epochCommand(section: EpochSection, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
@@ -232,7 +233,7 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const planJson = JSON.stringify(plan);
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
-    if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'steps' || section === 'chromium') continue;
+    if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'cnn-accuracy' || section === 'steps' || section === 'chromium') continue;
     const config = CONFIG_NAMES[section];
     const cmd = epochCommand(section, planJson);
     if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
@@ -325,6 +326,16 @@ async function runCnnEpochs(opts: BenchOptions): Promise<CnnEpochResult[]> {
   return rows;
 }
 
+/**
+ * The issue's accuracy targets: `deepts cnn` run to the end (bench/cnn-accuracy.ts), one child.
+ * No retries: other load changes the time, not the accuracy.
+ */
+async function runCnnAccuracy(opts: BenchOptions): Promise<CnnAccuracyRow[] | { error: string }> {
+  const cmd = { command: process.execPath, args: [path.join(here, 'cnn-accuracy.js'), opts.quick ? 'quick' : 'full'], env: { ...process.env, DEEPTS_QUIET: '1' } };
+  const o = await measureQuietly<CnnAccuracyRow[]>('cnn accuracy', cmd, { ...opts, retries: 0 }, 7200);
+  return o.result ?? { error: o.error ?? 'no result' };
+}
+
 function formatCnnRows(rows: readonly CnnEpochResult[]): string {
   const lines = ['Simple MNIST convnet (Keras example), batch 128, s/epoch extrapolated from timed steps (60k train + 10k test pass):'];
   for (const r of rows) {
@@ -367,6 +378,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
   const cnn = opts.only.includes('cnn') ? await runCnnEpochs(opts) : null;
+  const cnnAccuracy = opts.only.includes('cnn-accuracy') ? await runCnnAccuracy(opts) : null;
 
   machine = withMeasuredClock(machine, gemm?.measuredClockGHz);
   console.log('');
@@ -387,6 +399,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
   if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
   if (cnn) console.log(`\n${formatCnnRows(cnn)}`);
+  if (cnnAccuracy) console.log(`\n${'error' in cnnAccuracy ? `deepts cnn accuracy: failed: ${cnnAccuracy.error}` : formatCnnAccuracy(cnnAccuracy)}`);
 
   if (opts.save) {
     const file = resultsFile(machine, opts);
@@ -400,6 +413,7 @@ async function main(argv: readonly string[]): Promise<void> {
       planProfile,
       pipeline,
       cnn,
+      cnnAccuracy,
       seconds: (Date.now() - started.getTime()) / 1000,
     };
     writeFileSync(file, JSON.stringify(json, null, 2) + '\n');

@@ -9,6 +9,7 @@ import { BATCH, DEFAULT_PLAN, TRAIN_IMAGES, VAL_IMAGES, measureEpoch, median, pa
 import { detectMachine, withMeasuredClock, type MachineInfo } from '../bench/machine.js';
 import { formatEpochTable, formatGemmTable } from '../bench/report.js';
 import { parseBenchArgs } from '../bench/run.js';
+import { CNN_ACCURACY_CONFIGS, formatCnnAccuracy, parseTestAccuracy } from '../bench/cnn-accuracy.js';
 
 /** A runner whose training costs `perImage` seconds per image and validation `perValImage`. */
 function fakeRunner(perImage: number, perValImage: number): EpochRunner & { calls: string[] } {
@@ -111,4 +112,19 @@ test('tables: % of peak and peer ÷ deepts ratios', () => {
   assert.match(table, /50\.0×/);
   assert.match(table, /EXTRAPOLATED/);
   assert.match(table, /skipped: no torch/);
+});
+
+test('cnn-accuracy section: reads the accuracy deepts cnn prints and says whether each target is met', () => {
+  assert.equal(parseTestAccuracy('...\nTest accuracy: 99.31%  (loss 0.0213, 69 of 10000 wrong)\n'), 0.9931);
+  assert.equal(parseTestAccuracy('no report'), null);
+  assert.deepEqual(CNN_ACCURACY_CONFIGS.map((c) => c.dataset), ['mnist', 'fashion']);
+  assert.ok(parseBenchArgs([]).only.includes('cnn-accuracy'), 'part of a full bench run');
+  const text = formatCnnAccuracy([
+    { args: '--model wide', dataset: 'mnist', target: 0.992, testAccuracy: 0.9931, seconds: 400 },
+    { args: '--dataset fashion --model wide', dataset: 'fashion', target: 0.92, testAccuracy: 0.9185, seconds: 420 },
+    { args: '--dataset fashion', dataset: 'fashion', target: 0.92, testAccuracy: NaN, seconds: 0, error: 'not installed' },
+  ]);
+  assert.match(text, /npx deepts cnn --model wide {2,}\s+99\.31 % {2}meets 99\.2 %/);
+  assert.match(text, /--dataset fashion --model wide +91\.85 % {2}below 92\.0 %/);
+  assert.match(text, /npx deepts cnn --dataset fashion +failed: not installed/);
 });

@@ -182,3 +182,35 @@ test('regularizers and constraints survive save/load (deepts = tfjs format, tfjs
   assert.equal(k.regularizer?.l2, 0.1);
   assert.equal(k.constraint?.className, 'UnitNorm');
 });
+
+test('BatchNormalization takes beta/gamma regularizers and constraints: penalty in model.losses, projection after each step, kept by both save formats', async () => {
+  const { BatchNormalization } = await import('../src/index.js');
+  setSeed(3);
+  const bn = new BatchNormalization({ gammaRegularizer: regularizers.l2(0.5), betaRegularizer: regularizers.l1(0.25), gammaConstraint: constraints.nonNeg() });
+  const model = new Sequential([new InputLayer({ shape: [3] }), new Dense(4), bn, new Dense(1)]);
+  model.compile({ optimizer: new SGD(0.5), loss: 'mse' });
+  bn.setWeights([new Tensor(Float32Array.from([1, -2, 3, 0.5]), [4]), new Tensor(Float32Array.from([0.5, -1, 0, 2]), [4]), ...bn.getWeights().slice(2)]);
+  // Keras: l2 · Σγ² + l1 · Σ|β| (moving statistics carry no penalty)
+  const penalty = model.losses.reduce((s, t) => s + t.values[0]!, 0);
+  assertClose([penalty], [0.5 * (1 + 4 + 9 + 0.25) + 0.25 * (0.5 + 1 + 0 + 2)], 1e-6, 'BN penalty');
+  const { x, y } = regressionData();
+  await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+  assert.ok(Array.from(bn.gamma!.values).every((g) => g >= 0), 'nonNeg projected gamma after the step');
+  const dir = mkdtempSync(join(tmpdir(), 'deepts-bn-reg-'));
+  try {
+    await model.save(dir);
+    const loaded = await loadModel(dir);
+    const lbn = loaded.layers.find((l) => l.className === 'BatchNormalization') as InstanceType<typeof BatchNormalization>;
+    // tfjs knows one class, L1L2, for all three (as the Dense test above shows)
+    assert.equal(lbn.gamma!.regularizer?.l2, 0.5);
+    assert.equal(lbn.beta!.regularizer?.l1, 0.25);
+    assert.equal(lbn.gamma!.constraint?.className, 'NonNeg');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const back = await modelFromKerasArchive(await toKerasArchive(model));
+  const kbn = back.layers.find((l) => l.className === 'BatchNormalization') as InstanceType<typeof BatchNormalization>;
+  assert.equal(kbn.gamma!.regularizer?.l2, 0.5);
+  assert.equal(kbn.beta!.regularizer?.l1, 0.25);
+  assert.equal(kbn.gamma!.constraint?.className, 'NonNeg');
+});

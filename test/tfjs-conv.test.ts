@@ -182,7 +182,8 @@ test('tf.loadLayersModel reads a CNN saved by real tfjs (every conv layer), and 
 test('tfjs conv options deepts lacks are refused by name', () => {
   assert.throws(() => tf.layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' }), /channelsLast/);
   assert.throws(() => tf.layers.upSampling2d({ interpolation: 'bilinear' }), /nearest/);
-  assert.throws(() => tf.layers.batchNormalization({ gammaConstraint: 'nonNeg' }), /gammaConstraint/);
+  // (batchNormalization's beta/gamma regularizers and constraints are taken now: test/regularizers.test.ts)
+  assert.equal((tf.layers.batchNormalization({ gammaConstraint: 'nonNeg' }).getConfig() as { gammaConstraint?: { className: string } }).gammaConstraint?.className, 'NonNeg');
   assert.throws(() => tf.layers.conv2d({ filters: 2, kernelSize: [1, 2, 3] }), /kernelSize/);
 });
 

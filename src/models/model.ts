@@ -13,9 +13,9 @@ import { noGrad } from '../autograd/tape.js';
 import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import { registerLayer } from '../nn/serialization.js';
-import { getLoss, serializeLoss, type Loss, type LossConfig, type LossFn, type LossName } from '../train/losses.js';
-import { Mean, getMetric, type Metric } from '../train/metrics.js';
-import { getOptimizer, type Optimizer, type OptimizerName } from '../train/optimizers/index.js';
+import type { Loss } from '../train/losses.js';
+import type { Mean, Metric } from '../train/metrics.js';
+import type { Optimizer } from '../train/optimizers/index.js';
 import {
   computeLosses, withModelLosses, defaultTestStep, defaultTrainStep, evaluateLoop, fitLoop, metricLogs, predictDatasetLoop, predictLoop, prepareData, resetCompiledMetrics, updateMetrics,
   type Compiled, type EvaluateArgs, type FitArgs, type StepData, type TrainableModel,
@@ -25,31 +25,15 @@ import { toTensorList, type ModelData, type TensorInput } from '../train/data-ad
 import type { History, Logs } from '../train/callbacks/callback.js';
 import { CompiledTrainStep, type JitCompile, type JitStatus } from '../train/compiled-step.js';
 import { CompiledForward } from '../train/compiled-forward.js';
+import { withSampleWeights, type SampleWeightArgs } from '../train/sample-weights.js';
 import { FunctionalGraph } from './functional.js';
 import { summaryTable, type SummaryRow } from './summary.js';
+import { resolveCompile, type CompileArgs, type CompileConfig } from './compile.js';
+
+export type { CompileArgs, CompileConfig, LossSpec, MetricSpec } from './compile.js';
 
 export type { TensorInput, ModelData };
 
-export type LossSpec = LossName | string | Loss | LossFn;
-export type MetricSpec = string | Metric;
-
-export interface CompileArgs {
-  optimizer: OptimizerName | string | Optimizer;
-  /** One loss, or one per output (a list in output order, or a record by output name). */
-  loss: LossSpec | readonly (LossSpec | null)[] | { readonly [output: string]: LossSpec };
-  /** Weights of each output's loss in the total (Keras' loss_weights); default 1 each. */
-  lossWeights?: readonly number[] | { readonly [output: string]: number };
-  /** Metrics for every output, or per output (a list of lists, or a record by output name). */
-  metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [output: string]: MetricSpec | readonly MetricSpec[] };
-  /**
-   * Keras' jit_compile. 'auto' (default) and true: training steps of Sequential and functional
-   * models made of traceable layers are recorded once per batch shape and replayed without
-   * per-op JavaScript (see train/compiled-step.ts); other models, and false, run eagerly.
-   * true also warns when a model falls back. Results agree with eager steps within float
-   * rounding. (Keras compiles with XLA; deepts replays its own kernels.)
-   */
-  jitCompile?: JitCompile;
-}
 
 export interface ModelArgs<O extends ModelOutputs = SymbolicTensor> {
   /** Symbolic inputs from Input() (one, or a list). */
@@ -65,7 +49,7 @@ export type ModelOutputs = SymbolicTensor | readonly SymbolicTensor[];
 export type Prediction<O extends ModelOutputs> = O extends SymbolicTensor ? Tensor : Tensor[];
 
 /** The (x, y) a trainStep / testStep receives: a Tensor each for one input/output, else lists. */
-export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[]];
+export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
 
 /** Saves models to a path; the Node file handler registers itself from deepts' io module. */
 export interface ModelSaveHandler {
@@ -88,15 +72,6 @@ export function registerSaveHandler(handler: ModelSaveHandler): void {
   saveHandler = handler;
 }
 
-/** How the model was compiled, as JSON (saved with the model so loadModel can compile it again). */
-export interface CompileConfig {
-  loss: (string | null)[];
-  /** Built-in losses with their arguments (fromLogits, ...), null for custom ones. */
-  lossClasses: ({ className: string; config: LossConfig } | null)[];
-  lossWeights: number[];
-  metrics: string[][];
-  optimizer: { name: string; config: { [k: string]: JsonValue } };
-}
 
 const single = <T>(list: readonly T[]): T | T[] => (list.length === 1 ? list[0]! : [...list]);
 
@@ -178,67 +153,12 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   // ---------------------------------------------------------------- compile
 
   compile(args: CompileArgs): void {
-    const names = this.outputNames;
-    const functionalOutputs = this.graph ? this.graph.outputs.length : undefined;
-    const perOutput = <T, D>(v: T | readonly T[] | { readonly [k: string]: T } | undefined, what: string, fallback: D, isItem: (x: unknown) => boolean): (T | D)[] => {
-      if (v === undefined) return names.map(() => fallback);
-      if (Array.isArray(v) && !isItem(v)) {
-        if (functionalOutputs !== undefined && v.length !== functionalOutputs) throw new Error(`compile: ${what} has ${v.length} entries but the model has ${functionalOutputs} outputs (${names.join(', ')})`);
-        return [...(v as T[])];
-      }
-      if (typeof v === 'object' && v !== null && !isItem(v)) {
-        const rec = v as { [k: string]: T };
-        const unknown = Object.keys(rec).filter((k) => !names.includes(k));
-        if (unknown.length > 0) throw new Error(`compile: ${what} names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
-        return names.map((n) => (n in rec ? rec[n]! : fallback));
-      }
-      return names.map(() => v as T);
-    };
-    const isLossItem = (x: unknown): boolean => typeof x === 'string' || typeof x === 'function' || (typeof x === 'object' && x !== null && typeof (x as Loss).call === 'function');
-    const lossSpecs = perOutput<LossSpec | null, null>(args.loss as LossSpec, 'loss', null, isLossItem);
-    const losses = lossSpecs.map((l) => (l === null ? null : getLoss(l)));
-    if (losses.every((l) => l === null)) throw new Error('compile: give a loss (e.g. loss: "mse")');
-    const lossWeights = perOutput<number, number>(args.lossWeights as unknown as number, 'lossWeights', 1, (x) => typeof x === 'number');
-    const metricSpecs = this.metricSpecsPerOutput(args.metrics, losses.length);
-    const metrics = metricSpecs.map((ms, i) => ms.map((m) => getMetric(m, losses[i] ?? null)));
-    const optimizer = getOptimizer(args.optimizer);
-    const outputNames = losses.length === names.length ? names : losses.map((_, i) => `output_${i + 1}`);
-    this.compiledState = {
-      optimizer, losses, lossWeights, metrics, outputNames,
-      lossTracker: new Mean('loss'), outputLossTrackers: losses.map((_, i) => new Mean(`${outputNames[i]}_loss`)),
-    };
-    const jit = args.jitCompile ?? 'auto';
-    if (jit !== true && jit !== false && jit !== 'auto') throw new Error(`compile: jitCompile must be true, false or 'auto', got ${JSON.stringify(jit)}`);
-    this.jitStep = new CompiledTrainStep(this, this.compiledState, jit);
-    this.jitTest = new CompiledForward(this, this.compiledState, jit);
+    const { compiled, config, jit } = resolveCompile(args, this.outputNames, this.graph ? this.graph.outputs.length : undefined);
+    this.compiledState = compiled;
+    this.jitStep = new CompiledTrainStep(this, compiled, jit);
+    this.jitTest = new CompiledForward(this, compiled, jit);
     this.jitPredict = new CompiledForward(this, null, jit);
-    this.compileConfigJson = {
-      loss: losses.map((l) => l?.name ?? null),
-      lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
-      lossWeights,
-      metrics: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
-      optimizer: { name: optimizer.name, config: optimizer.getConfig() },
-    };
-  }
-
-  private metricSpecsPerOutput(m: CompileArgs['metrics'], outputs: number): MetricSpec[][] {
-    if (m === undefined) return Array.from({ length: outputs }, () => []);
-    if (Array.isArray(m)) {
-      if (m.length > 0 && m.every((e) => Array.isArray(e))) {
-        if (m.length !== outputs) throw new Error(`compile: metrics has ${m.length} lists but the model has ${outputs} outputs`);
-        return (m as MetricSpec[][]).map((l) => [...l]);
-      }
-      // One list for every output, each output with its own metric objects.
-      return Array.from({ length: outputs }, (_, i) => (m as MetricSpec[]).map((s) => (i === 0 || typeof s === 'string' ? s : s.name)));
-    }
-    const rec = m as { [k: string]: MetricSpec | readonly MetricSpec[] };
-    const names = this.outputNames;
-    const unknown = Object.keys(rec).filter((k) => !names.includes(k));
-    if (unknown.length > 0) throw new Error(`compile: metrics names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
-    return names.map((n) => {
-      const v = rec[n];
-      return v === undefined ? [] : Array.isArray(v) ? [...(v as MetricSpec[])] : [v as MetricSpec];
-    });
+    this.compileConfigJson = config;
   }
 
   /** The compile() settings as JSON, or null before compile (saved with the model). */
@@ -290,8 +210,15 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     return defaultTestStep(this, this.requireCompiled('evaluate'), this.stepData(data));
   }
 
-  private stepData([x, y]: TrainStepData): StepData {
-    return { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
+  private stepData([x, y, sw]: TrainStepData): StepData {
+    const step: StepData = { x: Array.isArray(x) ? x : [x], y: Array.isArray(y) ? y : [y] };
+    if (sw) step.sw = [sw];
+    return step;
+  }
+
+  /** The step's [x, y] (and sample weights when given), as trainStep / testStep receive it (Keras' data tuple). */
+  private stepTuple(data: StepData): TrainStepData {
+    return data.sw ? [single(data.x), single(data.y), data.sw[0]!] : [single(data.x), single(data.y)];
   }
 
   /** The loss of a batch: the compiled losses' weighted sum over outputs plus sum(model.losses) (Keras 3's compute_loss). */
@@ -309,9 +236,10 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTrainStep(data: StepData): Logs {
-    const eager = (): Logs => this.trainStep([single(data.x), single(data.y)]);
+    const eager = (): Logs => this.trainStep(this.stepTuple(data));
     try {
-      return this.jitStep ? this.jitStep.trainStep(data, eager) : eager();
+      // Weighted batches run eagerly: a recorded plan has no input for the weights.
+      return this.jitStep && !data.sw ? this.jitStep.trainStep(data, eager) : eager();
     } finally {
       this.clearLosses(); // the step's tensors are recycled when it ends (tensor/buffer-pool.ts)
     }
@@ -343,9 +271,9 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   runTestStep(data: StepData): Logs {
-    const eager = (): Logs => this.testStep([single(data.x), single(data.y)]);
+    const eager = (): Logs => this.testStep(this.stepTuple(data));
     try {
-      return this.jitTest && this.testStep === Model.prototype.testStep ? this.jitTest.testStep(data, eager) : eager();
+      return this.jitTest && !data.sw && this.testStep === Model.prototype.testStep ? this.jitTest.testStep(data, eager) : eager();
     } finally {
       this.clearLosses();
     }
@@ -357,12 +285,13 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
 
   // ---------------------------------------------------------------- fit / evaluate / predict
 
-  private data(x: unknown, y: unknown, what: string): StepData {
+  private data(x: unknown, y: unknown, what: string, weights: SampleWeightArgs = {}): StepData {
     const c = this.requireCompiled(what);
     const xs = toTensorList(x, this.inputNames, `${what}: x`);
     if (y === undefined) throw new Error(`${what}(x, y): the targets y are missing`);
     const ys = y === x ? xs : toTensorList(y, this.outputNames, `${what}: y`);
-    return prepareData(this, c, xs, ys, what);
+    const data = prepareData(this, c, xs, ys, what);
+    return withSampleWeights(data, weights, what);
   }
 
   /** A dataset of [x, y] batches as the training loops read it; its second argument must be options. */
@@ -382,9 +311,13 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async fit(x: ModelData, y?: ModelData, args?: FitArgs): Promise<History>;
   async fit(x: ModelData | DatasetLike, y?: ModelData | FitArgs, args: FitArgs = {}): Promise<History> {
     if (isDatasetLike(x)) args = (y ?? {}) as FitArgs;
-    const train = isDatasetLike(x) ? this.source(x, y, 'fit') : this.data(x, y, 'fit');
+    if (isDatasetLike(x) && (args.sampleWeight !== undefined || args.classWeight !== undefined)) {
+      throw new Error('fit(dataset): sampleWeight / classWeight apply to tensors; a dataset gives weights as the third item of its [x, y, sampleWeight] elements');
+    }
+    const train = isDatasetLike(x) ? this.source(x, y, 'fit') : this.data(x, y, 'fit', args);
     const v = args.validationData;
-    const validation = !v ? null : isDatasetLike(v) ? datasetSource(this, this.requireCompiled('fit'), v, 'validationData') : this.data(v[0], v[1], 'validationData');
+    const validation = !v ? null : isDatasetLike(v) ? datasetSource(this, this.requireCompiled('fit'), v, 'validationData')
+      : this.data(v[0], v[1], 'validationData', v.length > 2 ? { sampleWeight: v[2] } : {});
     return fitLoop(this, train, validation, args);
   }
 
@@ -399,7 +332,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: ModelData | DatasetLike, y?: ModelData | (EvaluateArgs & { returnDict?: boolean }), args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
     if (isDatasetLike(x)) args = (y ?? {}) as EvaluateArgs & { returnDict?: boolean };
-    const logs = isDatasetLike(x) ? await evaluateLoop(this, this.source(x, y, 'evaluate'), args) : await this.evaluateLogs(x, y as ModelData, args);
+    const logs = isDatasetLike(x) ? await evaluateLoop(this, this.source(x, y, 'evaluate'), args) : await evaluateLoop(this, this.data(x, y, 'evaluate', args), args);
     if (args.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0]! : values;
@@ -410,7 +343,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   async evaluateLogs(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<Logs>;
   async evaluateLogs(x: ModelData | DatasetLike, y?: ModelData | EvaluateArgs, args: EvaluateArgs = {}): Promise<Logs> {
     if (isDatasetLike(x)) return evaluateLoop(this, this.source(x, y, 'evaluate'), (y ?? {}) as EvaluateArgs);
-    return evaluateLoop(this, this.data(x, y, 'evaluate'), args);
+    return evaluateLoop(this, this.data(x, y, 'evaluate', args), args);
   }
 
   /**
@@ -435,16 +368,16 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   }
 
   /** One training step on exactly this batch; returns the loss, or [loss, ...metrics] (Keras' train_on_batch). */
-  trainOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+  trainOnBatch(x: ModelData, y: ModelData, args: SampleWeightArgs & { returnDict?: boolean } = {}): number | number[] | Logs {
     this.resetMetrics();
-    const logs = this.runTrainStep(this.data(x, y, 'trainOnBatch'));
+    const logs = this.runTrainStep(this.data(x, y, 'trainOnBatch', args));
     return this.result(logs, args.returnDict);
   }
 
   /** Loss and metrics on exactly this batch, without training (Keras' test_on_batch). */
-  testOnBatch(x: ModelData, y: ModelData, args: { returnDict?: boolean } = {}): number | number[] | Logs {
+  testOnBatch(x: ModelData, y: ModelData, args: Pick<SampleWeightArgs, 'sampleWeight'> & { returnDict?: boolean } = {}): number | number[] | Logs {
     this.resetMetrics();
-    const logs = noGrad(() => this.runTestStep(this.data(x, y, 'testOnBatch')));
+    const logs = noGrad(() => this.runTestStep(this.data(x, y, 'testOnBatch', args)));
     return this.result(logs, args.returnDict);
   }
 

@@ -220,17 +220,19 @@ export interface BatchNormalizationLayerArgs extends BaseArgs {
   movingMeanInitializer?: string;
   movingVarianceInitializer?: string;
   [k: string]: unknown;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+  betaConstraint?: ConstraintIdentifier;
+  gammaConstraint?: ConstraintIdentifier;
 }
 
 export function batchNormalization(args: BatchNormalizationLayerArgs = {}): Layer {
-  for (const k of ['betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint']) {
-    if (args[k] !== undefined && args[k] !== null) throw new Error(`deepts/tfjs: tf.layers.batchNormalization({ ${k} }) is not supported`);
-  }
   const what = 'batchNormalization';
   return new BatchNormalization({
     ...base(what, args), axis: args.axis, momentum: args.momentum, epsilon: args.epsilon, center: args.center, scale: args.scale,
     betaInitializer: initializerName(what, args.betaInitializer), gammaInitializer: initializerName(what, args.gammaInitializer),
     movingMeanInitializer: initializerName(what, args.movingMeanInitializer), movingVarianceInitializer: initializerName(what, args.movingVarianceInitializer),
+    betaRegularizer: args.betaRegularizer, gammaRegularizer: args.gammaRegularizer, betaConstraint: args.betaConstraint, gammaConstraint: args.gammaConstraint,
   });
 }
 

@@ -121,7 +121,11 @@ export class LayersModel {
   }
 
   async fit(x: In, y: In, args: TfModelFitArgs = {}): Promise<History> {
-    if (args.classWeight !== undefined) throw new Error('deepts/tfjs: fit({ classWeight }) is not supported yet');
+    const cw = args.classWeight;
+    // tfjs' ClassWeight { [classIndex]: weight } (one output); its per-output maps and lists have no use with one output.
+    if (cw !== undefined && (typeof cw !== 'object' || cw === null || Array.isArray(cw) || !Object.values(cw).every((v) => typeof v === 'number'))) {
+      throw new Error('deepts/tfjs: fit({ classWeight }) takes one { classIndex: weight } object (models here have one output)');
+    }
     if (args.stepsPerEpoch !== undefined) throw new Error('deepts/tfjs: fit({ stepsPerEpoch }) is for datasets, which deepts/tfjs does not cover');
     const list = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
     const history = new History();
@@ -143,6 +147,7 @@ export class LayersModel {
       validationData,
       shuffle: args.shuffle ?? true,
       initialEpoch: args.initialEpoch,
+      classWeight: cw as { [cls: number]: number } | undefined,
       callbacks,
     });
     return history;

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/tape.js';
 import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf, toTensorList } from './data-adapter.js';
+import { toSampleWeight } from './sample-weights.js';
 import type { Compiled, StepData, TrainableModel } from './trainer.js';
 
 /** What fit/evaluate/predict accept besides tensors (deepts' Dataset satisfies it). */
@@ -68,7 +69,8 @@ export interface BatchFeed {
 /** The batch of the given rows; targets that are the inputs (autoencoders) are gathered once. */
 export function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
   const x = data.x.map(pick);
-  return { x, y: data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); }) };
+  const y = data.y.map((t) => { const i = data.x.indexOf(t); return i >= 0 ? x[i]! : pick(t); });
+  return data.sw ? { x, y, sw: data.sw.map(pick) } : { x, y };
 }
 
 /** Batches of rows `order` (shuffled; null: in order) of tensor data. */
@@ -105,8 +107,8 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
   return {
     dataset,
     toStep: (e, index) => {
-      if (!(Array.isArray(e) && e.length === 2)) {
-        throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
+      if (!(Array.isArray(e) && (e.length === 2 || e.length === 3))) {
+        throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair or an [inputs, targets, sampleWeights] triple (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
       }
       const where = `${what}: dataset batch ${index}`;
       const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
@@ -115,7 +117,10 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
       checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
       // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
       probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
-      return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
+      const step: StepData = { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
+      // Keras' (x, y, sample_weight) elements: the weights of each sample of the batch.
+      if (e.length === 3) step.sw = [toSampleWeight(e[2], xs[0]!.shape[0]!, where)];
+      return step;
     },
   };
 }

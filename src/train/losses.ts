@@ -29,6 +29,14 @@ export abstract class Loss {
     this.accuracyKind = accuracyKind;
   }
   abstract call(yTrue: Tensor, yPred: Tensor): Tensor;
+  /**
+   * One value per sample (per step for sequence outputs), before the batch reduction: what
+   * sample weights and masks weight (Keras' Loss.call before reduce_weighted_values). By
+   * default call()'s own values, so a custom loss returning per-sample values is weighted too.
+   */
+  perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return this.call(yTrue, yPred);
+  }
   /** The constructor arguments (saved with a compiled model, so fromLogits survives a reload). */
   getConfig(): LossConfig {
     return { name: this.name };
@@ -125,6 +133,9 @@ export class MeanSquaredError extends Loss {
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.meanSquaredError(yPred, alignTargets(this.name, yTrue, yPred));
   }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return meanSquaredError(yTrue, yPred);
+  }
 }
 
 export class MeanAbsoluteError extends Loss {
@@ -133,6 +144,9 @@ export class MeanAbsoluteError extends Loss {
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return ops.meanAbsoluteError(yPred, alignTargets(this.name, yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return meanAbsoluteError(yTrue, yPred);
   }
 }
 
@@ -143,7 +157,12 @@ export class BinaryCrossentropy extends Loss {
     this.fromLogits = args.fromLogits ?? false;
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    return ops.mean(binaryCrossentropy(yTrue, yPred, this.fromLogits));
+    // From probabilities: the fused kernel (value and gradient in one pass; the mean over samples of per-sample means is the mean over all elements).
+    if (!this.fromLogits && !yTrue.requiresGrad) return ops.meanBinaryCrossentropy(yPred, alignTargets(this.name, yTrue, yPred));
+    return ops.mean(this.perSample(yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return binaryCrossentropy(yTrue, yPred, this.fromLogits);
   }
   override getConfig(): LossConfig {
     return { name: this.name, fromLogits: this.fromLogits };
@@ -157,7 +176,10 @@ export class CategoricalCrossentropy extends Loss {
     this.fromLogits = args.fromLogits ?? false;
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    return ops.mean(categoricalCrossentropy(yTrue, yPred, this.fromLogits));
+    return ops.mean(this.perSample(yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return categoricalCrossentropy(yTrue, yPred, this.fromLogits);
   }
   override getConfig(): LossConfig {
     return { name: this.name, fromLogits: this.fromLogits };
@@ -171,7 +193,10 @@ export class SparseCategoricalCrossentropy extends Loss {
     this.fromLogits = args.fromLogits ?? false;
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    return ops.mean(sparseCategoricalCrossentropy(yTrue, yPred, this.fromLogits));
+    return ops.mean(this.perSample(yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return sparseCategoricalCrossentropy(yTrue, yPred, this.fromLogits);
   }
   override getConfig(): LossConfig {
     return { name: this.name, fromLogits: this.fromLogits };
@@ -185,7 +210,10 @@ export class Huber extends Loss {
     this.delta = args.delta ?? 1;
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    return ops.mean(huber(yTrue, yPred, this.delta));
+    return ops.mean(this.perSample(yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return huber(yTrue, yPred, this.delta);
   }
   override getConfig(): LossConfig {
     return { name: this.name, delta: this.delta };
@@ -199,6 +227,9 @@ class FunctionLoss extends Loss {
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return reduceLoss(this.fn(yTrue, yPred));
+  }
+  override perSample(yTrue: Tensor, yPred: Tensor): Tensor {
+    return this.fn(yTrue, yPred);
   }
 }
 

@@ -13,6 +13,7 @@ import { gradients, noGrad } from '../autograd/tape.js';
 import { ops } from '../autograd/index.js';
 import type { Variable } from '../nn/variable.js';
 import type { Loss } from './losses.js';
+import { weightedLoss, type SampleWeightArgs } from './sample-weights.js';
 import { Mean, type Metric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
@@ -40,6 +41,8 @@ export interface Compiled {
 export interface StepData {
   x: Tensor[];
   y: Tensor[];
+  /** Keras' sample_weight: one weight per sample for each output's loss, when given. */
+  sw?: Tensor[];
 }
 
 export interface TrainableModel extends CallbackModel {
@@ -60,15 +63,15 @@ export interface TrainableModel extends CallbackModel {
 
 export type Verbosity = 0 | 1 | 2 | 'auto';
 
-export interface FitArgs {
+export interface FitArgs extends SampleWeightArgs {
   epochs?: number;
   batchSize?: number;
   verbose?: Verbosity;
   callbacks?: (Callback | LambdaCallbackArgs)[];
   /** Fraction of the data, taken from the END before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** [x, y] held out for validation (x and y as fit accepts them), or a dataset of [x, y] batches. */
-  validationData?: readonly [unknown, unknown] | DatasetLike;
+  /** [x, y] (or [x, y, sampleWeight]) held out for validation (x and y as fit accepts them), or a dataset of [x, y] batches. */
+  validationData?: readonly [unknown, unknown] | readonly [unknown, unknown, unknown] | DatasetLike;
   /** Batches of a validation dataset to use each epoch (default: all of it; required when it is infinite). */
   validationSteps?: number;
   /**
@@ -82,7 +85,7 @@ export interface FitArgs {
   output?: TextOutput;
 }
 
-export interface EvaluateArgs {
+export interface EvaluateArgs extends Pick<SampleWeightArgs, 'sampleWeight'> {
   batchSize?: number;
   verbose?: Verbosity;
   /** Batches of a dataset to evaluate (default: all; required when it is infinite). */
@@ -96,11 +99,12 @@ function positiveInt(v: number, what: string): number {
 }
 
 /** The total loss of a batch (weighted sum over outputs), and each output's loss. */
-export function computeLosses(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[]): { total: Tensor; perOutput: (Tensor | null)[] } {
+export function computeLosses(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[], sampleWeights?: readonly Tensor[]): { total: Tensor; perOutput: (Tensor | null)[] } {
   let total: Tensor | null = null;
   const perOutput = c.losses.map((loss, i) => {
     if (!loss) return null;
-    const value = loss.call(ys[i]!, yPreds[i]!);
+    // Keras applies one sample_weight to every output when it is given once.
+    const value = weightedLoss(loss, ys[i]!, yPreds[i]!, sampleWeights?.[i] ?? sampleWeights?.[0] ?? null);
     const weighted = c.lossWeights[i] === 1 ? value : ops.mul(value, c.lossWeights[i]!);
     total = total ? ops.add(total, weighted) : weighted;
     return value;
@@ -144,10 +148,10 @@ export function resetCompiledMetrics(c: Compiled): void {
 }
 
 /** Keras' default train_step: forward, loss, gradients of the trainable weights, one optimizer step. */
-export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y, sw }: StepData): Logs {
   const weights = model.trainableWeights;
   const yPreds = model.forwardAll(x, true);
-  const computed = computeLosses(c, y, yPreds);
+  const computed = computeLosses(c, y, yPreds, sw);
   const total = withModelLosses(model, computed.total);
   const perOutput = computed.perOutput;
   if (weights.length > 0 && total.requiresGrad) {
@@ -160,10 +164,10 @@ export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y }: S
 }
 
 /** Keras' default test_step: forward (inference mode), loss and metrics. */
-export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y }: StepData): Logs {
+export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y, sw }: StepData): Logs {
   return noGrad(() => {
     const yPreds = model.forwardAll(x, false);
-    const { total, perOutput } = computeLosses(c, y, yPreds);
+    const { total, perOutput } = computeLosses(c, y, yPreds, sw);
     return updateMetrics(c, withModelLosses(model, total).item(), perOutput, y, yPreds);
   });
 }

@@ -80,7 +80,7 @@ export async function runCnn(o: OptionsOf<typeof cnnOptions>, print: (line: stri
 
   const result = await reportClassifier({
     model, run, xTest, lossTargets: yTest, history: history.history, timer, memory, seconds,
-    modelLabel: augment ? 'convnet, augmented' : 'convnet', print,
+    modelLabel: `${o.model === 'wide' ? 'wide convnet' : 'convnet'}${augment ? ', augmented' : ''}`, print,
     extraPictures: () => ({
       'filters.png': filterPicture(model),
       'feature-maps.png': featureMapPicture(model, xTest.values.subarray(0, 784), `input: ${run.classNames[mnist.test.labels[0]!]!}`),

@@ -16,6 +16,9 @@ import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape
 import type { Variable } from '../variable.js';
 import { registerLayer } from '../serialization.js';
 import { base, bool, optNum, str } from './config.js';
+import { penaltiesOf, penaltyConfig, weightOptions } from './weight-options.js';
+import type { RegularizerIdentifier } from '../regularizers.js';
+import type { ConstraintIdentifier } from '../constraints.js';
 
 type InitializerId = InitializerName | string | Initializer;
 
@@ -29,6 +32,10 @@ export interface BatchNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerId;
   movingMeanInitializer?: InitializerId;
   movingVarianceInitializer?: InitializerId;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
 }
 
 const INITIALIZER_DEFAULTS = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' } as const;
@@ -42,6 +49,8 @@ export class BatchNormalization extends Layer {
   readonly center: boolean;
   readonly scale: boolean;
   private readonly initializers: Record<InitializerKey, InitializerId>;
+  private readonly betaOptions: ReturnType<typeof weightOptions>;
+  private readonly gammaOptions: ReturnType<typeof weightOptions>;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   movingMean: Variable | null = null;
@@ -61,6 +70,8 @@ export class BatchNormalization extends Layer {
     if (!(this.epsilon > 0)) throw new Error(`BatchNormalization '${this.name}': epsilon must be > 0, got ${this.epsilon}`);
     this.initializers = { ...INITIALIZER_DEFAULTS };
     for (const k of Object.keys(INITIALIZER_DEFAULTS) as InitializerKey[]) if (args[k] !== undefined) this.initializers[k] = args[k]!;
+    this.betaOptions = weightOptions(this.name, 'beta', args.betaRegularizer, args.betaConstraint);
+    this.gammaOptions = weightOptions(this.name, 'gamma', args.gammaRegularizer, args.gammaConstraint);
   }
 
   private init(k: InitializerKey): Initializer {
@@ -74,8 +85,8 @@ export class BatchNormalization extends Layer {
     if (typeof d !== 'number') throw new Error(`BatchNormalization '${this.name}': the size of axis ${this.axis} must be known, got ${JSON.stringify(inputShape)}`);
     this.featureAxis = ax;
     this.paramShape = inputShape.map((_, i) => (i === ax ? d : 1));
-    if (this.scale) this.gamma = this.addWeight('gamma', [d], this.init('gammaInitializer'));
-    if (this.center) this.beta = this.addWeight('beta', [d], this.init('betaInitializer'));
+    if (this.scale) this.gamma = this.addWeight({ name: 'gamma', shape: [d], initializer: this.init('gammaInitializer'), ...this.gammaOptions });
+    if (this.center) this.beta = this.addWeight({ name: 'beta', shape: [d], initializer: this.init('betaInitializer'), ...this.betaOptions });
     this.movingMean = this.addWeight('moving_mean', [d], this.init('movingMeanInitializer'), false);
     this.movingVariance = this.addWeight('moving_variance', [d], this.init('movingVarianceInitializer'), false);
     this.built = true;
@@ -130,7 +141,13 @@ export class BatchNormalization extends Layer {
       const id = this.initializers[k];
       config[k] = typeof id === 'string' ? id : INITIALIZER_DEFAULTS[k];
     }
-    return config;
+    return {
+      ...config,
+      ...penaltyConfig({
+        betaRegularizer: this.betaOptions.regularizer, gammaRegularizer: this.gammaOptions.regularizer, activityRegularizer: this.activityRegularizer,
+        betaConstraint: this.betaOptions.constraint, gammaConstraint: this.gammaOptions.constraint,
+      }),
+    };
   }
 }
 
@@ -138,4 +155,5 @@ registerLayer('BatchNormalization', (c) => new BatchNormalization({
   ...base(c), axis: optNum(c, 'axis'), momentum: optNum(c, 'momentum'), epsilon: optNum(c, 'epsilon'), center: bool(c, 'center', true), scale: bool(c, 'scale', true),
   betaInitializer: str(c, 'betaInitializer'), gammaInitializer: str(c, 'gammaInitializer'),
   movingMeanInitializer: str(c, 'movingMeanInitializer'), movingVarianceInitializer: str(c, 'movingVarianceInitializer'),
+  ...penaltiesOf(c),
 }));
