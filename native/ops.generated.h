@@ -30,7 +30,7 @@ enum Pool {
 };
 
 enum LossOp {
-  L_SQUARED_ERROR, L_ABSOLUTE_ERROR,
+  L_SQUARED_ERROR, L_ABSOLUTE_ERROR, L_BINARY_CROSSENTROPY,
   L_COUNT
 };
 
@@ -55,7 +55,7 @@ constexpr const char* kPoolNames[P_COUNT] = {
 };
 
 constexpr const char* kLossNames[L_COUNT] = {
-  "squaredError", "absoluteError",
+  "squaredError", "absoluteError", "binaryCrossentropy",
 };
 
 // State arrays per optimizer rule.

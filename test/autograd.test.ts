@@ -131,3 +131,29 @@ test('fused MSE / MAE losses equal their composed forms, with correct gradients'
   checkGradients((a, b) => ops.meanAbsoluteError(a, b), [away, target]);
   assert.throws(() => ops.meanSquaredError(r(2, 3), r(3, 2)), /differ in shape/);
 });
+
+test('fused binary crossentropy equals its composed form (clip, logs, mean), with correct gradients', () => {
+  const prob = (seed: number, lo: number, hi: number): Tensor => {
+    let s = seed;
+    return new Tensor(Float32Array.from({ length: 20 }, () => { s = (s * 16807) % 2147483647; return lo + ((hi - lo) * s) / 2147483647; }), [4, 5]);
+  };
+  const p = prob(3, 0.05, 0.95), t = prob(5, 0, 1);
+  const eps = 1e-7;
+  const composed = (a: Tensor, b: Tensor): Tensor => {
+    const pc = ops.clip(a, eps, 1 - eps);
+    return ops.neg(ops.mean(ops.add(ops.mul(b, ops.log(pc)), ops.mul(ops.sub(1, b), ops.log(ops.sub(1, pc))))));
+  };
+  assert.ok(Math.abs(ops.meanBinaryCrossentropy(p, t).item() - composed(p, t).item()) < 1e-6);
+  checkGradients((a) => ops.meanBinaryCrossentropy(a, t), [p]);
+  const tg = new Tensor(Float32Array.from(t.values), t.shape);
+  tg.requiresGrad = true;
+  assert.throws(() => ops.meanBinaryCrossentropy(p, tg), /targets that need a gradient/);
+  // Outside the clip range the gradient is the clip's: zero; NaN propagates.
+  const edge = new Tensor(new Float32Array([0, 1, 1.5, -0.5, NaN, 0.5]), [6]);
+  edge.requiresGrad = true;
+  const loss = ops.meanBinaryCrossentropy(edge, new Tensor(new Float32Array([1, 0, 1, 0, 1, 1]), [6]));
+  const [g] = gradients(loss, [edge]);
+  assert.deepEqual(Array.from(g!.values.slice(0, 4)), [0, 0, 0, 0]);
+  assert.ok(Number.isNaN(g!.values[4]!) && Number.isNaN(loss.item()));
+  assert.ok(Math.abs(g!.values[5]! - (0.5 - 1) / (0.25 * 6)) < 1e-6);
+});

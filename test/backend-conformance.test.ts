@@ -305,14 +305,16 @@ const checks: Record<keyof Kernels, KernelCheck> = {
 
   pointwiseLoss(k) {
     const check = (op: LossOp, n: number, withGrad: boolean, scale: number, s: number, special = false): void => {
-      const p = randomData(n, s), t = randomData(n, s + 1);
-      if (special && n > 3) { p[1] = NaN; t[2] = Infinity; p[3] = t[3]!; }  // NaN and ∞ propagate; p = t has a zero gradient
+      const bce = op === 'binaryCrossentropy';
+      // Crossentropy: probabilities (a few outside the clip range [1e-7, 1 − 1e-7], where the gradient is 0) and targets in [0, 1].
+      const p = bce ? randomData(n, s, -0.05, 1.05) : randomData(n, s), t = bce ? randomData(n, s + 1, 0, 1) : randomData(n, s + 1);
+      if (special && n > 3) { p[1] = NaN; t[2] = bce ? 0.5 : Infinity; p[3] = t[3]!; }  // NaN propagates (∞ too); p = t has a zero gradient (mse, mae)
       const wantSum = new Float32Array(1), gotSum = new Float32Array(1).fill(9);
       const wantGrad = withGrad ? new Float32Array(n) : null, gotGrad = withGrad ? new Float32Array(n).fill(9) : null;
       ref.pointwiseLoss(op, p, t, wantSum, wantGrad, scale);
       k.pointwiseLoss(op, p, t, gotSum, gotGrad, scale);
       let mag = 0;
-      for (let i = 0; i < n; i++) mag += Math.abs(op === 'squaredError' ? (p[i]! - t[i]!) ** 2 : p[i]! - t[i]!);
+      for (let i = 0; i < n; i++) mag += op === 'squaredError' ? (p[i]! - t[i]!) ** 2 : op === 'absoluteError' ? Math.abs(p[i]! - t[i]!) : 20;
       assertClose(gotSum, wantSum, `pointwiseLoss ${op} sum n=${n}`, [mag]);
       if (gotGrad && wantGrad) assertClose(gotGrad, wantGrad, `pointwiseLoss ${op} grad n=${n}`);
     };

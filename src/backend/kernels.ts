@@ -97,7 +97,9 @@ export interface Kernels {
    * Fused pointwise loss over n = pred.length elements (target has as many): sum[0] = Σᵢ f(predᵢ, targetᵢ)
    * (accumulated in double, rounded once), and, when grad is not null, gradᵢ = scale · ∂f/∂pred(predᵢ, targetᵢ)
    * computed in float32 as fround(scale · dᵢ) (squaredError: d = fround(p − t), f = fround(d²), ∂f/∂p taken as d,
-   * so the caller's scale carries the 2; absoluteError: f = |p − t|, ∂f/∂p = sign(p − t)).
+   * so the caller's scale carries the 2; absoluteError: f = |p − t|, ∂f/∂p = sign(p − t); binaryCrossentropy:
+   * pc = p clipped to [1e-7, 1 − 1e-7], f = −(t·log pc + (1 − t)·log(1 − pc)), ∂f/∂p = (pc − t) / (pc·(1 − pc)),
+   * 0 where p is outside the clip range).
    * One pass over the data replaces squaredDifference + sum + sub + mul (see src/autograd/ops/losses.ts).
    */
   pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;

@@ -111,10 +111,15 @@ export type OptimizerRule = keyof typeof OPTIMIZER_RULE_TABLE;
 /**
  * Pointwise losses with their gradient in one pass (order = op code): the fused loss kernel
  * sums f(p, t) over all elements and writes scale · ∂f/∂p. squaredError: (p − t)², 2(p − t);
- * absoluteError: |p − t|, sign(p − t) (0 at p = t). The scale carries the 2 of the square's
- * derivative only through the caller (see src/autograd/ops/losses.ts).
+ * absoluteError: |p − t|, sign(p − t) (0 at p = t); binaryCrossentropy (Keras' from
+ * probabilities, p clipped to [1e-7, 1 − 1e-7]): −(t·log p + (1 − t)·log(1 − p)),
+ * (p − t) / (p·(1 − p)) inside the clip range and 0 outside. The scale carries the 2 of the
+ * square's derivative only through the caller (see src/autograd/ops/losses.ts).
  */
-export const LOSS_OP_TABLE = { squaredError: {}, absoluteError: {} } as const;
+export const LOSS_OP_TABLE = { squaredError: {}, absoluteError: {}, binaryCrossentropy: {} } as const;
+
+/** The clip of binaryCrossentropy's probabilities (Keras' epsilon). */
+export const LOSS_EPSILON = 1e-7;
 
 export type LossOp = keyof typeof LOSS_OP_TABLE;
 

@@ -157,6 +157,8 @@ export class BinaryCrossentropy extends Loss {
     this.fromLogits = args.fromLogits ?? false;
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
+    // From probabilities: the fused kernel (value and gradient in one pass; the mean over samples of per-sample means is the mean over all elements).
+    if (!this.fromLogits && !yTrue.requiresGrad) return ops.meanBinaryCrossentropy(yPred, alignTargets(this.name, yTrue, yPred));
     return ops.mean(this.perSample(yTrue, yPred));
   }
   override perSample(yTrue: Tensor, yPred: Tensor): Tensor {

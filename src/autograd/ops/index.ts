@@ -13,5 +13,5 @@ export { where, booleanMask } from './select.js';
 export { matmul, dense } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
 export type { TensorLike } from './util.js';
-export { meanSquaredError, meanAbsoluteError } from './losses.js';
+export { meanSquaredError, meanAbsoluteError, meanBinaryCrossentropy } from './losses.js';
 export * from './conv.js';

@@ -56,3 +56,13 @@ export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
 export function meanAbsoluteError(pred: Tensor, target: Tensor): Tensor {
   return fusedMean('meanAbsoluteError', 'absoluteError', pred, target, 1);
 }
+
+/**
+ * Keras' binary crossentropy from probabilities (clipped to [1e-7, 1 − 1e-7]), averaged over every
+ * element. Its gradient in the target is not −(its gradient in the prediction), which is all the
+ * fused kernel gives: targets that need a gradient take the composed form (keras.losses.binaryCrossentropy).
+ */
+export function meanBinaryCrossentropy(pred: Tensor, target: Tensor): Tensor {
+  if (target.requiresGrad && isRecording()) throw new Error('meanBinaryCrossentropy: targets that need a gradient are not supported by the fused kernel; use losses.binaryCrossentropy');
+  return fusedMean('meanBinaryCrossentropy', 'binaryCrossentropy', pred, target, 1);
+}

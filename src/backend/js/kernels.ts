@@ -8,6 +8,7 @@ import type { TypedData } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { BinaryOp, F32, Kernels, LossOp, ReduceOp, UnaryOp } from '../kernels.js';
 import { unaryDerivative, unaryScalar } from './math.js';
+import { LOSS_EPSILON } from '../ops.js';
 import { matmul } from './matmul.js';
 import { optimizerStep } from './optimizer-step.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, pool2d, pool2dBackward } from './conv.js';
@@ -274,6 +275,8 @@ function biasActBackward(y: F32, dy: F32, act: UnaryOp, alpha: number, dz: F32, 
   }
 }
 
+const BCE_LO = Math.fround(LOSS_EPSILON), BCE_HI = Math.fround(1 - LOSS_EPSILON);
+
 function pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void {
   const n = pred.length;
   const s = Math.fround(scale);
@@ -283,6 +286,11 @@ function pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 |
     if (op === 'squaredError') {
       total += Math.fround(d * d);
       if (grad) grad[i] = s * d;
+    } else if (op === 'binaryCrossentropy') {
+      const p = pred[i]!, t = target[i]!;
+      const pc = p < BCE_LO ? BCE_LO : p > BCE_HI ? BCE_HI : p;
+      total += Math.fround(-(t * Math.log(pc) + (1 - t) * Math.log(Math.fround(1 - pc))));
+      if (grad) grad[i] = p < BCE_LO || p > BCE_HI ? 0 : s * Math.fround((pc - t) / (pc * (1 - pc)));
     } else {
       total += Math.abs(d);
       if (grad) grad[i] = s * Math.sign(d);
