@@ -15,10 +15,7 @@ import { getBackend } from '../backend/registry.js';
 import { noGrad } from '../autograd/tape.js';
 import type { Logs } from './callbacks/callback.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData } from './trainer.js';
-import { MAX_PLANS, checkTrace, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
-
-/** Relative tolerance of the check of a plan's first replay against an eager pass. */
-const VERIFY_RTOL = 1e-5;
+import { MAX_PLANS, checkTrace, close, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
 
 interface ForwardOut {
   yPreds: Tensor[];
@@ -153,15 +150,3 @@ export class CompiledForward {
   }
 }
 
-function close(a: Float32Array | null, b: Float32Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-  const tol = VERIFY_RTOL * (1 + scale);
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= tol) && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) return false;
-  }
-  return true;
-}

@@ -303,7 +303,8 @@ function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function close(a: Float32Array | null, b: Float32Array | null): boolean {
+/** Whether a replay's values match the eager step's within VERIFY_RTOL of their scale (NaN matches NaN). */
+export function close(a: Float32Array | null, b: Float32Array | null): boolean {
   if (a === null || b === null) return a === b;
   if (a.length !== b.length) return false;
   let scale = 0;
