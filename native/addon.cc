@@ -48,7 +48,8 @@ struct Args {
     failed = true;
   }
   // A Float32Array with at least `need` elements; `nullable` accepts null/undefined (returns nullptr).
-  float* f32(size_t i, size_t need, const char* what, bool nullable = false) {
+  // `length` (when given) receives its element count, for kernels sized by their first array.
+  float* f32(size_t i, size_t need, const char* what, bool nullable = false, size_t* length = nullptr) {
     if (failed) return nullptr;
     napi_valuetype t;
     napi_typeof(env, argv[i], &t);
@@ -67,6 +68,7 @@ struct Args {
       fail(std::string(what) + " has " + std::to_string(len) + " elements but " + std::to_string(need) + " are needed");
       return nullptr;
     }
+    if (length) *length = len;
     static float empty;
     return data ? static_cast<float*>(data) : &empty;
   }
@@ -266,9 +268,8 @@ napi_value PlanProfile(napi_env env, napi_callback_info info) {
 // fill(x, value): every element of x set to value (zeroing a buffer a kernel accumulates into).
 napi_value Fill(napi_env env, napi_callback_info info) {
   Args a(env, info, 2, "fill");
-  float* x = a.f32(0, 0, "x");
   size_t n = 0;
-  if (!a.failed) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  float* x = a.f32(0, 0, "x", false, &n);
   float v = float(a.num(1, "value"));
   if (a.failed) return nullptr;
   PlanOp op = planOp(K_FILL);
@@ -292,9 +293,8 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
 napi_value UnaryFn(napi_env env, napi_callback_info info) {
   Args a(env, info, 4, "unary");
   int code = a.code(0, U_COUNT, "unary op");
-  float* x = a.f32(1, 0, "x");
   size_t n = 0;
-  if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* x = a.f32(1, 0, "x", false, &n);
   float* out = a.f32(2, n, "out");
   float alpha = float(a.num(3, "alpha"));
   if (a.failed) return nullptr;
@@ -307,9 +307,8 @@ napi_value UnaryFn(napi_env env, napi_callback_info info) {
 napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "unaryBackward");
   int code = a.code(0, U_COUNT, "unary op");
-  float* dy = a.f32(3, 0, "dy");
   size_t n = 0;
-  if (!a.failed) napi_get_typedarray_info(env, a.argv[3], nullptr, &n, nullptr, nullptr, nullptr);
+  float* dy = a.f32(3, 0, "dy", false, &n);
   float* x = a.f32(1, backwardReadsX(code) ? n : 0, "x");
   float* y = a.f32(2, backwardReadsY(code) ? n : 0, "y");
   float* out = a.f32(4, n, "out");
@@ -392,9 +391,8 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
 napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "pointwiseLoss");
   int op = a.code(0, L_COUNT, "loss op");
-  float* p = a.f32(1, 0, "pred");
   size_t n = 0;
-  if (!a.failed) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* p = a.f32(1, 0, "pred", false, &n);
   float* t = a.f32(2, n, "target");
   float* sum = a.f32(3, 1, "sum");
   float* grad = a.f32(4, n, "grad", true);
@@ -430,10 +428,9 @@ napi_value OptimizerStepFn(napi_env env, napi_callback_info info) {
   auto& o = op.optimizer;
   o.rule = a.code(0, O_COUNT, "optimizer rule");
   if (a.failed) return nullptr;
-  o.w = a.f32(1, 0, "w");
-  if (a.failed) return nullptr;
   size_t n = 0;
-  napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  o.w = a.f32(1, 0, "w", false, &n);
+  if (a.failed) return nullptr;
   o.n = long(n);
   o.g = a.f32(2, n, "g");
   uint32_t count = 0;
