@@ -10,14 +10,11 @@
  * row is skipped with the reason. Run as a child of `npm run bench` (section chromium) or alone:
  * `node dist/bench/chromium-steps.js [steps]`; prints one RESULT_MARK line.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { serveIsolatedPage } from './isolated-server.js';
 import { RESULT_MARK } from './epoch.js';
 import type { StepSplitRow } from './steps.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Debian's Chromium, if installed. */
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? null;
@@ -45,39 +42,12 @@ const PAGE = (steps: number, threads: number | undefined): string => `<!doctype 
   worker.postMessage({ steps: ${steps}${threads === undefined ? '' : `, threads: ${threads}`} });
 </script>`;
 
-const MIME: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json', '.wasm': 'application/wasm' };
-
-function serve(steps: number, threads: number | undefined): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    // Cross-origin isolation gives the WASM backend its worker threads, as the lab server does.
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (path === '/') {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(PAGE(steps, threads));
-      return;
-    }
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    ok({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/` });
-  }));
-}
 
 /** One page load: the WASM backend with its default threads (as the lab: all cores) or `threads`. */
 export async function measureInChromium(steps: number, threads?: number): Promise<ChromiumStepsResult> {
   if (!CHROMIUM) throw new Error('no Chromium installed (/usr/bin/chromium)');
   const { chromium } = await import('playwright-core');
-  const { server, url } = await serve(steps, threads);
+  const { server, url } = await serveIsolatedPage(PAGE(steps, threads));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

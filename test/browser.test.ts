@@ -6,12 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { serveIsolatedPage } from '../bench/isolated-server.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>deepts browser test</title>
@@ -41,38 +38,11 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>deepts browser test</t
   }
 </script>`;
 
-const MIME: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json', '.wasm': 'application/wasm' };
-
-function serve(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    // Cross-origin isolation lets the WASM backend use threads in the page.
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (path === '/') {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(PAGE);
-      return;
-    }
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    ok({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/` });
-  }));
-}
 
 test('deepts/core trains in Chromium on the WASM backend', { skip: !CHROMIUM && !process.env['CI'] ? 'no Chromium installed (CI installs it)' : false, timeout: 120_000 }, async () => {
   assert.ok(CHROMIUM, 'Chromium must be installed in CI (.ci/run installs the Debian package)');
   const { chromium } = await import('playwright-core');
-  const { server, url } = await serve();
+  const { server, url } = await serveIsolatedPage(PAGE);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
