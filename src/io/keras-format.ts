@@ -29,7 +29,7 @@ import { isObject, layerToKeras, type JsonObject } from './keras-config.js';
 import { modelFromTopology } from './tfjs-format.js';
 import { kerasFunctionalConfig, kerasGraphOf, kerasLayerOrder } from './keras-graph.js';
 import { compileFromKeras, kerasCompileConfig } from './keras-compile.js';
-import { readKerasOptimizerVars, writeKerasOptimizerVars } from './keras-optimizer-state.js';
+import { numbersOf, readKerasOptimizerVars, writeKerasOptimizerVars } from './keras-optimizer-state.js';
 
 /** The Keras version whose file layout this writes (saving_lib of Keras 3). */
 export const KERAS_FORMAT_VERSION = '3.0.0';
@@ -200,9 +200,7 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where = 'the .ker
         if (shape.join(',') !== w.shape.join(',')) {
           throw new Error(`cannot load ${where}: ${p}/vars/${keys[j]} has shape [${shape}], '${w.name}' needs [${w.shape}]`);
         }
-        const raw = ds.value as ArrayLike<number | bigint> | number | bigint;
-        const list = typeof raw === 'number' || typeof raw === 'bigint' ? [raw] : Array.from(raw as ArrayLike<number | bigint>);
-        const values = Float32Array.from(list, (v) => Number(v));
+        const values = Float32Array.from(numbersOf(ds.value));
         if (values.length !== sizeOf(w.shape)) throw new Error(`cannot load ${where}: ${p}/vars/${keys[j]} holds ${values.length} values, expected ${sizeOf(w.shape)}`);
         w.assign(new Tensor(values, w.shape));
       });

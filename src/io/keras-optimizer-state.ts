@@ -77,8 +77,8 @@ export function writeKerasOptimizerVars(root: Group, model: Model<never>, layers
   entries.forEach((e, i) => vars.create_dataset({ name: String(i), data: e.data, shape: e.shape, dtype: e.dtype }));
 }
 
-/** A dataset's values as numbers (int64 iteration counts arrive as bigint). */
-function numbersOf(raw: unknown): number[] {
+/** An h5 dataset's value as numbers (a scalar arrives bare; int64 values, such as counts, as bigint). */
+export function numbersOf(raw: unknown): number[] {
   if (typeof raw === 'number' || typeof raw === 'bigint') return [Number(raw)];
   return Array.from(raw as ArrayLike<number | bigint>, (v) => Number(v));
 }

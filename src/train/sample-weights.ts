@@ -40,9 +40,8 @@ export function weightedLoss(loss: Loss, yTrue: Tensor, yPred: Tensor, sampleWei
   if (mask) {
     const m = alignWeight(mask, values, 'the output mask');
     // Kept entries weigh total/valid, so the mean over all entries is the mean over the kept ones.
-    const valid = ops.sum(m);
-    const total = m.size;
-    const scale = valid.item() > 0 ? total / valid.item() : 0;
+    const valid = ops.sum(m).item();
+    const scale = valid > 0 ? m.size / valid : 0;
     const maskWeight = ops.mul(m, scale);
     w = w ? ops.mul(w, maskWeight) : maskWeight;
   }
@@ -61,19 +60,9 @@ export function classWeightToSampleWeights(y: Tensor, classWeight: { readonly [c
   }
   const n = y.shape[0] ?? 0;
   const width = y.rank > 1 ? y.size / Math.max(n, 1) : 1;
-  const out = new Float32Array(n);
-  const v = y.values;
-  for (let i = 0; i < n; i++) {
-    let cls: number;
-    if (width > 1) {
-      cls = 0;
-      for (let j = 1; j < width; j++) if (v[i * width + j]! > v[i * width + cls]!) cls = j;
-    } else {
-      cls = Math.round(v[i]!);
-    }
-    out[i] = weights.get(cls) ?? 1;
-  }
-  return new Tensor(out, [n]);
+  // One-hot (or probability) rows: their argmax, as Keras' np.argmax; else the label rounded.
+  const classes = width > 1 ? ops.argMax(ops.reshape(y, [n, width]), -1).data : Float32Array.from(y.values, Math.round);
+  return new Tensor(Float32Array.from(classes, (cls) => weights.get(cls) ?? 1), [n]);
 }
 
 /** Checks user-given sample weights: a tensor (or number[]) with one row per sample, finite and ≥ 0. */
