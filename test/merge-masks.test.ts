@@ -71,3 +71,24 @@ test('a functional model: two masked branches added, then GlobalAveragePooling1D
   }
   Array.from(got.values).forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `output ${i}: ${v} vs ${want[i]}`));
 });
+
+test("metrics of a masked output count the kept steps only, as Keras' MeanMetricWrapper (sample weights too)", async () => {
+  const { InputLayer, Sequential } = await import('../src/index.js');
+  const model = new Sequential([new InputLayer({ shape: [4] }), new Embedding(10, 5, { maskZero: true }), new Dense(3, { activation: 'softmax' })]);
+  model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], weightedMetrics: ['accuracy'] });
+  const labels = new Tensor(Float32Array.from([0, 1, 2, 0, 1, 1, 2, 2]), [2, 4]);
+  const p = model.predict(a) as Tensor;
+  const hits = Array.from({ length: 8 }, (_, r): number => {
+    const row = Array.from(p.values.subarray(3 * r, 3 * r + 3));
+    return row.indexOf(Math.max(...row)) === labels.values[r] ? 1 : 0;
+  });
+  const keptMean = (w: number[]): number => {
+    let s = 0, c = 0;
+    hits.forEach((h, i) => { s += h * maskA[i]! * w[Math.floor(i / 4)]!; c += maskA[i]! * w[Math.floor(i / 4)]!; });
+    return s / c;
+  };
+  const logs = (await model.evaluate(a, labels, { sampleWeight: new Tensor(Float32Array.from([1, 3]), [2]), verbose: 0, returnDict: true })) as Record<string, number>;
+  assert.ok(Math.abs(logs['accuracy']! - keptMean([1, 1])) < 1e-6, `accuracy ${logs['accuracy']} vs ${keptMean([1, 1])}`);
+  assert.ok(Math.abs(logs['weighted_accuracy']! - keptMean([1, 3])) < 1e-6, `weighted ${logs['weighted_accuracy']} vs ${keptMean([1, 3])}`);
+  assert.notEqual(keptMean([1, 1]), hits.reduce((x, y) => x + y, 0) / 8, 'the test data must tell masked from unmasked means');
+});
