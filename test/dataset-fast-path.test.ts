@@ -167,3 +167,11 @@ test('Tensor.viewMaker: row views share one checked, frozen shape and behave as 
   assert.throws(() => new Tensor(new Float32Array(5), a.shape), /needs 6/);
   assert.notEqual(new Tensor(new Float32Array(6), a.shape).shape, a.shape);
 });
+
+test('fused batches larger than the preallocated batch array, and a short last batch', async () => {
+  const x = new Tensor(Float32Array.from({ length: 5000 }, (_, i) => i), [5000, 1]);
+  const batches = await Dataset.fromTensorSlices(x).shuffle(5000, { seed: 2 }).batch(4500).toArray();
+  assert.deepEqual(batches.map((b) => b.shape), [[4500, 1], [500, 1]]);
+  const seen = batches.flatMap((b) => Array.from(b.data)).sort((a, b) => a - b);
+  assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
+});
