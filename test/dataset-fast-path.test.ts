@@ -84,7 +84,8 @@ async function drainDeferred(it: ElementIterator<() => unknown>): Promise<unknow
 
 const plans: fc.Arbitrary<Plan> = fc.record({
   n: fc.integer({ min: 0, max: 30 }),
-  width: fc.integer({ min: 1, max: 3 }),
+  // Also rows as wide as an image's (300 floats), the shape the fast path is made for.
+  width: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(300)),
   structure: fc.constantFrom<Structure>('tensor', 'tuple', 'record'),
   map: fc.constantFrom<MapKind>('none', 'pair', 'scale', 'async'),
   shuffle: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
@@ -148,4 +149,29 @@ test('deferred batches stack into recycled memory only inside a step scope; iter
   }
   assert.equal(seen[0], seen[1], 'the second step reused the first step\'s batch memory');
   assert.deepEqual(Array.from(kept.data.subarray(0, 3)), [0, 1, 2]);
+});
+
+test('Tensor.viewMaker: row views share one checked, frozen shape and behave as tensors made by the constructor', () => {
+  const view = Tensor.viewMaker([2, 3]);
+  const data = Float32Array.from({ length: 12 }, (_, i) => i);
+  const a = view(data.subarray(0, 6));
+  const b = view(data.subarray(6, 12));
+  assert.equal(a.shape, b.shape); // one shape array for all views
+  assert.ok(Object.isFrozen(a.shape));
+  assert.deepEqual(plain(b), plain(new Tensor(data.slice(6, 12), [2, 3])));
+  assert.notEqual(a.id, b.id);
+  assert.equal(view(new Int32Array(6)).dtype, 'int32');
+  assert.throws(() => view(data.subarray(0, 5)), /tensor data has 5 elements but shape \[2, 3\] needs 6/);
+  assert.throws(() => Tensor.viewMaker([2, -1]), /shape \[2, -1\] is invalid/);
+  // The shortcut is for the maker's own calls: the same shape array passed to the constructor is checked and copied.
+  assert.throws(() => new Tensor(new Float32Array(5), a.shape), /needs 6/);
+  assert.notEqual(new Tensor(new Float32Array(6), a.shape).shape, a.shape);
+});
+
+test('fused batches larger than the preallocated batch array, and a short last batch', async () => {
+  const x = new Tensor(Float32Array.from({ length: 5000 }, (_, i) => i), [5000, 1]);
+  const batches = await Dataset.fromTensorSlices(x).shuffle(5000, { seed: 2 }).batch(4500).toArray();
+  assert.deepEqual(batches.map((b) => b.shape), [[4500, 1], [500, 1]]);
+  const seen = batches.flatMap((b) => Array.from(b.data)).sort((a, b) => a - b);
+  assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
 });

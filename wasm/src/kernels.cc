@@ -29,14 +29,14 @@ static void serialGemmPair(const GemmArgs& x, const GemmArgs& y) { serialGemm(x)
 static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
 // Every convolution op built here carries its scratch (JavaScript reserves it).
 static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
-static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr};
+static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr, nullptr};
 #ifdef DEEPTS_THREADS
 // A replayed plan's work on the worker threads too (below); threads set by plan_threads().
 static void postedParallel(int parts, void (*fn)(void*, int), void* ctx);
 static void postedGemm(const GemmArgs& g);
 static void postedGemmPair(const GemmArgs& x, const GemmArgs& y);
 static void postedConvGemm(void*, const GemmArgs& g) { postedGemm(g); }
-static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr};
+static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr, nullptr};
 #else
 static const PlanHost& kPlanHost = kHost;
 #endif
@@ -233,6 +233,40 @@ EXPORT(bias_act_pool_backward) void biasActPoolBackwardExport(int act, const flo
   p.dy = dy;
   p.idx = const_cast<unsigned char*>(idx);
   p.out = dz;
+  p.dbias = dbias;
+  run(op);
+}
+
+// A few-tap convolution with that epilogue and pooling (checked by the caller): forward, and
+// the filter and bias gradients.
+EXPORT(conv_bias_act_pool) void convBiasActPoolExport(int act, const float* x, const float* w, const float* bias, float* out, unsigned char* idx,
+                                                      const int* geom, int pH, int pW) {
+  PlanOp op = planOp(K_CONV_POOL);
+  auto& p = op.convPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.pH = pH;
+  p.pW = pW;
+  p.x = x;
+  p.w = w;
+  p.bias = bias;
+  p.out = out;
+  p.idx = idx;
+  run(op);
+}
+EXPORT(conv_bias_act_pool_filter) void convBiasActPoolFilterExport(int act, const float* x, const float* y, const float* dy, const unsigned char* idx,
+                                                                   float* dw, float* dbias, const int* geom, int pH, int pW) {
+  PlanOp op = planOp(K_CONV_POOL_FILTER);
+  auto& p = op.convPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.pH = pH;
+  p.pW = pW;
+  p.x = x;
+  p.y = y;
+  p.dy = dy;
+  p.idx = const_cast<unsigned char*>(idx);
+  p.dw = dw;
   p.dbias = dbias;
   run(op);
 }
