@@ -35,13 +35,15 @@ bool backwardReadsY(int op) { return (kUnaryBackwardReads[op] & 2) != 0; }
 
 struct Args {
   napi_env env;
-  napi_value argv[10];
-  size_t argc = 10;
+  static constexpr size_t kMaxArgs = 12;  // the most any entry point takes (batchNormBackward)
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
   bool failed = false;
 
   Args(napi_env e, napi_callback_info info, size_t expected, const char* fn) : env(e) {
     napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    if (argc < expected) fail(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+    if (expected > kMaxArgs) fail(std::string(fn) + ": internal error: more arguments than Args holds");
+    else if (argc < expected) fail(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
   }
   void fail(const std::string& msg) {
     if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
@@ -230,6 +232,9 @@ std::string planOpName(const PlanOp& op) {
     case K_POOL2D: return std::string("pool2d ") + kPoolNames[op.pool.op];
     case K_POOL2D_BACKWARD: return std::string("pool2dBackward ") + kPoolNames[op.pool.op];
     case K_POINTWISE_LOSS: return std::string("pointwiseLoss ") + kLossNames[op.loss.op];
+    case K_BATCH_NORM_STATS: return "batchNormStats";
+    case K_BATCH_NORM: return "batchNorm";
+    case K_BATCH_NORM_BACKWARD: return op.bnBackward.training ? "batchNormBackward" : "batchNormBackward inference";
   }
   return "?";
 }
@@ -401,6 +406,43 @@ napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
   PlanOp o{K_POINTWISE_LOSS, {}};
   o.loss = {op, p, t, sum, grad, long(n), scale};
   run(o);
+  return nullptr;
+}
+
+// batchNormStats(x, mean, variance, rows, cols); batchNorm(x, gamma | null, beta | null, mean,
+// variance, y, rows, cols, epsilon); batchNormBackward(dy, x, gamma | null, mean, variance,
+// dx | null, dgamma | null, dbeta | null, rows, cols, epsilon, training): see kernels.ts.
+napi_value BatchNormStats(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5, "batchNormStats");
+  long rows = a.i64(3, "rows"), cols = a.i64(4, "cols");
+  PlanOp op = planOp(K_BATCH_NORM_STATS);
+  op.bnStats = {a.f32(0, a.elems({rows, cols}, "batchNormStats x"), "x"), a.f32(1, size_t(cols), "mean"), a.f32(2, size_t(cols), "variance"), rows, cols};
+  if (a.failed || cols == 0) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9, "batchNorm");
+  long rows = a.i64(6, "rows"), cols = a.i64(7, "cols");
+  const size_t n = a.elems({rows, cols}, "batchNorm x"), c = size_t(cols);
+  PlanOp op = planOp(K_BATCH_NORM);
+  op.bn = {a.f32(0, n, "x"), a.f32(1, c, "gamma", true), a.f32(2, c, "beta", true), a.f32(3, c, "mean"), a.f32(4, c, "variance"),
+           a.f32(5, n, "y"), rows, cols, float(a.num(8, "epsilon"))};
+  if (a.failed || rows == 0 || cols == 0) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 12, "batchNormBackward");
+  long rows = a.i64(8, "rows"), cols = a.i64(9, "cols");
+  const size_t n = a.elems({rows, cols}, "batchNormBackward dy"), c = size_t(cols);
+  PlanOp op = planOp(K_BATCH_NORM_BACKWARD);
+  op.bnBackward = {a.f32(0, n, "dy"), a.f32(1, n, "x"), a.f32(2, c, "gamma", true), a.f32(3, c, "mean"), a.f32(4, c, "variance"),
+                   a.f32(5, n, "dx", true), a.f32(6, c, "dgamma", true), a.f32(7, c, "dbeta", true), rows, cols, float(a.num(10, "epsilon")), a.flag(11)};
+  if (a.failed || cols == 0) return nullptr;
+  run(op);
   return nullptr;
 }
 
@@ -768,7 +810,7 @@ using namespace deepts;
 // whose number differs (a stale build in a checkout would otherwise misread new arguments,
 // e.g. optimizerStep's Float64Array of hyper-parameters read as an empty list). Bump it with
 // any change of an entry point's arguments.
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 napi_value AbiVersion(napi_env env, napi_callback_info) { return numv(env, kAbiVersion); }
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -776,6 +818,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
     {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"pointwiseLoss", PointwiseLoss}, {"softmax", Softmax},
+    {"batchNormStats", BatchNormStats}, {"batchNorm", BatchNorm}, {"batchNormBackward", BatchNormBackward},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},

@@ -59,6 +59,12 @@ struct IsaTable {
   void (*pool2dBackward)(int op, const ConvGeom& c, const float* x, const float* y, const float* dy, float* dx, long n0, long n1);
   // Fused pointwise loss (LossOp) over elements [i0, i1): returns Σ f(p, t); writes grad = scale · ∂f/∂p unless grad is null.
   double (*pointwiseLoss)(int op, const float* p, const float* t, float* grad, float scale, long i0, long i1);
+  // Batch normalization's passes over a rows × cols matrix (see kernels.inc): column sums of
+  // (a − ca) and (a − ca)·(b − cb) over all rows for columns [c0, c1), and rows [r0, r1) of
+  // out = (a − ca)·sa + (b − cb)·sb + shift; per-column arrays start at column c0.
+  void (*channelSums)(const float* a, const float* ca, const float* b, const float* cb, long rows, long cols, long c0, long c1, float* su, float* suv);
+  void (*channelAffine)(const float* a, const float* ca, const float* sa, const float* b, const float* cb, const float* sb, const float* shift,
+                        float* out, long cols, long c0, long c1, long r0, long r1);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

@@ -159,6 +159,27 @@ EXPORT(pointwise_loss) void pointwiseLossExport(int lossOp, const float* p, cons
   run(op);
 }
 
+// Batch normalization (kernels.ts batchNormStats / batchNorm / batchNormBackward); null pointers are 0.
+EXPORT(batch_norm_stats) void batchNormStatsExport(const float* x, float* mean, float* variance, int rows, int cols) {
+  PlanOp op = planOp(K_BATCH_NORM_STATS);
+  op.bnStats = {x, mean, variance, rows, cols};
+  run(op);
+}
+
+EXPORT(batch_norm) void batchNormExport(const float* x, const float* gamma, const float* beta, const float* mean, const float* variance, float* y,
+                                        int rows, int cols, float epsilon) {
+  PlanOp op = planOp(K_BATCH_NORM);
+  op.bn = {x, gamma, beta, mean, variance, y, rows, cols, epsilon};
+  run(op);
+}
+
+EXPORT(batch_norm_backward) void batchNormBackwardExport(const float* dy, const float* x, const float* gamma, const float* mean, const float* variance,
+                                                         float* dx, float* dgamma, float* dbeta, int rows, int cols, float epsilon, int training) {
+  PlanOp op = planOp(K_BATCH_NORM_BACKWARD);
+  op.bnBackward = {dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training != 0};
+  run(op);
+}
+
 // h: hLen floats, or (hLive non-null) hLen doubles read when the update runs, so a recorded
 // update follows the step count and learning-rate schedule the optimizer writes there.
 EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,

@@ -332,6 +332,24 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       ex.pointwise_loss(opCode(LOSS_OPS, op), ptr(pred), ptr(target), ptr(sum), ptr(grad), pred.length, scale);
       return 'recorded';
     }
+    case 'batchNormStats': {
+      const [x, mean, variance, rows, cols] = argsOf('batchNormStats');
+      if (cols === 0) return 'nothing';
+      ex.batch_norm_stats(ptr(x), ptr(mean), ptr(variance), rows, cols);
+      return 'recorded';
+    }
+    case 'batchNorm': {
+      const [x, gamma, beta, mean, variance, y, rows, cols, epsilon] = argsOf('batchNorm');
+      if (rows * cols === 0) return 'nothing';
+      ex.batch_norm(ptr(x), ptr(gamma), ptr(beta), ptr(mean), ptr(variance), ptr(y), rows, cols, epsilon);
+      return 'recorded';
+    }
+    case 'batchNormBackward': {
+      const [dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training] = argsOf('batchNormBackward');
+      if (cols === 0) return 'nothing';
+      ex.batch_norm_backward(ptr(dy), ptr(x), ptr(gamma), ptr(mean), ptr(variance), ptr(dx), ptr(dgamma), ptr(dbeta), rows, cols, epsilon, training ? 1 : 0);
+      return 'recorded';
+    }
     case 'optimizerStep': {
       const [rule, w, g, slots, h] = argsOf('optimizerStep');
       // Plain numbers are this step's values only; the optimizer's live Float64Array is read on every replay.
