@@ -53,8 +53,11 @@ test('npm pack ships the library, install script, native sources, data, the buil
   assert.ok(files.some((f) => /^native\/.*\.h$/.test(f)), 'native headers are packed');
   // The library grows with every feature; the bound catches tests, bench or page sources slipping in (~700 with them).
   assert.ok(r.entryCount < 500, `${r.entryCount} files`);
-  // 1.60 MB on 2026-11-29, ~0.27 MB of it photographs `deepts denoise` reads and ~0.45 MB the WASM builds (embedded + the lab's files).
-  assert.ok(r.size < 1.8e6, `${r.size} bytes packed`);
+  // 1.60 MB on 2026-11-29 at 15:00, ~0.27 MB of it photographs `deepts denoise` reads and ~0.45 MB the WASM builds
+  // (embedded + the lab's files); 1.84 MB at 18:40 after the session's fused kernels, each compiled into 4 WASM
+  // modules (plain and relaxed SIMD, with and without threads), each shipped twice (library and lab). The bound
+  // catches a data file or a bundle slipping in, not a kernel.
+  assert.ok(r.size < 2.0e6, `${r.size} bytes packed`);
 });
 
 test('the packed package installs into a fresh project: info and a short training without a compiler and on the native backend', { timeout: 300_000 }, async () => {
