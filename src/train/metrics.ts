@@ -4,6 +4,7 @@
  */
 import { Tensor, Tensor as T } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
+import { getMask } from '../nn/mask.js';
 import type { Loss } from './losses.js';
 
 /**
@@ -48,8 +49,11 @@ export class Mean {
   }
 }
 
-/** One value per sample (the first axis), each the mean over the sample's other axes, as Keras' metric functions. */
-type SampleValues = (yTrue: Tensor, yPred: Tensor) => Float64Array;
+/**
+ * One value per sample (the first axis), each the mean over the sample's other axes, as Keras'
+ * metric functions; or, given `groups` (a mask's size: samples × steps), one value per step.
+ */
+type SampleValues = (yTrue: Tensor, yPred: Tensor, groups?: number) => Float64Array;
 
 /** The weights of a batch's samples, from Keras' sample_weight of shape [n] or [n, 1]. */
 function weightsPerSample(w: Tensor, n: number): ArrayLike<number> {
@@ -61,7 +65,9 @@ function weightsPerSample(w: Tensor, n: number): ArrayLike<number> {
 
 /**
  * A metric that averages a per-sample value over all samples seen: Keras' MeanMetricWrapper.
- * With sample weights the mean is Σ v·w / Σ w (keras.metrics.Mean), so weights renormalize.
+ * With sample weights the mean is Σ v·w / Σ w (keras.metrics.Mean), so weights renormalize;
+ * a prediction carrying a mask (nn/mask.ts) counts its kept steps only, as Keras applies the
+ * mask to the weights: Σ v·m·w / Σ m·w over the steps.
  */
 class MeanMetric extends Metric {
   private total = 0;
@@ -70,16 +76,15 @@ class MeanMetric extends Metric {
     super();
   }
   update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
-    const v = this.values(yTrue, yPred);
-    if (!sampleWeight) {
-      for (let i = 0; i < v.length; i++) this.total += v[i]!;
-      this.count += v.length;
-      return;
-    }
-    const w = weightsPerSample(sampleWeight, v.length);
+    const mask = getMask(yPred);
+    const n = yPred.shape[0] ?? 1;
+    const v = this.values(yTrue, yPred, mask ? mask.size : undefined);
+    const steps = n > 0 ? v.length / n : 1;
+    const w = sampleWeight ? weightsPerSample(sampleWeight, n) : null;
     for (let i = 0; i < v.length; i++) {
-      this.total += v[i]! * w[i]!;
-      this.count += w[i]!;
+      const weight = (w ? w[Math.floor(i / steps)]! : 1) * (mask ? mask.data[i]! : 1);
+      this.total += v[i]! * weight;
+      this.count += weight;
     }
   }
   result(): number {
@@ -115,9 +120,12 @@ function sparseLabels(yTrue: Tensor, n: number, what: string): ArrayLike<number>
   return yTrue.data;
 }
 
-/** Per-sample means of `count` terms per sample, term j of the whole batch given by term(j). */
-function meanPerSample(p: Tensor, count: number, term: (j: number) => number): Float64Array {
-  const n = p.shape[0] ?? 1;
+/** Means of `count` terms in `n` equal groups (per sample, or per step of a mask), term j of the whole batch given by term(j). */
+function meanPerSample(p: Tensor, count: number, term: (j: number) => number, groups?: number): Float64Array {
+  const n = groups ?? p.shape[0] ?? 1;
+  if (groups !== undefined && (groups === 0 ? count !== 0 : count % groups !== 0)) {
+    throw new Error(`metric: a mask of ${groups} steps does not fit predictions of shape ${formatShape(p.shape)}`);
+  }
   const per = count / n;
   const out = new Float64Array(n);
   for (let i = 0, j = 0; i < n; i++) {
@@ -130,27 +138,27 @@ function meanPerSample(p: Tensor, count: number, term: (j: number) => number): F
 
 /** Keras' metric functions, each giving one value per sample. */
 export const metricFns = {
-  meanSquaredError: (t: Tensor, p: Tensor): Float64Array => meanPerSample(p, p.size, (j) => (p.data[j]! - t.data[j]!) ** 2),
-  meanAbsoluteError: (t: Tensor, p: Tensor): Float64Array => meanPerSample(p, p.size, (j) => Math.abs(p.data[j]! - t.data[j]!)),
-  binaryAccuracy: (t: Tensor, p: Tensor, threshold = 0.5): Float64Array =>
-    meanPerSample(p, p.size, (j) => ((p.data[j]! > threshold ? 1 : 0) === (t.data[j]! > 0.5 ? 1 : 0) ? 1 : 0)),
-  categoricalAccuracy: (t: Tensor, p: Tensor): Float64Array => {
+  meanSquaredError: (t: Tensor, p: Tensor, groups?: number): Float64Array => meanPerSample(p, p.size, (j) => (p.data[j]! - t.data[j]!) ** 2, groups),
+  meanAbsoluteError: (t: Tensor, p: Tensor, groups?: number): Float64Array => meanPerSample(p, p.size, (j) => Math.abs(p.data[j]! - t.data[j]!), groups),
+  binaryAccuracy: (t: Tensor, p: Tensor, threshold = 0.5, groups?: number): Float64Array =>
+    meanPerSample(p, p.size, (j) => ((p.data[j]! > threshold ? 1 : 0) === (t.data[j]! > 0.5 ? 1 : 0) ? 1 : 0), groups),
+  categoricalAccuracy: (t: Tensor, p: Tensor, groups?: number): Float64Array => {
     const { n, classes } = rows(p);
-    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === argmaxRow(t.data, r * classes, classes) ? 1 : 0));
+    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === argmaxRow(t.data, r * classes, classes) ? 1 : 0), groups);
   },
-  sparseCategoricalAccuracy: (t: Tensor, p: Tensor): Float64Array => {
+  sparseCategoricalAccuracy: (t: Tensor, p: Tensor, groups?: number): Float64Array => {
     const { n, classes } = rows(p);
     const labels = sparseLabels(t, n, 'sparseCategoricalAccuracy');
-    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === labels[r] ? 1 : 0));
+    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === labels[r] ? 1 : 0), groups);
   },
-  topKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5): Float64Array => {
+  topKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5, groups?: number): Float64Array => {
     const { n, classes } = rows(p);
-    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, argmaxRow(t.data, r * classes, classes)) < k ? 1 : 0));
+    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, argmaxRow(t.data, r * classes, classes)) < k ? 1 : 0), groups);
   },
-  sparseTopKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5): Float64Array => {
+  sparseTopKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5, groups?: number): Float64Array => {
     const { n, classes } = rows(p);
     const labels = sparseLabels(t, n, 'sparseTopKCategoricalAccuracy');
-    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, labels[r]!) < k ? 1 : 0));
+    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, labels[r]!) < k ? 1 : 0), groups);
   },
 };
 
@@ -190,7 +198,7 @@ export class RootMeanSquaredError extends Metric {
 
 export class BinaryAccuracy extends MeanMetric {
   constructor(args: MetricArgs & { threshold?: number } = {}) {
-    super(args.name ?? 'binary_accuracy', (t, p) => metricFns.binaryAccuracy(t, p, args.threshold ?? 0.5));
+    super(args.name ?? 'binary_accuracy', (t, p, g) => metricFns.binaryAccuracy(t, p, args.threshold ?? 0.5, g));
   }
 }
 
@@ -208,13 +216,13 @@ export class SparseCategoricalAccuracy extends MeanMetric {
 
 export class TopKCategoricalAccuracy extends MeanMetric {
   constructor(args: MetricArgs & { k?: number } = {}) {
-    super(args.name ?? 'top_k_categorical_accuracy', (t, p) => metricFns.topKCategoricalAccuracy(t, p, args.k ?? 5));
+    super(args.name ?? 'top_k_categorical_accuracy', (t, p, g) => metricFns.topKCategoricalAccuracy(t, p, args.k ?? 5, g));
   }
 }
 
 export class SparseTopKCategoricalAccuracy extends MeanMetric {
   constructor(args: MetricArgs & { k?: number } = {}) {
-    super(args.name ?? 'sparse_top_k_categorical_accuracy', (t, p) => metricFns.sparseTopKCategoricalAccuracy(t, p, args.k ?? 5));
+    super(args.name ?? 'sparse_top_k_categorical_accuracy', (t, p, g) => metricFns.sparseTopKCategoricalAccuracy(t, p, args.k ?? 5, g));
   }
 }
 

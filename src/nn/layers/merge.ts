@@ -2,9 +2,12 @@
  * Keras' merge layers, which combine a list of tensors: Concatenate (along an axis) and the
  * elementwise Add, Subtract, Multiply, Average, Maximum, Minimum (shapes broadcast as in Keras).
  * And Lambda, which wraps a function of tensors as a layer.
+ * Masks (nn/mask.ts) combine as Keras' merge layers combine them (compute_mask): a step the
+ * elementwise merges keep is one any input keeps, when every input carries a mask; Concatenate
+ * joins the masks along its axis, unmasked inputs counting as kept everywhere.
  */
-import type { Tensor } from '../../tensor/tensor.js';
-import { ops } from '../../autograd/index.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { noGrad, ops } from '../../autograd/index.js';
 import { Layer, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import { registerLayer } from '../serialization.js';
 
@@ -41,11 +44,26 @@ function broadcastShapes(layer: Layer, shapes: readonly LayerShape[]): LayerShap
   return out;
 }
 
+type MaskArg = Tensor | (Tensor | null)[] | null;
+
+/** One mask (or null) per input, from what apply() hands computeMask. */
+function maskList(mask: MaskArg, count: number): (Tensor | null)[] | null {
+  if (mask === null) return null;
+  return Array.isArray(mask) ? mask : [mask, ...new Array<null>(count - 1).fill(null)];
+}
+
 abstract class Elementwise extends Layer {
   protected abstract combine(xs: Tensor[]): Tensor;
   protected readonly minInputs: number = 2;
+  override readonly supportsMasking: boolean = true;
   call(inputs: Tensor | Tensor[]): Tensor {
     return this.combine(asList(this, inputs, this.minInputs));
+  }
+  /** Keras' Merge.compute_mask: the OR of the inputs' masks when every input has one, else no mask. */
+  override computeMask(inputs: Tensor | Tensor[], mask: MaskArg): Tensor | null {
+    const masks = maskList(mask, Array.isArray(inputs) ? inputs.length : 1);
+    if (!masks || masks.some((m) => m === null)) return null;
+    return noGrad(() => (masks as Tensor[]).slice(1).reduce((a, b) => ops.maximum(a, b), masks[0]!));
   }
   override computeOutputShape(s: LayerShape | readonly LayerShape[]): LayerShape {
     return broadcastShapes(this, shapeList(this, s));
@@ -117,9 +135,29 @@ export class Concatenate extends Layer {
     super(args);
     this.axis = args.axis ?? -1;
   }
+  override readonly supportsMasking: boolean = true;
   call(inputs: Tensor | Tensor[]): Tensor {
     const xs = asList(this, inputs, 1);
     return ops.concat(xs, this.axis < 0 ? xs[0]!.rank + this.axis : this.axis);
+  }
+  /**
+   * Keras' Concatenate.compute_mask: each input's mask spread over the input's shape (an unmasked
+   * input: all kept), joined along the axis, then a position is kept if any of its last axis is.
+   * Joining features (axis −1): the OR of the masks, or all kept when an input has none; joining
+   * steps (axis 1): the masks one after the other.
+   */
+  override computeMask(inputs: Tensor | Tensor[], mask: MaskArg): Tensor | null {
+    const xs = asList(this, inputs, 1);
+    const masks = maskList(mask, xs.length);
+    if (!masks || masks.every((m) => m === null)) return null;
+    return noGrad(() => {
+      const spread = xs.map((x, i) => {
+        const m = masks[i] ?? null;
+        if (!m) return new Tensor(new Float32Array(x.size).fill(1), x.shape);
+        return m.rank < x.rank ? ops.maximum(ops.expandDims(m, -1), new Tensor(new Float32Array(x.size), x.shape)) : m;
+      });
+      return ops.max(ops.concat(spread, this.axis < 0 ? xs[0]!.rank + this.axis : this.axis), -1);
+    });
   }
   override computeOutputShape(s: LayerShape | readonly LayerShape[]): LayerShape {
     const shapes = shapeList(this, s);
