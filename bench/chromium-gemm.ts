@@ -2,7 +2,8 @@
  * WASM GEMM GFLOPS in Chromium, one thread, per build: the plain SIMD128 module and the relaxed-SIMD
  * one (and any other single-threaded .wasm build given on the command line, e.g. an experimental
  * tile), on the lecture autoencoder's six large shapes. Builds are alternated shape by shape and
- * each cell keeps its best 30 ms chunk, so a shared machine's load hits every build alike.
+ * each cell keeps its fastest single call (~1 ms each: on a shared machine some run undisturbed),
+ * so load hits every build alike.
  * Run: `node dist/bench/chromium-gemm.js [seconds per cell] [extra.wasm ...]` (after wasm/build.sh).
  */
 import { existsSync } from 'node:fs';
@@ -46,11 +47,9 @@ const PAGE = (builds: string[], seconds: number, shapes: unknown): string => `<!
         for (let i = 0; i < runs.length; i++) {
           const start = performance.now();
           while (performance.now() - start < ${seconds * 1000} / 6) {
-            let reps = 0;
             const t0 = performance.now();
-            let t = t0;
-            while (t - t0 < 30) { runs[i](); reps++; t = performance.now(); }
-            best[i] = Math.max(best[i], (2 * s.m * s.n * s.k * reps) / ((t - t0) / 1000) / 1e9);
+            runs[i]();
+            best[i] = Math.max(best[i], (2 * s.m * s.n * s.k) / ((performance.now() - t0) / 1000) / 1e9);
           }
           await new Promise((ok) => setTimeout(ok, 0));
         }
@@ -82,7 +81,7 @@ export async function measureGemmInChromium(builds: string[], seconds = 1.2): Pr
 
 export function formatChromiumGemm(r: ChromiumGemmResult): string {
   const names = r.builds.map((b) => b.replace(/^.*\//, '').replace(/\.wasm$/, '').replace(/^deepts-kernels-?/, '') || 'plain');
-  const lines = [`WASM GEMM in Chromium ${r.chromiumVersion}, 1 thread, GFLOPS (best 30 ms chunk, builds alternated):`,
+  const lines = [`WASM GEMM in Chromium ${r.chromiumVersion}, 1 thread, GFLOPS (fastest call, builds alternated):`,
     `${'shape'.padEnd(32)}${names.map((n) => n.padStart(12)).join('')}`];
   const sums = r.builds.map(() => 0);
   for (const row of r.rows) {
