@@ -28,6 +28,24 @@ export interface CnnEpochResult {
   epochSeconds: number;
   steps: number;
   error?: string;
+  /** deepts rows: which pooling kernels one forward pass of the model calls (is Conv2D → MaxPooling2D fused?). */
+  poolKernels?: string;
+}
+
+/** Kernel calls of one eager forward pass of `model` on x, for the pooling kernels (fused or not). */
+async function poolKernelCalls(model: { apply(x: never, kw: { training: boolean }): unknown }, x: unknown): Promise<string> {
+  const { kernels } = await import('../src/backend/registry.js');
+  const table = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const names = ['biasActPool', 'pool2d', 'biasAct'];
+  const counts = new Map<string, number>();
+  const orig = names.map((n) => table[n]!);
+  names.forEach((n, i) => { table[n] = (...a: unknown[]): unknown => { counts.set(n, (counts.get(n) ?? 0) + 1); return orig[i]!(...a); }; });
+  try {
+    model.apply(x as never, { training: true });
+  } finally {
+    names.forEach((n, i) => { table[n] = orig[i]!; });
+  }
+  return names.map((n) => `${n} ×${counts.get(n) ?? 0}`).join(', ');
 }
 
 const now = (): number => performance.now() / 1000;
@@ -58,7 +76,8 @@ async function deeptsRow(steps: number): Promise<CnnEpochResult> {
   t = now();
   model.predict(xTest, { batchSize: CNN_BATCH });
   const testBatchSeconds = (now() - t) / TEST_TIMED;
-  return { config: `deepts-${deepts.getBackend().name}`, backend: deepts.getBackend().name, stepSeconds, testBatchSeconds, epochSeconds: CNN_TRAIN_STEPS * stepSeconds + CNN_TEST_BATCHES * testBatchSeconds, steps };
+  const poolKernels = await poolKernelCalls(model as never, wx);
+  return { config: `deepts-${deepts.getBackend().name}`, backend: deepts.getBackend().name, stepSeconds, testBatchSeconds, epochSeconds: CNN_TRAIN_STEPS * stepSeconds + CNN_TEST_BATCHES * testBatchSeconds, steps, poolKernels };
 }
 
 async function tfjsRow(backend: 'cpu' | 'wasm', steps: number): Promise<CnnEpochResult> {

@@ -340,6 +340,7 @@ function formatCnnRows(rows: readonly CnnEpochResult[]): string {
   const lines = ['Simple MNIST convnet (Keras example), batch 128, s/epoch extrapolated from timed steps (60k train + 10k test pass):'];
   for (const r of rows) {
     lines.push(`  ${r.config.padEnd(16)} ${r.error ? r.error : `${r.epochSeconds.toFixed(1).padStart(8)} s/epoch  (${(r.stepSeconds * 1000).toFixed(0)} ms/step, ${(r.testBatchSeconds * 1000).toFixed(0)} ms/test batch, ${r.steps} steps)`}`);
+    if (r.poolKernels) lines.push(`  ${''.padEnd(16)} one forward pass calls ${r.poolKernels} (biasActPool: Conv2D(relu) → MaxPooling2D fused)`);
   }
   return lines.join('\n');
 }

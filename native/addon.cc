@@ -230,6 +230,8 @@ std::string planOpName(const PlanOp& op) {
     case K_POOL2D: return std::string("pool2d ") + kPoolNames[op.pool.op];
     case K_POOL2D_BACKWARD: return std::string("pool2dBackward ") + kPoolNames[op.pool.op];
     case K_POINTWISE_LOSS: return std::string("pointwiseLoss ") + kLossNames[op.loss.op];
+    case K_BIAS_ACT_POOL: return std::string("biasActPool ") + kUnaryNames[op.biasPool.act];
+    case K_BIAS_ACT_POOL_BACKWARD: return std::string("biasActPoolBackward ") + kUnaryNames[op.biasPool.act];
   }
   return "?";
 }
@@ -624,6 +626,54 @@ napi_value Pool2D(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// biasActPool(act, z, bias | null, out, argmax, geometry) and
+// biasActPoolBackward(act, y, dy, argmax, dz, dbias | null, geometry): see native/conv-pool.inc.
+// argmax is a Float32Array holding one byte per pooled value (4 per float).
+bool biasPoolGeometry(Args& a, int act, size_t i, ConvGeom& c, const char* fn) {
+  if (!convGeometry(a, i, c)) return false;
+  const std::string f(fn);
+  if (act != U_RELU && act != U_LINEAR) a.fail(f + ": activation must be relu or linear");
+  else if (c.outC != c.inC || c.strideH != c.kH || c.strideW != c.kW || c.padTop != 0 || c.padLeft != 0 || c.dilationH != 1 || c.dilationW != 1 ||
+           c.outH != c.inH / c.kH || c.outW != c.inW / c.kW)
+    a.fail(f + ": the geometry must be a valid max pooling with strides equal to the pool size");
+  else if (c.kH * c.kW > 256) a.fail(f + ": at most 256 taps per window");
+  else if (c.inC > kBiasPoolPartialFloats) a.fail(f + ": at most " + std::to_string(kBiasPoolPartialFloats) + " channels");
+  return !a.failed;
+}
+
+napi_value BiasActPool(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "biasActPool");
+  PlanOp op = planOp(K_BIAS_ACT_POOL);
+  auto& p = op.biasPool;
+  p.act = a.code(0, U_COUNT, "activation");
+  if (!biasPoolGeometry(a, p.act, 5, p.c, "biasActPool")) return nullptr;
+  const size_t pooled = outSize(p.c);
+  p.z = a.f32(1, inSize(p.c), "z");
+  p.bias = a.f32(2, size_t(p.c.inC), "bias", true);
+  p.out = a.f32(3, pooled, "out");
+  p.idx = reinterpret_cast<uint8_t*>(a.f32(4, (pooled + 3) / 4, "argmax"));
+  if (a.failed) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value BiasActPoolBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7, "biasActPoolBackward");
+  PlanOp op = planOp(K_BIAS_ACT_POOL_BACKWARD);
+  auto& p = op.biasPool;
+  p.act = a.code(0, U_COUNT, "activation");
+  if (!biasPoolGeometry(a, p.act, 6, p.c, "biasActPoolBackward")) return nullptr;
+  const size_t pooled = outSize(p.c);
+  p.y = a.f32(1, pooled, "y");
+  p.dy = a.f32(2, pooled, "dy");
+  p.idx = reinterpret_cast<uint8_t*>(a.f32(3, (pooled + 3) / 4, "argmax"));
+  p.out = a.f32(4, inSize(p.c), "dz");
+  p.dbias = a.f32(5, size_t(p.c.inC), "dbias", true);
+  if (a.failed) return nullptr;
+  run(op);
+  return nullptr;
+}
+
 napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "pool2dBackward");
   PlanOp op = planOp(K_POOL2D_BACKWARD);
@@ -779,7 +829,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
-    {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward},
+    {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
     {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
   };

@@ -59,6 +59,10 @@ struct IsaTable {
   void (*pool2dBackward)(int op, const ConvGeom& c, const float* x, const float* y, const float* dy, float* dx, long n0, long n1);
   // Fused pointwise loss (LossOp) over elements [i0, i1): returns Σ f(p, t); writes grad = scale · ∂f/∂p unless grad is null.
   double (*pointwiseLoss)(int op, const float* p, const float* t, float* grad, float scale, long i0, long i1);
+  // A conv epilogue fused with non-overlapping max pooling (native/conv-pool.inc), over images [n0, n1).
+  void (*biasActPool)(int act, const ConvGeom& c, const float* z, const float* bias, float* out, uint8_t* idx, long n0, long n1);
+  void (*biasActPoolBackward)(int act, const ConvGeom& c, const float* y, const float* dy, const uint8_t* idx, float* dz,
+                              float* partial, long n0, long n1);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

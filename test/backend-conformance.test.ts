@@ -467,7 +467,68 @@ const checks: Record<keyof Kernels, KernelCheck> = {
       assertClose(got, want, `pool2dBackward ${op} ${JSON.stringify(g)}`, op === 'avg' ? mag : undefined);
     }), { numRuns: RUNS });
   },
+  biasActPool(k) {
+    // The reference is itself checked against biasAct + pool2d; here: the same values and argmax bytes.
+    const check = (g: Conv2DGeometry, act: UnaryOp, withBias: boolean, seed: number, ties: boolean): void => {
+      const { z, bias } = biasPoolInputs(g, seed, ties, withBias);
+      const n = g.batch * g.outH * g.outW * g.inC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      const [ga, wa] = [new Float32Array(Math.ceil(n / 4)).fill(NaN), new Float32Array(Math.ceil(n / 4))];
+      k.biasActPool(act, z, bias, got, ga, g);
+      ref.biasActPool(act, z, bias, want, wa, g);
+      const what = `biasActPool ${act} ${JSON.stringify(g)}`;
+      assertClose(got, want, what);
+      assert.deepEqual(new Uint8Array(ga.buffer).subarray(0, n), new Uint8Array(wa.buffer).subarray(0, n), `${what}: argmax`);
+    };
+    fc.assert(fc.property(biasPoolGeometry(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), fc.boolean(), (g, act, b, seed, ties) => check(g, act, b, seed, ties)), { numRuns: RUNS });
+    BIAS_POOL_SIZED.forEach((g, i) => check(g, 'relu', true, i, i % 2 === 0));
+  },
+  biasActPoolBackward(k) {
+    const check = (g: Conv2DGeometry, act: UnaryOp, withBias: boolean, seed: number, ties: boolean): void => {
+      const { z, bias } = biasPoolInputs(g, seed, ties, withBias);
+      const n = g.batch * g.outH * g.outW * g.inC;
+      const y = new Float32Array(n), argmax = new Float32Array(Math.ceil(n / 4));
+      ref.biasActPool(act, z, bias, y, argmax, g);
+      const dy = randomData(n, seed + 1);
+      const [got, want] = [new Float32Array(z.length).fill(NaN), new Float32Array(z.length)];
+      const [gb, wb] = [new Float32Array(g.inC).fill(NaN), new Float32Array(g.inC)];
+      k.biasActPoolBackward(act, y, dy, argmax, got, withBias ? gb : null, g);
+      ref.biasActPoolBackward(act, y, dy, argmax, want, withBias ? wb : null, g);
+      const what = `biasActPoolBackward ${act} ${JSON.stringify(g)}`;
+      assertClose(got, want, what);
+      if (!withBias) return;
+      const mag = new Float32Array(g.inC);
+      ref.biasActPoolBackward(act, y, dy.map(Math.abs), argmax, new Float32Array(z.length), mag, g);
+      assertClose(gb, wb, `${what}: dbias`, mag);
+    };
+    fc.assert(fc.property(biasPoolGeometry(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), fc.boolean(), (g, act, b, seed, ties) => check(g, act, b, seed, ties)), { numRuns: RUNS });
+    BIAS_POOL_SIZED.forEach((g, i) => check(g, 'relu', true, i, i % 2 === 0));
+  },
 };
+
+/** Non-overlapping valid max-pooling geometries (strides = pool size), with odd leftovers and channel tails. */
+function biasPoolGeometry(): fc.Arbitrary<Conv2DGeometry> {
+  return fc.record({
+    batch: fc.integer({ min: 1, max: 3 }), inC: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 15, max: 37 })),
+    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), extraH: fc.integer({ min: 0, max: 7 }), extraW: fc.integer({ min: 0, max: 7 }),
+  }).map((a) => conv2dGeometry({
+    batch: a.batch, inH: a.kH + a.extraH, inW: a.kW + a.extraW, inC: a.inC, outC: a.inC, kernelSize: [a.kH, a.kW], strides: [a.kH, a.kW], padding: 'valid',
+  }));
+}
+
+/** Sizes that exercise the native split over threads and the bias gradient's blocks of images (8192 / 64 = 128 images). */
+const BIAS_POOL_SIZED: readonly Conv2DGeometry[] = [
+  conv2dGeometry({ batch: 140, inH: 11, inW: 11, inC: 64, outC: 64, kernelSize: [2, 2], strides: [2, 2] }),
+  conv2dGeometry({ batch: 9, inH: 26, inW: 26, inC: 32, outC: 32, kernelSize: [2, 2], strides: [2, 2] }),
+];
+
+/** z (on a coarse grid with ties, and a NaN, when `ties`) and a bias (null unless withBias). */
+function biasPoolInputs(g: Conv2DGeometry, seed: number, ties: boolean, withBias: boolean): { z: Float32Array; bias: Float32Array | null } {
+  const z = randomData(g.batch * g.inH * g.inW * g.inC, seed).map((v) => (ties ? Math.round(v) : v));
+  if (ties) z[Math.abs(seed) % z.length] = NaN;
+  const bias = withBias ? randomData(g.inC, seed + 7).map((v) => (ties ? Math.round(v) : v)) : null;
+  return { z, bias };
+}
 
 /**
  * Convolutions with enough work for the native thread pool's split by whole images (an uneven

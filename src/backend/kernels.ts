@@ -128,6 +128,22 @@ export interface Kernels {
 
   /** dx (overwritten) from dy of pool2d; max routes to the first tap holding the maximum y. */
   pool2dBackward(op: PoolOp, x: F32, y: F32, dy: F32, dx: F32, g: Conv2DGeometry): void;
+
+  /**
+   * A conv layer's epilogue fused with the max pooling after it: out = pool2d('max') of
+   * act(z + bias) (bias per channel, may be null), for act 'relu' or 'linear' and a pooling
+   * geometry g with strides = pool size, valid padding (z is g's input). argmax receives, one
+   * byte per pooled value (4 per float: a Float32Array of ⌈out.length / 4⌉ elements), the
+   * window index kh·g.kW + kw of the first maximum (the first NaN when the window holds one).
+   */
+  biasActPool(act: UnaryOp, z: F32, bias: F32 | null, out: F32, argmax: F32, g: Conv2DGeometry): void;
+
+  /**
+   * Backward of biasActPool from y (its out), dy and argmax: dz (every element written) =
+   * dy·act'(y) at each window's maximum, 0 elsewhere; dbias (when not null) = Σ dz per channel,
+   * summed per image over the pooled values in order, then over the images in order (float32).
+   */
+  biasActPoolBackward(act: UnaryOp, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, g: Conv2DGeometry): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -135,7 +151,7 @@ export type KernelName = keyof Kernels;
 export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'biasActPool', 'biasActPoolBackward',
 ];
 
 /**
@@ -147,4 +163,5 @@ export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   matmul: [2], unary: [2], unaryBackward: [4], binary: [5], reduce: [4], argReduce: [4], transpose: [3],
   slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], pointwiseLoss: [3, 4], softmax: [1],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
+  biasActPool: [3, 4], biasActPoolBackward: [4, 5],
 };

@@ -34,13 +34,14 @@ export function kerasCompileConfig(model: Model<never>): JsonObject | null {
     for (const [k, v] of Object.entries(cls.config)) config[snakeCase(k)] = k === 'name' ? kerasLossName(String(v)) : v;
     return { module: 'keras.losses', class_name: cls.className, config, registered_name: null };
   });
-  const metrics = cc.metrics.every((m) => m.length === 0) ? null : cc.metrics.length === 1 ? cc.metrics[0]! : cc.metrics;
+  const listOrNull = (m: string[][]): JsonValue => (m.every((l) => l.length === 0) ? null : m.length === 1 ? m[0]! : m);
+  const metrics = listOrNull(cc.metrics);
   return {
     optimizer: { module: 'keras.optimizers', class_name: opt.name, config: optimizerConfig, registered_name: null },
     loss: losses.length === 1 ? losses[0]! : losses,
     loss_weights: cc.lossWeights.every((w) => w === 1) ? null : cc.lossWeights,
     metrics,
-    weighted_metrics: null,
+    weighted_metrics: listOrNull(cc.weightedMetrics ?? []),
     run_eagerly: false,
     steps_per_execution: 1,
     jit_compile: false,
@@ -83,6 +84,7 @@ export function compileFromKeras(model: Model<never>, compileConfig: JsonValue |
     optimizer_config: { class_name: String(optimizer['class_name']), config: isObject(optimizer['config']) ? optimizer['config'] : {} },
     loss: Array.isArray(loss) ? names : names[0]!,
     metrics: compileConfig['metrics'] === null || compileConfig['metrics'] === undefined ? [] : metricName(compileConfig['metrics']),
+    weighted_metrics: compileConfig['weighted_metrics'] === null || compileConfig['weighted_metrics'] === undefined ? [] : metricName(compileConfig['weighted_metrics']),
   };
   if (compileConfig['loss_weights'] !== null && compileConfig['loss_weights'] !== undefined) trainingConfig['loss_weights'] = compileConfig['loss_weights'];
   const meta = lossClasses.some((c) => c !== null) ? { lossClasses: lossClasses as unknown as JsonValue } : undefined;

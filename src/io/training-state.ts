@@ -51,6 +51,8 @@ export function trainingConfigOf(model: Model<never>): JsonObject | undefined {
     optimizer_config: { class_name: opt.name, config: optConfig },
   };
   if (cc.lossWeights.some((w) => w !== 1)) config['loss_weights'] = cc.lossWeights;
+  const weighted = cc.weightedMetrics ?? [];
+  if (weighted.some((m) => m.length > 0)) config['weighted_metrics'] = weighted.length === 1 ? weighted[0]! : weighted;
   return config;
 }
 
@@ -133,6 +135,7 @@ export function restoreTraining(model: Model<never>, trainingConfig: JsonValue |
       loss: restored ? (restored.length === 1 ? restored[0]! : restored) as string : (loss as string | string[]),
       lossWeights: Array.isArray(lw) || isObject(lw) ? (lw as number[]) : undefined,
       metrics: (Array.isArray(trainingConfig['metrics']) || isObject(trainingConfig['metrics']) ? trainingConfig['metrics'] : []) as string[],
+      weightedMetrics: (Array.isArray(trainingConfig['weighted_metrics']) || isObject(trainingConfig['weighted_metrics']) ? trainingConfig['weighted_metrics'] : []) as string[],
     });
   } catch (e) {
     console.warn(`loadModel: ${where} loaded uncompiled (${e instanceof Error ? e.message : String(e)}); call compile() to train it`);

@@ -22,6 +22,12 @@ export interface CompileArgs {
   /** Metrics for every output, or per output (a list of lists, or a record by output name). */
   metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [output: string]: MetricSpec | readonly MetricSpec[] };
   /**
+   * Keras' weighted_metrics: metrics given the samples' weights (sampleWeight / classWeight),
+   * the mean being Σ v·w / Σ w; written as `metrics`. Logged under their name, or as
+   * 'weighted_<name>' when a plain metric has that name.
+   */
+  weightedMetrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | { readonly [output: string]: MetricSpec | readonly MetricSpec[] };
+  /**
    * Keras' jit_compile. 'auto' (default) and true: training steps of Sequential and functional
    * models made of traceable layers are recorded once per batch shape and replayed without
    * per-op JavaScript (see train/compiled-step.ts); other models, and false, run eagerly.
@@ -38,6 +44,8 @@ export interface CompileConfig {
   lossClasses: ({ className: string; config: LossConfig } | null)[];
   lossWeights: number[];
   metrics: string[][];
+  /** Absent in records saved before weightedMetrics existed. */
+  weightedMetrics?: string[][];
   optimizer: { name: string; config: { [k: string]: JsonValue } };
 }
 
@@ -72,15 +80,17 @@ export function resolveCompile(args: CompileArgs, names: readonly string[], func
   const losses = lossSpecs.map((l) => (l === null ? null : getLoss(l)));
   if (losses.every((l) => l === null)) throw new Error('compile: give a loss (e.g. loss: "mse")');
   const lossWeights = perOutput<number, number>(args.lossWeights as unknown as number, 'lossWeights', 1, (x) => typeof x === 'number');
-  const metricSpecs = metricSpecsPerOutput(args.metrics, losses.length, names);
+  const metricSpecs = metricSpecsPerOutput(args.metrics, losses.length, names, 'metrics');
   const metrics = metricSpecs.map((ms, i) => ms.map((m) => getMetric(m, losses[i] ?? null)));
+  const weightedSpecs = metricSpecsPerOutput(args.weightedMetrics, losses.length, names, 'weightedMetrics');
+  const weightedMetrics = weightedSpecs.map((ms, i) => ms.map((m) => getMetric(m, losses[i] ?? null)));
   const optimizer = getOptimizer(args.optimizer);
   const outputNames = losses.length === names.length ? [...names] : losses.map((_, i) => `output_${i + 1}`);
   const jit = args.jitCompile ?? 'auto';
   if (jit !== true && jit !== false && jit !== 'auto') throw new Error(`compile: jitCompile must be true, false or 'auto', got ${JSON.stringify(jit)}`);
   return {
     compiled: {
-      optimizer, losses, lossWeights, metrics, outputNames,
+      optimizer, losses, lossWeights, metrics, weightedMetrics, outputNames,
       lossTracker: new Mean('loss'), outputLossTrackers: losses.map((_, i) => new Mean(`${outputNames[i]}_loss`)),
     },
     config: {
@@ -88,17 +98,18 @@ export function resolveCompile(args: CompileArgs, names: readonly string[], func
       lossClasses: losses.map((l) => (l ? serializeLoss(l) : null)),
       lossWeights,
       metrics: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
+      weightedMetrics: weightedSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : m.name))),
       optimizer: { name: optimizer.name, config: optimizer.getConfig() as { [k: string]: JsonValue } },
     },
     jit,
   };
 }
 
-function metricSpecsPerOutput(m: CompileArgs['metrics'], outputs: number, names: readonly string[]): MetricSpec[][] {
+function metricSpecsPerOutput(m: CompileArgs['metrics'], outputs: number, names: readonly string[], what: string): MetricSpec[][] {
   if (m === undefined) return Array.from({ length: outputs }, () => []);
   if (Array.isArray(m)) {
     if (m.length > 0 && m.every((e) => Array.isArray(e))) {
-      if (m.length !== outputs) throw new Error(`compile: metrics has ${m.length} lists but the model has ${outputs} outputs`);
+      if (m.length !== outputs) throw new Error(`compile: ${what} has ${m.length} lists but the model has ${outputs} outputs`);
       return (m as MetricSpec[][]).map((l) => [...l]);
     }
     // One list for every output, each output with its own metric objects.
@@ -106,7 +117,7 @@ function metricSpecsPerOutput(m: CompileArgs['metrics'], outputs: number, names:
   }
   const rec = m as { [k: string]: MetricSpec | readonly MetricSpec[] };
   const unknown = Object.keys(rec).filter((k) => !names.includes(k));
-  if (unknown.length > 0) throw new Error(`compile: metrics names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
+  if (unknown.length > 0) throw new Error(`compile: ${what} names unknown outputs ${unknown.join(', ')} (outputs: ${names.join(', ')})`);
   return names.map((n) => {
     const v = rec[n];
     return v === undefined ? [] : Array.isArray(v) ? [...(v as MetricSpec[])] : [v as MetricSpec];

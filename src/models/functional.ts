@@ -10,6 +10,7 @@ import type { CallArgs, JsonValue, Layer, LayerShape } from '../nn/layer.js';
 import { SymbolicTensor, type GraphNode } from '../nn/symbolic.js';
 import { deserializeLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
 import { formatShape } from '../tensor/shape.js';
+import { applyConvPool, fusesConvPool } from './fusion.js';
 
 /** A reference to a layer call: [layer name, call number of that layer in this graph]. */
 type NodeRef = [string, number];
@@ -23,6 +24,8 @@ export class FunctionalGraph {
   readonly layers: Layer[];
   /** Which call of its layer each tensor is (Keras' node index). */
   private readonly callIndex = new Map<SymbolicTensor, number>();
+  /** Tensors with one reader (see the constructor), and that reader. */
+  private readonly soleReader = new Map<SymbolicTensor, SymbolicTensor>();
 
   constructor(inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]) {
     for (const [what, list] of [['inputs', inputs], ['outputs', outputs]] as const) {
@@ -57,6 +60,15 @@ export class FunctionalGraph {
       for (const i of [...top.t.node.inputs].reverse()) if (!seen.has(i)) stack.push({ t: i, expanded: false });
     }
     this.order = order;
+    // A tensor read by exactly one layer call (with that tensor as its only input) and not a
+    // model output: where fusion.ts may run producer and consumer as one kernel.
+    const readers = new Map<SymbolicTensor, SymbolicTensor[]>();
+    for (const t of order) for (const i of t.node.inputs) readers.set(i, [...(readers.get(i) ?? []), t]);
+    const outputSet = new Set(outputs);
+    for (const [t, rs] of readers) {
+      const r = rs[0]!;
+      if (rs.length === 1 && !outputSet.has(t) && !inputSet.has(t) && r.node.inputs.length === 1 && !r.node.listInput) this.soleReader.set(t, r);
+    }
     const layers: Layer[] = [];
     const calls = new Map<Layer, number>();
     for (const t of order) {
@@ -91,6 +103,11 @@ export class FunctionalGraph {
     for (const t of this.order) {
       if (values.has(t)) continue;
       const args = t.node.inputs.map((i) => values.get(i)!);
+      const reader = this.soleReader.get(t);
+      if (reader && !t.node.listInput && fusesConvPool(t.node.layer, reader.node.layer)) {
+        values.set(reader, applyConvPool(t.node.layer, reader.node.layer, args[0]!, kwargs)); // t itself is never needed
+        continue;
+      }
       values.set(t, t.node.layer.apply(t.node.listInput ? args : args[0]!, kwargs));
     }
     return this.outputs.map((o) => values.get(o)!);

@@ -187,7 +187,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   /** The loss tracker and the compiled metrics (Keras' model.metrics). */
   get metrics(): (Metric | Mean)[] {
     const c = this.compiledState;
-    return c ? [c.lossTracker, ...c.outputLossTrackers.slice(c.losses.length > 1 ? 0 : 1), ...c.metrics.flat()] : [];
+    return c ? [c.lossTracker, ...c.outputLossTrackers.slice(c.losses.length > 1 ? 0 : 1), ...c.metrics.flat(), ...c.weightedMetrics.flat()] : [];
   }
 
   private requireCompiled(what: string): Compiled {
@@ -227,12 +227,12 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
     return withModelLosses(this, computeLosses(this.requireCompiled('computeLoss'), list(y), list(yPred)).total);
   }
 
-  /** Updates the loss tracker (with `loss`) and the compiled metrics; returns the logs so far. */
-  computeMetrics(y: Tensor | Tensor[], yPred: Tensor | Tensor[], loss: Tensor | number): Logs {
+  /** Updates the loss tracker (with `loss`) and the compiled metrics (weighted ones with `sampleWeight`); returns the logs so far. */
+  computeMetrics(y: Tensor | Tensor[], yPred: Tensor | Tensor[], loss: Tensor | number, sampleWeight?: Tensor | Tensor[]): Logs {
     const list = (v: Tensor | Tensor[]): Tensor[] => (Array.isArray(v) ? v : [v]);
     const c = this.requireCompiled('computeMetrics');
     const value = typeof loss === 'number' ? loss : loss.item();
-    return updateMetrics(c, value, c.losses.map(() => null), list(y), list(yPred));
+    return updateMetrics(c, value, c.losses.map(() => null), list(y), list(yPred), sampleWeight === undefined ? undefined : list(sampleWeight));
   }
 
   runTrainStep(data: StepData): Logs {

@@ -5,6 +5,7 @@ import { InputLayer } from '../nn/layers/reshaping.js';
 import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
 import { Model } from './model.js';
+import { applyConvPool, fusesConvPool } from './fusion.js';
 import { layerRows, summaryTable } from './summary.js';
 
 export interface SequentialArgs {
@@ -93,7 +94,15 @@ export class Sequential extends Model {
       this.inputShape = [null, ...x.shape.slice(1)];
     }
     let h = x;
-    for (const l of this.stack) h = l.apply(h, kwargs);
+    for (let i = 0; i < this.stack.length; i++) {
+      const l = this.stack[i]!, next = this.stack[i + 1];
+      if (next && fusesConvPool(l, next)) {
+        h = applyConvPool(l, next, h, kwargs);
+        i++;
+      } else {
+        h = l.apply(h, kwargs);
+      }
+    }
     return h;
   }
 

@@ -275,13 +275,23 @@ export abstract class Layer {
     for (const t of list) {
       if (!(t instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}) expects a Tensor or a list of Tensors, got ${describe(t)}`);
     }
-    const tensors = inputs as Tensor | Tensor[];
+    return this.applyVia(inputs as Tensor | Tensor[], kwargs, (t, kw) => this.call(t, kw));
+  }
+
+  /**
+   * Internal, for model-level fused kernels (src/models/fusion.ts): apply() on tensors with
+   * `call` replaced by `run`, keeping apply's building, call losses, masks and shape bookkeeping.
+   * `outShape` (called after run; batch axis null) is recorded as the output shape when run's
+   * result is not this layer's own output (a fused kernel that also did the next layer's work).
+   */
+  applyVia(tensors: Tensor | Tensor[], kwargs: CallArgs, run: (x: Tensor | Tensor[], kw: CallArgs) => Tensor | Tensor[], outShape?: () => LayerShape): Tensor {
+    const list = Array.isArray(tensors) ? tensors : [tensors];
     const shapes = Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)];
     this.ensureBuilt(shapes);
     this.callLosses = [];
-    const masks = list.map((t) => getMask(t as Tensor));
+    const masks = list.map((t) => getMask(t));
     const mask = masks.every((m) => m === null) ? null : Array.isArray(tensors) ? masks : masks[0]!;
-    let out = this.call(tensors, mask ? { training: kwargs.training ?? false, mask } : { training: kwargs.training ?? false });
+    let out = run(tensors, mask ? { training: kwargs.training ?? false, mask } : { training: kwargs.training ?? false });
     if (Array.isArray(out)) {
       if (out.length !== 1) throw new Error(`layer '${this.name}' returned ${out.length} tensors; use call() for layers with several outputs`);
       out = out[0]!;
@@ -294,7 +304,7 @@ export abstract class Layer {
       this.maskWarned = true; // Keras warns once too
       console.warn(`WARNING: layer '${this.name}' (${this.className}) does not support masking: the mask of its input is dropped and the layers after it see every step`);
     }
-    this.lastShape = [null, ...out.shape.slice(1)];
+    this.lastShape = outShape ? [...outShape()] : [null, ...out.shape.slice(1)];
     return out;
   }
 

@@ -7,16 +7,18 @@ import { formatShape } from '../tensor/shape.js';
 import type { Loss } from './losses.js';
 
 /**
- * keras.metrics.Metric: state accumulated over an epoch by update(yTrue, yPred), read by
- * result(), cleared by reset() (Keras' update_state / result / reset_state; those names work too).
+ * keras.metrics.Metric: state accumulated over an epoch by update(yTrue, yPred, sampleWeight?),
+ * read by result(), cleared by reset() (Keras' update_state / result / reset_state; those names
+ * work too). The built-in metrics weight samples when given sample weights (compile's
+ * `weightedMetrics`); a custom metric may ignore them, as in Keras.
  */
 export abstract class Metric {
   abstract readonly name: string;
-  abstract update(yTrue: Tensor, yPred: Tensor): void;
+  abstract update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
   abstract result(): number;
   abstract reset(): void;
-  updateState(yTrue: Tensor, yPred: Tensor): void {
-    this.update(yTrue, yPred);
+  updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    this.update(yTrue, yPred, sampleWeight);
   }
   resetState(): void {
     this.reset();
@@ -46,17 +48,39 @@ export class Mean {
   }
 }
 
-/** A metric that averages a per-sample value over all samples seen. */
+/** One value per sample (the first axis), each the mean over the sample's other axes, as Keras' metric functions. */
+type SampleValues = (yTrue: Tensor, yPred: Tensor) => Float64Array;
+
+/** The weights of a batch's samples, from Keras' sample_weight of shape [n] or [n, 1]. */
+function weightsPerSample(w: Tensor, n: number): ArrayLike<number> {
+  if (w.shape[0] !== n || w.size !== n) {
+    throw new Error(`metric: sampleWeight of shape ${formatShape(w.shape)} for ${n} samples; weighted metrics take one weight per sample`);
+  }
+  return w.data;
+}
+
+/**
+ * A metric that averages a per-sample value over all samples seen: Keras' MeanMetricWrapper.
+ * With sample weights the mean is Σ v·w / Σ w (keras.metrics.Mean), so weights renormalize.
+ */
 class MeanMetric extends Metric {
   private total = 0;
   private count = 0;
-  constructor(readonly name: string, private readonly perSample: (yTrue: Tensor, yPred: Tensor) => { sum: number; count: number }) {
+  constructor(readonly name: string, private readonly values: SampleValues) {
     super();
   }
-  update(yTrue: Tensor, yPred: Tensor): void {
-    const { sum, count } = this.perSample(yTrue, yPred);
-    this.total += sum;
-    this.count += count;
+  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    const v = this.values(yTrue, yPred);
+    if (!sampleWeight) {
+      for (let i = 0; i < v.length; i++) this.total += v[i]!;
+      this.count += v.length;
+      return;
+    }
+    const w = weightsPerSample(sampleWeight, v.length);
+    for (let i = 0; i < v.length; i++) {
+      this.total += v[i]! * w[i]!;
+      this.count += w[i]!;
+    }
   }
   result(): number {
     return this.count === 0 ? 0 : this.total / this.count;
@@ -91,49 +115,42 @@ function sparseLabels(yTrue: Tensor, n: number, what: string): ArrayLike<number>
   return yTrue.data;
 }
 
+/** Per-sample means of `count` terms per sample, term j of the whole batch given by term(j). */
+function meanPerSample(p: Tensor, count: number, term: (j: number) => number): Float64Array {
+  const n = p.shape[0] ?? 1;
+  const per = count / n;
+  const out = new Float64Array(n);
+  for (let i = 0, j = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < per; k++, j++) s += term(j);
+    out[i] = s / per;
+  }
+  return out;
+}
+
+/** Keras' metric functions, each giving one value per sample. */
 export const metricFns = {
-  meanSquaredError: (t: Tensor, p: Tensor) => {
-    let s = 0;
-    for (let i = 0; i < p.size; i++) s += (p.data[i]! - t.data[i]!) ** 2;
-    const per = p.size / (p.shape[0] ?? 1);
-    return { sum: s / per, count: p.shape[0] ?? 1 };
-  },
-  meanAbsoluteError: (t: Tensor, p: Tensor) => {
-    let s = 0;
-    for (let i = 0; i < p.size; i++) s += Math.abs(p.data[i]! - t.data[i]!);
-    const per = p.size / (p.shape[0] ?? 1);
-    return { sum: s / per, count: p.shape[0] ?? 1 };
-  },
-  binaryAccuracy: (t: Tensor, p: Tensor, threshold = 0.5) => {
-    let s = 0;
-    for (let i = 0; i < p.size; i++) s += (p.data[i]! > threshold ? 1 : 0) === (t.data[i]! > 0.5 ? 1 : 0) ? 1 : 0;
-    return { sum: s, count: p.size };
-  },
-  categoricalAccuracy: (t: Tensor, p: Tensor) => {
+  meanSquaredError: (t: Tensor, p: Tensor): Float64Array => meanPerSample(p, p.size, (j) => (p.data[j]! - t.data[j]!) ** 2),
+  meanAbsoluteError: (t: Tensor, p: Tensor): Float64Array => meanPerSample(p, p.size, (j) => Math.abs(p.data[j]! - t.data[j]!)),
+  binaryAccuracy: (t: Tensor, p: Tensor, threshold = 0.5): Float64Array =>
+    meanPerSample(p, p.size, (j) => ((p.data[j]! > threshold ? 1 : 0) === (t.data[j]! > 0.5 ? 1 : 0) ? 1 : 0)),
+  categoricalAccuracy: (t: Tensor, p: Tensor): Float64Array => {
     const { n, classes } = rows(p);
-    let s = 0;
-    for (let r = 0; r < n; r++) s += argmaxRow(p.data, r * classes, classes) === argmaxRow(t.data, r * classes, classes) ? 1 : 0;
-    return { sum: s, count: n };
+    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === argmaxRow(t.data, r * classes, classes) ? 1 : 0));
   },
-  sparseCategoricalAccuracy: (t: Tensor, p: Tensor) => {
+  sparseCategoricalAccuracy: (t: Tensor, p: Tensor): Float64Array => {
     const { n, classes } = rows(p);
     const labels = sparseLabels(t, n, 'sparseCategoricalAccuracy');
-    let s = 0;
-    for (let r = 0; r < n; r++) s += argmaxRow(p.data, r * classes, classes) === labels[r] ? 1 : 0;
-    return { sum: s, count: n };
+    return meanPerSample(p, n, (r) => (argmaxRow(p.data, r * classes, classes) === labels[r] ? 1 : 0));
   },
-  topKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5) => {
+  topKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5): Float64Array => {
     const { n, classes } = rows(p);
-    let s = 0;
-    for (let r = 0; r < n; r++) s += rankOfTrue(p.data, r * classes, classes, argmaxRow(t.data, r * classes, classes)) < k ? 1 : 0;
-    return { sum: s, count: n };
+    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, argmaxRow(t.data, r * classes, classes)) < k ? 1 : 0));
   },
-  sparseTopKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5) => {
+  sparseTopKCategoricalAccuracy: (t: Tensor, p: Tensor, k = 5): Float64Array => {
     const { n, classes } = rows(p);
     const labels = sparseLabels(t, n, 'sparseTopKCategoricalAccuracy');
-    let s = 0;
-    for (let r = 0; r < n; r++) s += rankOfTrue(p.data, r * classes, classes, labels[r]!) < k ? 1 : 0;
-    return { sum: s, count: n };
+    return meanPerSample(p, n, (r) => (rankOfTrue(p.data, r * classes, classes, labels[r]!) < k ? 1 : 0));
   },
 };
 
@@ -160,8 +177,8 @@ export class RootMeanSquaredError extends Metric {
     super();
     this.name = args.name ?? 'root_mean_squared_error';
   }
-  update(yTrue: Tensor, yPred: Tensor): void {
-    this.mse.update(yTrue, yPred);
+  update(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    this.mse.update(yTrue, yPred, sampleWeight);
   }
   result(): number {
     return Math.sqrt(this.mse.result());
@@ -202,18 +219,8 @@ export class SparseTopKCategoricalAccuracy extends MeanMetric {
 }
 
 /** Per-sample values as a tensor (Keras' metric functions return one value per sample). */
-function perSample(t: Tensor, p: Tensor, f: (t: Tensor, p: Tensor) => { sum: number; count: number }): Tensor {
-  const n = p.shape[0] ?? 1;
-  const per = p.size / n;
-  const tPer = t.size / n;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const rowT = new T(Float32Array.from(t.data.subarray(i * tPer, (i + 1) * tPer)), [1, ...t.shape.slice(1)]);
-    const rowP = new T(Float32Array.from(p.data.subarray(i * per, (i + 1) * per)), [1, ...p.shape.slice(1)]);
-    const r = f(rowT, rowP);
-    out[i] = r.sum / r.count;
-  }
-  return new T(out, [n]);
+function perSample(t: Tensor, p: Tensor, f: SampleValues): Tensor {
+  return new T(Float32Array.from(f(t, p)), [p.shape[0] ?? 1]);
 }
 
 /** keras.metrics.mean_squared_error(yTrue, yPred): one value per sample. */

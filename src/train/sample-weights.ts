@@ -8,9 +8,8 @@
  * where values are the loss's per-sample values and w the sample weights. The divisor is the
  * number of values, not Σw: weights of 2 double a sample's pull, they do not renormalize. An
  * output that carries a mask (Masking, Embedding(maskZero)) multiplies w by mask · total/valid,
- * so the masked steps drop out and the mean is over the kept ones. As in Keras 3, only the loss
- * is weighted: the compiled `metrics` are not (Keras keeps sample-weighted ones apart, as
- * weighted_metrics, which deepts does not have).
+ * so the masked steps drop out and the mean is over the kept ones. As in Keras 3, the compiled
+ * `metrics` are not weighted; compile's `weightedMetrics` are (train/metrics.ts: Σ v·w / Σ w).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';

@@ -31,6 +31,8 @@ export interface Compiled {
   losses: (Loss | null)[];
   lossWeights: number[];
   metrics: Metric[][];
+  /** Keras' weighted_metrics: per output, metrics that are given the batch's sample weights. */
+  weightedMetrics: Metric[][];
   outputNames: string[];
   /** The running mean of the total loss ('loss'), and of each output's loss when there are several. */
   lossTracker: Mean;
@@ -123,21 +125,44 @@ export function withModelLosses(model: TrainableModel, total: Tensor): Tensor {
   return t;
 }
 
-/** Updates the loss trackers and metrics with one batch and returns the logs so far. */
-export function updateMetrics(c: Compiled, total: number, perOutput: readonly (Tensor | null)[], ys: readonly Tensor[], yPreds: readonly Tensor[]): Logs {
+/**
+ * Updates the loss trackers and metrics with one batch and returns the logs so far. The
+ * weighted metrics get the batch's sample weights (one set for every output when given once,
+ * as Keras repeats them); without weights they count every sample once, as Keras' do.
+ */
+export function updateMetrics(c: Compiled, total: number, perOutput: readonly (Tensor | null)[], ys: readonly Tensor[], yPreds: readonly Tensor[], sampleWeights?: readonly Tensor[]): Logs {
   const n = ys[0]?.shape[0] ?? 1;
   c.lossTracker.update(total, n);
   if (c.losses.length > 1) perOutput.forEach((l, i) => l && c.outputLossTrackers[i]!.update(l.item(), n));
   c.metrics.forEach((ms, i) => ms.forEach((m) => m.update(ys[i]!, yPreds[i]!)));
+  c.weightedMetrics.forEach((ms, i) => ms.forEach((m) => m.update(ys[i]!, yPreds[i]!, sampleWeights?.[i] ?? sampleWeights?.[0])));
   return metricLogs(c);
 }
 
-/** Keras' log names: 'loss', then '<output>_loss' per output when there are several, then the metrics. */
+/**
+ * Keras' log names: 'loss', then '<output>_loss' per output when there are several, then the
+ * metrics, then the weighted metrics — under their own name, or 'weighted_<name>' when an
+ * unweighted metric already has it (keras/src/trainers/compile_utils.py CompileMetrics.result).
+ */
 export function metricLogs(c: Compiled, prefix = ''): Logs {
   const logs: Logs = { [`${prefix}loss`]: c.lossTracker.result() };
   const multi = c.losses.length > 1;
   if (multi) c.outputNames.forEach((name, i) => c.losses[i] && (logs[`${prefix}${name}_loss`] = c.outputLossTrackers[i]!.result()));
-  c.metrics.forEach((ms, i) => ms.forEach((m) => (logs[`${prefix}${multi ? `${c.outputNames[i]}_` : ''}${m.name}`] = m.result())));
+  const seen = new Map<string, number>();
+  /** A name not used yet: `name`, else `name_1`, `name_2`, … as Keras counts duplicates. */
+  const unique = (name: string): string => {
+    const count = seen.get(name);
+    seen.set(name, (count ?? 0) + 1);
+    return count === undefined ? name : `${name}_${count}`;
+  };
+  const outputPrefix = (i: number): string => (multi ? `${c.outputNames[i]}_` : '');
+  c.metrics.forEach((ms, i) => ms.forEach((m) => (logs[prefix + unique(outputPrefix(i) + m.name)] = m.result())));
+  c.weightedMetrics.forEach((ms, i) =>
+    ms.forEach((m) => {
+      const plain = outputPrefix(i) + m.name;
+      logs[prefix + (seen.has(plain) ? unique(`${outputPrefix(i)}weighted_${m.name}`) : unique(plain))] = m.result();
+    }),
+  );
   return logs;
 }
 
@@ -145,6 +170,7 @@ export function resetCompiledMetrics(c: Compiled): void {
   c.lossTracker.reset();
   c.outputLossTrackers.forEach((t) => t.reset());
   c.metrics.forEach((ms) => ms.forEach((m) => m.reset()));
+  c.weightedMetrics.forEach((ms) => ms.forEach((m) => m.reset()));
 }
 
 /** Keras' default train_step: forward, loss, gradients of the trainable weights, one optimizer step. */
@@ -160,7 +186,7 @@ export function defaultTrainStep(model: TrainableModel, c: Compiled, { x, y, sw 
     grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
     c.optimizer.applyGradients(pairs);
   }
-  return updateMetrics(c, total.item(), perOutput, y, yPreds);
+  return updateMetrics(c, total.item(), perOutput, y, yPreds, sw);
 }
 
 /** Keras' default test_step: forward (inference mode), loss and metrics. */
@@ -168,7 +194,7 @@ export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y, sw }
   return noGrad(() => {
     const yPreds = model.forwardAll(x, false);
     const { total, perOutput } = computeLosses(c, y, yPreds, sw);
-    return updateMetrics(c, withModelLosses(model, total).item(), perOutput, y, yPreds);
+    return updateMetrics(c, withModelLosses(model, total).item(), perOutput, y, yPreds, sw);
   });
 }
 

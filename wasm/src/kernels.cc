@@ -209,6 +209,34 @@ EXPORT(pool2d_backward) void pool2dBackwardExport(int code, const float* x, cons
   run(op);
 }
 
+// The conv epilogue fused with max pooling (native/conv-pool.inc): act is U_RELU or U_LINEAR and
+// geom a non-overlapping valid pooling (checked by the caller, src/backend/wasm/kernels.ts);
+// idx holds one byte per pooled value.
+EXPORT(bias_act_pool) void biasActPoolExport(int act, const float* z, const float* bias, float* out, unsigned char* idx, const int* geom) {
+  PlanOp op = planOp(K_BIAS_ACT_POOL);
+  auto& p = op.biasPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.z = z;
+  p.bias = bias;
+  p.out = out;
+  p.idx = idx;
+  run(op);
+}
+EXPORT(bias_act_pool_backward) void biasActPoolBackwardExport(int act, const float* y, const float* dy, const unsigned char* idx, float* dz,
+                                                              float* dbias, const int* geom) {
+  PlanOp op = planOp(K_BIAS_ACT_POOL_BACKWARD);
+  auto& p = op.biasPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.y = y;
+  p.dy = dy;
+  p.idx = const_cast<unsigned char*>(idx);
+  p.out = dz;
+  p.dbias = dbias;
+  run(op);
+}
+
 // ---- packing buffers and GEMM threads ----------------------------------------------------------
 
 #ifdef DEEPTS_THREADS

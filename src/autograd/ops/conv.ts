@@ -207,3 +207,34 @@ export function biasActivation(x: Tensor, bias: Tensor | null, activation: Unary
     return bias ? [dz, dbias] : [dz];
   });
 }
+
+/** Activations biasActivationMaxPool fuses: their derivative at a tap that is not a window's maximum multiplies 0 exactly. */
+export const POOL_FUSABLE_ACTIVATIONS: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['relu', 'linear']);
+
+/**
+ * maxPool2d(biasActivation(x, bias, activation), { poolSize }) with strides = poolSize and
+ * valid padding, in one pass each way (a Conv2D layer's epilogue and the MaxPooling2D after
+ * it): the forward pass writes the pooled values and one byte per value saying which tap held
+ * the maximum; the backward pass writes x's gradient once (no zero fill, no scatter, no separate
+ * activation pass) and sums the bias gradient over the pooled values only. Same values and
+ * gradients as the two ops (NaN included: a NaN tap is the window's maximum); the bias
+ * gradient is summed in another order, so it agrees to float rounding.
+ */
+export function biasActivationMaxPool(x: Tensor, bias: Tensor | null, activation: UnaryOp, poolSize: Size2): Tensor {
+  checkBatch(x, 'biasActivationMaxPool');
+  if (!POOL_FUSABLE_ACTIVATIONS.has(activation)) throw new Error(`biasActivationMaxPool: activation must be 'relu' or 'linear', got '${activation}'`);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== c)) throw new Error(`biasActivationMaxPool: bias shape ${formatShape(bias.shape)} does not match the ${c} channels of ${formatShape(x.shape)}`);
+  const size = pair(poolSize, 'biasActivationMaxPool: poolSize');
+  const g = conv2dGeometry({ batch: n, inH: h, inW: w, inC: c, outC: c, kernelSize: size, strides: size, padding: 'valid' });
+  const y = newTensor([n, g.outH, g.outW, c]);
+  const argmax = newTensor([Math.ceil(y.size / 4)]);
+  kernels().biasActPool(activation, float(x, 'biasActivationMaxPool'), bias ? float(bias, 'biasActivationMaxPool') : null, y.values, argmax.values, g);
+  const inputs = bias ? [x, bias] : [x];
+  return record(y, 'biasActivationMaxPool', inputs, (dy) => {
+    const dz = newTensor(x.shape);
+    const dbias = bias?.requiresGrad ? newTensor(bias.shape) : null;
+    kernels().biasActPoolBackward(activation, y.values, dy.values, argmax.values, dz.values, dbias ? dbias.values : null, g);
+    return bias ? [dz, dbias] : [dz];
+  });
+}

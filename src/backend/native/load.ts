@@ -46,6 +46,8 @@ export interface NativeAddon {
   conv2dBackpropFilter?(x: F32, dy: F32, dw: F32, geometry: readonly number[]): void;
   pool2d?(op: number, x: F32, out: F32, geometry: readonly number[]): void;
   pool2dBackward?(op: number, x: F32, y: F32, dy: F32, dx: F32, geometry: readonly number[]): void;
+  biasActPool?(act: number, z: F32, bias: F32 | null, out: F32, argmax: F32, geometry: readonly number[]): void;
+  biasActPoolBackward?(act: number, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, geometry: readonly number[]): void;
   readonly poolOps?: readonly string[];
   /** Recorded plans (compiled training steps, ./plan.ts); absent from addons built before them. */
   beginPlan?(): void;
@@ -185,6 +187,23 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
     },
     ...convKernels(addon),
     ...lossKernel(addon),
+    ...biasPoolKernels(addon, unaryCode),
+  };
+}
+
+/** The conv epilogue fused with max pooling, when the addon has it (the addon checks act and geometry). */
+function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Partial<Kernels> {
+  const { biasActPool, biasActPoolBackward } = addon;
+  if (!biasActPool || !biasActPoolBackward) return {};
+  const code = (act: UnaryOp): number => {
+    const c = unaryCode.get(act);
+    if (c === undefined) throw new Error(`native addon: unknown activation '${act}'`);
+    return c;
+  };
+  return {
+    biasActPool: (act, z, bias, out, argmax, g) => biasActPool.call(addon, code(act), z, bias, out, argmax, conv2dGeometryFields(g)),
+    biasActPoolBackward: (act, y, dy, argmax, dz, dbias, g) =>
+      biasActPoolBackward.call(addon, code(act), y, dy, argmax, dz, dbias, conv2dGeometryFields(g)),
   };
 }
 

@@ -9,6 +9,7 @@
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
+import { argmaxFloats, checkBiasActPool } from '../js/conv-pool.js';
 import { BINARY_OPS, LOSS_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -393,9 +394,30 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     ex.pool2d_backward(opCode(POOL_OPS, op), px, py, pdy, pdx, pg);
     arena.get(pdx, dx, n.x);
   };
+  // The conv epilogue fused with max pooling: whole batches in one call (as the conv kernels).
+  const biasActPool: Kernels['biasActPool'] = (act, z, bias, out, argmax, g) => {
+    checkBiasActPool(act, g, 'biasActPool');
+    const n = sizes(g), na = argmaxFloats(n.y);
+    if (n.y === 0) return;
+    arena.begin(n.x, g.inC, n.y, na, 16);
+    const pz = arena.put(z, n.x), pb = bias ? arena.put(bias, g.inC) : 0, po = arena.alloc(n.y), pa = arena.alloc(na), pg = putGeometry(g);
+    ex.bias_act_pool(opCode(UNARY_OPS, act), pz, pb, po, pa, pg);
+    arena.get(po, out, n.y);
+    arena.get(pa, argmax, na);
+  };
+  const biasActPoolBackward: Kernels['biasActPoolBackward'] = (act, y, dy, argmax, dz, dbias, g) => {
+    checkBiasActPool(act, g, 'biasActPoolBackward');
+    const n = sizes(g), na = argmaxFloats(n.y);
+    arena.begin(n.y, n.y, na, n.x, g.inC, 16);
+    const py = arena.put(y, n.y), pdy = arena.put(dy, n.y), pa = arena.put(argmax, na), pdz = arena.alloc(n.x);
+    const pdb = dbias ? arena.alloc(g.inC) : 0, pg = putGeometry(g);
+    ex.bias_act_pool_backward(opCode(UNARY_OPS, act), py, pdy, pa, pdz, pdb, pg);
+    arena.get(pdz, dz, n.x);
+    if (dbias) arena.get(pdb, dbias, g.inC);
+  };
 
   return {
     matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
-    conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward,
+    conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
   };
 }

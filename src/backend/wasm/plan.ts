@@ -24,6 +24,7 @@ import type { TraceEntry } from '../../tensor/step-trace.js';
 import { KERNEL_WRITES, type KernelName, type Kernels } from '../kernels.js';
 import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
+import { checkBiasActPool } from '../js/conv-pool.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
 
@@ -99,7 +100,7 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
       continue;
     }
     for (const { buf } of buffersOf(e.args)) note(buf);
-    if (e.name.startsWith('conv2d') || e.name.startsWith('pool2d')) {
+    if (e.name.startsWith('conv2d') || e.name.startsWith('pool2d') || e.name.startsWith('biasActPool')) {
       geometries++;
       const g = e.args[e.args.length - 1] as Conv2DGeometry;
       if (e.name.startsWith('conv2d')) colFloats = Math.max(colFloats, convColFloats(g));
@@ -361,6 +362,19 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       const [op, x, y, dy, dx, g] = argsOf('pool2dBackward');
       if (g.batch * g.inH * g.inW * g.inC === 0) return 'nothing';
       ex.pool2d_backward(opCode(POOL_OPS, op), ptr(x), ptr(y), ptr(dy), ptr(dx), geometry(g));
+      return 'recorded';
+    }
+    case 'biasActPool': {
+      const [act, z, bias, out, argmax, g] = argsOf('biasActPool');
+      checkBiasActPool(act, g, 'biasActPool');
+      if (g.batch * g.outH * g.outW * g.outC === 0) return 'nothing';
+      ex.bias_act_pool(opCode(UNARY_OPS, act), ptr(z), ptr(bias), ptr(out), ptr(argmax), geometry(g));
+      return 'recorded';
+    }
+    case 'biasActPoolBackward': {
+      const [act, y, dy, argmax, dz, dbias, g] = argsOf('biasActPoolBackward');
+      checkBiasActPool(act, g, 'biasActPoolBackward');
+      ex.bias_act_pool_backward(opCode(UNARY_OPS, act), ptr(y), ptr(dy), ptr(argmax), ptr(dz), ptr(dbias), geometry(g));
       return 'recorded';
     }
     default:

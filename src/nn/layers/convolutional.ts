@@ -12,7 +12,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { convOutputSize, type Padding } from '../../backend/conv-geometry.js';
-import { pair, transposedOutputSize, type Size2 } from '../../autograd/ops/conv.js';
+import { pair, POOL_FUSABLE_ACTIVATIONS, transposedOutputSize, type Size2 } from '../../autograd/ops/conv.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
@@ -162,6 +162,24 @@ export class Conv2D extends ConvBase {
   override call(x: Tensor, _kwargs: CallArgs = {}): Tensor {
     this.checkInput(x);
     return this.epilogue(ops.conv2d(x, this.kernel!, this.options));
+  }
+
+  /**
+   * Internal (src/models/fusion.ts): whether a model may run this layer and a MaxPooling2D
+   * after it as one fused epilogue-and-pool kernel: a plain Conv2D (not a subclass, which may
+   * change call) with a relu or linear activation and no activity regularizer (it would need
+   * the unpooled output).
+   */
+  fusesMaxPool(): boolean {
+    const op = this.activation.fused?.op;
+    return this.constructor === Conv2D && this.activityRegularizer === null && op !== undefined && POOL_FUSABLE_ACTIVATIONS.has(op) && this.filters <= 8192;
+  }
+
+  /** Internal: call(x) max-pooled with strides = poolSize, valid (see fusesMaxPool); also the unpooled output's shape. */
+  callMaxPooled(x: Tensor, poolSize: [number, number]): { pooled: Tensor; convShape: LayerShape } {
+    this.checkInput(x);
+    const z = ops.conv2d(x, this.kernel!, this.options);
+    return { pooled: ops.biasActivationMaxPool(z, this.bias, this.activation.fused!.op, poolSize), convShape: [null, ...z.shape.slice(1)] };
   }
 
   override computeOutputShape(s: LayerShape): LayerShape {
