@@ -149,3 +149,20 @@ test('deferred batches stack into recycled memory only inside a step scope; iter
   assert.equal(seen[0], seen[1], 'the second step reused the first step\'s batch memory');
   assert.deepEqual(Array.from(kept.data.subarray(0, 3)), [0, 1, 2]);
 });
+
+test('Tensor.viewMaker: row views share one checked, frozen shape and behave as tensors made by the constructor', () => {
+  const view = Tensor.viewMaker([2, 3]);
+  const data = Float32Array.from({ length: 12 }, (_, i) => i);
+  const a = view(data.subarray(0, 6));
+  const b = view(data.subarray(6, 12));
+  assert.equal(a.shape, b.shape); // one shape array for all views
+  assert.ok(Object.isFrozen(a.shape));
+  assert.deepEqual(plain(b), plain(new Tensor(data.slice(6, 12), [2, 3])));
+  assert.notEqual(a.id, b.id);
+  assert.equal(view(new Int32Array(6)).dtype, 'int32');
+  assert.throws(() => view(data.subarray(0, 5)), /tensor data has 5 elements but shape \[2, 3\] needs 6/);
+  assert.throws(() => Tensor.viewMaker([2, -1]), /shape \[2, -1\] is invalid/);
+  // The shortcut is for the maker's own calls: the same shape array passed to the constructor is checked and copied.
+  assert.throws(() => new Tensor(new Float32Array(5), a.shape), /needs 6/);
+  assert.notEqual(new Tensor(new Float32Array(6), a.shape).shape, a.shape);
+});

@@ -100,3 +100,28 @@ test('fit with a dataset: clear errors for an infinite dataset without stepsPerE
   });
   await assert.rejects(m.fit(bad, { epochs: 1, verbose: 0, output: silent }), /Dataset map failed on element 2 \(pipeline: fromTensorSlices → batch\(5\) → map\): corrupt record/);
 });
+
+test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is gathered from its source or computed by a map', async () => {
+  const { x, y } = regressionData(40);
+  // The fast path (rows of x gathered into a batch) checks x once; a source with a NaN is checked batch by batch.
+  const clean = x.values.slice();
+  const dirty = clean.slice();
+  dirty[17 * 3 + 1] = Number.NaN;
+  const xd = new Tensor(dirty, [40, 3]);
+  const ds = (xs: Tensor) => Dataset.fromTensorSlices([xs, y]).shuffle(40, { seed: 3 }).batch(8);
+  await assert.rejects(model().fit(ds(xd), { verbose: 0 }), /inputs contain NaN at flat index \d+ \(sample \d+\)/);
+  // Rows of a tensor that is a view into a larger buffer (the infinity lies in x's own rows).
+  const big = new Float32Array(3 * 50);
+  big.set(clean, 3 * 5);
+  big[3 * 5 + 3 * 33] = Number.POSITIVE_INFINITY;
+  const inner = new Tensor(big.subarray(3 * 5, 3 * 45), [40, 3]);
+  await assert.rejects(model().fit(Dataset.fromTensorSlices([inner, y]).batch(8), { verbose: 0 }), /inputs contain Infinity at flat index 3 \(sample 1\)/);
+  // NaN made by a map on clean rows is reported too (the map's tensors are not rows of the checked source).
+  const poisoned = Dataset.fromTensorSlices([x, y]).map(([a, b], i) => [i === 9 ? new Tensor(new Float32Array([0, Number.NaN, 0]), [3]) : a, b] as [Tensor, Tensor]).batch(8);
+  await assert.rejects(model().fit(poisoned, { verbose: 0 }), /inputs contain NaN at flat index 4 \(sample 1\)/);
+  // A clean source: training runs, and NaN outside the rows it slices (in the same buffer) does not matter.
+  big.fill(Number.NaN, 0, 3 * 5);
+  big[3 * 5 + 3 * 33] = clean[3 * 33]!;
+  const h = await model().fit(Dataset.fromTensorSlices([inner, y]).shuffle(40, { seed: 1 }).batch(8), { epochs: 2, verbose: 0 });
+  assert.ok(h.history.loss!.every((v) => Number.isFinite(v)));
+});

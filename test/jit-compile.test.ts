@@ -334,7 +334,9 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
       const items = prof.planProfile(lastPlan);
       assert.ok(items.length > 10 && items.every((it) => it.runs === 5 && it.seconds >= 0 && it.cpuSeconds >= 0 && it.name.length > 0));
       const first = items.find((it) => it.name.startsWith('matmul'))!;
-      assert.equal(first.name, 'matmul 8x128x784');
+      // The Dense layer's bias and relu run in the GEMM's epilogue (one plan op).
+      assert.equal(first.name, 'matmul+biasAct relu 8x128x784');
+      assert.ok(!items.some((it) => it.name.startsWith('biasAct relu')), 'every Dense forward is fused');
       assert.equal(first.flops, 2 * 8 * 128 * 784);
       assert.ok(items.some((it) => it.name === 'optimizerStep adamax'));
     }

@@ -19,6 +19,9 @@ export interface GradFn {
 }
 
 let nextId = 0;
+/** The shape Tensor.viewMaker passes to the constructor (already checked and frozen), and its size. */
+let viewShape: Shape | null = null;
+let viewSize = 0;
 
 export class Tensor {
   readonly id = nextId++;
@@ -34,16 +37,42 @@ export class Tensor {
   grad: Tensor | null = null;
 
   constructor(data: TypedData, shape: Shape, requiresGrad = false) {
-    assertValidShape(shape);
-    const size = sizeOf(shape);
-    if (data.length !== size) {
-      throw new Error(`tensor data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    if (shape === viewShape && data.length === viewSize) {
+      // Tensor.viewOf: the shape was checked and frozen once for many views.
+      this.data = data;
+      this.shape = shape;
+      this.size = viewSize;
+    } else {
+      assertValidShape(shape);
+      const size = sizeOf(shape);
+      if (data.length !== size) {
+        throw new Error(`tensor data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+      }
+      this.data = data;
+      this.shape = Object.freeze([...shape]);
+      this.size = size;
     }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
-    this.size = size;
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
     this.requiresGrad = requiresGrad;
+  }
+
+  /**
+   * A maker of many tensors of one shape over given data (row views of a dataset's slices): the
+   * shape is checked and frozen once and shared by them all, instead of copied per tensor.
+   */
+  static viewMaker(shape: Shape): (data: TypedData) => Tensor {
+    assertValidShape(shape);
+    const frozen = Object.freeze([...shape]);
+    const size = sizeOf(frozen);
+    return (data) => {
+      viewShape = frozen;
+      viewSize = size;
+      try {
+        return new Tensor(data, frozen);
+      } finally {
+        viewShape = null;
+      }
+    };
   }
 
   get rank(): number {

@@ -87,18 +87,31 @@ export function checkSameCount(nx: number, ny: number, xs: readonly Tensor[], ys
   }
 }
 
-export function assertFinite(t: Tensor, what: string): void {
-  if (!(t.data instanceof Float32Array) || t.size === 0) return; // int32 cannot hold NaN or Infinity
+/** Tensors whose values are known to be finite (a dataset's batch gathered from rows it checked): not checked again. */
+const vouched = new WeakSet<Tensor>();
+
+/** Records that t holds no NaN or ±Infinity, so checkArrays skips its pass over t (the caller checked its source). */
+export function vouchFinite(t: Tensor): void {
+  vouched.add(t);
+}
+
+/** The flat index of the first NaN or ±Infinity in d, or -1. */
+export function firstNonFinite(d: Float32Array): number {
+  if (d.length === 0) return -1;
   // A sum is finite unless some element is NaN/±Infinity (or the sum overflows): one vectorised
   // pass by the backend; only when it is not finite, look for the culprit element by element.
   const total = new Float32Array(1);
-  kernels().reduce('sum', t.data, [t.size], [0], total);
-  if (Number.isFinite(total[0]!)) return;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) {
-      throw new Error(`${what} contain ${d[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
-    }
+  kernels().reduce('sum', d, [d.length], [0], total);
+  if (Number.isFinite(total[0]!)) return -1;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
+export function assertFinite(t: Tensor, what: string): void {
+  if (!(t.data instanceof Float32Array) || t.size === 0 || vouched.has(t)) return; // int32 cannot hold NaN or Infinity
+  const i = firstNonFinite(t.data);
+  if (i >= 0) {
+    throw new Error(`${what} contain ${t.data[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);
   }
 }
 

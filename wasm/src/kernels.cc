@@ -29,14 +29,14 @@ static void serialGemmPair(const GemmArgs& x, const GemmArgs& y) { serialGemm(x)
 static void convGemm(void*, const GemmArgs& g) { serialGemm(g); }
 // Every convolution op built here carries its scratch (JavaScript reserves it).
 static float* noConvScratch(const ConvGeom&, long*) { __builtin_trap(); }
-static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr};
+static const PlanHost kHost{&kWasmTable, 1, serialParallel, serialGemm, serialGemmPair, convGemm, noConvScratch, nullptr, nullptr};
 #ifdef DEEPTS_THREADS
 // A replayed plan's work on the worker threads too (below); threads set by plan_threads().
 static void postedParallel(int parts, void (*fn)(void*, int), void* ctx);
 static void postedGemm(const GemmArgs& g);
 static void postedGemmPair(const GemmArgs& x, const GemmArgs& y);
 static void postedConvGemm(void*, const GemmArgs& g) { postedGemm(g); }
-static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr};
+static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr, nullptr};
 #else
 static const PlanHost& kPlanHost = kHost;
 #endif

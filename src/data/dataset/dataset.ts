@@ -15,7 +15,7 @@
  * the main thread (see README: worker threads did not pay for per-element maps).
  */
 import { Rng, getRng } from '../../tensor/random.js';
-import { DONE, callUser, fromJsIterator, then, wrapError, type ElementIterator, type MaybePromise } from './iterator.js';
+import { DONE, callUser, fromJsIterator, isPromise, then, wrapError, type ElementIterator, type MaybePromise } from './iterator.js';
 import { batchIterator, filterIterator, flatMapIterator, mapIterator, repeatIterator, skipIterator, takeIterator, unbatchIterator } from './ops.js';
 import { cacheIterator, interleaveIterator, memoryStore, prefetchIterator, shuffleIterator, zipIterator, type CacheStore } from './buffered-ops.js';
 import { gatherBatchIterator, inOrder, shuffledOrder, type Gatherable } from './gather.js';
@@ -219,7 +219,13 @@ export class Dataset<T> implements AsyncIterable<T> {
     const p = options.numParallelCalls ?? 1;
     const parallel = p === AUTOTUNE ? defaultParallelism() : positive(p, 'map: numParallelCalls');
     const up = this.access.at;
-    const access = up && parallel === 1 ? (pipeline: string) => Dataset.indexed((i: number) => then(up(i), (x) => callUser(fn, x, i, 'map', pipeline)), this.count) : null;
+    const access = up && parallel === 1
+      ? (pipeline: string) => Dataset.indexed((i: number) => {
+        const x = up(i);
+        // No closure per element when the element is ready (the common, in-memory case).
+        return isPromise(x) ? x.then((v) => callUser(fn, v, i, 'map', pipeline)) : callUser(fn, x, i, 'map', pipeline);
+      }, this.count)
+      : null;
     return this.append('map', (pipeline) => () => mapIterator(this.make(), fn, parallel, pipeline), this.count, access);
   }
 

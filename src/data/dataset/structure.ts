@@ -9,6 +9,7 @@ import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { allocate } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { kernels, listBackends } from '../../backend/registry.js';
+import { firstNonFinite, vouchFinite } from '../../train/data-adapter.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -115,9 +116,10 @@ export function row(t: Tensor, i: number): Tensor {
 export function slicer(structure: unknown): (i: number) => unknown {
   if (structure instanceof Tensor) {
     const { data } = structure;
+    registerSliceSource(structure);
     const stride = structure.size / structure.shape[0]!;
-    const shape = structure.shape.slice(1);
-    return (i) => new Tensor(data.subarray(i * stride, (i + 1) * stride), shape);
+    const view = Tensor.viewMaker(structure.shape.slice(1));
+    return (i) => view(data.subarray(i * stride, (i + 1) * stride));
   }
   if (Array.isArray(structure)) {
     const parts = structure.map(slicer);
@@ -136,19 +138,38 @@ export function slicer(structure: unknown): (i: number) => unknown {
  * Stacks elements of one structure into a batch: every leaf gains a first axis of length
  * elements.length. A leaf that is the same tensor as an earlier one in every element (an
  * autoencoder's [x, x]) is stacked once and shared, so the trainer also gathers it once.
+ * Runs once per batch in a training loop: plain loops, and leaf paths only for error messages.
  */
 export function stackElements(elements: readonly unknown[], where: string): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, 'element');
-  const columns = flatTupleColumns(elements) ?? leafColumns(elements, where);
-  const paths: string[] = [];
-  mapLeaves(first, (_, p) => paths.push(p));
+  const flat = flatTupleColumns(elements);
+  const columns = flat ?? leafColumns(elements, where);
+  let paths: string[] | null = null;
   const stacked: Tensor[] = [];
-  columns.forEach((col, j) => {
-    const same = columns.findIndex((other, k) => k < j && other.every((v, i) => v === col[i] && v instanceof Tensor));
-    stacked.push(same >= 0 ? stacked[same]! : stackLeaf(col, where, paths[j]!));
-  });
-  return fromLeaves(first, stacked);
+  for (let j = 0; j < columns.length; j++) {
+    const col = columns[j]!;
+    let same = -1;
+    for (let k = 0; k < j && same < 0; k++) if (sameTensors(columns[k]!, col)) same = k;
+    if (same >= 0) stacked.push(stacked[same]!);
+    else {
+      paths ??= leafPaths(first);
+      stacked.push(stackLeaf(col, where, paths[j]!));
+    }
+  }
+  return flat ? stacked : fromLeaves(first, stacked);
+}
+
+/** Whether two columns hold the same tensor objects, element by element. */
+function sameTensors(a: readonly (Tensor | number)[], b: readonly (Tensor | number)[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || !(a[i] instanceof Tensor)) return false;
+  return true;
+}
+
+function leafPaths(structure: unknown): string[] {
+  const paths: string[] = [];
+  mapLeaves(structure, (_, p) => paths.push(p));
+  return paths;
 }
 
 /** The columns of elements that are all tuples of the same length holding leaves only ([x, y], [x, x]), else null. */
@@ -158,14 +179,14 @@ function flatTupleColumns(elements: readonly unknown[]): (Tensor | number)[][] |
   const k = first.length;
   for (let j = 0; j < k; j++) if (!(first[j] instanceof Tensor || typeof first[j] === 'number')) return null;
   const columns: (Tensor | number)[][] = [];
-  for (let j = 0; j < k; j++) columns.push(new Array<Tensor | number>(elements.length));
+  for (let j = 0; j < k; j++) columns.push([]);
   for (let i = 0; i < elements.length; i++) {
     const e = elements[i];
     if (!Array.isArray(e) || e.length !== k) return null; // the general path names the mismatch
     for (let j = 0; j < k; j++) {
       const v: unknown = e[j];
       if (!(v instanceof Tensor || typeof v === 'number')) return null;
-      columns[j]![i] = v;
+      columns[j]!.push(v);
     }
   }
   return columns;
@@ -211,6 +232,40 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
 }
 
 /**
+ * The float32 tensors fromTensorSlices slices, by buffer: a batch gathered from rows of one of
+ * them needs no NaN check of its own once the whole source was checked (once per source, as
+ * fit checks tensors once per call, instead of once per batch). Tensors are immutable, and
+ * trainable variables (updated in place) are not registered.
+ */
+const sliceSources = new WeakMap<ArrayBufferLike, Tensor[]>();
+/** Whether a registered source holds only finite values (checked at its first batch). */
+const sourceFinite = new WeakMap<Tensor, boolean>();
+
+function registerSliceSource(t: Tensor): void {
+  if (!(t.data instanceof Float32Array) || t.requiresGrad || t.size === 0) return;
+  const list = sliceSources.get(t.data.buffer);
+  if (!list) sliceSources.set(t.data.buffer, [t]);
+  else if (!list.includes(t)) list.push(t);
+}
+
+/** Whether rows lo..hi (of `rowBytes` each, counted from byte `base` of buffer) lie in a registered source that is all finite. */
+function rowsKnownFinite(buffer: ArrayBufferLike, base: number, rowBytes: number, lo: number, hi: number): boolean {
+  const sources = sliceSources.get(buffer);
+  if (!sources || listBackends().length === 0) return false;
+  for (const src of sources) {
+    const first = (src.data.byteOffset - base) / rowBytes;
+    if (src.size / src.shape[0]! * 4 !== rowBytes || !Number.isInteger(first) || first > lo || first + src.shape[0]! <= hi) continue;
+    let finite = sourceFinite.get(src);
+    if (finite === undefined) sourceFinite.set(src, (finite = firstNonFinite(src.data as Float32Array) < 0));
+    if (finite) return true;
+  }
+  return false;
+}
+
+/** The row numbers of a batch being gathered (reused: the gather kernel reads them synchronously). */
+let rowScratch = new Int32Array(0);
+
+/**
  * Rows that are all views into one float32 buffer (fromTensorSlices rows, passed through maps
  * like x => [x, x]) are copied by one gather kernel call instead of a TypedArray.set per row
  * (measured: the per-row calls made stacking ~1.5× the tensor path's gather). Null otherwise,
@@ -221,18 +276,29 @@ function gatherRowViews(col: readonly (Tensor | number)[], head: Tensor, stride:
   const buffer = head.data.buffer;
   const rowBytes = stride * 4;
   const base = head.data.byteOffset % rowBytes;
-  const indices = new Int32Array(col.length);
+  if (rowScratch.length !== col.length) rowScratch = new Int32Array(col.length);
+  const indices = rowScratch;
+  const shape = head.shape;
+  let lo = Infinity;
+  let hi = -1;
   for (let i = 0; i < col.length; i++) {
     const t = col[i];
-    if (!(t instanceof Tensor) || t.data.buffer !== buffer || !(t.data instanceof Float32Array) || t.size !== stride || !shapesEqual(t.shape, head.shape)) return null;
-    const offset = t.data.byteOffset - base;
-    if (offset % rowBytes !== 0) return null;
-    indices[i] = offset / rowBytes;
+    if (!(t instanceof Tensor)) return null;
+    const data = t.data;
+    // Rows of one slicer share their shape array (Tensor.viewMaker): compared by identity first.
+    if (data.buffer !== buffer || !(data instanceof Float32Array) || (t.shape !== shape && (t.size !== stride || !shapesEqual(t.shape, shape)))) return null;
+    const r = (data.byteOffset - base) / rowBytes;
+    if (r !== Math.floor(r)) return null;
+    indices[i] = r;
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
   }
   const rows = Math.floor((buffer.byteLength - base) / rowBytes);
   const out = allocFloat32(stride * col.length, false);
   kernels().gather(new Float32Array(buffer, base, rows * stride), [rows, stride], indices, 0, out);
-  return new Tensor(out, [col.length, ...head.shape]);
+  const batch = new Tensor(out, [col.length, ...head.shape]);
+  if (rowsKnownFinite(buffer, base, rowBytes, lo, hi)) vouchFinite(batch);
+  return batch;
 }
 
 /** Splits a batched element back into its rows. */

@@ -1,0 +1,122 @@
+/**
+ * The native plan's fusions (native/plan.inc): a recorded matmul + biasAct becomes one GEMM with
+ * the bias and activation in its epilogue, and a pointwise loss followed by the biasActBackward of
+ * its gradient becomes one pass. A fused replay must give what the separate kernels give: the same
+ * numbers for the epilogue (same arithmetic), float rounding for the loss pass's bias gradient
+ * (summed per block of rows). Checked on random shapes on one thread and on the pool, against the
+ * addon's own unfused calls. Skipped when the addon is not built here.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { loadNativeBackend, setNativeThreads, type NativeAddon } from '../src/backend/native/load.js';
+
+const backend = loadNativeBackend();
+const addon = backend?.addon as (NativeAddon & { planProfile?: (p: unknown) => { name: string }[] }) | undefined;
+const skip = addon?.beginPlan && addon.planProfile ? false : 'native addon with plans not built';
+
+function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const d = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; d[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo); }
+  return d;
+}
+
+/** Runs `calls` eagerly, then recorded as a plan (on fresh copies of the outputs); returns both results and the plan's op names. */
+function eagerAndPlanned(outputs: Float32Array[], calls: (out: Float32Array[]) => void): { eager: Float32Array[]; planned: Float32Array[]; ops: string[] } {
+  const a = addon!;
+  const eager = outputs.map((o) => o.slice());
+  calls(eager);
+  const planned = outputs.map((o) => o.slice());
+  a.beginPlan!();
+  calls(planned);
+  const plan = a.endPlan!();
+  a.runPlan!(plan);
+  return { eager, planned, ops: a.planProfile!(plan).map((it) => it.name) };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, rtol: number, what: string): void {
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    assert.ok(d <= rtol * (1 + scale) || (Number.isNaN(actual[i]!) && Number.isNaN(expected[i]!)), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+describe('native plan fusions', { skip }, () => {
+  const a = addon!;
+  const code = (names: readonly string[] | undefined, name: string): number => names!.indexOf(name);
+  after(() => setNativeThreads(0));
+
+  it('matmul + biasAct run as one GEMM with the epilogue, exactly as the two kernels', () => {
+    const acts = ['linear', 'relu', 'sigmoid', 'tanh', 'elu'].filter((n) => a.unaryOps.includes(n));
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 300 }),
+      fc.constantFrom(...acts), fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 1e6 }),
+      (m, n, k, act, transA, bias, inPlace, threads, seed) => {
+        setNativeThreads(threads);
+        const x = random(m * k, seed), w = random(k * n, seed + 1), b = bias ? random(n, seed + 2) : null;
+        const { eager, planned, ops } = eagerAndPlanned([new Float32Array(m * n), new Float32Array(m * n)], ([z, y]) => {
+          a.matmul(x, w, z!, m, n, k, transA, false, false);
+          a.biasAct(z!, b, code(a.unaryOps, act), 0, inPlace ? z! : y!, m, n);
+        });
+        assert.deepEqual(ops, [`matmul+biasAct ${act} ${m}x${n}x${k}${transA ? ' At' : ''}`]);
+        assert.deepEqual(planned[0], eager[0]);
+        assert.deepEqual(planned[1], eager[1]);
+      },
+    ), { numRuns: 60 });
+  });
+
+  it('a biasAct that does not take the matmul output whole stays a separate op', () => {
+    const x = random(8 * 4, 1), w = random(4 * 6, 2), z = new Float32Array(48), y = new Float32Array(48);
+    const { ops } = eagerAndPlanned([], () => {
+      a.matmul(x, w, z, 8, 6, 4, false, false, false);
+      a.biasAct(z, null, code(a.unaryOps, 'relu'), 0, y, 6, 8); // same buffer, other shape
+    });
+    assert.deepEqual(ops, ['matmul 8x6x4', 'biasAct relu']);
+  });
+
+  it('a pointwise loss and the biasActBackward of its gradient run as one pass, within float rounding', () => {
+    if (!a.pointwiseLoss || !a.lossOps) return;
+    const acts = ['sigmoid', 'relu', 'linear', 'tanh'].filter((n) => a.unaryOps.includes(n));
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 900 }), fc.constantFrom(...a.lossOps!), fc.constantFrom(...acts),
+      fc.boolean(), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 1e6 }),
+      (rows, cols, loss, act, bias, threads, seed) => {
+        setNativeThreads(threads);
+        const n = rows * cols;
+        const p = random(n, seed, 0.01, 0.99), t = random(n, seed + 1, 0, 1);
+        const sumN = new Float32Array([n]);
+        // As autograd records it: loss (sum, grad), the mean's division, the zero fills of the new
+        // gradient buffers, then the layer's backward.
+        const { eager, planned, ops } = eagerAndPlanned(
+          [new Float32Array(1), new Float32Array(n), new Float32Array(n), new Float32Array(cols)],
+          ([sum, grad, dz, dbias]) => {
+            a.pointwiseLoss!(code(a.lossOps, loss), p, t, sum!, grad!, 2 / n);
+            a.binary(code(a.binaryOps, 'div'), sum!, [], sumN, [], sum!, []);
+            a.fill!(dz!, 0);
+            if (bias) a.fill!(dbias!, 0);
+            a.biasActBackward(p, grad!, code(a.unaryOps, act), 0, dz!, bias ? dbias! : null, rows, cols);
+          });
+        assert.deepEqual(ops, [`pointwiseLoss+biasActBackward ${loss} ${act}`, 'binary div']);
+        assertClose(planned[0]!, eager[0]!, 1e-6, 'loss');
+        assert.deepEqual(planned[1], eager[1], 'the loss gradient');
+        assert.deepEqual(planned[2], eager[2], 'dz');
+        assertClose(planned[3]!, eager[3]!, 1e-5, 'dbias');
+      },
+    ), { numRuns: 60 });
+  });
+
+  it('the loss pass is not fused across an op that reads what the backward writes', () => {
+    if (!a.pointwiseLoss || !a.lossOps) return;
+    const n = 64, p = random(n, 3, 0.1, 0.9), t = random(n, 4, 0, 1);
+    const sum = new Float32Array(1), grad = new Float32Array(n), dz = new Float32Array(n), copy = new Float32Array(n);
+    const { ops } = eagerAndPlanned([], () => {
+      a.pointwiseLoss!(code(a.lossOps, 'squaredError'), p, t, sum, grad, 1 / n);
+      a.unary(code(a.unaryOps, 'neg'), dz, copy, 0); // reads dz before the backward writes it
+      a.biasActBackward(p, grad, code(a.unaryOps, 'sigmoid'), 0, dz, null, 8, 8);
+    });
+    assert.deepEqual(ops, ['pointwiseLoss squaredError', 'unary neg', 'biasActBackward sigmoid']);
+  });
+});
