@@ -4,13 +4,13 @@
  * tile), on the lecture autoencoder's six large shapes. Builds are alternated shape by shape and
  * each cell keeps its fastest single call (~1 ms each: on a shared machine some run undisturbed),
  * so load hits every build alike.
- * Run: `node dist/bench/chromium-gemm.js [seconds per cell] [extra.wasm ...]` (after wasm/build.sh).
+ * Run: `node dist/bench/chromium-gemm.js [seconds per cell] [extra.wasm ...]` (the embedded plain and
+ * relaxed builds, then each extra single-threaded build, e.g. from wasm/build/).
  */
 import { existsSync } from 'node:fs';
 import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM } from './chromium-steps.js';
-import { serveIsolatedPage } from './isolated-server.js';
+import { CHROMIUM, serveIsolatedPage } from './isolated-server.js';
 import { LECTURE_GEMM_SHAPES } from './wasm-gemm.js';
 import { RESULT_MARK } from './epoch.js';
 
@@ -31,7 +31,10 @@ const PAGE = (builds: string[], seconds: number, shapes: unknown): string => `<!
   try {
     const backends = [];
     for (const f of builds) {
-      const b = await createWasmBackend({ threads: 1, relaxedSimd: true, wasmFiles: { single: f, threaded: f, singleRelaxed: f } });
+      // 'plain' and 'relaxed': the embedded builds; anything else: a .wasm file served from the repository.
+      const b = await createWasmBackend(f === 'plain' ? { threads: 1, relaxedSimd: false } : f === 'relaxed' ? { threads: 1 }
+        : { threads: 1, relaxedSimd: true, wasmFiles: { single: f, threaded: f, singleRelaxed: f } });
+      if (f === 'relaxed' && b && b.describe?.()?.relaxedSimd !== true) throw new Error('this Chromium does not run relaxed SIMD');
       if (!b) throw new Error('cannot load ' + f);
       backends.push(b.kernels.matmul);
     }
@@ -63,7 +66,7 @@ const PAGE = (builds: string[], seconds: number, shapes: unknown): string => `<!
 export async function measureGemmInChromium(builds: string[], seconds = 1.2): Promise<ChromiumGemmResult> {
   if (!CHROMIUM) throw new Error('no Chromium installed (/usr/bin/chromium)');
   const { chromium } = await import('playwright-core');
-  const urls = builds.map((f) => '/' + relative(root, resolve(f)));
+  const urls = builds.map((f) => (f === 'plain' || f === 'relaxed' ? f : '/' + relative(root, resolve(f))));
   const { server, url } = await serveIsolatedPage(PAGE(urls, seconds, LECTURE_GEMM_SHAPES));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
@@ -80,7 +83,7 @@ export async function measureGemmInChromium(builds: string[], seconds = 1.2): Pr
 }
 
 export function formatChromiumGemm(r: ChromiumGemmResult): string {
-  const names = r.builds.map((b) => b.replace(/^.*\//, '').replace(/\.wasm$/, '').replace(/^deepts-kernels-?/, '') || 'plain');
+  const names = r.builds.map((b) => b.replace(/^.*\//, '').replace(/\.wasm$/, ''));
   const lines = [`WASM GEMM in Chromium ${r.chromiumVersion}, 1 thread, GFLOPS (fastest call, builds alternated):`,
     `${'shape'.padEnd(32)}${names.map((n) => n.padStart(12)).join('')}`];
   const sums = r.builds.map(() => 0);
@@ -95,8 +98,9 @@ export function formatChromiumGemm(r: ChromiumGemmResult): string {
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
   const seconds = Number(process.argv[2] ?? 1.2);
-  const builds = ['wasm/build/deepts-kernels.wasm', 'wasm/build/deepts-kernels-relaxed.wasm', ...process.argv.slice(3)].map((f) => resolve(root, f));
-  for (const f of builds) if (!existsSync(f)) throw new Error(`${f} missing: run sh wasm/build.sh`);
+  const files = process.argv.slice(3).map((f) => resolve(root, f));
+  for (const f of files) if (!existsSync(f)) throw new Error(`${f} missing`);
+  const builds = ['plain', 'relaxed', ...files];
   const r = await measureGemmInChromium(builds, seconds);
   if (process.env['DEEPTS_BENCH_PRINT'] !== '0') console.log(formatChromiumGemm(r));
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);

@@ -12,15 +12,13 @@
  * row is skipped with the reason. Run as a child of `npm run bench` (section chromium) or alone:
  * `node dist/bench/chromium-steps.js [steps]`; prints one RESULT_MARK line.
  */
-import { existsSync } from 'node:fs';
-import { serveIsolatedPage } from './isolated-server.js';
+import { CHROMIUM, serveIsolatedPage } from './isolated-server.js';
+import { formatChromiumGemm, measureGemmInChromium, type ChromiumGemmResult } from './chromium-gemm.js';
 import { RESULT_MARK } from './epoch.js';
 import type { StepSplitRow } from './steps.js';
 import type { PlanOpTime } from './chromium-worker.js';
 
-
-/** Debian's Chromium, if installed. */
-export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? null;
+export { CHROMIUM };
 
 export interface ChromiumStepsResult {
   rows: StepSplitRow[];
@@ -29,6 +27,8 @@ export interface ChromiumStepsResult {
   chromiumVersion: string;
   /** With `--profile`: the compiled step's plan op by op (all-cores page), ms per step. */
   profile?: PlanOpTime[];
+  /** The WASM GEMM per build, one thread (bench/chromium-gemm.ts), or why it failed. */
+  gemm?: ChromiumGemmResult | { error: string };
 }
 
 const PAGE = (steps: number, threads: number | undefined, profile: boolean): string => `<!doctype html><meta charset="utf-8"><title>deepts step bench</title>
@@ -104,6 +104,7 @@ export function formatChromiumSteps(r: ChromiumStepsResult): string {
     for (const [name, m] of [...merged].sort((a, b) => b[1].ms - a[1].ms)) lines.push(`  ${m.ms.toFixed(3).padStart(7)} ms ${String(m.n).padStart(3)}×  ${name}`);
   }
   lines.push(`longest main-thread task while the worker trained: ${r.longestMainTaskMs.toFixed(0)} ms (limit 100; 0: none over 50 ms)`);
+  if (r.gemm) lines.push('error' in r.gemm ? `WASM GEMM in Chromium: failed: ${r.gemm.error}` : formatChromiumGemm(r.gemm));
   return lines.join('\n');
 }
 
@@ -115,8 +116,10 @@ if (isMain) {
   const steps = Number(args.find((a) => !a.startsWith('--')) ?? 30);
   const all = await measureInChromium(steps, undefined, args.includes('--profile'));
   const one = args.includes('--one-page') ? null : await measureInChromium(steps, 1);
+  // The GEMM per build (plain SIMD128 vs relaxed), one thread: the kernels' share of the gain.
+  const gemm = await measureGemmInChromium(['plain', 'relaxed']).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
   const result: ChromiumStepsResult = {
-    ...all, rows: [...all.rows, ...(one?.rows ?? [])], longestMainTaskMs: Math.max(all.longestMainTaskMs, one?.longestMainTaskMs ?? 0),
+    ...all, rows: [...all.rows, ...(one?.rows ?? [])], longestMainTaskMs: Math.max(all.longestMainTaskMs, one?.longestMainTaskMs ?? 0), gemm,
   };
   if (process.env['DEEPTS_BENCH_PRINT']) console.log(formatChromiumSteps(result));
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
