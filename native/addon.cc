@@ -238,6 +238,8 @@ std::string planOpName(const PlanOp& op) {
     case K_BIAS_ACT_POOL_BACKWARD: return std::string("biasActPoolBackward ") + kUnaryNames[op.biasPool.act];
     case K_LOSS_BIAS_ACT_BACKWARD: return std::string("pointwiseLoss+biasActBackward ") + kLossNames[op.lossBackward.lossOp] + " " + kUnaryNames[op.lossBackward.act];
     case K_GEMM_BIAS_ACT: return "matmul+biasAct " + std::string(kUnaryNames[op.gemmBiasAct.e.act]) + " " + gemmName(op.gemmBiasAct.g);
+    case K_CONV_POOL: return std::string("conv2dBiasActPool ") + kUnaryNames[op.convPool.act];
+    case K_CONV_POOL_FILTER: return std::string("conv2dBiasActPoolBackpropFilter ") + kUnaryNames[op.convPool.act];
   }
   return "?";
 }
@@ -712,6 +714,60 @@ napi_value BiasActPoolBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// conv2dBiasActPool(act, x, w, bias | null, out, argmax, geometry, poolH, poolW) and
+// conv2dBiasActPoolBackpropFilter(act, x, y, dy, argmax, dw, dbias | null, geometry, poolH, poolW):
+// a few-tap convolution (kH·kW·inC <= 9) with its epilogue and pooling (native/conv-pool.inc).
+bool convPoolArgs(Args& a, int act, size_t gi, PlanOp& op, const char* fn) {
+  auto& p = op.convPool;
+  if (!convGeometry(a, gi, p.c)) return false;
+  p.pH = a.i64(gi + 1, "poolH");
+  p.pW = a.i64(gi + 2, "poolW");
+  const std::string f(fn);
+  if (a.failed) return false;
+  if (act != U_RELU && act != U_LINEAR) a.fail(f + ": activation must be relu or linear");
+  else if (p.c.kH * p.c.kW * p.c.inC < 1 || p.c.kH * p.c.kW * p.c.inC > 9) a.fail(f + ": the convolution must have at most 9 taps (kernelH·kernelW·inChannels)");
+  else if (p.pH < 1 || p.pW < 1 || p.pH * p.pW > 256) a.fail(f + ": pool sizes must be positive, at most 256 taps");
+  p.act = act;
+  return !a.failed;
+}
+size_t pooledSize(const PlanOp& op) {
+  const auto& p = op.convPool;
+  return size_t(p.c.batch) * (p.c.outH / p.pH) * (p.c.outW / p.pW) * p.c.outC;
+}
+
+napi_value ConvBiasActPool(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9, "conv2dBiasActPool");
+  PlanOp op = planOp(K_CONV_POOL);
+  auto& p = op.convPool;
+  if (!convPoolArgs(a, a.code(0, U_COUNT, "activation"), 6, op, "conv2dBiasActPool")) return nullptr;
+  const size_t pooled = pooledSize(op);
+  p.x = a.f32(1, inSize(p.c), "x");
+  p.w = a.f32(2, filterSize(p.c), "w");
+  p.bias = a.f32(3, size_t(p.c.outC), "bias", true);
+  p.out = a.f32(4, pooled, "out");
+  p.idx = reinterpret_cast<uint8_t*>(a.f32(5, (pooled + 3) / 4, "argmax"));
+  if (a.failed) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value ConvBiasActPoolFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info, 10, "conv2dBiasActPoolBackpropFilter");
+  PlanOp op = planOp(K_CONV_POOL_FILTER);
+  auto& p = op.convPool;
+  if (!convPoolArgs(a, a.code(0, U_COUNT, "activation"), 7, op, "conv2dBiasActPoolBackpropFilter")) return nullptr;
+  const size_t pooled = pooledSize(op);
+  p.x = a.f32(1, inSize(p.c), "x");
+  p.y = a.f32(2, pooled, "y");
+  p.dy = a.f32(3, pooled, "dy");
+  p.idx = reinterpret_cast<uint8_t*>(a.f32(4, (pooled + 3) / 4, "argmax"));
+  p.dw = a.f32(5, filterSize(p.c), "dw");
+  p.dbias = a.f32(6, size_t(p.c.outC), "dbias", true);
+  if (a.failed) return nullptr;
+  run(op);
+  return nullptr;
+}
+
 napi_value Pool2DBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, 6, "pool2dBackward");
   PlanOp op = planOp(K_POOL2D_BACKWARD);
@@ -868,6 +924,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
+    {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
     {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
   };

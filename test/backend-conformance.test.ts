@@ -504,7 +504,74 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     fc.assert(fc.property(biasPoolGeometry(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), fc.boolean(), (g, act, b, seed, ties) => check(g, act, b, seed, ties)), { numRuns: RUNS });
     BIAS_POOL_SIZED.forEach((g, i) => check(g, 'relu', true, i, i % 2 === 0));
   },
+  conv2dBiasActPool(k) {
+    const check = ({ g, pH, pW }: { g: Conv2DGeometry; pH: number; pW: number }, act: UnaryOp, withBias: boolean, seed: number, nan: boolean): void => {
+      const { x, w, bias } = convPoolInputs(g, seed, nan, withBias);
+      const n = g.batch * Math.floor(g.outH / pH) * Math.floor(g.outW / pW) * g.outC;
+      const [got, want] = [new Float32Array(n).fill(NaN), new Float32Array(n)];
+      const [ga, wa] = [new Float32Array(Math.ceil(n / 4)).fill(NaN), new Float32Array(Math.ceil(n / 4))];
+      k.conv2dBiasActPool(act, x, w, bias, got, ga, g, pH, pW);
+      ref.conv2dBiasActPool(act, x, w, bias, want, wa, g, pH, pW);
+      const what = `conv2dBiasActPool ${act} ${JSON.stringify(g)} pool ${pH}x${pW}`;
+      assertClose(got, want, what);
+      assert.deepEqual(new Uint8Array(ga.buffer).subarray(0, n), new Uint8Array(wa.buffer).subarray(0, n), `${what}: argmax`);
+    };
+    fc.assert(fc.property(fewTapConvPool(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), fc.boolean(), check), { numRuns: RUNS });
+    CONV_POOL_SIZED.forEach((c, i) => check(c, 'relu', true, i, i === 1));
+  },
+  conv2dBiasActPoolBackpropFilter(k) {
+    const check = ({ g, pH, pW }: { g: Conv2DGeometry; pH: number; pW: number }, act: UnaryOp, withBias: boolean, seed: number): void => {
+      const { x, w, bias } = convPoolInputs(g, seed, false, withBias);
+      const n = g.batch * Math.floor(g.outH / pH) * Math.floor(g.outW / pW) * g.outC;
+      const y = new Float32Array(n), argmax = new Float32Array(Math.ceil(n / 4));
+      ref.conv2dBiasActPool(act, x, w, bias, y, argmax, g, pH, pW);
+      const dy = randomData(n, seed + 1);
+      const nw = g.kH * g.kW * g.inC * g.outC;
+      const [got, want, mag] = [new Float32Array(nw).fill(NaN), new Float32Array(nw), new Float32Array(nw)];
+      const [gb, wb, bmag] = [new Float32Array(g.outC).fill(NaN), new Float32Array(g.outC), new Float32Array(g.outC)];
+      k.conv2dBiasActPoolBackpropFilter(act, x, y, dy, argmax, got, withBias ? gb : null, g, pH, pW);
+      ref.conv2dBiasActPoolBackpropFilter(act, x, y, dy, argmax, want, withBias ? wb : null, g, pH, pW);
+      ref.conv2dBiasActPoolBackpropFilter(act, x.map(Math.abs), y, dy.map(Math.abs), argmax, mag, bmag, g, pH, pW);
+      const what = `conv2dBiasActPoolBackpropFilter ${act} ${JSON.stringify(g)} pool ${pH}x${pW}`;
+      assertClose(got, want, what, mag);
+      if (withBias) assertClose(gb, wb, `${what}: dbias`, bmag);
+    };
+    fc.assert(fc.property(fewTapConvPool(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), check), { numRuns: RUNS });
+    CONV_POOL_SIZED.forEach((c, i) => check(c, 'relu', true, i));
+  },
 };
+
+/** A few-tap convolution (≤ 9 taps, any padding / stride / dilation) and a pool size its output allows. */
+function fewTapConvPool(): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> {
+  return fc.record({
+    batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 2, max: 9 }), inW: fc.integer({ min: 2, max: 9 }),
+    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), inC: fc.integer({ min: 1, max: 9 }),
+    outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 15, max: 40 })),
+    sH: fc.integer({ min: 1, max: 2 }), sW: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }),
+    padding: fc.constantFrom<Padding>('valid', 'same'), pH: fc.integer({ min: 1, max: 3 }), pW: fc.integer({ min: 1, max: 3 }),
+  }).filter((a) => a.kH * a.kW * a.inC <= 9 && (a.d === 1 || (a.sH === 1 && a.sW === 1)) &&
+    (a.padding === 'same' || ((a.kH - 1) * a.d < a.inH && (a.kW - 1) * a.d < a.inW)))
+    .map((a) => ({
+      g: conv2dGeometry({ batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: a.outC, kernelSize: [a.kH, a.kW], strides: [a.sH, a.sW], dilationRate: [a.d, a.d], padding: a.padding }),
+      pH: a.pH, pW: a.pW,
+    }))
+    .filter(({ g, pH, pW }) => g.outH >= pH && g.outW >= pW);
+}
+
+/** Convolutions large enough for the native threads, as `deepts cnn`'s first layer. */
+const CONV_POOL_SIZED: readonly { g: Conv2DGeometry; pH: number; pW: number }[] = [
+  { g: conv2dGeometry({ batch: 9, inH: 28, inW: 28, inC: 1, outC: 32, kernelSize: [3, 3] }), pH: 2, pW: 2 },
+  { g: conv2dGeometry({ batch: 5, inH: 17, inW: 16, inC: 2, outC: 21, kernelSize: [2, 2], padding: 'same' }), pH: 3, pW: 2 },
+];
+
+/** x and w on an integer grid (conv sums exact in any order: ties and argmax compare exactly), a NaN in x when `nan`. */
+function convPoolInputs(g: Conv2DGeometry, seed: number, nan: boolean, withBias: boolean): { x: Float32Array; w: Float32Array; bias: Float32Array | null } {
+  const x = randomData(g.batch * g.inH * g.inW * g.inC, seed).map(Math.round);
+  if (nan) x[Math.abs(seed) % x.length] = NaN;
+  const w = randomData(g.kH * g.kW * g.inC * g.outC, seed + 3).map(Math.round);
+  const bias = withBias ? randomData(g.outC, seed + 7).map(Math.round) : null;
+  return { x, w, bias };
+}
 
 /** Non-overlapping valid max-pooling geometries (strides = pool size), with odd leftovers and channel tails. */
 function biasPoolGeometry(): fc.Arbitrary<Conv2DGeometry> {

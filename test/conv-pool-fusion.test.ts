@@ -30,7 +30,7 @@ function onEveryBackend(f: (backend: string) => void): void {
 }
 
 /** Runs f with the calls of the active backend's kernel `name` counted. */
-function countCalls<T>(name: 'biasActPool' | 'pool2d', f: () => T): { result: T; calls: number } {
+function countCalls<T>(name: 'biasActPool' | 'conv2dBiasActPool' | 'pool2d', f: () => T): { result: T; calls: number } {
   const table = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
   const orig = table[name]!;
   let calls = 0;
@@ -110,7 +110,68 @@ describe('biasActivationMaxPool op', () => {
   });
 });
 
+describe('conv2dBiasActivationMaxPool op (few-tap convolutions)', () => {
+  it('equals the separate ops in values and in x, kernel and bias gradients, on every backend', () => {
+    onEveryBackend((backend) => {
+      fc.assert(fc.property(
+        fc.integer({ min: 1, max: 2 }), fc.integer({ min: 3, max: 8 }), fc.integer({ min: 3, max: 8 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 20 }),
+        fc.constantFrom('valid' as const, 'same' as const), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom('relu' as const, 'linear' as const), fc.boolean(), fc.integer(),
+        (n, h, w, c, f, padding, stride, pool, act, withBias, seed) => {
+          const r = new Rng(seed);
+          const kh = c === 1 ? 3 : 2;
+          const x = leaf(randomTensor([n, h, w, c], r));
+          const k = leaf(randomTensor([kh, kh, c, f], r));
+          const b = withBias ? leaf(randomTensor([f], r)) : null;
+          const o = { padding, strides: stride };
+          let plain: Tensor;
+          try {
+            plain = ops.maxPool2d(ops.biasActivation(ops.conv2d(x, k, o), b, act), { poolSize: pool });
+          } catch {
+            assert.throws(() => ops.conv2dBiasActivationMaxPool(x, k, b, act, o, pool), /smaller than/);
+            return;
+          }
+          const fused = ops.conv2dBiasActivationMaxPool(x, k, b, act, o, pool);
+          const what = `${backend} ${act} ${[n, h, w, c, f]} ${padding} stride ${stride} pool ${pool}`;
+          assertSame(fused.values, plain.values, 1e-5, `${what}: values`);
+          const dy = randomTensor([...fused.shape], r);
+          const wrt = b ? [x, k, b] : [x, k];
+          const gf = gradients(fused, wrt, dy), gp = gradients(plain, wrt, dy);
+          gf.forEach((g, i) => assertSame(g!.values, gp[i]!.values, 1e-4, `${what}: gradient ${i}`));
+        },
+      ), { numRuns: 20 });
+    });
+  });
+
+  it('gradients match finite differences', () => {
+    const perm = rng.permutation(2 * 7 * 6);
+    const x = new Tensor(Float32Array.from(perm, (v) => (v - 40) * 0.05), [2, 7, 6, 1]);
+    checkGradients((t, k, b) => ops.conv2dBiasActivationMaxPool(t, k, b, 'relu', {}, 2), [x, randomTensor([3, 3, 1, 4], rng), randomTensor([4], rng, 0.2, 0.4)], { eps: 1e-3, tol: 2e-2 });
+  });
+
+  it('rejects kernels of more than 9 taps', () => {
+    assert.throws(() => ops.conv2dBiasActivationMaxPool(randomTensor([1, 5, 5, 2], rng), randomTensor([3, 3, 2, 1], rng), null, 'relu', {}, 2), /more than 9 taps/);
+  });
+});
+
 describe('models fuse Conv2D(relu) → MaxPooling2D', () => {
+  it('a first layer on grayscale pictures runs as one kernel (conv2dBiasActPool), with the unfused outputs and gradients', () => {
+    onEveryBackend((backend) => {
+      setSeed(6);
+      const conv = new Conv2D(6, 3, { activation: 'relu', inputShape: [10, 9, 1] }), dense = new Dense(2);
+      const model = new Sequential([conv, new MaxPooling2D(2), new Flatten(), dense]);
+      const x = randomTensor([3, 10, 9, 1], rng);
+      const { result: y, calls } = countCalls('conv2dBiasActPool', () => model.apply(x, { training: true }));
+      assert.equal(calls, 1, backend);
+      const h = ops.maxPool2d(ops.biasActivation(ops.conv2d(x, conv.kernel!), conv.bias, 'relu'));
+      const want = ops.add(ops.matmul(ops.reshape(h, [3, -1]), dense.kernel!), dense.bias!);
+      assertClose(y.values, want.values, 1e-5, `${backend}: outputs`);
+      const weights = [conv.kernel!, conv.bias!];
+      const dy = randomTensor([...y.shape], rng);
+      const got = gradients(y, weights, dy), exp = gradients(want, weights, dy);
+      got.forEach((g, i) => assertClose(g!.values, exp[i]!.values, 1e-4, `${backend}: gradient ${i}`));
+    });
+  });
+
   const layersOf = (): [Conv2D, MaxPooling2D, Flatten, Dense] => [
     new Conv2D(5, 3, { activation: 'relu', inputShape: [9, 8, 2] }), new MaxPooling2D(2), new Flatten(), new Dense(3),
   ];

@@ -144,6 +144,21 @@ export interface Kernels {
    * summed per image over the pooled values in order, then over the images in order (float32).
    */
   biasActPoolBackward(act: UnaryOp, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, g: Conv2DGeometry): void;
+
+  /**
+   * A few-tap convolution (g.kH·g.kW·g.inC ≤ 9: a first layer on grayscale pictures) with
+   * biasActPool after it, the conv output never stored: out and argmax are biasActPool's of
+   * conv2d(x, w) under a poolH × poolW pooling (strides = pool size, valid) of g's output.
+   */
+  conv2dBiasActPool(act: UnaryOp, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, g: Conv2DGeometry, poolH: number, poolW: number): void;
+
+  /**
+   * The filter gradient dw (overwritten) and bias gradient dbias (when not null) of
+   * conv2dBiasActPool from x, its y and argmax, and dy: conv2dBackpropFilter and the bias sums of
+   * the dz biasActPoolBackward would write, without writing it (each channel summed over the
+   * pooled values in order).
+   */
+  conv2dBiasActPoolBackpropFilter(act: UnaryOp, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, g: Conv2DGeometry, poolH: number, poolW: number): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -152,6 +167,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'biasActPool', 'biasActPoolBackward',
+  'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter',
 ];
 
 /**
@@ -163,5 +179,5 @@ export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   matmul: [2], unary: [2], unaryBackward: [4], binary: [5], reduce: [4], argReduce: [4], transpose: [3],
   slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], pointwiseLoss: [3, 4], softmax: [1],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
-  biasActPool: [3, 4], biasActPoolBackward: [4, 5],
+  biasActPool: [3, 4], biasActPoolBackward: [4, 5], conv2dBiasActPool: [4, 5], conv2dBiasActPoolBackpropFilter: [5, 6],
 };

@@ -242,6 +242,40 @@ EXPORT(bias_act_pool_backward) void biasActPoolBackwardExport(int act, const flo
   run(op);
 }
 
+// A few-tap convolution with that epilogue and pooling (checked by the caller): forward, and
+// the filter and bias gradients.
+EXPORT(conv_bias_act_pool) void convBiasActPoolExport(int act, const float* x, const float* w, const float* bias, float* out, unsigned char* idx,
+                                                      const int* geom, int pH, int pW) {
+  PlanOp op = planOp(K_CONV_POOL);
+  auto& p = op.convPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.pH = pH;
+  p.pW = pW;
+  p.x = x;
+  p.w = w;
+  p.bias = bias;
+  p.out = out;
+  p.idx = idx;
+  run(op);
+}
+EXPORT(conv_bias_act_pool_filter) void convBiasActPoolFilterExport(int act, const float* x, const float* y, const float* dy, const unsigned char* idx,
+                                                                   float* dw, float* dbias, const int* geom, int pH, int pW) {
+  PlanOp op = planOp(K_CONV_POOL_FILTER);
+  auto& p = op.convPool;
+  p.act = act;
+  p.c = convGeom(geom);
+  p.pH = pH;
+  p.pW = pW;
+  p.x = x;
+  p.y = y;
+  p.dy = dy;
+  p.idx = const_cast<unsigned char*>(idx);
+  p.dw = dw;
+  p.dbias = dbias;
+  run(op);
+}
+
 // ---- packing buffers and GEMM threads ----------------------------------------------------------
 
 #ifdef DEEPTS_THREADS

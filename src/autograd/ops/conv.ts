@@ -238,3 +238,50 @@ export function biasActivationMaxPool(x: Tensor, bias: Tensor | null, activation
     return bias ? [dz, dbias] : [dz];
   });
 }
+
+/** Convolutions conv2dBiasActivationMaxPool runs as one kernel: at most 9 taps (kernelH·kernelW·inChannels). */
+export const isFewTapConv = (kernelShape: readonly number[]): boolean => {
+  const taps = (kernelShape[0] ?? 0) * (kernelShape[1] ?? 0) * (kernelShape[2] ?? 0);
+  return taps >= 1 && taps <= 9;
+};
+
+/**
+ * biasActivationMaxPool(conv2d(x, kernel, o), bias, activation, poolSize) for a convolution of
+ * at most 9 taps (isFewTapConv: a first layer on grayscale pictures) in one kernel each way: the
+ * forward pass computes the convolution window by window of the pooling and never stores its
+ * output; the backward pass computes the kernel and bias gradients straight from the pooled
+ * gradients and the argmax bytes. x's gradient (when x needs one) goes through the conv output's
+ * gradient and conv2dBackpropInput. Same values as the separate ops (the native backend's
+ * bit for bit), gradients to float rounding.
+ */
+export function conv2dBiasActivationMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: UnaryOp, o: Conv2DOptions, poolSize: Size2): Tensor {
+  checkBatch(x, 'conv2dBiasActivationMaxPool');
+  if (!isFewTapConv(kernel.shape)) throw new Error(`conv2dBiasActivationMaxPool: the kernel ${formatShape(kernel.shape)} has more than 9 taps; use conv2d and biasActivationMaxPool`);
+  if (!POOL_FUSABLE_ACTIVATIONS.has(activation)) throw new Error(`conv2dBiasActivationMaxPool: activation must be 'relu' or 'linear', got '${activation}'`);
+  const g = conv2dGeometryOf(x.shape, kernel.shape, o, 'conv2dBiasActivationMaxPool');
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== g.outC)) throw new Error(`conv2dBiasActivationMaxPool: bias shape ${formatShape(bias.shape)} does not match the ${g.outC} filters`);
+  const [pH, pW] = pair(poolSize, 'conv2dBiasActivationMaxPool: poolSize');
+  if (g.outH < pH || g.outW < pW) throw new Error(`conv2dBiasActivationMaxPool: the ${g.outH}×${g.outW} conv output is smaller than the ${pH}×${pW} pool`);
+  const pg = conv2dGeometry({ batch: g.batch, inH: g.outH, inW: g.outW, inC: g.outC, outC: g.outC, kernelSize: [pH, pW], strides: [pH, pW], padding: 'valid' });
+  const y = newTensor([g.batch, pg.outH, pg.outW, g.outC]);
+  const argmax = newTensor([Math.ceil(y.size / 4)]);
+  const what = 'conv2dBiasActivationMaxPool';
+  kernels().conv2dBiasActPool(activation, float(x, what), float(kernel, what), bias ? float(bias, what) : null, y.values, argmax.values, g, pH, pW);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, what, inputs, (dy) => {
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const dz = newTensor([g.batch, g.outH, g.outW, g.outC]);
+      kernels().biasActPoolBackward(activation, y.values, dy.values, argmax.values, dz.values, null, pg);
+      dx = backpropInputRaw(dz, kernel, g);
+    }
+    const needW = kernel.requiresGrad, needB = bias?.requiresGrad === true;
+    let dw: Tensor | null = null, dbias: Tensor | null = null;
+    if (needW || needB) {
+      dw = newTensor(kernel.shape);
+      dbias = needB && bias ? newTensor(bias.shape) : null;
+      kernels().conv2dBiasActPoolBackpropFilter(activation, x.values, y.values, dy.values, argmax.values, dw.values, dbias ? dbias.values : null, g, pH, pW);
+    }
+    return bias ? [dx, needW ? dw : null, dbias] : [dx, needW ? dw : null];
+  });
+}

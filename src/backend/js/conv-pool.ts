@@ -5,6 +5,8 @@
  */
 import type { Conv2DGeometry } from '../conv-geometry.js';
 import type { F32, UnaryOp } from '../kernels.js';
+import { conv2dGeometry } from '../conv-geometry.js';
+import { conv2d, conv2dBackpropFilter } from './conv.js';
 
 /** The argmax bytes of a Float32Array (one byte per pooled value, 4 per float). */
 export const argmaxBytes = (a: F32): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -74,5 +76,43 @@ export function biasActPoolBackward(act: UnaryOp, y: F32, dy: F32, argmax: F32, 
       }
     }
     if (dbias) for (let c = 0; c < C; c++) dbias[c] += sums[c]!;
+  }
+}
+
+/** The pooling geometry of a poolH × poolW max pooling (strides = pool size, valid) of g's output. */
+export function poolGeometryOf(g: Conv2DGeometry, poolH: number, poolW: number): Conv2DGeometry {
+  if (!(Number.isInteger(poolH) && Number.isInteger(poolW) && poolH >= 1 && poolW >= 1)) throw new Error(`pool sizes must be positive integers, got ${poolH}×${poolW}`);
+  const inH = Math.max(g.outH, poolH), inW = Math.max(g.outW, poolW); // a geometry for the empty case too
+  const p = conv2dGeometry({ batch: g.batch, inH, inW, inC: g.outC, outC: g.outC, kernelSize: [poolH, poolW], strides: [poolH, poolW], padding: 'valid' });
+  return { ...p, inH: g.outH, inW: g.outW, outH: Math.floor(g.outH / poolH), outW: Math.floor(g.outW / poolW) };
+}
+
+/** Throws unless conv2dBiasActPool supports g (at most 9 taps). */
+export function checkConvBiasActPool(act: UnaryOp, g: Conv2DGeometry, poolH: number, poolW: number, what: string): Conv2DGeometry {
+  const taps = g.kH * g.kW * g.inC;
+  if (taps < 1 || taps > 9) throw new Error(`${what}: the convolution must have at most 9 taps (kernelH·kernelW·inChannels), got ${taps}`);
+  const pg = poolGeometryOf(g, poolH, poolW);
+  checkBiasActPool(act, pg, what);
+  return pg;
+}
+
+export function conv2dBiasActPool(act: UnaryOp, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, g: Conv2DGeometry, poolH: number, poolW: number): void {
+  const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool');
+  const z = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+  conv2d(x, w, z, g);
+  biasActPool(act, z, bias, out, argmax, pg);
+}
+
+export function conv2dBiasActPoolBackpropFilter(act: UnaryOp, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, g: Conv2DGeometry, poolH: number, poolW: number): void {
+  const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackpropFilter');
+  const dz = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+  biasActPoolBackward(act, y, dy, argmax, dz, null, pg);
+  conv2dBackpropFilter(x, dz, dw, g);
+  if (!dbias) return;
+  // Each channel over the pooled values in order (as the fast kernels), not per image.
+  dbias.fill(0);
+  for (let i = 0; i < y.length && g.outC > 0; i++) {
+    const c = i % g.outC, d = dy[i]!;
+    dbias[c] += act === 'relu' ? (y[i]! > 0 ? d : d * 0) : d;
   }
 }

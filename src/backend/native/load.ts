@@ -48,6 +48,8 @@ export interface NativeAddon {
   pool2dBackward?(op: number, x: F32, y: F32, dy: F32, dx: F32, geometry: readonly number[]): void;
   biasActPool?(act: number, z: F32, bias: F32 | null, out: F32, argmax: F32, geometry: readonly number[]): void;
   biasActPoolBackward?(act: number, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, geometry: readonly number[]): void;
+  conv2dBiasActPool?(act: number, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, geometry: readonly number[], poolH: number, poolW: number): void;
+  conv2dBiasActPoolBackpropFilter?(act: number, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, geometry: readonly number[], poolH: number, poolW: number): void;
   readonly poolOps?: readonly string[];
   /** Recorded plans (compiled training steps, ./plan.ts); absent from addons built before them. */
   beginPlan?(): void;
@@ -193,8 +195,8 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
 
 /** The conv epilogue fused with max pooling, when the addon has it (the addon checks act and geometry). */
 function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Partial<Kernels> {
-  const { biasActPool, biasActPoolBackward } = addon;
-  if (!biasActPool || !biasActPoolBackward) return {};
+  const { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackpropFilter } = addon;
+  if (!biasActPool || !biasActPoolBackward || !conv2dBiasActPool || !conv2dBiasActPoolBackpropFilter) return {};
   const code = (act: UnaryOp): number => {
     const c = unaryCode.get(act);
     if (c === undefined) throw new Error(`native addon: unknown activation '${act}'`);
@@ -204,6 +206,10 @@ function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Pa
     biasActPool: (act, z, bias, out, argmax, g) => biasActPool.call(addon, code(act), z, bias, out, argmax, conv2dGeometryFields(g)),
     biasActPoolBackward: (act, y, dy, argmax, dz, dbias, g) =>
       biasActPoolBackward.call(addon, code(act), y, dy, argmax, dz, dbias, conv2dGeometryFields(g)),
+    conv2dBiasActPool: (act, x, w, bias, out, argmax, g, poolH, poolW) =>
+      conv2dBiasActPool.call(addon, code(act), x, w, bias, out, argmax, conv2dGeometryFields(g), poolH, poolW),
+    conv2dBiasActPoolBackpropFilter: (act, x, y, dy, argmax, dw, dbias, g, poolH, poolW) =>
+      conv2dBiasActPoolBackpropFilter.call(addon, code(act), x, y, dy, argmax, dw, dbias, conv2dGeometryFields(g), poolH, poolW),
   };
 }
 

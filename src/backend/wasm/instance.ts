@@ -25,6 +25,8 @@ export interface WasmKernelExports {
   pool2d_backward(op: number, x: number, y: number, dy: number, dx: number, geometry: number): void;
   bias_act_pool(act: number, z: number, bias: number, out: number, argmax: number, geometry: number): void;
   bias_act_pool_backward(act: number, y: number, dy: number, argmax: number, dz: number, dbias: number, geometry: number): void;
+  conv_bias_act_pool(act: number, x: number, w: number, bias: number, out: number, argmax: number, geometry: number, poolH: number, poolW: number): void;
+  conv_bias_act_pool_filter(act: number, x: number, y: number, dy: number, argmax: number, dw: number, dbias: number, geometry: number, poolH: number, poolW: number): void;
   /** h: hLen floats, or (hLive non-zero) hLen doubles read when the update runs (a recorded plan's update). */
   optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, hLive: number, hLen: number, n: number): void;
   softmax(x: number, out: number, rows: number, cols: number, log: number): void;

@@ -9,7 +9,7 @@
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
-import { argmaxFloats, checkBiasActPool } from '../js/conv-pool.js';
+import { argmaxFloats, checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
 import { BINARY_OPS, LOSS_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -415,9 +415,30 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     arena.get(pdz, dz, n.x);
     if (dbias) arena.get(pdb, dbias, g.inC);
   };
+  const conv2dBiasActPool: Kernels['conv2dBiasActPool'] = (act, x, w, bias, out, argmax, g, poolH, poolW) => {
+    const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool');
+    const n = sizes(g), ny = sizes(pg).y, na = argmaxFloats(ny);
+    if (ny === 0) return;
+    arena.begin(n.x, n.w, g.outC, ny, na, 16);
+    const px = arena.put(x, n.x), pw = arena.put(w, n.w), pb = bias ? arena.put(bias, g.outC) : 0, po = arena.alloc(ny), pa = arena.alloc(na), pg2 = putGeometry(g);
+    ex.conv_bias_act_pool(opCode(UNARY_OPS, act), px, pw, pb, po, pa, pg2, poolH, poolW);
+    arena.get(po, out, ny);
+    arena.get(pa, argmax, na);
+  };
+  const conv2dBiasActPoolBackpropFilter: Kernels['conv2dBiasActPoolBackpropFilter'] = (act, x, y, dy, argmax, dw, dbias, g, poolH, poolW) => {
+    const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackpropFilter');
+    const n = sizes(g), ny = sizes(pg).y, na = argmaxFloats(ny);
+    arena.begin(n.x, ny, ny, na, n.w, g.outC, 16);
+    const px = arena.put(x, n.x), py = arena.put(y, ny), pdy = arena.put(dy, ny), pa = arena.put(argmax, na);
+    const pdw = arena.alloc(n.w), pdb = dbias ? arena.alloc(g.outC) : 0, pg2 = putGeometry(g);
+    ex.conv_bias_act_pool_filter(opCode(UNARY_OPS, act), px, py, pdy, pa, pdw, pdb, pg2, poolH, poolW);
+    arena.get(pdw, dw, n.w);
+    if (dbias) arena.get(pdb, dbias, g.outC);
+  };
 
   return {
     matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
     conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
+    conv2dBiasActPool, conv2dBiasActPoolBackpropFilter,
   };
 }

@@ -24,7 +24,7 @@ import type { TraceEntry } from '../../tensor/step-trace.js';
 import { KERNEL_WRITES, type KernelName, type Kernels } from '../kernels.js';
 import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
-import { checkBiasActPool } from '../js/conv-pool.js';
+import { checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
 import { claimResident, residentClaim, syncResident } from '../resident.js';
@@ -103,8 +103,8 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
     for (const { buf } of buffersOf(e.args)) note(buf);
     if (e.name.startsWith('conv2d') || e.name.startsWith('pool2d') || e.name.startsWith('biasActPool')) {
       geometries++;
-      const g = e.args[e.args.length - 1] as Conv2DGeometry;
-      if (e.name.startsWith('conv2d')) colFloats = Math.max(colFloats, convColFloats(g));
+      const g = e.args.find((a) => typeof a === 'object' && a !== null && 'kH' in a) as Conv2DGeometry;
+      if (e.name.startsWith('conv2d') && !e.name.startsWith('conv2dBiasActPool')) colFloats = Math.max(colFloats, convColFloats(g));
     }
   }
   // 2. One block: the regions, the conv geometries, one im2col scratch (ops run one at a time), the ops.
@@ -411,6 +411,19 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       const [act, y, dy, argmax, dz, dbias, g] = argsOf('biasActPoolBackward');
       checkBiasActPool(act, g, 'biasActPoolBackward');
       ex.bias_act_pool_backward(opCode(UNARY_OPS, act), ptr(y), ptr(dy), ptr(argmax), ptr(dz), ptr(dbias), geometry(g));
+      return 'recorded';
+    }
+    case 'conv2dBiasActPool': {
+      const [act, x, w, bias, out, argmax, g, poolH, poolW] = argsOf('conv2dBiasActPool');
+      const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool');
+      if (pg.batch * pg.outH * pg.outW * pg.outC === 0) return 'nothing';
+      ex.conv_bias_act_pool(opCode(UNARY_OPS, act), ptr(x), ptr(w), ptr(bias), ptr(out), ptr(argmax), geometry(g), poolH, poolW);
+      return 'recorded';
+    }
+    case 'conv2dBiasActPoolBackpropFilter': {
+      const [act, x, y, dy, argmax, dw, dbias, g, poolH, poolW] = argsOf('conv2dBiasActPoolBackpropFilter');
+      checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackpropFilter');
+      ex.conv_bias_act_pool_filter(opCode(UNARY_OPS, act), ptr(x), ptr(y), ptr(dy), ptr(argmax), ptr(dw), ptr(dbias), geometry(g), poolH, poolW);
       return 'recorded';
     }
     default:

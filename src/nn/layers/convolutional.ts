@@ -178,8 +178,12 @@ export class Conv2D extends ConvBase {
   /** Internal: call(x) max-pooled with strides = poolSize, valid (see fusesMaxPool); also the unpooled output's shape. */
   callMaxPooled(x: Tensor, poolSize: [number, number]): { pooled: Tensor; convShape: LayerShape } {
     this.checkInput(x);
-    const z = ops.conv2d(x, this.kernel!, this.options);
-    return { pooled: ops.biasActivationMaxPool(z, this.bias, this.activation.fused!.op, poolSize), convShape: [null, ...z.shape.slice(1)] };
+    const act = this.activation.fused!.op;
+    const [, oh, ow] = this.computeOutputShape([null, ...x.shape.slice(1)]);
+    const convShape: LayerShape = [null, oh ?? null, ow ?? null, this.filters];
+    // A first layer on grayscale pictures (≤ 9 taps): the whole block in one kernel, the conv output never stored.
+    if (ops.isFewTapConv(this.kernel!.shape)) return { pooled: ops.conv2dBiasActivationMaxPool(x, this.kernel!, this.bias, act, this.options, poolSize), convShape };
+    return { pooled: ops.biasActivationMaxPool(ops.conv2d(x, this.kernel!, this.options), this.bias, act, poolSize), convShape };
   }
 
   override computeOutputShape(s: LayerShape): LayerShape {
