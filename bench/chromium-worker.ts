@@ -29,7 +29,7 @@ interface PlanExports {
 // native/plan.inc's PlanCode, in order.
 const PLAN_CODES = ['fill', 'gemm', 'gemmPair', 'unary', 'unaryBackward', 'binary', 'reduce', 'biasAct', 'biasActBackward',
   'softmax', 'optimizer', 'slice', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'pointwiseLoss',
-  'biasActPool', 'biasActPoolBackward', 'gemmBiasAct', 'lossBiasActBackward'];
+  'biasActPool', 'biasActPoolBackward', 'gemmBiasAct', 'lossBiasActBackward', 'convPool', 'convPoolFilter'];
 
 /** A PlanOp's name from linear memory (wasm32: the code, then GemmArgs {a, b, c, m, n, k, transA, transB, accumulate} at +4, 28 bytes; a pair's second at +32). */
 function opName(mem: WebAssembly.Memory, at: number): string {
