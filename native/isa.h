@@ -64,11 +64,11 @@ struct IsaTable {
   void (*biasActPoolBackward)(int act, const ConvGeom& c, const float* y, const float* dy, const uint8_t* idx, float* dz,
                               float* partial, long n0, long n1);
   // A few-tap convolution (kH·kW·inC <= 9) with that epilogue and pooling (pH × pW), over images [n0, n1);
-  // its filter and bias gradients over output channels [j0, j1) (j0 a multiple of lanes).
+  // its filter and bias gradients of images [n0, n1) over output channels [j0, j1) (j0 a multiple of nr).
   void (*convBiasActPool)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* w, const float* bias, float* out,
                           uint8_t* idx, long n0, long n1);
   void (*convBiasActPoolFilter)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* y, const float* dy,
-                                const uint8_t* idx, float* dw, float* dbias, long j0, long j1);
+                                const uint8_t* idx, float* dw, float* dbias, long n0, long n1, long j0, long j1);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

@@ -84,7 +84,8 @@ async function drainDeferred(it: ElementIterator<() => unknown>): Promise<unknow
 
 const plans: fc.Arbitrary<Plan> = fc.record({
   n: fc.integer({ min: 0, max: 30 }),
-  width: fc.integer({ min: 1, max: 3 }),
+  // Also rows as wide as an image's (300 floats), the shape the fast path is made for.
+  width: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(300)),
   structure: fc.constantFrom<Structure>('tensor', 'tuple', 'record'),
   map: fc.constantFrom<MapKind>('none', 'pair', 'scale', 'async'),
   shuffle: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
@@ -165,4 +166,12 @@ test('Tensor.viewMaker: row views share one checked, frozen shape and behave as 
   // The shortcut is for the maker's own calls: the same shape array passed to the constructor is checked and copied.
   assert.throws(() => new Tensor(new Float32Array(5), a.shape), /needs 6/);
   assert.notEqual(new Tensor(new Float32Array(6), a.shape).shape, a.shape);
+});
+
+test('fused batches larger than the preallocated batch array, and a short last batch', async () => {
+  const x = new Tensor(Float32Array.from({ length: 5000 }, (_, i) => i), [5000, 1]);
+  const batches = await Dataset.fromTensorSlices(x).shuffle(5000, { seed: 2 }).batch(4500).toArray();
+  assert.deepEqual(batches.map((b) => b.shape), [[4500, 1], [500, 1]]);
+  const seen = batches.flatMap((b) => Array.from(b.data)).sort((a, b) => a - b);
+  assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
 });

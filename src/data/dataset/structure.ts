@@ -179,14 +179,14 @@ function flatTupleColumns(elements: readonly unknown[]): (Tensor | number)[][] |
   const k = first.length;
   for (let j = 0; j < k; j++) if (!(first[j] instanceof Tensor || typeof first[j] === 'number')) return null;
   const columns: (Tensor | number)[][] = [];
-  for (let j = 0; j < k; j++) columns.push([]);
+  for (let j = 0; j < k; j++) columns.push(new Array<Tensor | number>(elements.length)); // sized once: no garbage from growing
   for (let i = 0; i < elements.length; i++) {
     const e = elements[i];
     if (!Array.isArray(e) || e.length !== k) return null; // the general path names the mismatch
     for (let j = 0; j < k; j++) {
       const v: unknown = e[j];
       if (!(v instanceof Tensor || typeof v === 'number')) return null;
-      columns[j]!.push(v);
+      columns[j]![i] = v;
     }
   }
   return columns;
