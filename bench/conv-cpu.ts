@@ -5,7 +5,7 @@
  * GFLOPS per CPU-second and per wall-second, best of `reps` rounds of ~0.3 s each.
  * Run: `node dist/bench/conv-cpu.js [reps]` (A/B: run twice with a kernel switch in the environment, alternated).
  */
-import { MNIST_CONV_SHAPES, convFlops, kernelPass } from './conv.js';
+import { CONV_SHAPES, convFlops, kernelPass } from './conv.js';
 
 async function main(): Promise<void> {
   const reps = Number(process.argv[2] ?? 5);
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const native = loadNativeBackend();
   if (!native) throw new Error('no native addon');
   const fn = kernelPass(native.kernels);
-  for (const s of MNIST_CONV_SHAPES) {
+  for (const s of CONV_SHAPES) {
     const g = s.g;
     const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.random() - 0.5);
     const x = rand(g.batch * g.inH * g.inW * g.inC), w = rand(g.kH * g.kW * g.inC * g.outC), y = rand(g.batch * g.outH * g.outW * g.outC);

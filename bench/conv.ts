@@ -1,7 +1,7 @@
 /**
  * GFLOPS per convolution pass on Keras' "simple MNIST convnet" (batch 128: 28×28×1 → Conv 32
- * 3×3 valid → MaxPool 2 → Conv 64 3×3 valid): forward, input gradient (dX) and filter
- * gradient (dW) of each conv, for deepts' kernels (native 1 thread / all cores, wasm) and
+ * 3×3 valid → MaxPool 2 → Conv 64 3×3 valid), and on the third conv of `deepts cnn --model wide`:
+ * forward, input gradient (dX) and filter gradient (dW) of each conv, for deepts' kernels (native 1 thread / all cores, wasm) and
  * tfjs (cpu, wasm) where its kernels exist. FLOPs = 2 · outputs · kH·kW·inC per pass.
  * Run alone: `npx tsc -p tsconfig.json && node dist/bench/conv.js [native|wasm]`; `npm run bench`
  * puts the rows into its GEMM table (bench/gemm-rows.ts), with % of this machine's peak.
@@ -18,6 +18,8 @@ export interface ConvShape { label: string; pass: ConvPass; g: Conv2DGeometry }
 
 const conv1 = conv2dGeometry({ batch: 128, inH: 28, inW: 28, inC: 1, outC: 32, kernelSize: [3, 3] });
 const conv2 = conv2dGeometry({ batch: 128, inH: 13, inW: 13, inC: 32, outC: 64, kernelSize: [3, 3] });
+// The third conv of `deepts cnn --model wide` (src/models/mnist-models.ts).
+const wide3 = conv2dGeometry({ batch: 128, inH: 5, inW: 5, inC: 64, outC: 128, kernelSize: [3, 3] });
 
 /** The passes one training step of the convnet runs (the first conv needs no dX). */
 export const MNIST_CONV_SHAPES: readonly ConvShape[] = [
@@ -27,6 +29,16 @@ export const MNIST_CONV_SHAPES: readonly ConvShape[] = [
   { label: 'conv2 dX', pass: 'dX', g: conv2 },
   { label: 'conv2 dW', pass: 'dW', g: conv2 },
 ];
+
+/** The third conv of the 'wide' convnet (5×5×64 → 3×3×128): deeper (K = 576), wider (128 filters). */
+export const WIDE_CONV_SHAPES: readonly ConvShape[] = [
+  { label: 'wide conv3 fwd 128×5²×64 → 128', pass: 'fwd', g: wide3 },
+  { label: 'wide conv3 dX', pass: 'dX', g: wide3 },
+  { label: 'wide conv3 dW', pass: 'dW', g: wide3 },
+];
+
+/** Every conv pass the bench times. */
+export const CONV_SHAPES: readonly ConvShape[] = [...MNIST_CONV_SHAPES, ...WIDE_CONV_SHAPES];
 
 export function convFlops(g: Conv2DGeometry): number {
   return 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
@@ -119,7 +131,7 @@ export async function nativeConvRows(seconds: number, notes: string[]): Promise<
   const native = loadNativeBackend();
   const tfCpu = await tfjsPass('cpu');
   const rows: ConvRow[] = [];
-  for (const s of MNIST_CONV_SHAPES) {
+  for (const s of CONV_SHAPES) {
     const rates: Record<string, number | null> = {};
     if (native && native.kernels.conv2d) {
       const fn = kernelPass(native.kernels);
@@ -146,7 +158,7 @@ export async function wasmConvRows(seconds: number, notes: string[]): Promise<Co
   const wasm = await createWasmBackend({ threads: 1 });
   const tfWasm = await tfjsPass('wasm');
   const rows: ConvRow[] = [];
-  for (const s of MNIST_CONV_SHAPES) {
+  for (const s of CONV_SHAPES) {
     const rates: Record<string, number | null> = {};
     rates['wasm-1t'] = wasm ? tryRate(kernelPass(wasm.kernels), s, seconds, notes, 'wasm') : null;
     rates['tfjs-wasm-1t'] = tfWasm ? tryRate(tfWasm.fn, s, seconds, notes, 'tfjs-wasm') : null;

@@ -60,7 +60,7 @@ export async function nativeGemmRows(quick: boolean): Promise<GemmChildResult> {
   return {
     raw: { gemm: raw, conv }, measuredClockGHz,
     notes: [`native kernels: ${info.isa} (${info.microTile} micro-tile); the addon's FMA loop reaches ${fma.toFixed(1)} GFLOPS on one core at a measured ${measuredClockGHz.toFixed(2)} GHz`,
-      'conv rows: GFLOPS per pass of the MNIST convnet (batch 128), im2col + packed SGEMM (bench/conv.ts)', ...convNotes],
+      'conv rows: GFLOPS per pass of the MNIST convnet and of the wide model\'s third conv (batch 128; native: implicit GEMM per task of images, native/conv-gemm.inc; bench/conv.ts)', ...convNotes],
     rows: [...raw.map((r) => ({ shape: r.shape, rates: { 'native-1t': r.native1t, 'native-all': r.nativeAll, 'tfjs-cpu-1t': r.tfjsCpu1t } })), ...conv],
     columns: [
       { key: 'native-1t', title: 'native 1T', cores: 1 },
