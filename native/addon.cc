@@ -153,6 +153,8 @@ napi_value EndPlan(napi_env env, napi_callback_info) {
     ops->resize(size_t(fuseLossBackward(ops->data(), long(ops->size()))));
   }
   if (g_pairGemms && g_pool->threads() >= 2) ops->resize(size_t(pairGemms(ops->data(), long(ops->size()))));
+  // After pairing: a dW product paired with its layer's dX keeps both cores busy, worth more than its update's pass.
+  if (g_fusePlans) ops->resize(size_t(fuseGemmUpdates(ops->data(), long(ops->size()))));
   auto* plan = new RecordedPlan{std::move(*ops), {}, {}, 0};
   delete ops;
   napi_value ext;
@@ -199,6 +201,16 @@ napi_value RunPlan(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value SetPlanFusion(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool on = true;
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
+  g_fusePlans = on;
+  return undefined(env);
+}
+
 napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -237,6 +249,7 @@ std::string planOpName(const PlanOp& op) {
     case K_BIAS_ACT_POOL: return std::string("biasActPool ") + kUnaryNames[op.biasPool.act];
     case K_BIAS_ACT_POOL_BACKWARD: return std::string("biasActPoolBackward ") + kUnaryNames[op.biasPool.act];
     case K_LOSS_BIAS_ACT_BACKWARD: return std::string("pointwiseLoss+biasActBackward ") + kLossNames[op.lossBackward.lossOp] + " " + kUnaryNames[op.lossBackward.act];
+    case K_GEMM_UPDATE: return "matmul+optimizerStep " + std::string(kOptimizerRuleNames[op.gemmUpdate.o.rule]) + " " + gemmName(op.gemmUpdate.g);
     case K_GEMM_BIAS_ACT: return "matmul+biasAct " + std::string(kUnaryNames[op.gemmBiasAct.e.act]) + " " + gemmName(op.gemmBiasAct.g);
     case K_CONV_POOL: return std::string("conv2dBiasActPool ") + kUnaryNames[op.convPool.act];
     case K_CONV_POOL_FILTER: return std::string("conv2dBiasActPoolBackpropFilter ") + kUnaryNames[op.convPool.act];
@@ -249,6 +262,7 @@ double planOpFlops(const PlanOp& op) {
   if (op.code == K_GEMM) return f(op.gemm);
   if (op.code == K_GEMM_PAIR) return f(op.pair.x) + f(op.pair.y);
   if (op.code == K_GEMM_BIAS_ACT) return f(op.gemmBiasAct.g);
+  if (op.code == K_GEMM_UPDATE) return f(op.gemmUpdate.g);
   return 0;
 }
 
@@ -926,7 +940,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
-    {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
+    {"setPlanProfiling", SetPlanProfiling}, {"setPlanFusion", SetPlanFusion}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;
