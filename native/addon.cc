@@ -155,8 +155,11 @@ napi_value EndPlan(napi_env env, napi_callback_info) {
     ops->resize(size_t(fuseLossBackward(ops->data(), long(ops->size()))));
   }
   if (g_pairGemms && g_pool->threads() >= 2) ops->resize(size_t(pairGemms(ops->data(), long(ops->size()))));
-  // After pairing: a dW product paired with its layer's dX keeps both cores busy, worth more than its update's pass.
-  if (g_fusePlans) ops->resize(size_t(fuseGemmUpdates(ops->data(), long(ops->size()))));
+  // After pairing: a dW product paired with its layer's dX keeps both cores busy, worth more than its
+  // update's pass. On one thread the serial GEMM runs the update only after all of C (no block is in
+  // cache any more), and moving a large update ahead of the rest of the backward pass evicts what it
+  // still needs: measured 2-4 % more CPU per autoencoder step (bench/plan-fusion-ab.ts), so not there.
+  if (g_fusePlans && g_pool->threads() >= 2) ops->resize(size_t(fuseGemmUpdates(ops->data(), long(ops->size()))));
   auto* plan = new RecordedPlan{std::move(*ops), {}, {}, 0};
   delete ops;
   napi_value ext;

@@ -223,7 +223,10 @@ export class CompiledTrainStep {
       };
       // What JavaScript reads after a replay: the metrics' and the eager update's inputs.
       // (The gradients only when the update runs in JavaScript.)
-      const keep = [out.total, ...out.yPreds, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
+      // Predictions only for outputs with metrics (updateMetrics reads nothing else of them): on WASM
+      // every kept buffer is copied out of linear memory after each replay.
+      const measured = out.yPreds.filter((_, i) => (this.c.metrics[i]?.length ?? 0) + (this.c.weightedMetrics[i]?.length ?? 0) > 0);
+      const keep = [out.total, ...measured, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
       const gradBuffers = new Set<unknown>(out.grads.flatMap((t) => (t ? [t.data] : [])));
       const compile = (es: readonly TraceEntry[], outputs = keep): (() => void)[] =>
         getBackend().compileTrace?.(es, outputs) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
