@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository (this module runs from dist/bench/). */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Debian's Chromium, if installed (the benches' and browser tests' browser). */
+export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? null;
+
 const MIME: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json', '.wasm': 'application/wasm' };
 
 export function serveIsolatedPage(page: string): Promise<{ server: Server; url: string }> {

@@ -26,6 +26,7 @@ import { formatPipeline, type PipelineResult } from './pipeline.js';
 import { formatStepSplit, type StepSplitRow } from './steps.js';
 import { CHROMIUM, formatChromiumSteps, type ChromiumStepsResult } from './chromium-steps.js';
 import { formatPlanProfile, type PlanProfile } from './plan-profile.js';
+import { formatFusionAb, type FusionAb } from './plan-fusion-ab.js';
 
 /**
  * The V8 flag that enables WebAssembly relaxed SIMD where the engine does not ship it on by
@@ -286,6 +287,18 @@ async function runPlanProfile(opts: BenchOptions): Promise<{ label: string; prof
   return out;
 }
 
+/** The compiled autoencoder step with the native plan's fusions on vs off, alternated in one child (bench/plan-fusion-ab.ts), on both cores and on one. */
+async function runFusionAb(opts: BenchOptions): Promise<{ label: string; result: FusionAb | null; error?: string }[]> {
+  const args = opts.quick ? ['6', '10'] : ['15', '20'];
+  const out: { label: string; result: FusionAb | null; error?: string }[] = [];
+  for (const [label, env] of [['native', {}], ['native, 1 thread', { DEEPTS_NUM_THREADS: '1' }]] as [string, NodeJS.ProcessEnv][]) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'plan-fusion-ab.js'), ...args], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native', ...env } };
+    const o = await measureQuietly<FusionAb>(`plan fusion A/B ${label}`, cmd, opts, 900);
+    out.push(o.result ? { label, result: o.result } : { label, result: null, error: o.error ?? 'no result' });
+  }
+  return out;
+}
+
 /** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
 async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error: string }> {
   const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '7'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
@@ -376,6 +389,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const stepSplit = opts.only.includes('steps') ? await runStepSplit(opts) : null;
   const chromium = opts.only.includes('chromium') ? await runChromium(opts) : null;
   const planProfile = opts.only.includes('steps') ? await runPlanProfile(opts) : null;
+  const fusionAb = opts.only.includes('steps') ? await runFusionAb(opts) : null;
   const epochs = await runEpochs(opts);
   const pipeline = opts.only.includes('pipeline') ? await runPipeline(opts) : null;
   const cnn = opts.only.includes('cnn') ? await runCnnEpochs(opts) : null;
@@ -397,6 +411,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (planProfile) {
     for (const s of planProfile) console.log(s.profile ? `${formatPlanProfile(s.profile, s.label)}\n` : `plan profile ${s.label}: failed: ${s.error}\n`);
   }
+  if (fusionAb) {
+    for (const s of fusionAb) console.log(s.result ? `${formatFusionAb(s.result, s.label)}\n` : `plan fusion A/B ${s.label}: failed: ${s.error}\n`);
+  }
   if (epochs.rows.length > 0) console.log(formatEpochTable(epochs.rows));
   if (pipeline) console.log(`\n${formatPipeline(pipeline)}`);
   if (cnn) console.log(`\n${formatCnnRows(cnn)}`);
@@ -412,6 +429,7 @@ async function main(argv: readonly string[]): Promise<void> {
       stepSplit,
       chromium,
       planProfile,
+      fusionAb,
       pipeline,
       cnn,
       cnnAccuracy,

@@ -35,13 +35,15 @@ bool backwardReadsY(int op) { return (kUnaryBackwardReads[op] & 2) != 0; }
 
 struct Args {
   napi_env env;
-  napi_value argv[10];
-  size_t argc = 10;
+  static constexpr size_t kMaxArgs = 12;  // the most any entry point takes (batchNormBackward)
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
   bool failed = false;
 
   Args(napi_env e, napi_callback_info info, size_t expected, const char* fn) : env(e) {
     napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    if (argc < expected) fail(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+    if (expected > kMaxArgs) fail(std::string(fn) + ": internal error: more arguments than Args holds");
+    else if (argc < expected) fail(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
   }
   void fail(const std::string& msg) {
     if (!failed) napi_throw_type_error(env, nullptr, msg.c_str());
@@ -153,6 +155,11 @@ napi_value EndPlan(napi_env env, napi_callback_info) {
     ops->resize(size_t(fuseLossBackward(ops->data(), long(ops->size()))));
   }
   if (g_pairGemms && g_pool->threads() >= 2) ops->resize(size_t(pairGemms(ops->data(), long(ops->size()))));
+  // After pairing: a dW product paired with its layer's dX keeps both cores busy, worth more than its
+  // update's pass. On one thread the serial GEMM runs the update only after all of C (no block is in
+  // cache any more), and moving a large update ahead of the rest of the backward pass evicts what it
+  // still needs: measured 2-4 % more CPU per autoencoder step (bench/plan-fusion-ab.ts), so not there.
+  if (g_fusePlans && g_pool->threads() >= 2) ops->resize(size_t(fuseGemmUpdates(ops->data(), long(ops->size()))));
   auto* plan = new RecordedPlan{std::move(*ops), {}, {}, 0};
   delete ops;
   napi_value ext;
@@ -199,6 +206,16 @@ napi_value RunPlan(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value SetPlanFusion(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool on = true;
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
+  g_fusePlans = on;
+  return undefined(env);
+}
+
 napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -237,9 +254,13 @@ std::string planOpName(const PlanOp& op) {
     case K_BIAS_ACT_POOL: return std::string("biasActPool ") + kUnaryNames[op.biasPool.act];
     case K_BIAS_ACT_POOL_BACKWARD: return std::string("biasActPoolBackward ") + kUnaryNames[op.biasPool.act];
     case K_LOSS_BIAS_ACT_BACKWARD: return std::string("pointwiseLoss+biasActBackward ") + kLossNames[op.lossBackward.lossOp] + " " + kUnaryNames[op.lossBackward.act];
+    case K_GEMM_UPDATE: return "matmul+optimizerStep " + std::string(kOptimizerRuleNames[op.gemmUpdate.o.rule]) + " " + gemmName(op.gemmUpdate.g);
     case K_GEMM_BIAS_ACT: return "matmul+biasAct " + std::string(kUnaryNames[op.gemmBiasAct.e.act]) + " " + gemmName(op.gemmBiasAct.g);
     case K_CONV_POOL: return std::string("conv2dBiasActPool ") + kUnaryNames[op.convPool.act];
     case K_CONV_POOL_FILTER: return std::string("conv2dBiasActPoolBackpropFilter ") + kUnaryNames[op.convPool.act];
+    case K_BATCH_NORM_STATS: return "batchNormStats";
+    case K_BATCH_NORM: return "batchNorm";
+    case K_BATCH_NORM_BACKWARD: return op.bnBackward.training ? "batchNormBackward" : "batchNormBackward inference";
   }
   return "?";
 }
@@ -249,6 +270,7 @@ double planOpFlops(const PlanOp& op) {
   if (op.code == K_GEMM) return f(op.gemm);
   if (op.code == K_GEMM_PAIR) return f(op.pair.x) + f(op.pair.y);
   if (op.code == K_GEMM_BIAS_ACT) return f(op.gemmBiasAct.g);
+  if (op.code == K_GEMM_UPDATE) return f(op.gemmUpdate.g);
   return 0;
 }
 
@@ -412,6 +434,43 @@ napi_value PointwiseLoss(napi_env env, napi_callback_info info) {
   PlanOp o{K_POINTWISE_LOSS, {}};
   o.loss = {op, p, t, sum, grad, long(n), scale};
   run(o);
+  return nullptr;
+}
+
+// batchNormStats(x, mean, variance, rows, cols); batchNorm(x, gamma | null, beta | null, mean,
+// variance, y, rows, cols, epsilon); batchNormBackward(dy, x, gamma | null, mean, variance,
+// dx | null, dgamma | null, dbeta | null, rows, cols, epsilon, training): see kernels.ts.
+napi_value BatchNormStats(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5, "batchNormStats");
+  long rows = a.i64(3, "rows"), cols = a.i64(4, "cols");
+  PlanOp op = planOp(K_BATCH_NORM_STATS);
+  op.bnStats = {a.f32(0, a.elems({rows, cols}, "batchNormStats x"), "x"), a.f32(1, size_t(cols), "mean"), a.f32(2, size_t(cols), "variance"), rows, cols};
+  if (a.failed || cols == 0) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9, "batchNorm");
+  long rows = a.i64(6, "rows"), cols = a.i64(7, "cols");
+  const size_t n = a.elems({rows, cols}, "batchNorm x"), c = size_t(cols);
+  PlanOp op = planOp(K_BATCH_NORM);
+  op.bn = {a.f32(0, n, "x"), a.f32(1, c, "gamma", true), a.f32(2, c, "beta", true), a.f32(3, c, "mean"), a.f32(4, c, "variance"),
+           a.f32(5, n, "y"), rows, cols, float(a.num(8, "epsilon"))};
+  if (a.failed || rows == 0 || cols == 0) return nullptr;
+  run(op);
+  return nullptr;
+}
+
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 12, "batchNormBackward");
+  long rows = a.i64(8, "rows"), cols = a.i64(9, "cols");
+  const size_t n = a.elems({rows, cols}, "batchNormBackward dy"), c = size_t(cols);
+  PlanOp op = planOp(K_BATCH_NORM_BACKWARD);
+  op.bnBackward = {a.f32(0, n, "dy"), a.f32(1, n, "x"), a.f32(2, c, "gamma", true), a.f32(3, c, "mean"), a.f32(4, c, "variance"),
+                   a.f32(5, n, "dx", true), a.f32(6, c, "dgamma", true), a.f32(7, c, "dbeta", true), rows, cols, float(a.num(10, "epsilon")), a.flag(11)};
+  if (a.failed || cols == 0) return nullptr;
+  run(op);
   return nullptr;
 }
 
@@ -912,7 +971,7 @@ using namespace deepts;
 // whose number differs (a stale build in a checkout would otherwise misread new arguments,
 // e.g. optimizerStep's Float64Array of hyper-parameters read as an empty list). Bump it with
 // any change of an entry point's arguments.
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 napi_value AbiVersion(napi_env env, napi_callback_info) { return numv(env, kAbiVersion); }
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -920,13 +979,14 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
     {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"pointwiseLoss", PointwiseLoss}, {"softmax", Softmax},
+    {"batchNormStats", BatchNormStats}, {"batchNorm", BatchNorm}, {"batchNormBackward", BatchNormBackward},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
-    {"setPlanProfiling", SetPlanProfiling}, {"planProfile", PlanProfile},
+    {"setPlanProfiling", SetPlanProfiling}, {"setPlanFusion", SetPlanFusion}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;

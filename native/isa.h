@@ -69,6 +69,12 @@ struct IsaTable {
                           uint8_t* idx, long n0, long n1);
   void (*convBiasActPoolFilter)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* y, const float* dy,
                                 const uint8_t* idx, float* dw, float* dbias, long n0, long n1, long j0, long j1);
+  // Batch normalization's passes over a rows × cols matrix (see kernels.inc): column sums of
+  // (a − ca) and (a − ca)·(b − cb) over all rows for columns [c0, c1), and rows [r0, r1) of
+  // out = (a − ca)·sa + (b − cb)·sb + shift; per-column arrays start at column c0.
+  void (*channelSums)(const float* a, const float* ca, const float* b, const float* cb, long rows, long cols, long c0, long c1, float* su, float* suv);
+  void (*channelAffine)(const float* a, const float* ca, const float* sa, const float* b, const float* cb, const float* sb, const float* shift,
+                        float* out, long cols, long c0, long c1, long r0, long r1);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

@@ -327,6 +327,78 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     }
   },
 
+  batchNormStats(k) {
+    const check = (rows: number, cols: number, s: number, offset = 0): void => {
+      const x = randomData(rows * cols, s).map((v) => v + offset);
+      const want = [new Float32Array(cols), new Float32Array(cols)], got = [new Float32Array(cols).fill(9), new Float32Array(cols).fill(9)];
+      if (rows > 2 && cols > 1) x[cols + 1] = NaN;  // column 1's statistics are NaN
+      ref.batchNormStats(x, want[0]!, want[1]!, rows, cols);
+      k.batchNormStats(x, got[0]!, got[1]!, rows, cols);
+      // Sums in another order: compared relative to the mean magnitude (mean) and the square's (variance).
+      const mag = [0, 1].map((p) => Array.from({ length: cols }, (_, j) => {
+        let m = 0;
+        for (let r = 0; r < rows; r++) m += Math.abs(x[r * cols + j]! - (p === 0 ? 0 : want[0]![j]!)) ** (p + 1);
+        return m / Math.max(rows, 1);
+      }));
+      assertClose(got[0]!, want[0]!, `batchNormStats mean ${rows}x${cols}`, mag[0]);
+      assertClose(got[1]!, want[1]!, `batchNormStats variance ${rows}x${cols}`, mag[1]);
+    };
+    fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 70 }), fc.integer(), (r, c, s) => check(r, c, s)), { numRuns: RUNS });
+    check(128 * 26 * 26, 32, 1);  // the convnet's first layer: threaded column split
+    check(500, 300, 2);  // more channels than one group of the compiled kernel
+    check(1000, 17, 3, 1000);  // a mean far from 0: the centred second pass keeps the variance
+  },
+
+  batchNorm(k) {
+    const check = (rows: number, cols: number, affine: boolean, s: number): void => {
+      const x = randomData(rows * cols, s), mean = randomData(cols, s + 1), variance = randomData(cols, s + 2, 0, 2);
+      const gamma = affine ? randomData(cols, s + 3) : null, beta = affine ? randomData(cols, s + 4) : null;
+      if (rows > 1 && cols > 2) { x[2] = NaN; variance[1] = 0; }
+      const want = new Float32Array(rows * cols), got = new Float32Array(rows * cols).fill(9);
+      ref.batchNorm(x, gamma, beta, mean, variance, want, rows, cols, 1e-3);
+      k.batchNorm(x, gamma, beta, mean, variance, got, rows, cols, 1e-3);
+      const mag = Array.from(want, (_, i) => {
+        const j = i % cols;
+        return (Math.abs(x[i]!) + Math.abs(mean[j]!)) * Math.abs(gamma ? gamma[j]! : 1) / Math.sqrt(variance[j]! + 1e-3) + Math.abs(beta ? beta[j]! : 0);
+      });
+      assertClose(got, want, `batchNorm ${rows}x${cols}${affine ? '' : ' (no gamma/beta)'}`, mag);
+    };
+    fc.assert(fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer(), (r, c, a, s) => check(r, c, a, s)), { numRuns: RUNS });
+    check(128 * 13 * 13, 64, true, 1);
+    check(300, 300, true, 2);
+  },
+
+  batchNormBackward(k) {
+    const check = (rows: number, cols: number, training: boolean, outputs: number, s: number): void => {
+      const x = randomData(rows * cols, s), dy = randomData(rows * cols, s + 1), variance = randomData(cols, s + 2, 0.1, 2), gamma = randomData(cols, s + 3);
+      const mean = new Float32Array(cols), v2 = new Float32Array(cols);
+      ref.batchNormStats(x, mean, v2, rows, cols);
+      const use = training ? v2 : variance;
+      const withDx = (outputs & 1) !== 0, withDg = (outputs & 2) !== 0, withDb = (outputs & 4) !== 0;
+      const want = [withDx ? new Float32Array(rows * cols) : null, withDg ? new Float32Array(cols) : null, withDb ? new Float32Array(cols) : null];
+      const got = want.map((a) => a && new Float32Array(a.length).fill(9));
+      ref.batchNormBackward(dy, x, gamma, mean, use, want[0]!, want[1]!, want[2]!, rows, cols, 1e-3, training);
+      k.batchNormBackward(dy, x, gamma, mean, use, got[0]!, got[1]!, got[2]!, rows, cols, 1e-3, training);
+      // Scales: Σ|dy|·|γ|/σ per column bounds every term of dx (the centred sums are means of such terms).
+      const inv = Array.from(use, (v) => 1 / Math.sqrt(v + 1e-3));
+      const colDy = new Float64Array(cols), colDyX = new Float64Array(cols);
+      for (let i = 0; i < rows * cols; i++) { colDy[i % cols] += Math.abs(dy[i]!); colDyX[i % cols] += Math.abs(dy[i]! * (x[i]! - mean[i % cols]!)); }
+      if (want[0]) {
+        const mag = Array.from(want[0], (_, i) => {
+          const j = i % cols, n = Math.max(rows, 1);
+          return Math.abs(gamma[j]!) * inv[j]! * (Math.abs(dy[i]!) + colDy[j]! / n + Math.abs(x[i]! - mean[j]!) * inv[j]! ** 2 * colDyX[j]! / n);
+        });
+        assertClose(got[0]!, want[0], `batchNormBackward dx ${rows}x${cols} training=${training}`, mag);
+      }
+      if (want[1]) assertClose(got[1]!, want[1], `batchNormBackward dgamma ${rows}x${cols}`, Array.from(colDyX, (v, j) => v * inv[j]!));
+      if (want[2]) assertClose(got[2]!, want[2], `batchNormBackward dbeta ${rows}x${cols}`, colDy);
+    };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer({ min: 1, max: 7 }), fc.integer(),
+      (r, c, t, o, s) => check(r, c, t, o, s)), { numRuns: RUNS });
+    check(128 * 26 * 26, 32, true, 7, 1);
+    check(300, 300, false, 7, 2);
+  },
+
   biasActBackward(k) {
     const dims = fc.integer({ min: 1, max: 70 });
     const check = (act: UnaryOp, rows: number, cols: number, withBias: boolean, inPlace: boolean, s: number): void => {

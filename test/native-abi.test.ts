@@ -25,7 +25,7 @@ test('an addon from an older deepts (no abiVersion, or another number) is refuse
       const r = spawnSync(process.execPath, [CLI, 'info'], { env: { ...process.env, DEEPTS_NATIVE_ADDON: fake, DEEPTS_BACKEND: '' }, encoding: 'utf8', timeout: 60_000 });
       const out = r.stdout + r.stderr;
       assert.match(out, /deepts backend: wasm/, out);
-      assert.match(out, name === 'old.cjs' ? /built from an older deepts \(calling convention 1, this deepts speaks 2\): rebuild it with `npx deepts build-native`/ : /built from a newer deepts \(calling convention 99/, out);
+      assert.match(out, name === 'old.cjs' ? new RegExp(`built from an older deepts \\(calling convention 1, this deepts speaks ${NATIVE_ABI_VERSION}\\): rebuild it with \`npx deepts build-native\``) : /built from a newer deepts \(calling convention 99/, out);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 /**
  * The native plan's fusions (native/plan.inc): a recorded matmul + biasAct becomes one GEMM with
  * the bias and activation in its epilogue, and a pointwise loss followed by the biasActBackward of
- * its gradient becomes one pass. A fused replay must give what the separate kernels give: the same
- * numbers for the epilogue (same arithmetic), float rounding for the loss pass's bias gradient
+ * its gradient becomes one pass, and a weight gradient's GEMM runs its weight's optimizer update in
+ * its epilogue. A fused replay must give what the separate kernels give: the same
+ * numbers for the epilogues (same arithmetic), float rounding for the loss pass's bias gradient
  * (summed per block of rows). Checked on random shapes on one thread and on the pool, against the
  * addon's own unfused calls. Skipped when the addon is not built here.
  */
@@ -68,6 +69,22 @@ describe('native plan fusions', { skip }, () => {
     ), { numRuns: 60 });
   });
 
+  it('setPlanFusion(false) records plans unfused (for the A/B bench), and true fuses again', () => {
+    const f = a as unknown as { setPlanFusion(on: boolean): void };
+    const x = random(8 * 4, 1), w = random(4 * 6, 2), z = new Float32Array(48), y = new Float32Array(48);
+    const record = (): string[] => eagerAndPlanned([], () => {
+      a.matmul(x, w, z, 8, 6, 4, false, false, false);
+      a.biasAct(z, null, code(a.unaryOps, 'relu'), 0, y, 8, 6);
+    }).ops;
+    try {
+      f.setPlanFusion(false);
+      assert.deepEqual(record(), ['matmul 8x6x4', 'biasAct relu']);
+    } finally {
+      f.setPlanFusion(true);
+    }
+    assert.deepEqual(record(), ['matmul+biasAct relu 8x6x4']);
+  });
+
   it('a biasAct that does not take the matmul output whole stays a separate op', () => {
     const x = random(8 * 4, 1), w = random(4 * 6, 2), z = new Float32Array(48), y = new Float32Array(48);
     const { ops } = eagerAndPlanned([], () => {
@@ -106,6 +123,42 @@ describe('native plan fusions', { skip }, () => {
         assertClose(planned[3]!, eager[3]!, 1e-5, 'dbias');
       },
     ), { numRuns: 60 });
+  });
+
+  it('a weight gradient GEMM runs its weight\'s optimizer update in the epilogue, exactly as the separate step', () => {
+    const rules = ['sgd', 'adam', 'adamax', 'rmsprop'].filter((r) => a.optimizerRules.includes(r));
+    const slots: Record<string, number> = { sgd: 0, adam: 2, adamax: 2, rmsprop: 3 };
+    const hyper: Record<string, number[]> = { sgd: [0.1], adam: [0.01, 0.9, 0.999, 1e-7], adamax: [0.001, 0.9, 0.999, 1e-7], rmsprop: [0.01, 0.9, 0.5, 1e-7, 1] };
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 160 }), fc.integer({ min: 1, max: 300 }), fc.constantFrom(...rules),
+      fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (m, n, k, rule, between, seed) => {
+        setNativeThreads(2); // fused on two or more threads only (native/addon.cc, EndPlan)
+        const x = random(k * m, seed), dy = random(k * n, seed + 1), other = random(64, seed + 2);
+        const h = Float64Array.from(hyper[rule]!); // live hyper-parameters, as the optimizers pass them
+        const outputs = [new Float32Array(m * n), random(m * n, seed + 3), new Float32Array(64)];
+        for (let i = 0; i < slots[rule]!; i++) outputs.push(random(m * n, seed + 4 + i, 0, 1));
+        const { eager, planned, ops } = eagerAndPlanned(outputs, ([dw, w, scratch, ...state]) => {
+          a.matmul(x, dy, dw!, m, n, k, true, false, false); // dW = Xᵀ·dY
+          if (between) a.unary(code(a.unaryOps, 'neg'), other, scratch!, 0); // could run before the update: nothing shared
+          a.optimizerStep(code(a.optimizerRules, rule), w!, dw!, state, h);
+        });
+        const name = `matmul+optimizerStep ${rule} ${m}x${n}x${k} At`;
+        assert.deepEqual(ops, between ? [name, 'unary neg'] : [name]);
+        planned.forEach((p, i) => assert.deepEqual(p, eager[i], `output ${i}`));
+      },
+    ), { numRuns: 60 });
+  });
+
+  it('an update is not moved ahead of an op that reads its weight', () => {
+    setNativeThreads(2);
+    const x = random(16 * 8, 1), dy = random(16 * 4, 2), w = random(32, 3), dw = new Float32Array(32), copy = new Float32Array(32);
+    const { ops } = eagerAndPlanned([], () => {
+      a.matmul(x, dy, dw, 8, 4, 16, true, false, false);
+      a.unary(code(a.unaryOps, 'neg'), w, copy, 0);
+      a.optimizerStep(code(a.optimizerRules, 'sgd'), w, dw, [], Float64Array.of(0.1));
+    });
+    assert.deepEqual(ops, ['matmul 8x4x16 At', 'unary neg', 'optimizerStep sgd']);
   });
 
   it('the loss pass is not fused across an op that reads what the backward writes', () => {

@@ -177,3 +177,45 @@ test('a dropped compiled step gives its linear memory back', async () => {
     setBackend(before);
   }
 });
+
+test('optimizer slots stay in linear memory between replays and come back whenever JavaScript reads them', () => {
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  registerBackend(single);
+  setBackend('wasm');
+  const small = randomTensor([8, 28, 28], rng, 0, 1);
+  /** Steps on batches of 16 and 8 (two plans sharing the optimizer's slots), the optimizer's state read midway. */
+  const run = (jitCompile: boolean): { weights: Float32Array[]; losses: number[]; midState: Float32Array[]; endState: Float32Array[]; stale: boolean } => {
+    setSeed(3);
+    const m = buildAutoencoder();
+    m.compile({ optimizer: 'adamax', loss: 'mse', jitCompile });
+    const opt = m.optimizer!;
+    const slotsOf = (): Float32Array[] => [...(opt as unknown as { slots: Map<unknown, Float32Array[]> }).slots.values()].flat();
+    const losses: number[] = [];
+    let midState: Float32Array[] = [];
+    let stale = false;
+    // Batch 8 at steps 3, 7 (traced, verified: eager updates), 11 and 15 (replays of its own plan).
+    for (let i = 0; i < 16; i++) {
+      losses.push(Number(m.trainOnBatch(i % 4 === 3 ? small : batch, i % 4 === 3 ? small : batch)));
+      if (i === 6) {
+        const js = slotsOf().map((s) => Float32Array.from(s)); // the JavaScript arrays as they are, unsynced
+        midState = opt.getState().slots.flatMap((s) => s.values);
+        stale = js.some((s, j) => s.some((v, k) => v !== midState[j]![k]));
+      }
+    }
+    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, midState, endState: opt.getState().slots.flatMap((s) => s.values), stale };
+  };
+  try {
+    const eager = run(false);
+    const compiled = run(true);
+    assert.equal(eager.stale, false);
+    assert.equal(compiled.stale, true, 'after a replay the newest slots are in linear memory, not yet in the JavaScript arrays');
+    assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
+    compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
+    compiled.midState.forEach((s, i) => assertClose(s, eager.midState[i]!, 1e-6, `slot ${i} read midway`));
+    compiled.endState.forEach((s, i) => assertClose(s, eager.endState[i]!, 1e-6, `slot ${i} at the end`));
+  } finally {
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+});

@@ -104,6 +104,24 @@ export interface Kernels {
    */
   pointwiseLoss(op: LossOp, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;
 
+  /**
+   * Batch statistics of x [rows × cols] over its rows (channels last): mean[c] and the biased
+   * variance[c], from sums in double (two passes: the mean, then centred sums with their
+   * rounding correction). 0 rows give NaN, as a mean over nothing.
+   */
+  batchNormStats(x: F32, mean: F32, variance: F32, rows: number, cols: number): void;
+
+  /** y = (x − mean[c])·γ[c]/√(variance[c] + ε) + β[c] over x [rows × cols]; gamma / beta null: 1 / 0. */
+  batchNorm(x: F32, gamma: F32 | null, beta: F32 | null, mean: F32, variance: F32, y: F32, rows: number, cols: number, epsilon: number): void;
+
+  /**
+   * Gradients of batchNorm from dy (null outputs are skipped): dγ = Σ dy·x̂, dβ = Σ dy over the
+   * rows (x̂ = (x − mean)/σ, σ = √(variance + ε)); dx = γ/σ·dy, and when the statistics were the
+   * batch's own (training) also through them: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)).
+   */
+  batchNormBackward(dy: F32, x: F32, gamma: F32 | null, mean: F32, variance: F32, dx: F32 | null, dgamma: F32 | null, dbeta: F32 | null,
+    rows: number, cols: number, epsilon: number, training: boolean): void;
+
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, numerically stable. */
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
 
@@ -166,6 +184,7 @@ export type KernelName = keyof Kernels;
 export const KERNEL_NAMES: readonly KernelName[] = [
   'matmul', 'unary', 'unaryBackward', 'binary', 'reduce', 'argReduce', 'transpose', 'slice',
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
+  'batchNormStats', 'batchNorm', 'batchNormBackward',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'biasActPool', 'biasActPoolBackward',
   'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter',
 ];
@@ -178,6 +197,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
 export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   matmul: [2], unary: [2], unaryBackward: [4], binary: [5], reduce: [4], argReduce: [4], transpose: [3],
   slice: [4], gather: [4], scatterAdd: [4], concat: [3], biasAct: [4], biasActBackward: [4, 5], pointwiseLoss: [3, 4], softmax: [1],
+  batchNormStats: [1, 2], batchNorm: [5], batchNormBackward: [5, 6, 7],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
   biasActPool: [3, 4], biasActPoolBackward: [4, 5], conv2dBiasActPool: [4, 5], conv2dBiasActPoolBackpropFilter: [5, 6],
 };

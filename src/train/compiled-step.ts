@@ -28,6 +28,7 @@ import type { Variable } from '../nn/variable.js';
 import { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from '../nn/layers/index.js';
 import { Conv2D } from '../nn/layers/convolutional.js';
 import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
+import { BatchNormalization } from '../nn/layers/batch-normalization.js';
 import { serializeLoss, type Loss } from './losses.js';
 import { Optimizer } from './optimizers/optimizer.js';
 import type { Logs } from './callbacks/callback.js';
@@ -53,7 +54,7 @@ export interface JitStatus {
 
 /** Layers whose forward and backward passes are kernels only (plus dropout's declared mask); exact classes, not subclasses. */
 const TRACEABLE_LAYERS: readonly (abstract new (...args: never[]) => Layer)[] = [
-  InputLayer, Dense, Flatten, Reshape, Activation, Dropout, Conv2D, MaxPooling2D, AveragePooling2D,
+  InputLayer, Dense, Flatten, Reshape, Activation, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization,
 ];
 
 /** Batch shapes whose plans are kept; a model fed many shapes re-traces the oldest (memory stays bounded). */
@@ -97,6 +98,8 @@ export interface JitModel extends TrainableModel {
   jitBlocker(): string | null;
   /** Every layer that runs in a step. */
   readonly layers: Layer[];
+  /** State a step updates besides the trained weights (BatchNormalization's moving averages). */
+  readonly nonTrainableWeights: Variable[];
 }
 
 /** Why these layers and losses cannot be traced, or null. */
@@ -220,7 +223,10 @@ export class CompiledTrainStep {
       };
       // What JavaScript reads after a replay: the metrics' and the eager update's inputs.
       // (The gradients only when the update runs in JavaScript.)
-      const keep = [out.total, ...out.yPreds, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
+      // Predictions only for outputs with metrics (updateMetrics reads nothing else of them): on WASM
+      // every kept buffer is copied out of linear memory after each replay.
+      const measured = out.yPreds.filter((_, i) => (this.c.metrics[i]?.length ?? 0) + (this.c.weightedMetrics[i]?.length ?? 0) > 0);
+      const keep = [out.total, ...measured, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
       const gradBuffers = new Set<unknown>(out.grads.flatMap((t) => (t ? [t.data] : [])));
       const compile = (es: readonly TraceEntry[], outputs = keep): (() => void)[] =>
         getBackend().compileTrace?.(es, outputs) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
@@ -261,9 +267,12 @@ export class CompiledTrainStep {
   private verify(key: string, plan: StepPlan, data: StepData): Logs {
     const rng = getRng();
     const state = rng.getState();
+    // The replay and the eager step both update the moving averages: keep only the eager one's.
+    const moving = this.model.nonTrainableWeights.map((v) => Float32Array.from(v.values));
     for (const f of plan.run) f();
     const replayed = [plan.out.total, ...plan.out.grads].map((t) => t && Float32Array.from(t.values));
     rng.setState(state);
+    this.model.nonTrainableWeights.forEach((v, i) => v.values.set(moving[i]!));
     const eager = this.forwardBackward(data.x, data.y, plan.weights);
     const expected = [eager.total, ...eager.grads];
     const bad = expected.findIndex((t, i) => !close(replayed[i] ?? null, t?.values ?? null));

@@ -36,7 +36,8 @@ static void postedParallel(int parts, void (*fn)(void*, int), void* ctx);
 static void postedGemm(const GemmArgs& g);
 static void postedGemmPair(const GemmArgs& x, const GemmArgs& y);
 static void postedConvGemm(void*, const GemmArgs& g) { postedGemm(g); }
-static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr, nullptr};
+static void postedGemmBiasAct(const GemmArgs& g, const GemmEpilogue& e);
+static PlanHost kPlanHost{&kWasmTable, 1, postedParallel, postedGemm, postedGemmPair, postedConvGemm, noConvScratch, nullptr, postedGemmBiasAct};
 #else
 static const PlanHost& kPlanHost = kHost;
 #endif
@@ -74,6 +75,10 @@ EXPORT(plan_length) int planLength() { return g_planRecording ? int(g_planCount)
 EXPORT(plan_end) int planEnd() {
   g_planRecording = false;
   if (g_planCount > g_planCapacity) return -1;
+  // As the addon: a Dense forward's biasAct rides in its GEMM (on the threaded build each thread
+  // applies it to its own rows as soon as they are done), the output layer's backward in its loss.
+  g_planCount = fuseGemmEpilogues(g_planOps, g_planCount);
+  g_planCount = fuseLossBackward(g_planOps, g_planCount);
   if (kPlanHost.threads >= 2) g_planCount = pairGemms(g_planOps, g_planCount);
   return int(g_planCount);
 }
@@ -156,6 +161,27 @@ EXPORT(bias_act_backward) void biasActBackwardExport(const float* y, const float
 EXPORT(pointwise_loss) void pointwiseLossExport(int lossOp, const float* p, const float* t, float* sum, float* grad, int n, float scale) {
   PlanOp op = planOp(K_POINTWISE_LOSS);
   op.loss = {lossOp, p, t, sum, grad, n, scale};
+  run(op);
+}
+
+// Batch normalization (kernels.ts batchNormStats / batchNorm / batchNormBackward); null pointers are 0.
+EXPORT(batch_norm_stats) void batchNormStatsExport(const float* x, float* mean, float* variance, int rows, int cols) {
+  PlanOp op = planOp(K_BATCH_NORM_STATS);
+  op.bnStats = {x, mean, variance, rows, cols};
+  run(op);
+}
+
+EXPORT(batch_norm) void batchNormExport(const float* x, const float* gamma, const float* beta, const float* mean, const float* variance, float* y,
+                                        int rows, int cols, float epsilon) {
+  PlanOp op = planOp(K_BATCH_NORM);
+  op.bn = {x, gamma, beta, mean, variance, y, rows, cols, epsilon};
+  run(op);
+}
+
+EXPORT(batch_norm_backward) void batchNormBackwardExport(const float* dy, const float* x, const float* gamma, const float* mean, const float* variance,
+                                                         float* dx, float* dgamma, float* dbeta, int rows, int cols, float epsilon, int training) {
+  PlanOp op = planOp(K_BATCH_NORM_BACKWARD);
+  op.bnBackward = {dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training != 0};
   run(op);
 }
 
@@ -317,6 +343,8 @@ static struct {
   void (*fn)(void*, int);
   void* ctx;
   int tasks, next;
+  // A fused Dense forward (K_GEMM_BIAS_ACT): each thread runs the epilogue on its rows after its GEMM.
+  const GemmEpilogue* epi;
 } job;
 
 EXPORT(thread_ctrl) int* thread_ctrl() { return ctrl; }
@@ -328,6 +356,7 @@ EXPORT(gemm_job) void gemm_job(const float* a, const float* b, float* c, int m, 
   job.g = GemmArgs{a, b, c, m, n, k, transA != 0, transB != 0, accumulate != 0};
   job.threads = threads;
   job.fn = nullptr;
+  job.epi = nullptr;
 }
 
 // Thread `index` (0 = caller) computes its share of the posted job: a block of rows, a multiple of MR.
@@ -340,7 +369,10 @@ EXPORT(gemm_job_part) void gemm_job_part(int index) {
   long per = (m + job.threads - 1) / job.threads;
   per = (per + MR - 1) / MR * MR;
   const long m0 = index * per, m1 = m0 + per < m ? m0 + per : m;
-  if (m0 < m1) gemm(job.g, m0, m1, 0, job.g.n);
+  if (m0 < m1) {
+    gemm(job.g, m0, m1, 0, job.g.n);
+    if (const GemmEpilogue* e = job.epi) kWasmTable.biasAct(job.g.c, e->bias, e->act, e->alpha, e->out, job.g.n, m0, m1);
+  }
 }
 
 // Inside plan_run there is no JavaScript between kernels to post jobs, so the plan posts them
@@ -381,17 +413,26 @@ static void runJob() {
   job.fn = nullptr;
 }
 
-static void postedGemm(const GemmArgs& g) {
+static void postedGemmWith(const GemmArgs& g, const GemmEpilogue* e) {
   const int threads = kPlanHost.threads;
   if (threads < 2 || 2.0 * double(g.m) * double(g.n) * double(g.k) < 4e6 || g.m < 8L * threads) {
     serialGemm(g);
+    if (e) {  // the epilogue as the biasAct op it replaces (split over the threads like one)
+      PlanOp b = planOp(K_BIAS_ACT);
+      b.biasAct = {g.c, e->bias, e->act, e->alpha, e->out, g.m, g.n};
+      runPlanOp(b, kPlanHost);
+    }
     return;
   }
   job.g = g;
   job.threads = threads;
   job.fn = nullptr;
+  job.epi = e;
   runJob();
+  job.epi = nullptr;
 }
+static void postedGemm(const GemmArgs& g) { postedGemmWith(g, nullptr); }
+static void postedGemmBiasAct(const GemmArgs& g, const GemmEpilogue& e) { postedGemmWith(g, &e); }
 
 static void postedParallel(int parts, void (*fn)(void*, int), void* ctx) {
   if (parts <= 1 || kPlanHost.threads < 2) {

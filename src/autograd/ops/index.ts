@@ -12,6 +12,7 @@ export { reshape, flatten, expandDims, squeeze, transpose, slice, gather, concat
 export { where, booleanMask } from './select.js';
 export { matmul, dense } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
+export { batchNormTraining, batchNormInference } from './normalization.js';
 export type { TensorLike } from './util.js';
 export { meanSquaredError, meanAbsoluteError, meanBinaryCrossentropy } from './losses.js';
 export * from './conv.js';

@@ -13,6 +13,7 @@ import { matmul } from './matmul.js';
 import { optimizerStep } from './optimizer-step.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, pool2d, pool2dBackward } from './conv.js';
 import { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackpropFilter } from './conv-pool.js';
+import { batchNorm, batchNormBackward, batchNormStats } from './batch-norm.js';
 
 function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
@@ -325,6 +326,7 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
 export const dataMovement = { transpose, slice, gather, concat } as const;
 
 export const jsKernels: Kernels = {
+  batchNormStats, batchNorm, batchNormBackward,
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,
   biasAct, biasActBackward, pointwiseLoss, softmax, optimizerStep,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,

@@ -21,7 +21,7 @@ import { compileNativeTrace, planAddon } from './plan.js';
 
 /** The addon's exports (native/addon.cc). Op arguments are codes: indices into the name lists. */
 /** The addon calling convention this code speaks (kAbiVersion in native/addon.cc). */
-export const NATIVE_ABI_VERSION = 2;
+export const NATIVE_ABI_VERSION = 3;
 
 export interface NativeAddon {
   /** kAbiVersion of the build (absent from builds older than ABI 2). */
@@ -36,6 +36,10 @@ export interface NativeAddon {
   biasAct(x: F32, bias: F32 | null, act: number, alpha: number, out: F32, rows: number, cols: number): void;
   biasActBackward(y: F32, dy: F32, act: number, alpha: number, dz: F32, dbias: F32 | null, rows: number, cols: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  batchNormStats(x: F32, mean: F32, variance: F32, rows: number, cols: number): void;
+  batchNorm(x: F32, gamma: F32 | null, beta: F32 | null, mean: F32, variance: F32, y: F32, rows: number, cols: number, epsilon: number): void;
+  batchNormBackward(dy: F32, x: F32, gamma: F32 | null, mean: F32, variance: F32, dx: F32 | null, dgamma: F32 | null, dbeta: F32 | null,
+    rows: number, cols: number, epsilon: number, training: boolean): void;
   optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void;
   /** The fused loss (absent from addons built before it existed). */
   pointwiseLoss?(op: number, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;
@@ -182,6 +186,10 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
       addon.biasActBackward(y, dy, c, alpha, dz, dbias, rows, cols);
     },
     softmax: (x, out, rows, cols, log) => addon.softmax(x, out, rows, cols, log),
+    batchNormStats: (x, mean, variance, rows, cols) => addon.batchNormStats(x, mean, variance, rows, cols),
+    batchNorm: (x, gamma, beta, mean, variance, y, rows, cols, epsilon) => addon.batchNorm(x, gamma, beta, mean, variance, y, rows, cols, epsilon),
+    batchNormBackward: (dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training) =>
+      addon.batchNormBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training),
     optimizerStep(rule, w, g, slots, h) {
       const c = ruleCode.get(rule);
       if (c === undefined) return ref.optimizerStep(rule, w, g, slots, h);

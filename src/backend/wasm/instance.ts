@@ -31,6 +31,10 @@ export interface WasmKernelExports {
   optimizer_step(rule: number, w: number, g: number, s0: number, s1: number, s2: number, h: number, hLive: number, hLen: number, n: number): void;
   softmax(x: number, out: number, rows: number, cols: number, log: number): void;
   pointwise_loss(op: number, p: number, t: number, sum: number, grad: number, n: number, scale: number): void;
+  batch_norm_stats(x: number, mean: number, variance: number, rows: number, cols: number): void;
+  batch_norm(x: number, gamma: number, beta: number, mean: number, variance: number, y: number, rows: number, cols: number, epsilon: number): void;
+  batch_norm_backward(dy: number, x: number, gamma: number, mean: number, variance: number, dx: number, dgamma: number, dbeta: number,
+    rows: number, cols: number, epsilon: number, training: number): void;
   fill(x: number, n: number, value: number): void;
   /** Plans (native/plan.inc, src/backend/wasm/plan.ts): the size of one recorded op, recording into a block of ops, replay. */
   plan_op_bytes(): number;

@@ -323,6 +323,38 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     sum[0] = total;
   };
 
+  // Batch normalization on whole tensors (its statistics span every row).
+  const batchNormStats: Kernels['batchNormStats'] = (x, mean, variance, rows, cols) => {
+    if (cols === 0) return;
+    const n = rows * cols;
+    arena.begin(n, cols, cols);
+    const px = arena.put(x, n), pm = arena.alloc(cols), pv = arena.alloc(cols);
+    ex.batch_norm_stats(px, pm, pv, rows, cols);
+    arena.get(pm, mean, cols);
+    arena.get(pv, variance, cols);
+  };
+  const batchNorm: Kernels['batchNorm'] = (x, gamma, beta, mean, variance, y, rows, cols, epsilon) => {
+    const n = rows * cols;
+    if (n === 0) return;
+    arena.begin(n, cols, cols, cols, cols, n);
+    const px = arena.put(x, n), pg = gamma ? arena.put(gamma, cols) : 0, pb = beta ? arena.put(beta, cols) : 0;
+    const pm = arena.put(mean, cols), pv = arena.put(variance, cols), py = arena.alloc(n);
+    ex.batch_norm(px, pg, pb, pm, pv, py, rows, cols, epsilon);
+    arena.get(py, y, n);
+  };
+  const batchNormBackward: Kernels['batchNormBackward'] = (dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training) => {
+    if (cols === 0) return;
+    const n = rows * cols;
+    arena.begin(n, n, cols, cols, cols, dx ? n : 0, dgamma ? cols : 0, dbeta ? cols : 0);
+    const pdy = arena.put(dy, n), px = arena.put(x, n), pg = gamma ? arena.put(gamma, cols) : 0;
+    const pm = arena.put(mean, cols), pv = arena.put(variance, cols);
+    const pdx = dx ? arena.alloc(n) : 0, pdg = dgamma ? arena.alloc(cols) : 0, pdb = dbeta ? arena.alloc(cols) : 0;
+    ex.batch_norm_backward(pdy, px, pg, pm, pv, pdx, pdg, pdb, rows, cols, epsilon, training ? 1 : 0);
+    if (dx) arena.get(pdx, dx, n);
+    if (dgamma) arena.get(pdg, dgamma, cols);
+    if (dbeta) arena.get(pdb, dbeta, cols);
+  };
+
   const optimizerStep: Kernels['optimizerStep'] = (rule, w, g, slots, h) => {
     const code = opCode(OPTIMIZER_RULES, rule);
     const need = OPTIMIZER_RULE_TABLE[rule].slots.length;
@@ -438,6 +470,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
 
   return {
     matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
+    batchNormStats, batchNorm, batchNormBackward,
     conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
     conv2dBiasActPool, conv2dBiasActPoolBackpropFilter,
   };

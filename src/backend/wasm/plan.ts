@@ -27,6 +27,7 @@ import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
 import { checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
+import { claimResident, residentClaim, syncResident } from '../resident.js';
 
 type Buf = Float32Array | Int32Array | Float64Array;
 
@@ -149,6 +150,8 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   // 3. Record. Which copy of each region is current decides the copies around JavaScript actions.
   const actions: (() => void)[] = [];
   const readFirst = new Set<Region>(); // read before anything in the step writes it: copied in at the start
+  const slotRegions = new Set<Region>(); // optimizer slots the plan's own updates read and write
+  const jsTouched = new Set<Region>(); // named by a JavaScript action between segments
   const touched = new Set<Region>();
   const dirty = new Set<Region>(); // written in linear memory since JavaScript last had it
   const written = new Set<Region>();
@@ -182,6 +185,7 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   /** A JavaScript action on the arrays themselves: what it reads comes out of linear memory first, what it writes goes in after. */
   const javascript = (run: () => void, bufs: { buf: Buf; writes: boolean }[], readsAnything = false): void => {
     close();
+    for (const b of bufs) jsTouched.add(regionOf(b.buf));
     const out = readsAnything ? [...dirty] : [...new Set(bufs.map((b) => regionOf(b.buf)).filter((r) => dirty.has(r)))];
     for (const r of out) dirty.delete(r);
     const back = [...new Set(bufs.filter((b) => b.writes).map((b) => regionOf(b.buf)))];
@@ -223,6 +227,7 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
         const readsOutputs = name === 'optimizerStep' || (name === 'matmul' && e.args[8] === true);
         for (const { arg, buf } of bufs) if (!writes.includes(arg) || readsOutputs) touch(buf, false);
         for (const { arg, buf } of bufs) if (writes.includes(arg)) touch(buf, true);
+        if (name === 'optimizerStep') for (const s of (e.args[3] as readonly Buf[])) slotRegions.add(regionOf(s));
       } else if (result === 'nothing' && recorded === 0) {
         // Empty shapes: the eager kernel does nothing either.
       } else if (result === 'javascript' && recorded === 0) {
@@ -247,7 +252,38 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   // (whatever the caller keeps: the array or some of its functions); then it goes back.
   const lease = {};
   orphans?.register(lease, { arena, ptr: block });
-  const all = [() => { for (const r of inputs) copyIn(r); }, ...actions, () => { for (const r of outputs) copyOut(r); }];
+  // Optimizer slots only this plan's updates touch stay in linear memory between replays
+  // (backend/resident.ts): not copied out after a replay (the plan claims them) nor in before the
+  // next one while the claim is still its own. Whoever reads them in JavaScript (the optimizer's
+  // eager update, getState, another plan's copy-in) first has them written back. Host writes
+  // between segments (dropout masks, the update's hyper-parameters) never read optimizer slots.
+  const ownFlush = new Map<Region, () => void>();
+  for (const r of slotRegions) {
+    if (jsTouched.has(r) || keepBuffers?.has(r.buffer)) continue;
+    ownFlush.set(r, () => {
+      void lease;
+      copyOut(r);
+    });
+  }
+  const copyInputs = (): void => {
+    for (const r of inputs) {
+      const own = ownFlush.get(r);
+      if (own) {
+        const claim = residentClaim(r.buffer);
+        if (claim === own) continue;
+        if (claim) syncResident([r]);
+      }
+      copyIn(r);
+    }
+  };
+  const copyOutputs = (): void => {
+    for (const r of outputs) {
+      const own = ownFlush.get(r);
+      if (own) claimResident(r.buffer, own);
+      else copyOut(r);
+    }
+  };
+  const all = [copyInputs, ...actions, copyOutputs];
   return all.map((f) => (): void => {
     void lease;
     f();
@@ -331,6 +367,24 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       // Eager: more than one chunk adds the chunks' sums in double (and no elements still writes sum[0] = 0).
       if (pred.length === 0 || pred.length > ELEMENTWISE_CHUNK) return 'javascript';
       ex.pointwise_loss(opCode(LOSS_OPS, op), ptr(pred), ptr(target), ptr(sum), ptr(grad), pred.length, scale);
+      return 'recorded';
+    }
+    case 'batchNormStats': {
+      const [x, mean, variance, rows, cols] = argsOf('batchNormStats');
+      if (cols === 0) return 'nothing';
+      ex.batch_norm_stats(ptr(x), ptr(mean), ptr(variance), rows, cols);
+      return 'recorded';
+    }
+    case 'batchNorm': {
+      const [x, gamma, beta, mean, variance, y, rows, cols, epsilon] = argsOf('batchNorm');
+      if (rows * cols === 0) return 'nothing';
+      ex.batch_norm(ptr(x), ptr(gamma), ptr(beta), ptr(mean), ptr(variance), ptr(y), rows, cols, epsilon);
+      return 'recorded';
+    }
+    case 'batchNormBackward': {
+      const [dy, x, gamma, mean, variance, dx, dgamma, dbeta, rows, cols, epsilon, training] = argsOf('batchNormBackward');
+      if (cols === 0) return 'nothing';
+      ex.batch_norm_backward(ptr(dy), ptr(x), ptr(gamma), ptr(mean), ptr(variance), ptr(dx), ptr(dgamma), ptr(dbeta), rows, cols, epsilon, training ? 1 : 0);
       return 'recorded';
     }
     case 'optimizerStep': {

@@ -7,9 +7,12 @@
  * Inference (predict / evaluate, or trainable = false, as Keras):
  *                  the same with the moving mean and variance.
  * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
+ * Normalizing the last axis (channels last, Keras' default) runs the fused batch-norm kernels
+ * (autograd/ops/normalization.ts); another axis runs the same formula as separate ops.
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad, ops } from '../../autograd/index.js';
+import { hostWrite } from '../../tensor/step-trace.js';
 import { normalizeAxis } from '../../tensor/shape.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
@@ -101,8 +104,16 @@ export class BatchNormalization extends Layer {
     if (x.rank !== this.paramShape.length || x.shape[this.featureAxis] !== this.movingMean!.size) {
       throw new Error(`BatchNormalization '${this.name}' was built for rank ${this.paramShape.length} with ${this.movingMean!.size} features on axis ${this.axis}, got shape [${x.shape.join(', ')}]`);
     }
+    const useBatchStatistics = training && this.trainable;
+    if (this.featureAxis === x.rank - 1) {
+      // The variables themselves: gradients reach gamma and beta, and a compiled plan reads their current values.
+      if (!useBatchStatistics) return ops.batchNormInference(x, this.gamma, this.beta, this.movingMean!, this.movingVariance!, this.epsilon);
+      const r = ops.batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+      this.updateMovingStatistics(r.mean, r.variance);
+      return r.y;
+    }
     let normalized: Tensor;
-    if (training && this.trainable) {
+    if (useBatchStatistics) {
       const axes = x.shape.map((_, i) => i).filter((i) => i !== this.featureAxis);
       const mean = ops.mean(x, axes, true);
       const centered = ops.sub(x, mean);
@@ -110,20 +121,23 @@ export class BatchNormalization extends Layer {
       normalized = ops.mul(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
       this.updateMovingStatistics(mean, variance);
     } else {
-      const invStd = noGrad(() => ops.rsqrt(ops.add(this.movingVariance!.read(), this.epsilon)));
-      normalized = ops.mul(ops.sub(x, this.broadcastable(this.movingMean!.read())), this.broadcastable(invStd));
+      const invStd = noGrad(() => ops.rsqrt(ops.add(this.movingVariance!, this.epsilon)));
+      normalized = ops.mul(ops.sub(x, this.broadcastable(this.movingMean!)), this.broadcastable(invStd));
     }
     if (this.gamma) normalized = ops.mul(normalized, this.broadcastable(this.gamma));
     if (this.beta) normalized = ops.add(normalized, this.broadcastable(this.beta));
     return normalized;
   }
 
+  /** moving = moving·momentum + batch·(1 − momentum); a host write, so a compiled step's replay does it too. */
   private updateMovingStatistics(mean: Tensor, variance: Tensor): void {
     const m = this.momentum;
     const update = (moving: Variable, batch: Tensor): void => {
       const v = moving.values;
       const b = batch.values;
-      for (let i = 0; i < v.length; i++) v[i] = v[i]! * m + b[i]! * (1 - m);
+      hostWrite(v, () => {
+        for (let i = 0; i < v.length; i++) v[i] = v[i]! * m + b[i]! * (1 - m);
+      });
     };
     update(this.movingMean!, mean);
     update(this.movingVariance!, variance);

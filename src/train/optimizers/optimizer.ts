@@ -12,6 +12,7 @@ import { kernels } from '../../backend/registry.js';
 import type { OptimizerRule } from '../../backend/kernels.js';
 import { LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 import { hostWrite } from '../../tensor/step-trace.js';
+import { syncResident } from '../../backend/resident.js';
 
 /** A fixed learning rate, or a schedule over the optimizer's steps (keras.optimizers.schedules). */
 export type LearningRate = number | LearningRateSchedule;
@@ -169,6 +170,8 @@ export abstract class Optimizer {
         throw new Error(`${this.name}: gradient of shape ${formatShape(grad.shape)} for variable '${variable.name}' of shape ${formatShape(variable.shape)}`);
       }
       let slots = this.slots.get(variable);
+      // A WASM compiled step may hold the newest slot values in linear memory (backend/resident.ts).
+      if (slots) syncResident(slots);
       if (!slots) {
         slots = Array.from({ length: this.slotCount }, (_, i) => new Float32Array(variable.size).fill(this.slotInit(i)));
         this.slots.set(variable, slots);
@@ -190,6 +193,7 @@ export abstract class Optimizer {
    * (moments, accumulators). setState() puts it back, so training resumes where it stopped.
    */
   getState(): { iterations: number; slots: { name: string; values: Float32Array[] }[] } {
+    for (const s of this.slots.values()) syncResident(s);
     return { iterations: this.iterations, slots: [...this.slots].map(([v, s]) => ({ name: v.name, values: s.map((a) => Float32Array.from(a)) })) };
   }
 
@@ -198,6 +202,7 @@ export abstract class Optimizer {
     const byName = new Map(variables.map((v) => [v.name, v]));
     this.iterations = state.iterations;
     this.stateVersion++;
+    for (const s of this.slots.values()) syncResident(s); // ends the claims on the arrays being replaced
     this.slots.clear();
     for (const { name, values } of state.slots) {
       const v = byName.get(name);
