@@ -120,23 +120,23 @@ napi_value RunPlan(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value SetPlanFusion(napi_env env, napi_callback_info info) {
+// The call's first argument as a boolean, or `fallback` when it has none (the switches below).
+bool optionalBoolArg(napi_env env, napi_callback_info info, bool fallback) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  bool on = true;
+  bool on = fallback;
   if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
-  g_fusePlans = on;
+  return on;
+}
+
+napi_value SetPlanFusion(napi_env env, napi_callback_info info) {
+  g_fusePlans = optionalBoolArg(env, info, true);
   return undefined(env);
 }
 
 napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  bool on = false;
-  if (argc >= 1) napi_get_value_bool(env, argv[0], &on);
-  g_planProfiling = on;
+  g_planProfiling = optionalBoolArg(env, info, false);
   return undefined(env);
 }
 

@@ -265,14 +265,20 @@ EXPORT(bias_act_pool_backward) void biasActPoolBackwardExport(int act, const flo
 
 // A few-tap convolution with that epilogue and pooling (checked by the caller): forward, and
 // the filter and bias gradients.
-EXPORT(conv_bias_act_pool) void convBiasActPoolExport(int act, const float* x, const float* w, const float* bias, float* out, unsigned char* idx,
-                                                      const int* geom, int pH, int pW) {
-  PlanOp op = planOp(K_CONV_POOL);
+static PlanOp convPoolOp(PlanCode code, int act, const int* geom, int pH, int pW) {
+  PlanOp op = planOp(code);
   auto& p = op.convPool;
   p.act = act;
   p.c = convGeom(geom);
   p.pH = pH;
   p.pW = pW;
+  return op;
+}
+
+EXPORT(conv_bias_act_pool) void convBiasActPoolExport(int act, const float* x, const float* w, const float* bias, float* out, unsigned char* idx,
+                                                      const int* geom, int pH, int pW) {
+  PlanOp op = convPoolOp(K_CONV_POOL, act, geom, pH, pW);
+  auto& p = op.convPool;
   p.x = x;
   p.w = w;
   p.bias = bias;
@@ -282,12 +288,8 @@ EXPORT(conv_bias_act_pool) void convBiasActPoolExport(int act, const float* x, c
 }
 EXPORT(conv_bias_act_pool_filter) void convBiasActPoolFilterExport(int act, const float* x, const float* y, const float* dy, const unsigned char* idx,
                                                                    float* dw, float* dbias, const int* geom, int pH, int pW) {
-  PlanOp op = planOp(K_CONV_POOL_FILTER);
+  PlanOp op = convPoolOp(K_CONV_POOL_FILTER, act, geom, pH, pW);
   auto& p = op.convPool;
-  p.act = act;
-  p.c = convGeom(geom);
-  p.pH = pH;
-  p.pW = pW;
   p.x = x;
   p.y = y;
   p.dy = dy;
