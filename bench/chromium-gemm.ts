@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM, serveIsolatedPage } from './isolated-server.js';
 import { LECTURE_GEMM_SHAPES } from './wasm-gemm.js';
 import { RESULT_MARK } from './epoch.js';
+import { closeCountingTree, unreapedTicksLine } from './machine.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -77,7 +78,7 @@ export async function measureGemmInChromium(builds: string[], seconds = 1.2): Pr
     if (r['error']) throw new Error(String(r['error']));
     return { builds, rows: r['rows'] as ChromiumGemmResult['rows'], chromiumVersion: browser.version() };
   } finally {
-    await browser.close();
+    await closeCountingTree(() => browser.close());
     server.close();
   }
 }
@@ -103,5 +104,6 @@ if (isMain) {
   const builds = ['plain', 'relaxed', ...files];
   const r = await measureGemmInChromium(builds, seconds);
   if (process.env['DEEPTS_BENCH_PRINT'] !== '0') console.log(formatChromiumGemm(r));
+  process.stdout.write(unreapedTicksLine());
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
 }

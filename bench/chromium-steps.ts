@@ -15,6 +15,7 @@
 import { CHROMIUM, serveIsolatedPage } from './isolated-server.js';
 import { formatChromiumGemm, measureGemmInChromium, type ChromiumGemmResult } from './chromium-gemm.js';
 import { RESULT_MARK } from './epoch.js';
+import { closeCountingTree, unreapedTicksLine } from './machine.js';
 import type { StepSplitRow } from './steps.js';
 import type { PlanOpTime } from './chromium-worker.js';
 
@@ -69,7 +70,7 @@ export async function measureInChromium(steps: number, threads?: number, profile
       ...(r['profile'] ? { profile: r['profile'] as PlanOpTime[] } : {}),
     };
   } finally {
-    await browser.close();
+    await closeCountingTree(() => browser.close());
     server.close();
   }
 }
@@ -122,5 +123,6 @@ if (isMain) {
     ...all, rows: [...all.rows, ...(one?.rows ?? [])], longestMainTaskMs: Math.max(all.longestMainTaskMs, one?.longestMainTaskMs ?? 0), gemm,
   };
   if (process.env['DEEPTS_BENCH_PRINT']) console.log(formatChromiumSteps(result));
+  process.stdout.write(unreapedTicksLine());
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }

@@ -10,7 +10,7 @@
  * The clock is the "cpu MHz" the kernel reports (the nominal/base clock in VMs): turbo can
  * exceed it, so a kernel may show slightly over 100% on an idle bare-metal machine.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 
 export interface MachineInfo {
@@ -163,9 +163,75 @@ export function cpuSnapshot(): CpuSnapshot | null {
  * this process's finished children (the measured configuration) used. Both counters are in
  * clock ticks, so the ratio needs no tick rate.
  */
-export function othersBusyCores(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
+export function othersBusyCores(before: CpuSnapshot | null, after: CpuSnapshot | null, unreapedTicks = 0): number | null {
   if (!before || !after || after.total <= before.total) return null;
   const cores = os.cpus().length;
-  const others = after.busy - before.busy - (after.children - before.children);
+  const others = after.busy - before.busy - (after.children - before.children) - unreapedTicks;
   return Math.max(0, (others / (after.total - before.total)) * cores);
+}
+
+/**
+ * A measuring child prints this mark and a number of clock ticks: CPU its own descendants used
+ * that never reached its children's counters, so the parent counts it as the measured
+ * configuration's and not as other load (see closeCountingTree).
+ */
+export const UNREAPED_TICKS_MARK = '@@DEEPTS_UNREAPED_CPU_TICKS ';
+
+/** The fields of /proc/<pid>/stat after the command name: [0] is the state, [1] the parent pid. */
+function statFields(pid: number | 'self'): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** This process's reaped children's CPU ticks (cutime + cstime). */
+function reapedChildrenTicks(): number | null {
+  const f = statFields('self');
+  return f ? Number(f[13]) + Number(f[14]) : null;
+}
+
+/** CPU ticks of every live descendant of this process, each with the children it reaped (utime + stime + cutime + cstime). */
+function descendantTicks(): number | null {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return null;
+  }
+  const procs = new Map<number, { parent: number; ticks: number }>();
+  for (const pid of pids) {
+    const f = statFields(pid);
+    if (f) procs.set(pid, { parent: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = procs.get(pid)?.parent, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.parent, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, p] of procs) if (inTree(pid)) ticks += p.ticks;
+  return ticks;
+}
+
+let unreaped = 0;
+
+/**
+ * Runs `close` (a browser's close()) and counts the CPU its process tree used that close() leaves
+ * out of this process's children's counters: Chromium's renderers are forked by its zygote and
+ * never reaped up to the browser process, so without this a bench's parent would see the page's
+ * own work as other load (run.ts's "others used … cores"). The tree's ticks just before closing,
+ * less what closing adds to the reaped children's counters.
+ */
+export async function closeCountingTree(close: () => Promise<void>): Promise<void> {
+  const tree = descendantTicks(), reapedBefore = reapedChildrenTicks();
+  await close();
+  const reapedAfter = reapedChildrenTicks();
+  if (tree !== null && reapedBefore !== null && reapedAfter !== null) unreaped += Math.max(0, tree - (reapedAfter - reapedBefore));
+}
+
+/** The mark line for the parent (after the last closeCountingTree). */
+export function unreapedTicksLine(): string {
+  return `${UNREAPED_TICKS_MARK}${unreaped}\n`;
 }

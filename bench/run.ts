@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLAN, QUICK_PLAN, RESULT_MARK, type EpochPlan, type EpochResult } from './epoch.js';
-import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as othersBusyCores_, withMeasuredClock, type MachineInfo } from './machine.js';
+import { cpuSnapshot, detectMachine, measureBusyCores, othersBusyCores as othersBusyCores_, UNREAPED_TICKS_MARK, withMeasuredClock, type MachineInfo } from './machine.js';
 import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
@@ -118,7 +118,9 @@ function runChild<T>(command: string, args: string[], env: NodeJS.ProcessEnv, ti
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
-      const othersBusyCores = othersBusyCores_(before, cpuSnapshot());
+      // Descendants the child could not reap (Chromium's renderers) are the measured configuration too.
+      const unreaped = out.split('\n').filter((l) => l.startsWith(UNREAPED_TICKS_MARK)).reduce((s, l) => s + (Number(l.slice(UNREAPED_TICKS_MARK.length)) || 0), 0);
+      const othersBusyCores = othersBusyCores_(before, cpuSnapshot(), unreaped);
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (line) return resolve({ result: JSON.parse(line.slice(RESULT_MARK.length)) as T, error: null, seconds, othersBusyCores });
       const errLines = err.trim().split('\n');

@@ -18,7 +18,11 @@ struct GemmArgs {
 // Conv2DGeometry of src/backend/conv-geometry.ts (NHWC data, weights [kH, kW, inC, outC]).
 struct ConvGeom {
   long batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+  // Winograd for 3×3 stride-1 passes (native/conv-winograd.inc): kConvWinogradAuto (0, what a
+  // 15-value initializer leaves) by the measured rule, or forced off / on where eligible.
+  int winograd;
 };
+constexpr int kConvWinogradAuto = 0, kConvWinogradNever = 1, kConvWinogradAlways = 2;
 // The GEMM a convolution runs its products on (the caller's: threaded natively).
 typedef void (*ConvGemmFn)(void* ctx, const GemmArgs& g);
 
@@ -75,6 +79,8 @@ struct IsaTable {
   void (*channelSums)(const float* a, const float* ca, const float* b, const float* cb, long rows, long cols, long c0, long c1, float* su, float* suv);
   void (*channelAffine)(const float* a, const float* ca, const float* sa, const float* b, const float* cb, const float* sb, const float* shift,
                         float* out, long cols, long c0, long c1, long r0, long r1);
+  // Dropout (native/philox.inc): out[i] = x[i]·(Philox word of stream element base + i ≥ threshold ? scale : 0), i < n.
+  void (*dropout)(const float* x, float* out, long n, long base, uint32_t k0, uint32_t k1, uint32_t threshold, float scale);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BATCH, DEFAULT_PLAN, TRAIN_IMAGES, VAL_IMAGES, measureEpoch, median, parsePlan, type EpochRunner } from '../bench/epoch.js';
-import { detectMachine, withMeasuredClock, type MachineInfo } from '../bench/machine.js';
+import { UNREAPED_TICKS_MARK, closeCountingTree, detectMachine, unreapedTicksLine, withMeasuredClock, type MachineInfo } from '../bench/machine.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { formatEpochTable, formatGemmTable } from '../bench/report.js';
 import { parseBenchArgs } from '../bench/run.js';
 import { CNN_ACCURACY_CONFIGS, formatCnnAccuracy, parseTestAccuracy } from '../bench/cnn-accuracy.js';
@@ -127,4 +129,23 @@ test('cnn-accuracy section: reads the accuracy deepts cnn prints and says whethe
   assert.match(text, /npx deepts cnn --model wide {2,}\s+99\.31 % {2}meets 99\.2 %/);
   assert.match(text, /--dataset fashion --model wide +91\.85 % {2}below 92\.0 %/);
   assert.match(text, /npx deepts cnn --dataset fashion +failed: not installed/);
+});
+
+test('a measuring child counts the CPU of descendants it cannot reap (Chromium renderers) as its own', { skip: !existsSync('/proc/self/stat') }, async () => {
+  // As Chromium's zygote: a grandchild that works, then outlives its parent and is never reaped up to us.
+  const child = spawn('sh', ['-c', `node -e "const t = Date.now(); while (Date.now() - t < 400); setTimeout(() => {}, 20000)" & sleep 20`], { detached: true, stdio: 'ignore' });
+  await new Promise((ok) => setTimeout(ok, 1500));
+  try {
+    await closeCountingTree(async () => {
+      child.kill('SIGKILL');
+      await new Promise((ok) => child.once('exit', ok));
+    });
+  } finally {
+    process.kill(-child.pid!, 'SIGKILL');
+  }
+  const line = unreapedTicksLine();
+  assert.ok(line.startsWith(UNREAPED_TICKS_MARK));
+  // The grandchild's busy 0.4 s (10 ms ticks; at least a quarter of it even on a loaded machine), not counted twice.
+  const ticks = Number(line.slice(UNREAPED_TICKS_MARK.length));
+  assert.ok(ticks >= 10 && ticks < 200, `unreaped ticks ${ticks}`);
 });

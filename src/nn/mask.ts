@@ -1,7 +1,7 @@
 /**
  * Keras masks: a [batch, steps] tensor of 1 (keep) / 0 (padding) that travels with a layer's
  * output (Keras' tensor._keras_mask). Embedding(maskZero) and Masking make one; layers that
- * support masking pass it on (Dense, Activation, Dropout, LayerNormalization) or use it
+ * support masking pass it on (Dense, Activation, Dropout, LayerNormalization, BatchNormalization) or use it
  * (GlobalAveragePooling1D averages the kept steps only); other layers drop it, as Keras does.
  */
 import type { Tensor } from '../tensor/tensor.js';

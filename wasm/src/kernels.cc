@@ -185,6 +185,16 @@ EXPORT(batch_norm_backward) void batchNormBackwardExport(const float* dy, const 
   run(op);
 }
 
+// Dropout of n elements that are stream elements base .. base + n − 1 (a chunk of a larger
+// tensor); key: two int32 words, read when the op runs (a recorded plan sees each step's key).
+EXPORT(dropout) void dropoutExport(const float* x, float* out, int n, double base, const int32_t* key, double rate) {
+  PlanOp op = planOp(K_DROPOUT);
+  auto& d = op.dropout;
+  d.x = x; d.out = out; d.n = n; d.base = long(base); d.key = key;
+  dropoutParams(rate, &d.threshold, &d.scale);
+  if (n > 0) run(op);
+}
+
 // h: hLen floats, or (hLive non-null) hLen doubles read when the update runs, so a recorded
 // update follows the step count and learning-rate schedule the optimizer writes there.
 EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,
@@ -207,7 +217,7 @@ EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float*
 // Convolutions and pooling: `geom` points to the 15 int32 of conv2dGeometryFields (src/backend/
 // conv-geometry.ts), `col` to a scratch of colFloats floats. The GEMMs run on the calling thread.
 static ConvGeom convGeom(const int* v) {
-  return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], kConvWinogradAuto};
 }
 static void conv(PlanCode code, const int* geom, const float* a, const float* b, float* out, float* col, int colFloats) {
   PlanOp op = planOp(code);

@@ -9,6 +9,10 @@
  * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
  * Normalizing the last axis (channels last, Keras' default) runs the fused batch-norm kernels
  * (autograd/ops/normalization.ts); another axis runs the same formula as separate ops.
+ * Masks (Keras 3's `_moments(inputs, mask)`): in training, a mask of the input's shape without
+ * its last axis (1 = keep) restricts the batch statistics to the kept positions —
+ * mean = Σ m·x / (Σ m + 1e-7), variance = Σ m·(x − mean)² / (Σ m + 1e-7) — and every position
+ * is normalized with them; the mask passes on to the next layer.
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad, ops } from '../../autograd/index.js';
@@ -44,8 +48,12 @@ export interface BatchNormalizationArgs extends LayerArgs {
 const INITIALIZER_DEFAULTS = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' } as const;
 type InitializerKey = keyof typeof INITIALIZER_DEFAULTS;
 
+/** Keras' backend.epsilon(), added to the masked statistics' denominators as Keras 3 does. */
+const MASK_COUNT_EPSILON = 1e-7;
+
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization';
+  override readonly supportsMasking = true;
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -100,11 +108,16 @@ export class BatchNormalization extends Layer {
     return ops.reshape(t, this.paramShape);
   }
 
-  override call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+  override call(x: Tensor, { training = false, mask = null }: CallArgs = {}): Tensor {
     if (x.rank !== this.paramShape.length || x.shape[this.featureAxis] !== this.movingMean!.size) {
       throw new Error(`BatchNormalization '${this.name}' was built for rank ${this.paramShape.length} with ${this.movingMean!.size} features on axis ${this.axis}, got shape [${x.shape.join(', ')}]`);
     }
+    const keep = Array.isArray(mask) ? mask[0] ?? null : mask;
+    if (keep && (keep.rank !== x.rank - 1 || keep.shape.some((d, i) => d !== x.shape[i]))) {
+      throw new Error(`BatchNormalization '${this.name}': the mask must have the input's shape without its last axis, got mask [${keep.shape.join(', ')}] for input [${x.shape.join(', ')}]`);
+    }
     const useBatchStatistics = training && this.trainable;
+    if (keep && useBatchStatistics) return this.affine(this.maskedTraining(x, keep));
     if (this.featureAxis === x.rank - 1) {
       // The variables themselves: gradients reach gamma and beta, and a compiled plan reads their current values.
       if (!useBatchStatistics) return ops.batchNormInference(x, this.gamma, this.beta, this.movingMean!, this.movingVariance!, this.epsilon);
@@ -124,9 +137,27 @@ export class BatchNormalization extends Layer {
       const invStd = noGrad(() => ops.rsqrt(ops.add(this.movingVariance!, this.epsilon)));
       normalized = ops.mul(ops.sub(x, this.broadcastable(this.movingMean!)), this.broadcastable(invStd));
     }
+    return this.affine(normalized);
+  }
+
+  /** γ · normalized + β, for the paths that normalize with separate ops. */
+  private affine(normalized: Tensor): Tensor {
     if (this.gamma) normalized = ops.mul(normalized, this.broadcastable(this.gamma));
     if (this.beta) normalized = ops.add(normalized, this.broadcastable(this.beta));
     return normalized;
+  }
+
+  /** Training with a mask: statistics over the kept positions only (Keras 3), then (x − μ)/√(σ² + ε) everywhere. */
+  private maskedTraining(x: Tensor, mask: Tensor): Tensor {
+    const axes = x.shape.map((_, i) => i).filter((i) => i !== this.featureAxis);
+    const kept = ops.expandDims(mask, -1); // broadcasts over the last axis, as Keras' expand_dims(mask, -1)
+    // where, not a product: a NaN at a masked position stays out of the statistics, as in Keras.
+    const count = ops.add(ops.sum(ops.where(kept, new Tensor(new Float32Array(x.size).fill(1), x.shape), 0), axes, true), MASK_COUNT_EPSILON);
+    const mean = ops.div(ops.sum(ops.where(kept, x, 0), axes, true), count);
+    const centered = ops.sub(x, mean);
+    const variance = ops.div(ops.sum(ops.square(ops.where(kept, centered, 0)), axes, true), count);
+    this.updateMovingStatistics(mean, variance);
+    return ops.mul(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
   }
 
   /** moving = moving·momentum + batch·(1 − momentum); a host write, so a compiled step's replay does it too. */
