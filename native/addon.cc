@@ -175,6 +175,7 @@ std::string planOpName(const PlanOp& op) {
     case K_BATCH_NORM_STATS: return "batchNormStats";
     case K_BATCH_NORM: return "batchNorm";
     case K_BATCH_NORM_BACKWARD: return op.bnBackward.training ? "batchNormBackward" : "batchNormBackward inference";
+    case K_DROPOUT: return "dropout";
   }
   return "?";
 }
@@ -351,7 +352,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; } fns[] = {
     {"matmul", Matmul}, {"unary", UnaryFn}, {"unaryBackward", UnaryBackward}, {"binary", BinaryOp},
     {"reduce", ReduceOp}, {"gather", Gather}, {"slice", Slice}, {"biasAct", BiasAct}, {"biasActBackward", BiasActBackward}, {"pointwiseLoss", PointwiseLoss}, {"softmax", Softmax},
-    {"batchNormStats", BatchNormStats}, {"batchNorm", BatchNorm}, {"batchNormBackward", BatchNormBackward},
+    {"batchNormStats", BatchNormStats}, {"batchNorm", BatchNorm}, {"batchNormBackward", BatchNormBackward}, {"dropout", Dropout},
     {"optimizerStep", OptimizerStepFn}, {"info", Info}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"setNumThreads", SetNumThreads},
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},

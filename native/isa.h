@@ -75,6 +75,8 @@ struct IsaTable {
   void (*channelSums)(const float* a, const float* ca, const float* b, const float* cb, long rows, long cols, long c0, long c1, float* su, float* suv);
   void (*channelAffine)(const float* a, const float* ca, const float* sa, const float* b, const float* cb, const float* sb, const float* shift,
                         float* out, long cols, long c0, long c1, long r0, long r1);
+  // Dropout (native/philox.inc): out[i] = x[i]·(Philox word of stream element base + i ≥ threshold ? scale : 0), i < n.
+  void (*dropout)(const float* x, float* out, long n, long base, uint32_t k0, uint32_t k1, uint32_t threshold, float scale);
 };
 
 // Operation codes and names: generated from the op table in src/backend/ops.ts. The addon

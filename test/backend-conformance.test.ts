@@ -611,6 +611,29 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     fc.assert(fc.property(fewTapConvPool(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), check), { numRuns: RUNS });
     CONV_POOL_SIZED.forEach((c, i) => check(c, 'relu', true, i));
   },
+  // Bit-identical to the reference: the mask is a function of (key, element index) only.
+  dropout(k) {
+    const check = (n: number, rate: number, k0: number, k1: number, inPlace: boolean, seed: number): void => {
+      const x = randomData(n, seed);
+      if (n > 0) x[Math.abs(seed) % n] = NaN;
+      const key = new Int32Array([k0, k1]);
+      const want = new Float32Array(n);
+      ref.dropout(x, key, rate, want);
+      const got = inPlace ? x.slice() : new Float32Array(n).fill(7);
+      k.dropout(inPlace ? got : x, key, rate, got);
+      const gb = new Uint32Array(got.buffer), wb = new Uint32Array(want.buffer);
+      for (let i = 0; i < n; i++) {
+        if (gb[i] !== wb[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+          assert.fail(`dropout n=${n} rate=${rate} key=${k0},${k1}${inPlace ? ' in place' : ''}: element ${i} is ${got[i]}, the reference ${want[i]}`);
+        }
+      }
+    };
+    const rate = fc.oneof(fc.constantFrom(0, 0.5, 0.25, 1 - 2 ** -33, 2 ** -32), fc.double({ min: 0, max: 0.999, noNaN: true }));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 700 }), rate, fc.integer(), fc.integer(), fc.boolean(), fc.integer(), check), { numRuns: 3 * RUNS });
+    // Sizes split over the native threads (a convnet's dropout: 128 × 1600), with a tail.
+    check(128 * 1600, 0.5, 12345, -678, false, 1);
+    check(3 * 65536 + 77, 0.3, -1, 2 ** 31 - 1, true, 2);
+  },
 };
 
 /** A few-tap convolution (≤ 9 taps, any padding / stride / dilation) and a pool size its output allows. */

@@ -58,6 +58,24 @@ test('other kernels work on the shared memory of the threaded build', () => {
   assert.ok(maxRelError(got, want) < 1e-6);
 });
 
+test('a threaded plan\'s dropout splits over the threads and draws the reference mask for each new key', () => {
+  const n = 128 * 1600 + 29;
+  const x = randArray(n);
+  const key = new Int32Array([9, 10]);
+  const out = new Float32Array(n);
+  const actions = backend.compileTrace!([
+    { kind: 'host', target: key, fill: () => {}, independent: true },
+    { kind: 'kernel', name: 'dropout', fn: wasm.dropout as (...args: never[]) => void, args: [x, key, 0.5, out] },
+  ], [out]);
+  for (const k of [[9, 10], [-3, 123456789]]) {
+    key.set(k);
+    for (const f of actions) f();
+    const want = new Float32Array(n);
+    ref.dropout(x, key, 0.5, want);
+    assert.deepEqual(out, want, `key ${k}`);
+  }
+});
+
 test('after stopThreads the backend keeps working on one thread', () => {
   backend.stopThreads();
   assert.equal(backend.describe?.()['threads'], 1);

@@ -177,6 +177,16 @@ export interface Kernels {
    * pooled values in order).
    */
   conv2dBiasActPoolBackpropFilter(act: UnaryOp, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, g: Conv2DGeometry, poolH: number, poolW: number): void;
+
+  /**
+   * Inverted dropout without a stored mask: out[i] = x[i] · (uᵢ ≥ rate ? fround(1/(1 − rate)) : 0)
+   * for rate in [0, 1), where uᵢ = wordᵢ / 2^32 and wordᵢ is element i's Philox4x32-10 word under
+   * key[0..1] (src/tensor/philox.ts: it depends only on the key and i, so every backend, vector
+   * width and thread count draws the same mask). The backward pass is the same call on dy with
+   * the same key. The key is read when the kernel runs (a compiled step refills it before each
+   * replay). x and out may be the same array.
+   */
+  dropout(x: F32, key: Int32Array, rate: number, out: F32): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -186,7 +196,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
   'batchNormStats', 'batchNorm', 'batchNormBackward',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'biasActPool', 'biasActPoolBackward',
-  'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter',
+  'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter', 'dropout',
 ];
 
 /**
@@ -200,4 +210,5 @@ export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   batchNormStats: [1, 2], batchNorm: [5], batchNormBackward: [5, 6, 7],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
   biasActPool: [3, 4], biasActPoolBackward: [4, 5], conv2dBiasActPool: [4, 5], conv2dBiasActPoolBackpropFilter: [5, 6],
+  dropout: [3],
 };

@@ -120,10 +120,10 @@ function penaltyFromKeras(key: string, v: JsonValue): JsonValue {
 
 /** Keras keys that deepts has no counterpart for but whose null/default value is harmless (dtype, shapes given elsewhere). */
 const IGNORED_KEYS = new Set([
-  'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'noise_shape', 'sparse', 'ragged', 'input_dim',
+  'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'sparse', 'ragged', 'input_dim',
 ]);
-/** Keys some deepts layers read (seeds of augmentation layers, BatchNormalization's axis, conv data_format); dropped only when null. */
-const KEPT_WHEN_SET = new Set(['seed', 'axis', 'data_format']);
+/** Keys some deepts layers read (seeds of augmentation layers and Dropout, Dropout's noise_shape, BatchNormalization's axis, conv data_format); dropped only when null. */
+const KEPT_WHEN_SET = new Set(['seed', 'axis', 'data_format', 'noise_shape']);
 
 /** deepts → Keras for one layer. `batchInputShape` goes on the first layer as tfjs does. */
 export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batchInputShape?: readonly (number | null)[]): KerasLayerJson {
@@ -139,8 +139,8 @@ export function layerToKeras(layer: SerializedLayer, flavour: KerasFlavour, batc
   if (layer.className === 'Dense') {
     for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) config[k] ??= null;
   } else if (layer.className === 'Dropout') {
-    config['noise_shape'] = null;
-    config['seed'] = null;
+    config['noise_shape'] ??= null;
+    config['seed'] ??= null;
   } else if (layer.className === 'Normalization') {
     config['axis'] = -1;
     if (config['mean'] === undefined) config['mean'] = null;

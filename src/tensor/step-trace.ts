@@ -15,7 +15,11 @@
 /** One recorded action: a kernel call with its arguments, or a JavaScript write into a buffer. */
 export type TraceEntry =
   | { readonly kind: 'kernel'; readonly name: string; readonly fn: (...args: never[]) => void; readonly args: readonly unknown[] }
-  | { readonly kind: 'host'; readonly target: Float32Array | Float64Array | Int32Array; readonly fill: () => void; readonly zero?: true };
+  | {
+    readonly kind: 'host'; readonly target: Float32Array | Float64Array | Int32Array; readonly fill: () => void; readonly zero?: true;
+    /** The fill reads nothing the step computes (a random key): a replay may run it before the step's kernels. */
+    readonly independent?: true;
+  };
 
 let active: TraceEntry[] | null = null;
 
@@ -50,7 +54,19 @@ export function hostZero(target: Float32Array): void {
  * now and, when a step is being traced, again at this point of every replay. `fill` must read
  * its inputs when it runs (the RNG, the label buffer), not values captured earlier.
  */
-export function hostWrite(target: Float32Array | Float64Array | Int32Array, fill: () => void): void {
+export function hostWrite(target: Float32Array | Float64Array | Int32Array, fill: () => void, options: { independent?: boolean } = {}): void {
   fill();
-  active?.push({ kind: 'host', target, fill });
+  active?.push(options.independent ? { kind: 'host', target, fill, independent: true } : { kind: 'host', target, fill });
+}
+
+/**
+ * The entries with the independent host writes first (in their order, so random draws keep
+ * theirs), then the rest in order: a dropout key filled at the start lets the native and WASM
+ * plans run the whole step in one call instead of stopping at each layer's write. Valid
+ * because only host writes draw random numbers and an independent write's target is read by
+ * kernels only (no kernel writes it).
+ */
+export function hoistIndependentWrites(entries: readonly TraceEntry[]): TraceEntry[] {
+  const early = entries.filter((e) => e.kind === 'host' && e.independent);
+  return early.length === 0 ? [...entries] : [...early, ...entries.filter((e) => !(e.kind === 'host' && e.independent))];
 }

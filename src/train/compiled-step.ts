@@ -19,7 +19,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { getRng } from '../tensor/random.js';
 import { withoutBufferScope } from '../tensor/buffer-pool.js';
-import { traceStep, type TraceEntry } from '../tensor/step-trace.js';
+import { hoistIndependentWrites, traceStep, type TraceEntry } from '../tensor/step-trace.js';
 import { getBackend, type CompiledTrace } from '../backend/registry.js';
 import { KERNEL_WRITES, type KernelName } from '../backend/kernels.js';
 import { gradients } from '../autograd/tape.js';
@@ -201,7 +201,9 @@ export class CompiledTrainStep {
       const i = data.x.findIndex((u) => u.data === t.data);
       return i >= 0 ? xs[i]! : copy(t);
     });
-    const { result, entries } = withoutBufferScope(() => traceStep(() => this.forwardBackward(xs, ys, weights)));
+    const traced = withoutBufferScope(() => traceStep(() => this.forwardBackward(xs, ys, weights)));
+    const { result } = traced;
+    const entries = hoistIndependentWrites(traced.entries);
     const problem = result.total.requiresGrad ? checkTrace(entries) : 'the loss does not depend on any trainable weight';
     if (problem) {
       this.disabled = problem;

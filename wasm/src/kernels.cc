@@ -185,6 +185,16 @@ EXPORT(batch_norm_backward) void batchNormBackwardExport(const float* dy, const 
   run(op);
 }
 
+// Dropout of n elements that are stream elements base .. base + n − 1 (a chunk of a larger
+// tensor); key: two int32 words, read when the op runs (a recorded plan sees each step's key).
+EXPORT(dropout) void dropoutExport(const float* x, float* out, int n, double base, const int32_t* key, double rate) {
+  PlanOp op = planOp(K_DROPOUT);
+  auto& d = op.dropout;
+  d.x = x; d.out = out; d.n = n; d.base = long(base); d.key = key;
+  dropoutParams(rate, &d.threshold, &d.scale);
+  if (n > 0) run(op);
+}
+
 // h: hLen floats, or (hLive non-null) hLen doubles read when the update runs, so a recorded
 // update follows the step count and learning-rate schedule the optimizer writes there.
 EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* h,

@@ -13,6 +13,7 @@ export { where, booleanMask } from './select.js';
 export { matmul, dense } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { batchNormTraining, batchNormInference } from './normalization.js';
+export { dropout } from './dropout.js';
 export type { TensorLike } from './util.js';
 export { meanSquaredError, meanAbsoluteError, meanBinaryCrossentropy } from './losses.js';
 export * from './conv.js';

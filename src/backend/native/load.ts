@@ -18,6 +18,7 @@ import { conv2dGeometryFields } from '../conv-geometry.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import type { Backend } from '../registry.js';
 import { compileNativeTrace, planAddon } from './plan.js';
+import { checkDropout } from '../js/dropout.js';
 
 /** The addon's exports (native/addon.cc). Op arguments are codes: indices into the name lists. */
 /** The addon calling convention this code speaks (kAbiVersion in native/addon.cc). */
@@ -41,6 +42,8 @@ export interface NativeAddon {
   batchNormBackward(dy: F32, x: F32, gamma: F32 | null, mean: F32, variance: F32, dx: F32 | null, dgamma: F32 | null, dbeta: F32 | null,
     rows: number, cols: number, epsilon: number, training: boolean): void;
   optimizerStep(rule: number, w: F32, g: F32, slots: readonly F32[], h: ArrayLike<number>): void;
+  /** Dropout from the Philox stream (absent from addons built before it existed). */
+  dropout?(x: F32, key: Int32Array, rate: number, out: F32): void;
   /** The fused loss (absent from addons built before it existed). */
   pointwiseLoss?(op: number, pred: F32, target: F32, sum: F32, grad: F32 | null, scale: number): void;
   readonly lossOps?: readonly string[];
@@ -197,6 +200,7 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
     },
     ...convKernels(addon),
     ...lossKernel(addon),
+    ...dropoutKernel(addon),
     ...biasPoolKernels(addon, unaryCode),
   };
 }
@@ -218,6 +222,18 @@ function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Pa
       conv2dBiasActPool.call(addon, code(act), x, w, bias, out, argmax, conv2dGeometryFields(g), poolH, poolW),
     conv2dBiasActPoolBackpropFilter: (act, x, y, dy, argmax, dw, dbias, g, poolH, poolW) =>
       conv2dBiasActPoolBackpropFilter.call(addon, code(act), x, y, dy, argmax, dw, dbias, conv2dGeometryFields(g), poolH, poolW),
+  };
+}
+
+/** The dropout kernel, when the addon has it (the reference checks the arguments first: the same errors on every backend). */
+function dropoutKernel(addon: NativeAddon): Partial<Kernels> {
+  const { dropout } = addon;
+  if (!dropout) return {};
+  return {
+    dropout(x, key, rate, out) {
+      checkDropout(x, key, rate, out);
+      dropout.call(addon, x, key, rate, out);
+    },
   };
 }
 

@@ -36,6 +36,8 @@ export interface WasmKernelExports {
   batch_norm_backward(dy: number, x: number, gamma: number, mean: number, variance: number, dx: number, dgamma: number, dbeta: number,
     rows: number, cols: number, epsilon: number, training: number): void;
   fill(x: number, n: number, value: number): void;
+  /** Dropout of n elements, stream elements base .. base + n − 1, key: 2 int32 words (read when the op runs). */
+  dropout(x: number, out: number, n: number, base: number, key: number, rate: number): void;
   /** Plans (native/plan.inc, src/backend/wasm/plan.ts): the size of one recorded op, recording into a block of ops, replay. */
   plan_op_bytes(): number;
   plan_begin(ops: number, capacity: number): void;

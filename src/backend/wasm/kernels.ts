@@ -10,6 +10,7 @@ import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
 import { argmaxFloats, checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
+import { checkDropout } from '../js/dropout.js';
 import { BINARY_OPS, LOSS_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -468,10 +469,24 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     if (dbias) arena.get(pdb, dbias, g.outC);
   };
 
+  // Chunk by chunk; each chunk is told where it starts in the stream, so the mask is the whole tensor's.
+  const dropout: Kernels['dropout'] = (x, key, rate, out) => {
+    checkDropout(x, key, rate, out);
+    const n = x.length;
+    for (let start = 0; start < n; start += ELEMENTWISE_CHUNK) {
+      const len = Math.min(ELEMENTWISE_CHUNK, n - start);
+      arena.begin(len, len, 2);
+      const px = arena.put(x.subarray(start, start + len), len), po = arena.alloc(len), pk = arena.alloc(2);
+      arena.putInt32([key[0]!, key[1]!], pk);
+      ex.dropout(px, po, len, start, pk, rate);
+      arena.get(po, out.subarray(start, start + len), len);
+    }
+  };
+
   return {
     matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
     batchNormStats, batchNorm, batchNormBackward,
     conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
-    conv2dBiasActPool, conv2dBiasActPoolBackpropFilter,
+    conv2dBiasActPool, conv2dBiasActPoolBackpropFilter, dropout,
   };
 }

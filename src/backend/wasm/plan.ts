@@ -25,6 +25,7 @@ import { KERNEL_WRITES, type KernelName, type Kernels } from '../kernels.js';
 import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIFFERENTIABLE, POOL_OPS, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode, type UnaryOp } from '../ops.js';
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
 import { checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
+import { checkDropout } from '../js/dropout.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
 import { claimResident, residentClaim, syncResident } from '../resident.js';
@@ -457,6 +458,13 @@ function record(ex: WasmKernelExports, name: KernelName, args: readonly unknown[
       const [act, x, y, dy, argmax, dw, dbias, g, poolH, poolW] = argsOf('conv2dBiasActPoolBackpropFilter');
       checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackpropFilter');
       ex.conv_bias_act_pool_filter(opCode(UNARY_OPS, act), ptr(x), ptr(y), ptr(dy), ptr(argmax), ptr(dw), ptr(dbias), geometry(g), poolH, poolW);
+      return 'recorded';
+    }
+    case 'dropout': {
+      const [x, key, rate, out] = argsOf('dropout');
+      checkDropout(x, key, rate, out);
+      if (x.length === 0) return 'nothing';
+      ex.dropout(ptr(x), ptr(out), x.length, 0, ptr(key), rate);
       return 'recorded';
     }
     default:

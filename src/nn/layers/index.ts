@@ -36,7 +36,12 @@ registerLayer('InputLayer', (c) => new InputLayer({
   shape: sampleShape(c), name: str(c, 'name'), batchSize: typeof c['batchSize'] === 'number' ? c['batchSize'] : undefined,
 }));
 registerLayer('Activation', (c) => new Activation(str(c, 'activation') ?? 'linear', { name: str(c, 'name') }));
-registerLayer('Dropout', (c) => new Dropout(num(c, 'rate'), { name: str(c, 'name') }));
+registerLayer('Dropout', (c) => {
+  const ns = c['noiseShape'];
+  const noiseShape = Array.isArray(ns) ? ns.map((d) => (typeof d === 'number' ? d : null)) : undefined;
+  const seed = c['seed'];
+  return new Dropout(num(c, 'rate'), { name: str(c, 'name'), noiseShape, seed: typeof seed === 'number' ? seed : undefined });
+});
 
 export { Dense, Flatten, Reshape, Input, InputLayer, Activation, Dropout };
 export type { DenseArgs, InputArgs };
