@@ -135,6 +135,23 @@ napi_value SetPlanFusion(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// setConvWinograd('auto' | 'never' | 'always'): which 3×3 stride-1 convolution passes run on
+// Winograd (native/conv-winograd.inc) from now on: the measured rule, none, or every eligible one.
+napi_value SetConvWinograd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  char mode[16] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], mode, sizeof mode, &len) != napi_ok ||
+      (strcmp(mode, "auto") && strcmp(mode, "never") && strcmp(mode, "always"))) {
+    napi_throw_type_error(env, nullptr, "setConvWinograd: mode must be 'auto', 'never' or 'always'");
+    return nullptr;
+  }
+  g_convWinograd = !strcmp(mode, "never") ? kConvWinogradNever : !strcmp(mode, "always") ? kConvWinogradAlways : kConvWinogradAuto;
+  return undefined(env);
+}
+
 napi_value SetPlanProfiling(napi_env env, napi_callback_info info) {
   g_planProfiling = optionalBoolArg(env, info, false);
   return undefined(env);
@@ -359,7 +376,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
-    {"setPlanProfiling", SetPlanProfiling}, {"setPlanFusion", SetPlanFusion}, {"planProfile", PlanProfile},
+    {"setPlanProfiling", SetPlanProfiling}, {"setPlanFusion", SetPlanFusion}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;

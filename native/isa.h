@@ -18,7 +18,11 @@ struct GemmArgs {
 // Conv2DGeometry of src/backend/conv-geometry.ts (NHWC data, weights [kH, kW, inC, outC]).
 struct ConvGeom {
   long batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+  // Winograd for 3×3 stride-1 passes (native/conv-winograd.inc): kConvWinogradAuto (0, what a
+  // 15-value initializer leaves) by the measured rule, or forced off / on where eligible.
+  int winograd;
 };
+constexpr int kConvWinogradAuto = 0, kConvWinogradNever = 1, kConvWinogradAlways = 2;
 // The GEMM a convolution runs its products on (the caller's: threaded natively).
 typedef void (*ConvGemmFn)(void* ctx, const GemmArgs& g);
 

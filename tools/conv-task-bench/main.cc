@@ -5,6 +5,7 @@
 //     times conv2 of the MNIST convnet, the wide model's conv3 and two padded/strided shapes for a
 //     task of `batch` images (the addon hands each thread tasks of ~16 images); `old` runs the
 //     im2col + SGEMM path the tasks used before native/conv-gemm.inc (A/B in one build).
+//     CONV_BENCH_ONLY=<shape name prefix> and CONV_BENCH_PASSES=012 (digits of the passes) narrow the run.
 //   sh tools/conv-task-bench/run.sh check
 //     3,000 random geometries (every padding/stride/dilation, channel tails, scratch too small for
 //     the implicit path) × 3 passes × every ISA table, against the reference.
@@ -64,6 +65,14 @@ static int benchMain(int argc, char** argv) {
     {"conv2 13x13x32->64", {batch, 13, 13, 32, 11, 11, 64, 3, 3, 1, 1, 1, 1, 0, 0}},
     {"wide3 5x5x64->128", {batch, 5, 5, 64, 3, 3, 128, 3, 3, 1, 1, 1, 1, 0, 0}},
     {"same 13x13x32->64", {batch, 13, 13, 32, 13, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1}},
+    // Winograd's rule (native/conv-winograd.inc): channels, image sizes, the denoiser's convs.
+    {"c8 same 28x28x8->8", {batch, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1, 1, 1}},
+    {"c16 same 28x28x16->16", {batch, 28, 28, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1}},
+    {"c16-64 valid 13x13x16->64", {batch, 13, 13, 16, 11, 11, 64, 3, 3, 1, 1, 1, 1, 0, 0}},
+    {"c64 same 14x14x64->64", {batch, 14, 14, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1}},
+    {"c128 same 7x7x128->128", {batch, 7, 7, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1}},
+    {"den2 same 64x64x32->64", {batch / 4 > 0 ? batch / 4 : 1, 64, 64, 32, 64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1}},
+    {"den3 same 64x64x64->3", {batch / 4 > 0 ? batch / 4 : 1, 64, 64, 64, 64, 64, 3, 3, 3, 1, 1, 1, 1, 1, 1}},
     {"odd 9x9x5->7 s2 pad", {batch, 9, 9, 5, 5, 5, 7, 3, 3, 2, 2, 1, 1, 1, 1}},
   };
   {
@@ -73,7 +82,10 @@ static int benchMain(int argc, char** argv) {
   }
   long colFloats = old ? 1L << 16 : 1L << 21;
   std::vector<float> col(1L << 21);
+  const char* only = getenv("CONV_BENCH_ONLY");  // a shape name prefix, to time (or profile) one shape
+  const char* passes = getenv("CONV_BENCH_PASSES");  // e.g. "01": forward and dX only
   for (auto& s : shapes) {
+    if (only && strncmp(s.name, only, strlen(only))) continue;
     const ConvGeom& c = s.c;
     long nx = c.batch * c.inH * c.inW * c.inC, ny = c.batch * c.outH * c.outW * c.outC, nw = c.kH * c.kW * c.inC * c.outC;
     std::vector<float> x(nx), w(nw), y(ny), dy(ny), dx(nx), dw(nw), r1(ny), r2(nx), r3(nw);
@@ -85,20 +97,30 @@ static int benchMain(int argc, char** argv) {
     void* ctx = const_cast<IsaTable*>(isa);
     refFwd(c, x.data(), w.data(), r1.data()); refDx(c, dy.data(), w.data(), r2.data()); refDw(c, x.data(), dy.data(), r3.data());
     for (int pass = 0; pass < 3; ++pass) {
-      auto run = [&] {
-        if (pass == 0) isa->conv2d(c, x.data(), w.data(), y.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
-        else if (pass == 1) isa->conv2dBackpropInput(c, dy.data(), w.data(), dx.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
-        else isa->conv2dBackpropFilter(c, x.data(), dy.data(), dw.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
-      };
-      run();
-      double err = pass == 0 ? maxErr(y.data(), r1.data(), ny) : pass == 1 ? maxErr(dx.data(), r2.data(), nx) : maxErr(dw.data(), r3.data(), nw);
-      double best = 1e9;
-      for (int r = 0; r < 7; ++r) {
-        int reps = 0; double t0 = cpuNow(), t;
-        do { run(); ++reps; t = cpuNow(); } while (t - t0 < 0.05);
-        best = fmin(best, (t - t0) / reps);
-      }
-      printf("%-24s %-4s %8.3f ms %7.1f GFLOPS %5.1f%% err %.1e\n", s.name, pass == 0 ? "fwd" : pass == 1 ? "dX" : "dW", best * 1e3, flops / best / 1e9, flops / best / 1e9 / 228.5 * 100, err);
+      if (passes && !strchr(passes, '0' + pass)) continue;
+      // Implicit GEMM (Winograd off) and Winograd (forced) alternated in rounds: same load for both.
+      const int modes[2] = {kConvWinogradNever, kConvWinogradAlways};
+      double best[2] = {1e9, 1e9}, err[2] = {0, 0};
+      for (int r = 0; r < 7; ++r)
+        for (int v = 0; v < 2; ++v) {
+          ConvGeom cv = c;
+          cv.winograd = modes[v];
+          auto run = [&] {
+            if (pass == 0) isa->conv2d(cv, x.data(), w.data(), y.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
+            else if (pass == 1) isa->conv2dBackpropInput(cv, dy.data(), w.data(), dx.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
+            else isa->conv2dBackpropFilter(cv, x.data(), dy.data(), dw.data(), col.data(), colFloats, old ? serialGemm : nullptr, ctx);
+          };
+          if (r == 0) {
+            run();
+            err[v] = pass == 0 ? maxErr(y.data(), r1.data(), ny) : pass == 1 ? maxErr(dx.data(), r2.data(), nx) : maxErr(dw.data(), r3.data(), nw);
+          }
+          int reps = 0; double t0 = cpuNow(), t;
+          do { run(); ++reps; t = cpuNow(); } while (t - t0 < 0.05);
+          best[v] = fmin(best[v], (t - t0) / reps);
+        }
+      for (int v = 0; v < 2; ++v)
+        printf("%-24s %-4s %-9s %8.3f ms %7.1f GFLOPS%s %5.1f%% err %.1e\n", s.name, pass == 0 ? "fwd" : pass == 1 ? "dX" : "dW", v ? "winograd" : "implicit",
+               best[v] * 1e3, flops / best[v] / 1e9, v ? " eff." : "     ", flops / best[v] / 1e9 / 228.5 * 100, err[v]);
     }
   }
   return 0;

@@ -217,7 +217,7 @@ EXPORT(optimizer_step) void optimizerStepExport(int rule, float* w, const float*
 // Convolutions and pooling: `geom` points to the 15 int32 of conv2dGeometryFields (src/backend/
 // conv-geometry.ts), `col` to a scratch of colFloats floats. The GEMMs run on the calling thread.
 static ConvGeom convGeom(const int* v) {
-  return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  return ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], kConvWinogradAuto};
 }
 static void conv(PlanCode code, const int* geom, const float* a, const float* b, float* out, float* col, int colFloats) {
   PlanOp op = planOp(code);

@@ -67,6 +67,8 @@ export interface NativeAddon {
   info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string; threadNote?: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
+  /** Which 3×3 stride-1 convolution passes run on Winograd (native/conv-winograd.inc); absent from older addons. */
+  setConvWinograd?(mode: ConvWinogradMode): void;
   setNumThreads(n: number): number;
   measureClockGHz(): number;
   measureFmaPeakGflops(): number;
@@ -324,6 +326,21 @@ export function setNativeThreads(n: number): number {
 export function setNativeIsa(isa: string): boolean {
   const b = loadNativeBackend();
   return b ? b.addon.setIsa(isa) : false;
+}
+
+/** 'auto': the measured rule of native/conv-winograd.inc; 'never' / 'always': the implicit GEMM only, or Winograd wherever eligible. */
+export type ConvWinogradMode = 'auto' | 'never' | 'always';
+
+/**
+ * Chooses how the native kernels run 3×3 stride-1 convolutions (forward and input gradient):
+ * for tests and A/B benchmarks (the environment variable DEEPTS_CONV_WINOGRAD=0 / 1 does the same
+ * at start-up). False without an addon that has the switch.
+ */
+export function setNativeConvWinograd(mode: ConvWinogradMode): boolean {
+  const b = loadNativeBackend();
+  if (!b?.addon.setConvWinograd) return false;
+  b.addon.setConvWinograd(mode);
+  return true;
 }
 
 /** Instruction sets the native kernels can use on this CPU, best first. */
