@@ -4,11 +4,14 @@
  * against the same epoch fed by
  *   Dataset.fromTensorSlices(x).map(x => [x, x]).shuffle(60000).batch(256).prefetch(AUTOTUNE)
  * (the map builds each autoencoder pair). Both feeds train the same model on the same
- * backend, one full epoch (235 steps) each; rounds alternate which goes first so a busy machine
- * disturbs both alike. Reported: the ratio of the medians, and the median of the per-round
- * ratios (each round's two epochs ran back to back, so slow drift cancels in it).
+ * backend, one full epoch (235 steps) each. A round is four epochs in ABBA order (tensor,
+ * dataset, dataset, tensor; the next round starts with the dataset), so drift that is linear
+ * over a round cancels in its ratio sum(dataset) / sum(tensor). Before every epoch the garbage
+ * of the previous one is collected (when node runs with --expose-gc, as bench/run.ts starts it),
+ * so each epoch pays for collecting its own garbage and not its predecessor's. Reported: the
+ * ratio of the medians over all epochs, and the median of the per-round ratios.
  *
- * Run as a child process: `DEEPTS_BACKEND=native node dist/bench/pipeline.js [rounds]`.
+ * Run as a child process: `DEEPTS_BACKEND=native node --expose-gc dist/bench/pipeline.js [rounds]`.
  */
 import { readFileSync } from 'node:fs';
 import { BATCH, RESULT_MARK, median } from './epoch.js';
@@ -27,7 +30,10 @@ function mainThreadSeconds(): number {
 }
 
 export interface PipelineResult {
+  /** Rounds of four epochs (two per feed). */
   rounds: number;
+  /** Whether garbage was collected before each epoch (node --expose-gc). */
+  gcBetweenEpochs?: boolean;
   tensorSeconds: number[];
   datasetSeconds: number[];
   /** Process CPU seconds (all threads) of the same epochs: less disturbed by other processes than wall time. */
@@ -42,7 +48,7 @@ export interface PipelineResult {
   overhead: number;
   /** The same from CPU time. */
   cpuOverhead: number;
-  /** Median over rounds of (dataset epoch / tensor epoch of the same round) − 1: wall and CPU. */
+  /** Median over rounds of (the round's dataset epochs / its tensor epochs) − 1: wall and CPU. */
   pairedOverhead: number;
   pairedCpuOverhead: number;
   /** Median over rounds of the main-thread CPU ratio − 1. */
@@ -60,20 +66,22 @@ export async function measurePipeline(rounds: number): Promise<PipelineResult> {
   model.compile({ optimizer: new Adamax({ learningRate: 0.001 }), loss: 'mse' });
   const ds = Dataset.fromTensorSlices(x).map((img) => [img, img] as [typeof img, typeof img]).shuffle(x.shape[0]!).batch(BATCH).prefetch(AUTOTUNE);
 
-  // Seconds from epoch begin to the end of the last batch, as bench/epoch.ts times training.
+  // Seconds from epoch begin to its end (after the last batch; no validation, no progress bar).
   const cpu = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
   };
+  const collect = (globalThis as { gc?: () => void }).gc;
   const timed = async (feed: 'tensor' | 'dataset'): Promise<[number, number, number]> => {
-    let [begin, last, cpuBegin, cpuLast, mainBegin, mainLast] = [0, 0, 0, 0, 0, 0];
+    collect?.();
+    let [begin, end, cpuBegin, cpuEnd, mainBegin, mainEnd] = [0, 0, 0, 0, 0, 0];
     const callbacks = [{
       onEpochBegin: () => { begin = performance.now(); cpuBegin = cpu(); mainBegin = mainThreadSeconds(); },
-      onBatchEnd: () => { last = performance.now(); cpuLast = cpu(); mainLast = mainThreadSeconds(); },
+      onEpochEnd: () => { end = performance.now(); cpuEnd = cpu(); mainEnd = mainThreadSeconds(); },
     }];
     if (feed === 'tensor') await model.fit(x, x, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0, callbacks });
     else await model.fit(ds, { epochs: 1, verbose: 0, callbacks });
-    return [(last - begin) / 1000, cpuLast - cpuBegin, mainLast - mainBegin];
+    return [(end - begin) / 1000, cpuEnd - cpuBegin, mainEnd - mainBegin];
   };
   await timed('tensor'); // warm-up: JIT, buffer pools
   await timed('dataset');
@@ -85,19 +93,22 @@ export async function measurePipeline(rounds: number): Promise<PipelineResult> {
     (feed === 'tensor' ? tensorMainSeconds : datasetMainSeconds).push(mainSeconds);
   };
   for (let r = 0; r < rounds; r++) {
-    // Alternate which goes first, so slow drift (a neighbour's load) hits both sides.
-    for (const feed of r % 2 === 0 ? (['tensor', 'dataset'] as const) : (['dataset', 'tensor'] as const)) await run(feed);
+    // ABBA, alternating which feed opens the round.
+    const [a, b] = r % 2 === 0 ? (['tensor', 'dataset'] as const) : (['dataset', 'tensor'] as const);
+    for (const feed of [a, b, b, a]) await run(feed);
   }
+  /** Median over rounds of the round's dataset epochs over its tensor epochs, − 1. */
+  const paired = (d: number[], t: number[]): number => median(Array.from({ length: rounds }, (_, r) => (d[2 * r]! + d[2 * r + 1]!) / (t[2 * r]! + t[2 * r + 1]!))) - 1;
   const tensorMedian = median(tensorSeconds!);
   const datasetMedian = median(datasetSeconds!);
   return {
-    rounds, tensorSeconds: tensorSeconds!, datasetSeconds: datasetSeconds!, tensorCpuSeconds: tensorCpuSeconds!, datasetCpuSeconds: datasetCpuSeconds!,
+    rounds, gcBetweenEpochs: collect !== undefined, tensorSeconds: tensorSeconds!, datasetSeconds: datasetSeconds!, tensorCpuSeconds: tensorCpuSeconds!, datasetCpuSeconds: datasetCpuSeconds!,
     tensorMainSeconds: tensorMainSeconds!, datasetMainSeconds: datasetMainSeconds!,
     tensorMedian, datasetMedian, overhead: datasetMedian / tensorMedian - 1,
     cpuOverhead: median(datasetCpuSeconds!) / median(tensorCpuSeconds!) - 1,
-    pairedOverhead: median(datasetSeconds!.map((d, i) => d / tensorSeconds![i]!)) - 1,
-    pairedCpuOverhead: median(datasetCpuSeconds!.map((d, i) => d / tensorCpuSeconds![i]!)) - 1,
-    pairedMainOverhead: median(datasetMainSeconds!.map((d, i) => d / tensorMainSeconds![i]!)) - 1,
+    pairedOverhead: paired(datasetSeconds!, tensorSeconds!),
+    pairedCpuOverhead: paired(datasetCpuSeconds!, tensorCpuSeconds!),
+    pairedMainOverhead: paired(datasetMainSeconds!, tensorMainSeconds!),
     backend: getBackend().name,
   };
 }
@@ -106,11 +117,11 @@ export function formatPipeline(r: PipelineResult | { error: string }): string {
   if ('error' in r) return `Pipeline overhead: failed: ${r.error}`;
   const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} %`;
   return [
-    `Pipeline overhead (lecture autoencoder, one training epoch, deepts-${r.backend}, median of ${r.rounds} alternating rounds):`,
+    `Pipeline overhead (lecture autoencoder, one training epoch, deepts-${r.backend}, ${r.rounds} rounds of 4 epochs in ABBA order${r.gcBetweenEpochs ? ', garbage collected before each epoch' : ''}):`,
     `  fed from tensors      ${r.tensorMedian.toFixed(2)} s wall, ${median(r.tensorCpuSeconds).toFixed(2)} s CPU, ${median(r.tensorMainSeconds).toFixed(2)} s main thread`,
     `  fed by a Dataset      ${r.datasetMedian.toFixed(2)} s wall, ${median(r.datasetCpuSeconds).toFixed(2)} s CPU, ${median(r.datasetMainSeconds).toFixed(2)} s main thread`,
     `  (fromTensorSlices → map → shuffle(60000) → batch(256) → prefetch(AUTOTUNE))`,
-    `  overhead              ${pct(r.overhead)} wall, ${pct(r.cpuOverhead)} CPU (ratio of the medians; target: within 5 %)`,
+    `  overhead              ${pct(r.overhead)} wall, ${pct(r.cpuOverhead)} CPU (ratio of the medians of ${r.tensorSeconds.length} epochs each; target: within 5 %)`,
     `  overhead, per round   ${pct(r.pairedOverhead)} wall, ${pct(r.pairedCpuOverhead)} CPU, ${pct(r.pairedMainOverhead)} main-thread CPU (median of the ${r.rounds} rounds' ratios)`,
   ].join('\n');
 }

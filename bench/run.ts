@@ -303,7 +303,7 @@ async function runFusionAb(opts: BenchOptions): Promise<{ label: string; result:
 
 /** Dataset-fed vs tensor-fed epochs (bench/pipeline.ts), in one child on the native backend. */
 async function runPipeline(opts: BenchOptions): Promise<PipelineResult | { error: string }> {
-  const cmd = { command: process.execPath, args: [path.join(here, 'pipeline.js'), opts.quick ? '2' : '7'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
+  const cmd = { command: process.execPath, args: ['--expose-gc', path.join(here, 'pipeline.js'), opts.quick ? '2' : '7'], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native' } };
   const o = await measureQuietly<PipelineResult>('pipeline overhead', cmd, opts, 900);
   return o.result ?? { error: o.error ?? 'no result' };
 }

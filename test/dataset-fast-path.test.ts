@@ -175,3 +175,56 @@ test('fused batches larger than the preallocated batch array, and a short last b
   const seen = batches.flatMap((b) => Array.from(b.data)).sort((a, b) => a - b);
   assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
 });
+
+test('shuffled index order drawn ahead in chunks: the same order as the generic shuffle, across chunk boundaries and refills', async () => {
+  // The index shuffle draws 4096 outputs at a time; the generic shuffle one per element. Sizes
+  // around and past the chunk, buffers smaller and larger than the data, several passes.
+  await fc.assert(fc.asyncProperty(
+    fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 10000 }), fc.integer({ min: 0, max: 1000 }),
+    async (n, size, seed) => {
+      const fast = Dataset.range(n).shuffle(size, { seed });
+      const generic = Dataset.fromGenerator(function* () { for (let i = 0; i < n; i++) yield i; }).shuffle(size, { seed });
+      for (let pass = 0; pass < 2; pass++) assert.deepEqual(await fast.toArray(), await generic.toArray());
+    },
+  ), { numRuns: 25, examples: [[4096, 4096, 1], [4097, 10000, 2], [8192, 100, 3], [8193, 1, 4], [9000, 4095, 5]] });
+});
+
+test('a batch of the last row views one slicer made is gathered straight from the source rows (row log); other batches of views still stack right', async () => {
+  const { kernels } = await import('../src/backend/registry.js');
+  const n = 300;
+  const width = 5;
+  const x = new Tensor(Float32Array.from({ length: n * width }, (_, i) => i), [n, width]);
+  const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
+  const original = table.gather;
+  const sources: unknown[] = [];
+  table.gather = (...a: unknown[]) => {
+    sources.push(a[0]);
+    original.apply(table, a);
+  };
+  try {
+    const rowsOf = (b: Tensor): number[] => Array.from({ length: b.shape[0]! }, (_, r) => b.data[r * width]! / width);
+    // map(x => [x, x]) → shuffle → batch: the fused path, every batch one gather from x's own data.
+    const pairs = await Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(n, { seed: 4 }).batch(64).toArray();
+    assert.ok(sources.length === pairs.length && sources.every((s) => s === x.data), 'gathered from the source array itself');
+    assert.ok(pairs.every(([a, b]) => a === b), 'the pair shares one stacked tensor');
+    const order = pairs.flatMap(([a]) => rowsOf(a));
+    assert.deepEqual([...order].sort((p, q) => p - q), Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(order, (await Dataset.range(n).shuffle(n, { seed: 4 }).toArray()), 'the rows in the shuffled order');
+    // Two pipelines over x made alternately: a batch's views are not the last views made, so the views themselves are read.
+    sources.length = 0;
+    const zipped = await Dataset.zip([Dataset.fromTensorSlices(x), Dataset.fromTensorSlices(x).skip(1)]).batch(10).take(3).toArray();
+    assert.deepEqual(zipped.map(([a, b]) => [rowsOf(a), rowsOf(b)]), [0, 1, 2].map((k) => [
+      Array.from({ length: 10 }, (_, i) => 10 * k + i), Array.from({ length: 10 }, (_, i) => 10 * k + i + 1)]));
+    assert.ok(sources.length > 0 && sources.every((s) => s !== x.data), 'not through the row log');
+    // A map handing out the previous element's view: the column is not the last views made, in order.
+    let prev: Tensor | null = null;
+    const lagged = await Dataset.fromTensorSlices(x).map((r) => {
+      const out = prev ?? r;
+      prev = r;
+      return out;
+    }).batch(8).take(2).toArray();
+    assert.deepEqual(lagged.map(rowsOf), [[0, 0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14]]);
+  } finally {
+    table.gather = original;
+  }
+});

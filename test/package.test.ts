@@ -53,9 +53,10 @@ test('npm pack ships the library, install script, native sources, data, the buil
   assert.ok(files.some((f) => /^native\/.*\.h$/.test(f)), 'native headers are packed');
   // The library grows with every feature; the bound catches tests, bench or page sources slipping in (~700 with them).
   assert.ok(r.entryCount < 500, `${r.entryCount} files`);
-  // 1.88 MB on 2026-11-29 (after the fused conv/pool and GEMM-epilogue kernels), ~0.27 MB of it photographs `deepts denoise`
-  // reads and ~0.55 MB the WASM builds (embedded + the lab's files).
-  assert.ok(r.size < 2.0e6, `${r.size} bytes packed`);
+  // 1.88 MB on 2026-11-29 (after the fused conv/pool and GEMM-epilogue kernels), 2.04 MB after the Philox dropout kernels
+  // (20:00–21:10 UTC); ~0.27 MB of it photographs `deepts denoise` reads and ~0.6 MB the WASM builds (4 modules, embedded
+  // in the library and again in the lab's files). A stray test, bench or page-source tree adds far more than the margin.
+  assert.ok(r.size < 2.3e6, `${r.size} bytes packed`);
 });
 
 test('the packed package installs into a fresh project: info and a short training without a compiler and on the native backend', { timeout: 300_000 }, async () => {

@@ -41,6 +41,11 @@ export function registerBackend(backend: Backend): void {
   }
 }
 
+/** How many backends are registered (0 when the data layer is imported without any). */
+export function backendCount(): number {
+  return backends.size;
+}
+
 export function listBackends(): Backend[] {
   return [...backends.values()].sort((a, b) => b.priority - a.priority);
 }

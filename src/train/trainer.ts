@@ -204,10 +204,10 @@ export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y, sw }
  */
 export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys: Tensor[], what: string): StepData {
   const nx = checkArrays(xs, model.inputNames.length, what, 'input');
-  const ny = checkArrays(ys, model.outputNames.length, what, 'target');
+  const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs); // an autoencoder's y is its x: one pass
   checkSameCount(nx, ny, xs, ys, what);
   const outs = noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
-  return { x: xs, y: ys.map((y, i) => (c.losses[i] ? (y === xs[i] && nx > 0 ? checkTargets(c.losses[i]!, outs[i]!, y) : checkTargets(c.losses[i]!, outs[i]!, y)) : y)) };
+  return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, outs[i]!, y) : y)) };
 }
 
 let lastYield = 0;

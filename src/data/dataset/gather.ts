@@ -25,22 +25,42 @@ export function inOrder(n: number): IndexOrder {
   return () => (i < n ? i++ : -1);
 }
 
+/** Outputs of a shuffled order drawn per call of its refill (see shuffledOrder). */
+const DRAWN_AHEAD = 4096;
+
 /**
  * tf.data's shuffle over the indices 0..n-1: a buffer of `size`, refilled in order; each output
  * is a uniformly random buffer entry, replaced by the last one. Draws exactly as shuffleIterator
  * does over the same indices (one rng.int per output), so both give the same order for a seed.
+ * The outputs are drawn DRAWN_AHEAD at a time in one tight loop (the same draws, in the same
+ * order, from the pass's own generator): the buffer is read at random places, and between two
+ * elements a training step has pushed it out of the cache, so drawing one output per element
+ * paid a cache miss per element that a tight loop overlaps.
  */
 export function shuffledOrder(n: number, size: number, rng: Rng): IndexOrder {
   const buffer = new Int32Array(Math.min(size, n));
+  const drawn = new Int32Array(Math.min(DRAWN_AHEAD, n));
   let length = 0;
   let next = 0;
+  let count = 0;
+  let at = 0;
+  const draw = (): void => {
+    count = 0;
+    at = 0;
+    while (count < drawn.length) {
+      while (length < size && next < n) buffer[length++] = next++;
+      if (length === 0) return;
+      const i = Math.floor(rng.next() * length); // rng.int(length), without its argument check per draw
+      drawn[count++] = buffer[i]!;
+      buffer[i] = buffer[--length]!;
+    }
+  };
   return () => {
-    while (length < size && next < n) buffer[length++] = next++;
-    if (length === 0) return -1;
-    const i = rng.int(length);
-    const value = buffer[i]!;
-    buffer[i] = buffer[--length]!;
-    return value;
+    if (at === count) {
+      draw();
+      if (count === 0) return -1;
+    }
+    return drawn[at++]!;
   };
 }
 

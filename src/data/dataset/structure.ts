@@ -8,7 +8,7 @@ import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { allocate } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
-import { kernels, listBackends } from '../../backend/registry.js';
+import { backendCount, kernels } from '../../backend/registry.js';
 import { firstNonFinite, vouchFinite } from '../../train/data-adapter.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
@@ -116,10 +116,18 @@ export function row(t: Tensor, i: number): Tensor {
 export function slicer(structure: unknown): (i: number) => unknown {
   if (structure instanceof Tensor) {
     const { data } = structure;
-    registerSliceSource(structure);
+    const log = registerSliceSource(structure);
     const stride = structure.size / structure.shape[0]!;
     const view = Tensor.viewMaker(structure.shape.slice(1));
-    return (i) => view(data.subarray(i * stride, (i + 1) * stride));
+    if (!log) return (i) => view(data.subarray(i * stride, (i + 1) * stride));
+    const { ids, rows, mask } = log;
+    return (i) => {
+      const t = view(data.subarray(i * stride, (i + 1) * stride));
+      const at = log.count++ & mask;
+      ids[at] = t.id;
+      rows[at] = i;
+      return t;
+    };
   }
   if (Array.isArray(structure)) {
     const parts = structure.map(slicer);
@@ -142,20 +150,18 @@ export function slicer(structure: unknown): (i: number) => unknown {
  */
 export function stackElements(elements: readonly unknown[], where: string): unknown {
   const first = elements[0];
-  if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, 'element');
+  if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, () => 'element');
   const flat = flatTupleColumns(elements);
   const columns = flat ?? leafColumns(elements, where);
   let paths: string[] | null = null;
+  const pathOf = (j: number) => (): string => (paths ??= leafPaths(first))[j]!;
   const stacked: Tensor[] = [];
   for (let j = 0; j < columns.length; j++) {
     const col = columns[j]!;
     let same = -1;
     for (let k = 0; k < j && same < 0; k++) if (sameTensors(columns[k]!, col)) same = k;
     if (same >= 0) stacked.push(stacked[same]!);
-    else {
-      paths ??= leafPaths(first);
-      stacked.push(stackLeaf(col, where, paths[j]!));
-    }
+    else stacked.push(stackLeaf(col, where, pathOf(j)));
   }
   return flat ? stacked : fromLeaves(first, stacked);
 }
@@ -205,26 +211,27 @@ function leafColumns(elements: readonly unknown[], where: string): (Tensor | num
   return columns;
 }
 
-function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: string): Tensor {
-  const where = `${batchWhere}: ${path}`;
+/** path names the leaf in error messages only (made on demand: stacking runs once per batch). */
+function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: () => string): Tensor {
+  const where = (): string => `${batchWhere}: ${path()}`;
   const head = col[0]!;
   if (typeof head === 'number') {
     const data = new Float32Array(col.length);
     col.forEach((v, i) => {
-      if (typeof v !== 'number') throw new Error(`${where} is a number in element 0 but ${describe(v)} in element ${i}`);
+      if (typeof v !== 'number') throw new Error(`${where()} is a number in element 0 but ${describe(v)} in element ${i}`);
       data[i] = v;
     });
     return new Tensor(data, [col.length]);
   }
   const stride = head.size;
-  const gathered = gatherRowViews(col, head, stride);
+  const gathered = gatherLoggedRows(col, head, stride) ?? gatherRowViews(col, head, stride);
   if (gathered) return gathered;
   // Every value is written below; inside a trainer's step scope (Dataset.deferredIterator) the buffer is recycled.
   const data = head.dtype === 'float32' ? allocFloat32(stride * col.length, false) : allocate(head.dtype, stride * col.length);
   for (let i = 0; i < col.length; i++) {
     const t = col[i]!;
     if (!(t instanceof Tensor) || t.size !== stride || !shapesEqual(t.shape, head.shape)) {
-      throw new Error(`${where} has shape ${formatShape(head.shape)} in element 0 but ${t instanceof Tensor ? `shape ${formatShape(t.shape)}` : describe(t)} in element ${i}; batch needs equal shapes (resize or crop first)`);
+      throw new Error(`${where()} has shape ${formatShape(head.shape)} in element 0 but ${t instanceof Tensor ? `shape ${formatShape(t.shape)}` : describe(t)} in element ${i}; batch needs equal shapes (resize or crop first)`);
     }
     data.set(t.data, i * stride);
   }
@@ -241,25 +248,89 @@ const sliceSources = new WeakMap<ArrayBufferLike, Tensor[]>();
 /** Whether a registered source holds only finite values (checked at its first batch). */
 const sourceFinite = new WeakMap<Tensor, boolean>();
 
-function registerSliceSource(t: Tensor): void {
-  if (!(t.data instanceof Float32Array) || t.requiresGrad || t.size === 0) return;
+/**
+ * The last row views a slicer of `source` made, as (tensor id, row) in a ring: a batch whose
+ * leaves are the last n views, in order, is gathered from these rows without reading each view's
+ * buffer and offset (measured: those reads were most of the per-row cost of stacking). Ids, not
+ * the views themselves: the ring keeps no element alive, and ids are never reused.
+ */
+interface RowLog {
+  readonly source: Tensor;
+  readonly ids: Float64Array;
+  readonly rows: Int32Array;
+  readonly mask: number;
+  /** Views made so far (the next one goes to count & mask). */
+  count: number;
+}
+
+/** Batches up to this many rows are gathered through the row log (larger ones read the views). */
+const ROW_LOG_SIZE = 4096;
+const rowLogs = new WeakMap<Tensor, RowLog>();
+
+function registerSliceSource(t: Tensor): RowLog | null {
+  if (!(t.data instanceof Float32Array) || t.requiresGrad || t.size === 0) return null;
   const list = sliceSources.get(t.data.buffer);
   if (!list) sliceSources.set(t.data.buffer, [t]);
   else if (!list.includes(t)) list.push(t);
+  let log = rowLogs.get(t);
+  if (!log) {
+    let size = 2;
+    while (size < Math.min(t.shape[0]!, ROW_LOG_SIZE)) size *= 2;
+    rowLogs.set(t, (log = { source: t, ids: new Float64Array(size).fill(-1), rows: new Int32Array(size), mask: size - 1, count: 0 }));
+  }
+  return log;
+}
+
+function sourceKnownFinite(src: Tensor): boolean {
+  let finite = sourceFinite.get(src);
+  if (finite === undefined) sourceFinite.set(src, (finite = firstNonFinite(src.data as Float32Array) < 0));
+  return finite;
 }
 
 /** Whether rows lo..hi (of `rowBytes` each, counted from byte `base` of buffer) lie in a registered source that is all finite. */
 function rowsKnownFinite(buffer: ArrayBufferLike, base: number, rowBytes: number, lo: number, hi: number): boolean {
   const sources = sliceSources.get(buffer);
-  if (!sources || listBackends().length === 0) return false;
+  if (!sources || backendCount() === 0) return false;
   for (const src of sources) {
     const first = (src.data.byteOffset - base) / rowBytes;
     if (src.size / src.shape[0]! * 4 !== rowBytes || !Number.isInteger(first) || first > lo || first + src.shape[0]! <= hi) continue;
-    let finite = sourceFinite.get(src);
-    if (finite === undefined) sourceFinite.set(src, (finite = firstNonFinite(src.data as Float32Array) < 0));
-    if (finite) return true;
+    if (sourceKnownFinite(src)) return true;
   }
   return false;
+}
+
+/**
+ * A column whose tensors are the last col.length row views one slicer made, in that order (the
+ * fused batch of fromTensorSlices → element-wise maps → shuffle → batch, and x => [x, x]
+ * pairs): one gather of their rows, the row numbers read from the slicer's log. Null otherwise.
+ */
+function gatherLoggedRows(col: readonly (Tensor | number)[], head: Tensor, stride: number): Tensor | null {
+  const n = col.length;
+  if (!(head.data instanceof Float32Array) || n < 2 || n > ROW_LOG_SIZE || backendCount() === 0) return null;
+  const sources = sliceSources.get(head.data.buffer);
+  if (!sources) return null;
+  for (const src of sources) {
+    const log = rowLogs.get(src);
+    if (!log || n > log.ids.length || src.size / src.shape[0]! !== stride) continue;
+    const { ids, rows, mask } = log;
+    const start = log.count - n;
+    if (start < 0 || ids[start & mask] !== head.id) continue;
+    if (rowScratch.length !== n) rowScratch = new Int32Array(n);
+    const indices = rowScratch;
+    for (let k = 0; k < n; k++) {
+      const t = col[k];
+      const at = (start + k) & mask;
+      // An id names one tensor for good: a match is that view, whose row was logged with it.
+      if (!(t instanceof Tensor) || t.id !== ids[at]) return null;
+      indices[k] = rows[at]!;
+    }
+    const out = allocFloat32(stride * n, false);
+    kernels().gather(src.data as Float32Array, [src.shape[0]!, stride], indices, 0, out);
+    const batch = new Tensor(out, [n, ...head.shape]);
+    if (sourceKnownFinite(src)) vouchFinite(batch);
+    return batch;
+  }
+  return null;
 }
 
 /** The row numbers of a batch being gathered (reused: the gather kernel reads them synchronously). */
@@ -272,7 +343,7 @@ let rowScratch = new Int32Array(0);
  * or when no backend is registered (the data layer imported alone).
  */
 function gatherRowViews(col: readonly (Tensor | number)[], head: Tensor, stride: number): Tensor | null {
-  if (!(head.data instanceof Float32Array) || stride === 0 || col.length < 2 || listBackends().length === 0) return null;
+  if (!(head.data instanceof Float32Array) || stride === 0 || col.length < 2 || backendCount() === 0) return null;
   const buffer = head.data.buffer;
   const rowBytes = stride * 4;
   const base = head.data.byteOffset % rowBytes;
