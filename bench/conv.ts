@@ -125,9 +125,14 @@ function tryRate(fn: PassFn, s: ConvShape, seconds: number, notes: string[], who
   }
 }
 
-/** Native (1 thread and all cores) and tfjs-cpu rows. */
+/**
+ * Native (1 thread and all cores) and tfjs-cpu rows. The native columns time the implicit GEMM
+ * (Winograd off: real FLOPs, so % of peak is honest); 'native-auto-all' times what the addon
+ * chooses per pass (Winograd where its rule picks it, native/conv-winograd.inc) on all cores, as
+ * effective GFLOPS = direct-convolution FLOPs / time (no % of peak: Winograd does fewer FLOPs).
+ */
 export async function nativeConvRows(seconds: number, notes: string[]): Promise<ConvRow[]> {
-  const { loadNativeBackend, setNativeThreads } = await import('../src/backend/native/load.js');
+  const { loadNativeBackend, setNativeThreads, setNativeConvWinograd } = await import('../src/backend/native/load.js');
   const native = loadNativeBackend();
   const tfCpu = await tfjsPass('cpu');
   const rows: ConvRow[] = [];
@@ -135,16 +140,22 @@ export async function nativeConvRows(seconds: number, notes: string[]): Promise<
     const rates: Record<string, number | null> = {};
     if (native && native.kernels.conv2d) {
       const fn = kernelPass(native.kernels);
+      const switchable = setNativeConvWinograd('never');
       setNativeThreads(1);
       rates['native-1t'] = tryRate(fn, s, seconds, notes, 'native');
       setNativeThreads(os.availableParallelism());
       rates['native-all'] = tryRate(fn, s, seconds, notes, 'native');
+      if (switchable) {
+        setNativeConvWinograd('auto');
+        rates['native-auto-all'] = tryRate(fn, s, seconds, notes, 'native');
+      }
     }
     // tfjs-cpu's Conv2DBackpropFilter runs at ~0.01 GFLOPS here (about a minute per conv2 call): not timed.
     rates['tfjs-cpu-1t'] = tfCpu && s.pass !== 'dW' ? tryRate(tfCpu.fn, s, seconds, notes, 'tfjs-cpu') : null;
     rows.push({ shape: s.label, rates });
   }
   setNativeThreads(0);
+  setNativeConvWinograd('auto');
   if (tfCpu) notes.push('tfjs-cpu dW: not timed (its Conv2DBackpropFilter measured 0.01 GFLOPS on conv1)');
   return rows;
 }

@@ -60,11 +60,13 @@ export async function nativeGemmRows(quick: boolean): Promise<GemmChildResult> {
   return {
     raw: { gemm: raw, conv }, measuredClockGHz,
     notes: [`native kernels: ${info.isa} (${info.microTile} micro-tile); the addon's FMA loop reaches ${fma.toFixed(1)} GFLOPS on one core at a measured ${measuredClockGHz.toFixed(2)} GHz`,
-      'conv rows: GFLOPS per pass of the MNIST convnet and of the wide model\'s third conv (batch 128; native: implicit GEMM per task of images, native/conv-gemm.inc; bench/conv.ts)', ...convNotes],
+      'conv rows: GFLOPS per pass of the MNIST convnet and of the wide model\'s third conv (batch 128; native: implicit GEMM per task of images, native/conv-gemm.inc; bench/conv.ts)',
+      'conv rows, "auto eff." column: the addon\'s own choice per pass (Winograd F(4×4, 3×3) where its measured rule picks it, native/conv-winograd.inc, else the implicit GEMM), as effective GFLOPS = direct-convolution FLOPs / time: no % of peak, Winograd does fewer FLOPs', ...convNotes],
     rows: [...raw.map((r) => ({ shape: r.shape, rates: { 'native-1t': r.native1t, 'native-all': r.nativeAll, 'tfjs-cpu-1t': r.tfjsCpu1t } })), ...conv],
     columns: [
       { key: 'native-1t', title: 'native 1T', cores: 1 },
       { key: 'native-all', title: `native ${cores}T`, cores },
+      ...(conv.some((r) => r.rates['native-auto-all'] != null) ? [{ key: 'native-auto-all', title: `auto ${cores}T eff.`, cores: 0 }] : []),
       { key: 'tfjs-cpu-1t', title: 'tfjs-cpu', cores: 1 },
     ],
   };

@@ -1,6 +1,6 @@
 /**
- * The native kernels' Winograd F(4×4, 3×3) path (native/conv-winograd.inc) for 3×3 stride-1
- * convolutions: forward and input gradient against the js reference on every instruction set,
+ * The native kernels' Winograd path (native/conv-winograd.inc) for 3×3 stride-1 convolutions:
+ * forward and input gradient (F(4×4, 3×3)) and filter gradient (F(3×3, 4×4)) against the js reference on every instruction set,
  * over random shapes (channels with vector tails, odd sizes, batch, valid / same padding), with
  * the switch forcing it on (setNativeConvWinograd('always')) so that small shapes take it too;
  * NaN / Inf propagation; finite-difference gradients through conv2d on the native backend.
@@ -10,7 +10,9 @@
  * sum's and relative to the tile's values. Results are compared as
  *   |got − want| ≤ 1e-5 · √K · scale + 1e-7,   K = 9 · (input channels of the pass),
  * scale = the largest sum of term magnitudes within ±3 pixels (neighbourhood()); the worst seen
- * over 300 random shapes per instruction set was 2.8e-6 · √K · scale.
+ * over 300 random shapes per instruction set was 2.8e-6 · √K · scale. The filter gradient sums
+ * over every pixel: K = batch · outH · outW, scale = the largest sum of term magnitudes over the 9
+ * taps of the entry's channel pair (one inverse transform makes them all).
  */
 import assert from 'node:assert/strict';
 import { describe, it, after } from 'node:test';
@@ -101,6 +103,25 @@ function checkInputGradient(g: Conv2DGeometry, seed: number): void {
   compare(got, want, neighbourhood(mag, g.batch, g.inH, g.inW, g.inC), 9 * g.outC, `conv2dBackpropInput ${JSON.stringify(g)}`);
 }
 
+/** The filter gradient sums over every pixel: K = batch · outH · outW. */
+function checkFilterGradient(g: Conv2DGeometry, seed: number): void {
+  const k = native!.kernels;
+  const x = data(g.batch * g.inH * g.inW * g.inC, seed, -3, 3), dy = data(g.batch * g.outH * g.outW * g.outC, seed + 1);
+  const n = 9 * g.inC * g.outC;
+  const [got, want, mag] = [new Float32Array(n).fill(NaN), new Float32Array(n), new Float32Array(n)];
+  k.conv2dBackpropFilter!(x, dy, got, g);
+  jsKernels.conv2dBackpropFilter(x, dy, want, g);
+  jsKernels.conv2dBackpropFilter(x.map(Math.abs), dy.map(Math.abs), mag, g);
+  // One inverse transform makes all 9 taps of a channel pair: each one's error scales with the largest.
+  const pair = g.inC * g.outC, scale = new Float32Array(n);
+  for (let p = 0; p < pair; p++) {
+    let m = 0;
+    for (let t = 0; t < 9; t++) m = Math.max(m, mag[t * pair + p]!);
+    for (let t = 0; t < 9; t++) scale[t * pair + p] = m;
+  }
+  compare(got, want, scale, g.batch * g.outH * g.outW, `conv2dBackpropFilter ${JSON.stringify(g)}`);
+}
+
 /** Shapes large enough for the thread pool's image tasks and several blocks of tiles per task. */
 const LARGE: readonly Conv2DGeometry[] = [
   conv2dGeometry({ batch: 20, inH: 13, inW: 13, inC: 32, outC: 64, kernelSize: [3, 3] }),  // the convnet's conv2
@@ -114,11 +135,11 @@ describe('native Winograd 3×3 convolutions', { skip: hasSwitch ? false : 'the n
   if (hasSwitch && !isas.includes('avx512') && setNativeIsa('avx512-emulated')) isas.push('avx512-emulated');
 
   for (const isa of isas) {
-    it(`[${isa}] forward and input gradient match the reference on random shapes (forced on)`, () => {
+    it(`[${isa}] forward, input and filter gradients match the reference on random shapes (forced on)`, () => {
       assert.ok(setNativeIsa(isa));
       setNativeConvWinograd('always');
-      fc.assert(fc.property(winogradGeometry(), fc.integer(), (g, seed) => { checkForward(g, seed); checkInputGradient(g, seed); }), { numRuns: 40 });
-      LARGE.forEach((g, i) => { checkForward(g, i); checkInputGradient(g, i); });
+      fc.assert(fc.property(winogradGeometry(), fc.integer(), (g, seed) => { checkForward(g, seed); checkInputGradient(g, seed); checkFilterGradient(g, seed); }), { numRuns: 40 });
+      LARGE.forEach((g, i) => { checkForward(g, i); checkInputGradient(g, i); checkFilterGradient(g, i); });
     });
   }
 
@@ -128,6 +149,7 @@ describe('native Winograd 3×3 convolutions', { skip: hasSwitch ? false : 'the n
       setNativeConvWinograd(mode);
       checkForward(LARGE[0]!, 5);
       checkInputGradient(LARGE[0]!, 5);
+      checkFilterGradient(LARGE[0]!, 5);
     }
   });
 
@@ -169,6 +191,13 @@ describe('native Winograd 3×3 convolutions', { skip: hasSwitch ? false : 'the n
       k.conv2dBackpropInput!(dy, w, dxGot, g);
       jsKernels.conv2dBackpropInput(dy, w, dxWant, g);
       for (let i = 0; i < x.length; i++) if (!Number.isFinite(dxWant[i]!)) assert.ok(!Number.isFinite(dxGot[i]!), `${bad}: dx ${i} is ${dxGot[i]}`);
+      // The filter gradient: the non-finite x reaches every filter entry it is a term of.
+      const [dwGot, dwWant] = [new Float32Array(w.length), new Float32Array(w.length)];
+      k.conv2dBackpropFilter!(x, data(n, 12), dwGot, g);
+      jsKernels.conv2dBackpropFilter(x, data(n, 12), dwWant, g);
+      let dwBad = 0;
+      for (let i = 0; i < w.length; i++) if (!Number.isFinite(dwWant[i]!)) { dwBad++; assert.ok(!Number.isFinite(dwGot[i]!), `${bad}: dw ${i} is ${dwGot[i]}`); }
+      assert.ok(dwBad >= g.outC, `${bad}: the reference has ${dwBad} non-finite filter entries`);
     }
   });
 
