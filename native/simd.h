@@ -75,7 +75,11 @@ static inline vf pow2i(vi n) { return asf((n + 127) << 23); }
 static inline vf vexp(vf x) {
   const vf hi = bcast(88.72283935546875f), lo = bcast(-104.0f);
   vf xc = vmin(vmax(x, lo), hi);
-  vf n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  // Round to nearest by adding 1.5·2^23: t holds n in its low mantissa bits (t in [2^23, 2^24), ulp 1),
+  // so the integer is t's bits minus 1.5·2^23's, no float-to-int conversion (WASM's saturating one
+  // is ~7 instructions under V8).
+  const vf t = xc * 1.44269504088896341f + 12582912.0f;
+  vf n = t - 12582912.0f;
   vf r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   vf p = bcast(1.9875691500E-4f);
@@ -85,7 +89,7 @@ static inline vf vexp(vf x) {
   p = p * r + 1.6666665459E-1f;
   p = p * r + 5.0000001201E-1f;
   vf y = p * (r * r) + r + 1.0f;
-  const vi ni = __builtin_convertvector(n, vi), n1 = ni >> 1;
+  const vi ni = asi(t) - 0x4B400000, n1 = ni >> 1;
   y = y * pow2i(n1) * pow2i(ni - n1);
   // One unordered compare catches both x > hi (-> +inf) and NaN (-> NaN): x + inf is either.
   return ~(x <= hi) ? x + __builtin_inff() : y;

@@ -219,3 +219,45 @@ test('optimizer slots stay in linear memory between replays and come back whenev
     setBackend(before);
   }
 });
+
+test('each replay takes its batch straight into linear memory (feed), inputs and separate targets alike, on both builds', () => {
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  const batches = Array.from({ length: 6 }, (_, i) => ({
+    x: randomTensor([8, 12], new Rng(100 + i), -1, 1), y: randomTensor([8, 3], new Rng(200 + i), -1, 1),
+  }));
+  const run = (backend: WasmBackend, jitCompile: boolean): { losses: number[]; weights: Float32Array[]; fed: number } => {
+    let fed = 0;
+    const compileTrace = backend.compileTrace!;
+    registerBackend({
+      ...backend,
+      compileTrace: (entries, keep) => {
+        const actions = compileTrace(entries, keep);
+        const feed = actions.feed;
+        if (feed) actions.feed = (input, values) => (feed(input, values) ? (fed++, true) : false);
+        return actions;
+      },
+    });
+    setBackend('wasm');
+    setSeed(5);
+    const m = new Sequential([new Dense(6, { activation: 'relu', inputShape: [12] }), new Dense(3)]);
+    m.compile({ optimizer: 'adam', loss: 'mse', jitCompile });
+    // Every step a new batch: a replay that read the previous step's batch would drift from eager.
+    const losses = [...batches, ...batches].map((b) => Number(m.trainOnBatch(b.x, b.y)));
+    return { losses, weights: m.getWeights().map((w) => Float32Array.from(w.values)), fed };
+  };
+  try {
+    for (const backend of [single, ...(threaded ? [threaded] : [])]) {
+      const eager = run(backend, false);
+      const compiled = run(backend, true);
+      assert.equal(eager.fed, 0);
+      // Steps 0 and 1 trace and check the plan; the 10 replays after them feed x and y each.
+      assert.equal(compiled.fed, 20, 'inputs and targets fed on every replay');
+      assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
+      compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
+    }
+  } finally {
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+});

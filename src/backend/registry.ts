@@ -7,6 +7,16 @@
 import { KERNEL_NAMES, type Kernels } from './kernels.js';
 import { isTracing, recordKernelCall, type TraceEntry } from '../tensor/step-trace.js';
 
+/**
+ * A compiled trace's actions, in order. `feed`, where the backend offers it, writes the next
+ * replay's values of an input array the trace reads (the batch) straight into the backend's own
+ * copy, instead of into the array (which the replay would then copy again); it returns false
+ * when it cannot (the caller then writes the array). After a feed the array itself is stale.
+ */
+export type CompiledTrace = (() => void)[] & {
+  feed?(input: Float32Array | Int32Array, values: Float32Array | Int32Array): boolean;
+};
+
 export interface Backend {
   /** 'js', 'wasm', 'native', ... */
   readonly name: string;
@@ -20,7 +30,7 @@ export interface Backend {
    * plans in linear memory. `keep`: the buffers JavaScript reads after a replay (the step's
    * outputs), which a backend holding its own copies must write back.
    */
-  compileTrace?(entries: readonly TraceEntry[], keep?: readonly (Float32Array | Int32Array | Float64Array)[]): (() => void)[];
+  compileTrace?(entries: readonly TraceEntry[], keep?: readonly (Float32Array | Int32Array | Float64Array)[]): CompiledTrace;
   /** Facts for `deepts info` (CPU features, threads, ...). */
   describe?(): Record<string, string | number | boolean>;
 }

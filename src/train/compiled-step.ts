@@ -20,7 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { getRng } from '../tensor/random.js';
 import { withoutBufferScope } from '../tensor/buffer-pool.js';
 import { hoistIndependentWrites, traceStep, type TraceEntry } from '../tensor/step-trace.js';
-import { getBackend } from '../backend/registry.js';
+import { getBackend, type CompiledTrace } from '../backend/registry.js';
 import { KERNEL_WRITES, type KernelName } from '../backend/kernels.js';
 import { gradients } from '../autograd/tape.js';
 import type { Layer } from '../nn/layer.js';
@@ -79,9 +79,9 @@ interface StepPlan {
   /** The plan's own copies of the batch (targets that are the inputs share them). */
   readonly xs: Tensor[];
   readonly ys: Tensor[];
-  readonly run: (() => void)[];
+  readonly run: CompiledTrace;
   /** run plus the optimizer update (one native plan on the addon), or null when the update stays eager. */
-  readonly runWithUpdate: (() => void)[] | null;
+  readonly runWithUpdate: CompiledTrace | null;
   /** The optimizer's stateVersion the recorded update points into. */
   readonly optimizerVersion: number;
   /** The trace: it holds every buffer the plan uses (native plans keep raw pointers into them). */
@@ -155,12 +155,17 @@ export class CompiledTrainStep {
       if (reason) return this.fallBack(reason, eager);
       return this.record(key, data, weights);
     }
-    plan.xs.forEach((t, i) => t.data.set(data.x[i]!.data));
-    plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
     plan.replays++;
+    const withUpdate = plan.verified && plan.optimizerVersion === this.c.optimizer.stateVersion ? plan.runWithUpdate : null;
+    // The batch into the plan's inputs: straight into the backend's copy where it offers that (WASM).
+    const actions = withUpdate ?? plan.run;
+    const feed = (t: Tensor, values: Tensor): void => {
+      if (!(plan!.verified && actions.feed?.(t.data, values.data))) t.data.set(values.data);
+    };
+    plan.xs.forEach((t, i) => feed(t, data.x[i]!));
+    plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && feed(t, data.y[i]!));
     if (!plan.verified) return this.verify(key, plan, data);
-    const withUpdate = plan.optimizerVersion === this.c.optimizer.stateVersion ? plan.runWithUpdate : null;
-    for (const f of withUpdate ?? plan.run) f();
+    for (const f of actions) f();
     this.replayed++;
     return withUpdate ? this.metrics(plan.out, data) : this.finish(plan.out, data);
   }
@@ -231,7 +236,7 @@ export class CompiledTrainStep {
       const measured = out.yPreds.filter((_, i) => (this.c.metrics[i]?.length ?? 0) + (this.c.weightedMetrics[i]?.length ?? 0) > 0);
       const keep = [out.total, ...measured, ...out.perOutput, ...out.grads].flatMap((t) => (t ? [t.data] : []));
       const gradBuffers = new Set<unknown>(out.grads.flatMap((t) => (t ? [t.data] : [])));
-      const compile = (es: readonly TraceEntry[], outputs = keep): (() => void)[] =>
+      const compile = (es: readonly TraceEntry[], outputs = keep): CompiledTrace =>
         getBackend().compileTrace?.(es, outputs) ?? es.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
       const optimizerVersion = this.c.optimizer.stateVersion;
       const update = this.traceUpdate(result);

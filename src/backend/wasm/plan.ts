@@ -29,6 +29,7 @@ import { checkDropout } from '../js/dropout.js';
 import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
 import type { WasmArena, WasmKernelExports } from './instance.js';
 import { claimResident, residentClaim, syncResident } from '../resident.js';
+import type { CompiledTrace } from '../registry.js';
 
 type Buf = Float32Array | Int32Array | Float64Array;
 
@@ -80,7 +81,7 @@ const needsFixup = (op: UnaryOp): boolean => op === 'sin' || op === 'cos';
  * one call into WASM. `keep`: the buffers JavaScript reads after a replay (the step's outputs);
  * without it, everything the plan writes is copied back.
  */
-export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[], keep?: readonly Buf[]): (() => void)[] {
+export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[], keep?: readonly Buf[]): CompiledTrace {
   const ex = arena.exports;
   // 1. Regions: one per JavaScript buffer, covering the byte range the trace's views use.
   const regions = new Map<ArrayBufferLike, Region>();
@@ -266,8 +267,11 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
       copyOut(r);
     });
   }
+  // Inputs fed for the next replay (feed below): already in linear memory, not copied in again.
+  const fed = new Set<Region>();
   const copyInputs = (): void => {
     for (const r of inputs) {
+      if (fed.delete(r)) continue;
       const own = ownFlush.get(r);
       if (own) {
         const claim = residentClaim(r.buffer);
@@ -284,11 +288,22 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
       else copyOut(r);
     }
   };
-  const all = [copyInputs, ...actions, copyOutputs];
-  return all.map((f) => (): void => {
+  const all: CompiledTrace = [copyInputs, ...actions, copyOutputs].map((f) => (): void => {
     void lease;
     f();
   });
+  // The batch straight into linear memory (one copy instead of two: into the plan's JavaScript
+  // array, then from it at copy-in). Only for an input that is a whole region no JavaScript action
+  // or host write touches and the plan never writes: nothing then reads the stale array.
+  all.feed = (input, values): boolean => {
+    const r = regions.get(input.buffer);
+    if (!r || !readFirst.has(r) || jsTouched.has(r) || written.has(r) || values.length !== input.length) return false;
+    if (r.lo !== input.byteOffset || r.hi !== input.byteOffset + input.byteLength || values.BYTES_PER_ELEMENT !== input.BYTES_PER_ELEMENT) return false;
+    arena.bytes().set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), r.ptr);
+    fed.add(r);
+    return true;
+  };
+  return all;
 }
 
 type Recorded = 'recorded' | 'nothing' | 'javascript';
