@@ -184,8 +184,8 @@ if (isMain) {
   const notes: string[] = [];
   const rows = which === 'wasm' ? await wasmConvRows(0.5, notes) : await nativeConvRows(0.5, notes);
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.rates)))];
-  console.log(`${'conv pass (GFLOPS)'.padEnd(36)}${keys.map((k) => k.padStart(14)).join('')}`);
-  for (const r of rows) console.log(`${r.shape.padEnd(36)}${keys.map((k) => (r.rates[k] == null ? 'n/a' : r.rates[k]!.toFixed(1)).padStart(14)).join('')}`);
+  console.log(`${'conv pass (GFLOPS)'.padEnd(36)}${keys.map((k) => k.padStart(16)).join('')}`);
+  for (const r of rows) console.log(`${r.shape.padEnd(36)}${keys.map((k) => (r.rates[k] == null ? 'n/a' : r.rates[k]!.toFixed(1)).padStart(16)).join('')}`);
   for (const n of notes) console.log(`  ${n}`);
   process.exit(0);
 }

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Dense, Dropout, Sequential, Tensor, getBackend, listBackends, ops, setBackend, setSeed } from '../src/index.js';
+import { Conv2D, Dense, Dropout, Flatten, Sequential, SpatialDropout2D, Tensor, getBackend, listBackends, ops, setBackend, setSeed } from '../src/index.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
 import { loadNativeBackend, setNativeThreads } from '../src/backend/native/load.js';
 import { dropoutThreshold, philox4x32, philoxStream } from '../src/tensor/philox.js';
@@ -186,5 +186,40 @@ test('seeded training with dropout repeats exactly, and compiled steps give the 
     }
   } finally {
     setBackend(before);
+  }
+});
+
+test('SpatialDropout2D drops whole maps from the same stream and compiles: compiled steps give the eager numbers (every backend)', async () => {
+  const run = async (jitCompile: boolean): Promise<{ weights: Float32Array[]; mode: string }> => {
+    setSeed(8);
+    const model = new Sequential([
+      new Conv2D(4, 3, { activation: 'relu', inputShape: [8, 8, 1] }), new SpatialDropout2D(0.5), new Flatten(), new Dense(3, { activation: 'softmax' }),
+    ]);
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', jitCompile });
+    const rng = new Rng(4);
+    const x = randomTensor([32, 8, 8, 1], rng);
+    const y = new Tensor(Float32Array.from({ length: 32 }, () => rng.int(3)), [32]);
+    await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    return { weights: model.getWeights().map((w) => Float32Array.from(w.values)), mode: model.jitCompileStatus().mode };
+  };
+  const before = getBackend().name;
+  try {
+    for (const b of listBackends()) {
+      setBackend(b.name);
+      const eager = await run(false);
+      const compiled = await run(true);
+      if (b.compileTrace) assert.equal(compiled.mode, 'compiled', b.name);
+      compiled.weights.forEach((w, i) => {
+        for (let j = 0; j < w.length; j++) assert.ok(Math.abs(w[j]! - eager.weights[i]![j]!) <= 1e-5 * (1 + Math.abs(eager.weights[i]![j]!)), `${b.name}: weight ${i}[${j}]`);
+      });
+    }
+  } finally {
+    setBackend(before);
+  }
+  const x = randomTensor([3, 4, 5, 6], new Rng(1), 1, 2);
+  const y = new SpatialDropout2D(0.5, { seed: 3 }).apply(x, { training: true }).values;
+  for (let s = 0; s < 3; s++) for (let c = 0; c < 6; c++) {
+    const kept = y[s * 120 + c] !== 0;
+    for (let p = 0; p < 20; p++) assert.equal(y[s * 120 + p * 6 + c] !== 0, kept, `sample ${s} channel ${c}`);
   }
 });

@@ -352,16 +352,6 @@ test('on the native addon a replayed autoencoder step, its optimizer update incl
   }
 });
 
-test("dropout's mask fill draws exactly what a loop of next() draws", () => {
-  const a = new Rng(77);
-  const b = new Rng(77);
-  const mask = new Float32Array(1000);
-  a.fillBernoulli(mask, 0.7, 1 / 0.7);
-  const expected = Float32Array.from({ length: 1000 }, () => (b.next() < 0.7 ? 1 / 0.7 : 0));
-  assert.deepEqual(mask, expected);
-  assert.equal(a.next(), b.next(), 'the generators continue in step');
-});
-
 test('a model fed a new batch shape every step stops tracing and says why', () => {
   setSeed(6);
   const m = buildRegressionNetwork(3);

@@ -12,22 +12,25 @@
  * [low 32 bits, high bits, 0, 0]).
  */
 
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
-const M0_LO = M0 & 0xffff, M0_HI = M0 >>> 16;
-const M1_LO = M1 & 0xffff, M1_HI = M1 >>> 16;
+/** Philox4x32's multipliers and Weyl key increments (Random123). */
+export const M0 = 0xd2511f53;
+export const M1 = 0xcd9e8d57;
+export const W0 = 0x9e3779b9;
+export const W1 = 0xbb67ae85;
+export const M0_LO = M0 & 0xffff, M0_HI = M0 >>> 16;
+export const M1_LO = M1 & 0xffff, M1_HI = M1 >>> 16;
 const TWO32 = 4294967296;
 
 /**
- * The high 32 bits of a·m for uint32 a and m = mHi·2^16 + mLo, exactly, in doubles: a·mLo and
- * a·mHi are below 2^48; the carry out of the low word comes from (a·mHi mod 2^16)·2^16 + a·mLo < 2^49.
+ * The high 32 bits of a·m for uint32 a and m = mHi·2^16 + mLo, exactly, in doubles: a·mHi and
+ * a·mLo are below 2^48, ⌊a·m / 2^16⌋ = a·mHi + ⌊a·mLo / 2^16⌋ < 2^49, and the high word is that
+ * over 2^16 (scalings by powers of two are exact).
  */
-function mulhi(a: number, mLo: number, mHi: number): number {
-  const pl = a * mLo, ph = a * mHi;
-  return (Math.floor(ph / 65536) + Math.floor(((ph % 65536) * 65536 + pl) / TWO32)) >>> 0;
+export function mulhi(a: number, mLo: number, mHi: number): number {
+  return Math.floor((a * mHi + Math.floor(a * mLo * INV16)) * INV16);
 }
+
+const INV16 = 1 / 65536;
 
 /** Philox4x32-10 of counter (c0, c1, c2, c3) under key (k0, k1), into out[0..3] (uint32 values). */
 export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array | number[]): void {

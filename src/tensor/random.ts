@@ -1,6 +1,7 @@
 /**
  * deepts' one seeded random generator, used by every layer: weight initialisation,
- * shuffling and dropout (through the global generator, like keras.utils.set_random_seed),
+ * shuffling and dropout's keys (through the global generator, like keras.utils.set_random_seed;
+ * the masks themselves come from the counter-based Philox stream of src/tensor/philox.ts),
  * data splits and samples (src/data), and statistical sampling (src/stats). Code that must
  * not disturb the global stream (a data split must not change when a model draws more
  * initial weights) makes its own `new Rng(seed)`.
@@ -54,28 +55,6 @@ export class Rng {
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
     return t >>> 0;
-  }
-
-  /**
-   * out[i] = value where next() < p, else 0, for every element in order: exactly the draws of a
-   * next() loop, with the state in locals (dropout masks are hundreds of thousands of draws a step).
-   */
-  fillBernoulli(out: Float32Array, p: number, value: number): void {
-    let { a, b, c, d } = this;
-    const below = p * 4294967296; // u / 2^32 < p exactly when u < p · 2^32 (a power-of-two scaling is exact)
-    for (let i = 0; i < out.length; i++) {
-      const t = (((a + b) | 0) + d) | 0;
-      d = (d + 1) | 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) | 0;
-      c = (c << 21) | (c >>> 11);
-      c = (c + t) | 0;
-      out[i] = t >>> 0 < below ? value : 0;
-    }
-    this.a = a;
-    this.b = b;
-    this.c = c;
-    this.d = d;
   }
 
   /** Uniform in [0, 1) on a grid of 2^-32 (one draw): plenty for float32 weights and shuffles. */

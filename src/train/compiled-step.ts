@@ -29,6 +29,7 @@ import { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from '../nn/
 import { Conv2D } from '../nn/layers/convolutional.js';
 import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
 import { BatchNormalization } from '../nn/layers/batch-normalization.js';
+import { SpatialDropout2D } from '../nn/layers/spatial.js';
 import { serializeLoss, type Loss } from './losses.js';
 import { Optimizer } from './optimizers/optimizer.js';
 import type { Logs } from './callbacks/callback.js';
@@ -54,7 +55,7 @@ export interface JitStatus {
 
 /** Layers whose forward and backward passes are kernels only (plus dropout's declared mask); exact classes, not subclasses. */
 const TRACEABLE_LAYERS: readonly (abstract new (...args: never[]) => Layer)[] = [
-  InputLayer, Dense, Flatten, Reshape, Activation, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization,
+  InputLayer, Dense, Flatten, Reshape, Activation, Dropout, SpatialDropout2D, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization,
 ];
 
 /** Batch shapes whose plans are kept; a model fed many shapes re-traces the oldest (memory stays bounded). */

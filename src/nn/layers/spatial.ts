@@ -8,6 +8,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { ops } from '../../autograd/index.js';
 import { pair, type Size2 } from '../../autograd/ops/conv.js';
 import { Rng, getRng } from '../../tensor/random.js';
+import { applyDropout } from './activation.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerShape } from '../layer.js';
 import { registerLayer } from '../serialization.js';
 import { base, num, optNum, pairOf } from './config.js';
@@ -151,11 +152,8 @@ export class SpatialDropout2D extends Layer {
     checkRank4(this, x.shape);
     if (!training || this.rate === 0) return x;
     const [n, , , c] = x.shape as [number, number, number, number];
-    const rng = this.rng ?? getRng();
-    const keep = 1 - this.rate;
-    const mask = new Float32Array(n * c);
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
-    return ops.mul(x, new Tensor(mask, [n, 1, 1, c]));
+    // Keras' noise_shape (batch, 1, 1, channels): one Philox draw per map, as Dropout (activation.ts).
+    return applyDropout(x, this.rate, [n, 1, 1, c], () => this.rng ?? getRng());
   }
   override computeOutputShape(s: LayerShape): LayerShape {
     return s;
