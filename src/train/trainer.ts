@@ -206,8 +206,30 @@ export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys
   const nx = checkArrays(xs, model.inputNames.length, what, 'input');
   const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs); // an autoencoder's y is its x: one pass
   checkSameCount(nx, ny, xs, ys, what);
-  const outs = noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
+  const outs = sampleOutputs(model, c, xs, nx);
   return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, outs[i]!, y) : y)) };
+}
+
+/**
+ * The outputs of one sample, whose shapes the targets are checked against. The forward pass runs
+ * once per input signature of a compiled model (trainOnBatch in a custom loop would otherwise pay
+ * an eager forward pass per batch); later batches of that signature get zeros of the same shapes.
+ */
+const sampleOutputShapes = new WeakMap<Compiled, Map<string, number[][]>>();
+const MAX_SIGNATURES = 16;
+
+function sampleOutputs(model: TrainableModel, c: Compiled, xs: Tensor[], nx: number): Tensor[] {
+  const run = (): Tensor[] => noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
+  if (nx === 0) return run();
+  // The weights' count and the outputs stand for the architecture: layers added after compile change the key.
+  const key = `${model.trainableWeights.length}|${model.outputNames.join(',')}|${xs.map((x) => `${x.dtype}[${x.shape.slice(1).join(',')}]`).join(',')}`;
+  let seen = sampleOutputShapes.get(c);
+  if (!seen) sampleOutputShapes.set(c, (seen = new Map()));
+  const shapes = seen.get(key);
+  if (shapes) return shapes.map((s) => new Tensor(new Float32Array(s.reduce((a, b) => a * b, 1)), s));
+  const outs = run();
+  if (seen.size < MAX_SIGNATURES) seen.set(key, outs.map((o) => [...o.shape]));
+  return outs;
 }
 
 let lastYield = 0;
