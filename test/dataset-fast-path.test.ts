@@ -228,3 +228,20 @@ test('a batch of the last row views one slicer made is gathered straight from th
     table.gather = original;
   }
 });
+
+test('fromTensorSlices of tensors over part of a buffer: rows are views at the right offsets, float32 and int32', async () => {
+  const floats = Float32Array.from({ length: 20 }, (_, i) => i);
+  const ints = Int32Array.from({ length: 13 }, (_, i) => 100 + i);
+  const x = new Tensor(floats.subarray(2, 14), [4, 3]); // starts 8 bytes into its buffer
+  const y = new Tensor(ints.subarray(5, 9), [4]);
+  const rows = await Dataset.fromTensorSlices([x, y]).toArray();
+  assert.deepEqual(rows.map(([a, b]) => [Array.from(a.data), a.dtype, b.item(), b.dtype]), [
+    [[2, 3, 4], 'float32', 105, 'int32'], [[5, 6, 7], 'float32', 106, 'int32'],
+    [[8, 9, 10], 'float32', 107, 'int32'], [[11, 12, 13], 'float32', 108, 'int32'],
+  ]);
+  assert.equal(rows[1]![0].data.buffer, floats.buffer); // a view, not a copy
+  assert.equal(rows[1]![0].data.byteOffset, 5 * 4);
+  assert.deepEqual(rows[3]![1].shape, []);
+  const empty = await Dataset.fromTensorSlices(new Tensor(floats.subarray(20), [2, 0])).toArray();
+  assert.deepEqual(empty.map((t) => t.shape), [[0], [0]]);
+});

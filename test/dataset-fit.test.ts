@@ -101,6 +101,22 @@ test('fit with a dataset: clear errors for an infinite dataset without stepsPerE
   await assert.rejects(m.fit(bad, { epochs: 1, verbose: 0, output: silent }), /Dataset map failed on element 2 \(pipeline: fromTensorSlices → batch\(5\) → map\): corrupt record/);
 });
 
+test('the one-sample forward pass that shapes the target check runs once per input signature, not once per fit', async () => {
+  const { x, y } = regressionData(20);
+  const m = model();
+  const forwardAll = m.forwardAll.bind(m);
+  let inference = 0;
+  m.forwardAll = (xs: Tensor[], training: boolean) => {
+    if (!training) inference++;
+    return forwardAll(xs, training);
+  };
+  const ds = Dataset.fromTensorSlices([x, y]).batch(5);
+  for (let i = 0; i < 3; i++) await m.fit(ds, { epochs: 2, verbose: 0 });
+  assert.equal(inference, 1);
+  // Targets are still checked against the remembered output shape in later fits.
+  await assert.rejects(m.fit(Dataset.fromTensorSlices([x, x]).batch(5), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[1\]/);
+});
+
 test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is gathered from its source or computed by a map', async () => {
   const { x, y } = regressionData(40);
   // The fast path (rows of x gathered into a batch) checks x once; a source with a NaN is checked batch by batch.

@@ -6,10 +6,9 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { noGrad } from '../autograd/tape.js';
 import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf, toTensorList } from './data-adapter.js';
 import { toSampleWeight } from './sample-weights.js';
-import type { Compiled, StepData, TrainableModel } from './trainer.js';
+import { sampleOutputs, type Compiled, type StepData, type TrainableModel } from './trainer.js';
 
 /** What fit/evaluate/predict accept besides tensors (deepts' Dataset satisfies it). */
 export interface DatasetLike {
@@ -115,8 +114,9 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
       const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
       // An autoencoder's targets are its inputs, whose values were just checked (a sum over the batch per check).
       checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
-      // One-sample outputs of the first batch stand in for the model's output shapes afterwards.
-      probes ??= noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, 1)), false)).map((o) => new Tensor(new Float32Array(o.size), o.shape));
+      // Outputs of the first batch stand in for the model's output shapes afterwards; the one-sample
+      // forward pass runs once per input signature of the compiled model, not once per fit call.
+      probes ??= sampleOutputs(model, c, xs, xs[0]!.shape[0]!);
       const step: StepData = { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
       // Keras' (x, y, sample_weight) elements: the weights of each sample of the batch.
       if (e.length === 3) step.sw = [toSampleWeight(e[2], xs[0]!.shape[0]!, where)];

@@ -6,7 +6,7 @@
  */
 import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, type TypedData } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { backendCount, kernels } from '../../backend/registry.js';
 import { firstNonFinite, vouchFinite } from '../../train/data-adapter.js';
@@ -115,14 +115,14 @@ export function row(t: Tensor, i: number): Tensor {
  */
 export function slicer(structure: unknown): (i: number) => unknown {
   if (structure instanceof Tensor) {
-    const { data } = structure;
     const log = registerSliceSource(structure);
     const stride = structure.size / structure.shape[0]!;
     const view = Tensor.viewMaker(structure.shape.slice(1));
-    if (!log) return (i) => view(data.subarray(i * stride, (i + 1) * stride));
+    const rowData = rowDataMaker(structure.data, stride);
+    if (!log) return (i) => view(rowData(i));
     const { ids, rows, mask } = log;
     return (i) => {
-      const t = view(data.subarray(i * stride, (i + 1) * stride));
+      const t = view(rowData(i));
       const at = log.count++ & mask;
       ids[at] = t.id;
       rows[at] = i;
@@ -140,6 +140,18 @@ export function slicer(structure: unknown): (i: number) => unknown {
     for (let k = 0; k < keys.length; k++) out[keys[k]!] = parts[k]!(i);
     return out;
   };
+}
+
+/**
+ * Row i of `data` (rows of `stride` values) as a typed-array view. Made by the typed array's
+ * constructor over the buffer: subarray() (a species lookup, then the same constructor) was
+ * about 40 % of the instructions the fused pipeline spends per element (callgrind).
+ */
+function rowDataMaker(data: TypedData, stride: number): (i: number) => TypedData {
+  const { buffer, byteOffset } = data;
+  const rowBytes = stride * data.BYTES_PER_ELEMENT;
+  if (data instanceof Float32Array) return (i) => new Float32Array(buffer, byteOffset + i * rowBytes, stride);
+  return (i) => new Int32Array(buffer, byteOffset + i * rowBytes, stride);
 }
 
 /**
