@@ -11,11 +11,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
 #include <time.h>
 #include <vector>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "arg_check.h"
 #include "isa.h"
@@ -270,6 +274,40 @@ napi_value Info(napi_env env, napi_callback_info) {
   return o;
 }
 
+// adviseHugePages(typedArray) -> bytes advised: asks Linux to back the 2 MiB-aligned interior of a
+// large, not yet written buffer (a training set just allocated) with transparent huge pages. A batch
+// gathers 256 rows from all over such a buffer; with 4 KiB pages each row costs a TLB miss whose
+// page walk (two-level under a hypervisor) misses the caches the training step just filled: the
+// gather of a shuffled MNIST batch took 2-3x longer inside fit than alone. Pages already written
+// keep their size (khugepaged may merge them later); where THP is 'never' or absent this is a no-op.
+napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1, "adviseHugePages");
+  if (a.failed) return nullptr;
+  void* data = nullptr;
+  size_t bytes = 0;
+  bool isTa = false;
+  napi_is_typedarray(env, a.argv[0], &isTa);
+  if (!isTa) {
+    a.fail("adviseHugePages: expected a typed array");
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  napi_get_typedarray_info(env, a.argv[0], &type, &length, &data, nullptr, nullptr);
+  size_t elem = type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array ? 8
+    : type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array ? 4
+    : type == napi_int16_array || type == napi_uint16_array ? 2 : 1;
+  bytes = length * elem;
+  double advised = 0;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin && madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE) == 0) advised = double(end - begin);
+#endif
+  return numv(env, advised);
+}
+
 napi_value SupportedIsas(napi_env env, napi_callback_info) {
   const char* names[3];
   int count = 0;
@@ -376,7 +414,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
-    {"setPlanProfiling", SetPlanProfiling}, {"setPlanFusion", SetPlanFusion}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
+    {"setPlanProfiling", SetPlanProfiling}, {"adviseHugePages", AdviseHugePages}, {"setPlanFusion", SetPlanFusion}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { describe, it, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KERNEL_NAMES } from '../src/backend/kernels.js';
-import { loadNativeBackend, nativeIsas, setNativeIsa, setNativeThreads } from '../src/backend/native/load.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { adviseHugePages, loadNativeBackend, nativeIsas, setNativeIsa, setNativeThreads } from '../src/backend/native/load.js';
 
 const backend = loadNativeBackend();
 const skip = backend ? false : 'native addon not built (npm run build-native / scripts/install.mjs)';
@@ -31,6 +32,23 @@ function random(n: number, seed: number): Float32Array {
 describe('native backend', { skip }, () => {
   const b = backend!;
   after(() => { setNativeThreads(0); setNativeIsa(nativeIsas()[0]!); });
+
+  it('advises huge pages for the interior of a large fresh buffer only, leaving its values alone', () => {
+    assert.equal(adviseHugePages(new Float32Array(1024)), 0, 'small buffers are left alone');
+    const big = new Float32Array(6 << 20); // 24 MiB: at least 10 whole 2 MiB pages inside
+    const advised = adviseHugePages(big);
+    const thp = '/sys/kernel/mm/transparent_hugepage/enabled';
+    const enabled = process.platform === 'linux' && existsSync(thp) && !/\[never\]/.test(readFileSync(thp, 'utf8'));
+    if (enabled) {
+      assert.ok(advised >= 20 << 20 && advised <= big.byteLength && advised % (2 << 20) === 0, `advised ${advised} bytes of ${big.byteLength}`);
+    } else {
+      assert.ok(advised >= 0 && advised <= big.byteLength);
+    }
+    for (let i = 0; i < big.length; i += 4099) big[i] = i;
+    for (let i = 0; i < big.length; i += 4099) assert.equal(big[i], i);
+    assert.equal(big[1], 0);
+    assert.throws(() => b.addon.adviseHugePages!({} as never), /typed array/);
+  });
 
   it('describes itself and declares every kernel it leaves to the reference', () => {
     assert.equal(b.name, 'native');

@@ -220,6 +220,54 @@ test('optimizer slots stay in linear memory between replays and come back whenev
   }
 });
 
+test('the weights a replay updates stay in linear memory, and come back on any read, a write or another backend', () => {
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  registerBackend(single);
+  setBackend('wasm');
+  const small = randomTensor([8, 28, 28], rng, 0, 1);
+  /** Batches of 16 and 8 (two plans), with reads, a write and a switch to the js backend between steps. */
+  const run = (jitCompile: boolean): { weights: Float32Array[]; losses: number[]; mid: Float32Array[]; predicted: Float32Array[]; stale: boolean } => {
+    setSeed(3);
+    const m = buildAutoencoder();
+    m.compile({ optimizer: 'adamax', loss: 'mse', jitCompile });
+    const stored = (): Float32Array[] => m.trainableWeights.map((v) => Float32Array.from((v as unknown as { stored: Float32Array }).stored));
+    const losses: number[] = [];
+    const predicted: Float32Array[] = [];
+    let mid: Float32Array[] = [];
+    let stale = false;
+    for (let i = 0; i < 18; i++) {
+      losses.push(Number(m.trainOnBatch(i % 4 === 3 ? small : batch, i % 4 === 3 ? small : batch)));
+      if (i === 6) {
+        const js = stored(); // the arrays as they are, without the accessor's write-back
+        mid = m.getWeights().map((w) => Float32Array.from(w.values));
+        stale = js.some((w, j) => w.some((v, k) => v !== mid[j]![k]));
+      }
+      if (i === 9) m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.values, (v) => v * 0.5), w.shape)));
+      if (i === 12) {
+        setBackend('js');
+        predicted.push(Float32Array.from((m.predict(small) as Tensor).values));
+        setBackend('wasm');
+      }
+      if (i === 14) predicted.push(Float32Array.from((m.predict(small) as Tensor).values));
+    }
+    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, mid, predicted, stale };
+  };
+  try {
+    const eager = run(false);
+    const compiled = run(true);
+    assert.equal(eager.stale, false);
+    assert.equal(compiled.stale, true, 'after a replay the newest weights are in linear memory, not yet in the JavaScript arrays');
+    assertClose(compiled.losses, eager.losses, 1e-5, 'losses');
+    compiled.mid.forEach((w, i) => assertClose(w, eager.mid[i]!, 1e-6, `weight ${i} read midway`));
+    compiled.predicted.forEach((p, i) => assertClose(p, eager.predicted[i]!, 1e-5, `prediction ${i}`));
+    compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-5, `weight ${i} at the end`));
+  } finally {
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+});
+
 test('each replay takes its batch straight into linear memory (feed), inputs and separate targets alike, on both builds', () => {
   const before = getBackend().name;
   const previous = findBackend('wasm');

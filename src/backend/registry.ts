@@ -5,6 +5,7 @@
  * (row-major Float32Array), so mixing kernels needs no copies.
  */
 import { KERNEL_NAMES, type Kernels } from './kernels.js';
+import { syncAllResident } from './resident.js';
 import { isTracing, recordKernelCall, type TraceEntry } from '../tensor/step-trace.js';
 
 /**
@@ -71,6 +72,9 @@ export function setBackend(name: string): void {
     const known = [...backends.keys()].join(', ');
     throw new Error(`unknown or unavailable backend '${name}' (available: ${known})`);
   }
+  // Weights a WASM compiled step holds in linear memory go back to their arrays: the new
+  // backend's kernels and plans read those arrays directly.
+  if (b !== active) syncAllResident();
   active = b;
   explicitlyChosen = true;
   table = undefined;

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdx, type IdxArray } from './idx.js';
 import { readFileCapped, READ_LIMITS } from './read-file.js';
+import { adviseHugePages } from '../backend/native/load.js';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
@@ -113,6 +114,8 @@ async function loadSplit(
   const n = checkLimit(limitName, limit, img.shape[0]!);
   const pixels = img.data as Uint8Array;
   const out = new Float32Array(n * MNIST_PIXELS);
+  // Before the first write: fit's shuffled batches gather rows from all over it (see adviseHugePages).
+  adviseHugePages(out);
   // One pass; division (not × 1/255) so values equal Keras' `x / 255.` exactly.
   for (let i = 0; i < out.length; i++) out[i] = pixels[i]! / 255;
   const labelBytes = lab.data as Uint8Array;

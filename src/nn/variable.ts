@@ -3,8 +3,12 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual, type Shape } from '../tensor/shape.js';
 import type { Regularizer } from './regularizers.js';
 import type { Constraint } from './constraints.js';
+import type { TypedData } from '../tensor/dtype.js';
+import { syncResidentArray } from '../backend/resident.js';
 
 export class Variable extends Tensor {
+  /** The array behind `data` (the accessor below). */
+  declare private stored: TypedData;
   readonly name: string;
   trainable: boolean;
   /** Keras' variable.regularizer: its penalty joins the layer's losses while the weight is trainable. */
@@ -32,3 +36,20 @@ export class Variable extends Tensor {
     return new Tensor(Float32Array.from(this.values), this.shape);
   }
 }
+
+// A weight's data may be newer in a backend than in its array: a WASM compiled training step keeps
+// the weights it updates in linear memory between replays (src/backend/resident.ts). Every read
+// of `data` (and so of `values`, `read()`, every kernel call given this variable, getWeights,
+// saving) first has the backend write them back; while nothing is claimed that is one test.
+// Defined on the prototype (Tensor declares `data` without a field), so the constructor's
+// assignment lands in `stored`.
+Object.defineProperty(Variable.prototype, 'data', {
+  get(this: { stored: TypedData }): TypedData {
+    syncResidentArray(this.stored);
+    return this.stored;
+  },
+  set(this: { stored: TypedData }, value: TypedData) {
+    this.stored = value;
+  },
+  configurable: true,
+});

@@ -28,8 +28,12 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly size: number;
-  /** Row-major data. Treat as read-only unless you own the tensor (optimizers update variables in place). */
-  readonly data: TypedData;
+  /**
+   * Row-major data. Treat as read-only unless you own the tensor (optimizers update variables in place).
+   * Declared, not a class field: the constructor's assignment must reach the accessor a Variable
+   * defines on its prototype (src/nn/variable.ts), which an own field would hide.
+   */
+  declare readonly data: TypedData;
   /** True for leaves the user wants gradients of (weights), and for every tensor computed from them. */
   requiresGrad: boolean;
   gradFn: GradFn | null = null;

@@ -64,6 +64,8 @@ export interface NativeAddon {
   endPlan?(): unknown;
   runPlan?(plan: unknown): void;
   fill?(x: F32, value: number): void;
+  /** madvise(MADV_HUGEPAGE) on a buffer's 2 MiB-aligned interior; bytes advised (absent from older addons). */
+  adviseHugePages?(a: ArrayBufferView): number;
   info(): { isa: string; lanes: number; microTile: string; threads: number; avx2: boolean; fma: boolean; avx512f: boolean; avx512vl: boolean; isaNote: string; threadNote?: string };
   supportedIsas(): string[];
   setIsa(name: string): boolean;
@@ -320,6 +322,21 @@ export function loadNativeBackend(): NativeBackend | null {
 export function setNativeThreads(n: number): number {
   const b = loadNativeBackend();
   return b ? b.addon.setNumThreads(Math.floor(n)) : 0;
+}
+
+/** Buffers smaller than this gain nothing from huge pages (few rows, few TLB misses). */
+const HUGE_PAGES_MIN_BYTES = 8 << 20;
+
+/**
+ * Asks Linux for transparent huge pages behind a large buffer that was just allocated and is not
+ * written yet (a training set about to be filled), when the native addon is loaded (it is not
+ * loaded for that). Shuffled batches gather rows from all over such a buffer, and with 4 KiB pages
+ * every row costs a page walk that misses the caches a training step just filled: the batch
+ * gather of fit on MNIST took half as long with huge pages. Returns the bytes advised (0: nothing).
+ */
+export function adviseHugePages(a: Float32Array | Int32Array | Uint8Array): number {
+  if (a.byteLength < HUGE_PAGES_MIN_BYTES || !cached) return 0;
+  return cached.addon.adviseHugePages?.(a) ?? 0;
 }
 
 /** Switches the native kernels to an instruction set ('avx512' | 'avx2' | 'generic', alias 'scalar'); false if unsupported here. */

@@ -152,7 +152,7 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   // 3. Record. Which copy of each region is current decides the copies around JavaScript actions.
   const actions: (() => void)[] = [];
   const readFirst = new Set<Region>(); // read before anything in the step writes it: copied in at the start
-  const slotRegions = new Set<Region>(); // optimizer slots the plan's own updates read and write
+  const residentRegions = new Set<Region>(); // weights and optimizer slots the plan's own updates read and write
   const jsTouched = new Set<Region>(); // named by a JavaScript action between segments
   const touched = new Set<Region>();
   const dirty = new Set<Region>(); // written in linear memory since JavaScript last had it
@@ -229,7 +229,10 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
         const readsOutputs = name === 'optimizerStep' || (name === 'matmul' && e.args[8] === true);
         for (const { arg, buf } of bufs) if (!writes.includes(arg) || readsOutputs) touch(buf, false);
         for (const { arg, buf } of bufs) if (writes.includes(arg)) touch(buf, true);
-        if (name === 'optimizerStep') for (const s of (e.args[3] as readonly Buf[])) slotRegions.add(regionOf(s));
+        if (name === 'optimizerStep') {
+          residentRegions.add(regionOf(e.args[1] as Buf));
+          for (const s of (e.args[3] as readonly Buf[])) residentRegions.add(regionOf(s));
+        }
       } else if (result === 'nothing' && recorded === 0) {
         // Empty shapes: the eager kernel does nothing either.
       } else if (result === 'javascript' && recorded === 0) {
@@ -254,13 +257,14 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   // (whatever the caller keeps: the array or some of its functions); then it goes back.
   const lease = {};
   orphans?.register(lease, { arena, ptr: block });
-  // Optimizer slots only this plan's updates touch stay in linear memory between replays
+  // The weights this plan updates and their optimizer slots stay in linear memory between replays
   // (backend/resident.ts): not copied out after a replay (the plan claims them) nor in before the
-  // next one while the claim is still its own. Whoever reads them in JavaScript (the optimizer's
-  // eager update, getState, another plan's copy-in) first has them written back. Host writes
-  // between segments (dropout masks, the update's hyper-parameters) never read optimizer slots.
+  // next one while the claim is still its own: 2 × 888 KB of copies fewer per lecture-autoencoder
+  // step. Whoever reads them in JavaScript (any read of a Variable's data: eager kernels, getWeights,
+  // saving; the optimizer's eager update, getState; another plan's copy-in) first has them written
+  // back. Regions a JavaScript action between segments names, or the caller keeps, are copied as before.
   const ownFlush = new Map<Region, () => void>();
-  for (const r of slotRegions) {
+  for (const r of residentRegions) {
     if (jsTouched.has(r) || keepBuffers?.has(r.buffer)) continue;
     ownFlush.set(r, () => {
       void lease;
@@ -272,11 +276,12 @@ export function compileWasmTrace(arena: WasmArena, entries: readonly TraceEntry[
   const copyInputs = (): void => {
     for (const r of inputs) {
       if (fed.delete(r)) continue;
-      const own = ownFlush.get(r);
-      if (own) {
-        const claim = residentClaim(r.buffer);
-        if (claim === own) continue;
-        if (claim) syncResident([r]);
+      // Held in linear memory by this plan: nothing to copy; by another plan (the epoch's last,
+      // smaller batch; a step without the update; predict): written back to JavaScript first.
+      const claim = residentClaim(r.buffer);
+      if (claim) {
+        if (claim === ownFlush.get(r)) continue;
+        syncResident([r]);
       }
       copyIn(r);
     }
