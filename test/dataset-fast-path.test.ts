@@ -245,3 +245,36 @@ test('fromTensorSlices of tensors over part of a buffer: rows are views at the r
   const empty = await Dataset.fromTensorSlices(new Tensor(floats.subarray(20), [2, 0])).toArray();
   assert.deepEqual(empty.map((t) => t.shape), [[0], [0]]);
 });
+
+test('tuples of row views from two sources, with a repeated leaf, are gathered leaf by leaf in one pass: the same batches as the generic path', async () => {
+  const { kernels } = await import('../src/backend/registry.js');
+  await fc.assert(fc.asyncProperty(
+    fc.integer({ min: 2, max: 90 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(),
+    async (n, width, batch, seed, drop) => {
+      const x = new Tensor(Float32Array.from({ length: n * width }, (_, i) => i * 0.25 - 1), [n, width]);
+      const z = new Tensor(Float32Array.from({ length: n * 2 }, (_, i) => 1000 + i), [n, 2]);
+      const triple = ([a, b]: Tensor[]): Tensor[] => [a!, b!, a!];
+      const fast = Dataset.fromTensorSlices([x, z]).map(triple).shuffle(n, { seed }).batch(batch, { dropRemainder: drop });
+      const generic = Dataset.fromGenerator(function* () { for (let i = 0; i < n; i++) yield [rowOf(x, i), rowOf(z, i)]; })
+        .map(triple).shuffle(n, { seed }).batch(batch, { dropRemainder: drop });
+      const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
+      const original = table.gather;
+      const sources: unknown[] = [];
+      table.gather = (...a: unknown[]) => {
+        sources.push(a[0]);
+        original.apply(table, a);
+      };
+      let got: Tensor[][];
+      try {
+        got = await fast.toArray();
+      } finally {
+        table.gather = original;
+      }
+      assert.deepEqual(plain(got), plain(await generic.toArray()));
+      for (const b of got) assert.equal(b[2], b[0], 'the repeated leaf shares its stacked tensor');
+      // Every batch of two rows or more: one gather from x's data and one from z's.
+      const multi = got.filter((b) => b[0]!.shape[0]! >= 2).length;
+      assert.deepEqual(sources.filter((s) => s === x.data || s === z.data).length, 2 * multi);
+    },
+  ), { numRuns: 40 });
+});

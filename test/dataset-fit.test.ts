@@ -5,6 +5,7 @@ import { Adam, Dense, Sequential, Tensor, setSeed, type TextOutput } from '../sr
 import { Dataset } from '../src/data/dataset/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { assertClose, randomTensor } from './helpers.js';
+import { vouchFinite } from '../src/train/data-adapter.js';
 
 const silent: TextOutput = { write: () => {}, isTTY: false };
 
@@ -115,6 +116,28 @@ test('the one-sample forward pass that shapes the target check runs once per inp
   assert.equal(inference, 1);
   // Targets are still checked against the remembered output shape in later fits.
   await assert.rejects(m.fit(Dataset.fromTensorSlices([x, x]).batch(5), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[1\]/);
+});
+
+test('every batch of a dataset is checked: a later batch with targets of another shape, or (for a probability loss) values outside [0, 1], is named', async () => {
+  const { x, y } = regressionData(16);
+  // Inputs gathered from a checked source and targets vouched finite: after the first batch only shapes could differ.
+  const labels = (i: number): Tensor => {
+    const t = new Tensor(new Float32Array(i < 2 ? 4 : 8), [4, i < 2 ? 1 : 2]);
+    vouchFinite(t);
+    return t;
+  };
+  const pairs = Dataset.fromTensorSlices(x).batch(4).map((b, i) => [b, labels(i)] as [Tensor, Tensor]);
+  await assert.rejects(model().fit(pairs, { verbose: 0 }), /dataset batch 2: .*per-sample shape \[2\] but the model outputs \[1\]|per-sample shape \[2\] but the model outputs \[1\]/);
+  assert.equal(y.shape[0], 16);
+  setSeed(1);
+  const m = new Sequential([new Dense(1, { inputShape: [3], activation: 'sigmoid' })]);
+  m.compile({ optimizer: 'adam', loss: 'binary_crossentropy' });
+  const probs = new Tensor(new Float32Array(16).fill(0.5), [16, 1]);
+  const outside = new Tensor(new Float32Array(16).fill(0.5).map((v, i) => (i === 5 ? 1.5 : v)), [16, 1]);
+  await assert.rejects(m.fit(Dataset.fromGenerator(function* () {
+    yield [x, probs] as [Tensor, Tensor];
+    yield [x, outside] as [Tensor, Tensor];
+  }), { verbose: 0 }), /target 1.5 at index 5 is not a probability in \[0, 1\]/);
 });
 
 test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is gathered from its source or computed by a map', async () => {

@@ -95,6 +95,11 @@ export function vouchFinite(t: Tensor): void {
   vouched.add(t);
 }
 
+/** Whether assertFinite would pass t without reading its values (int32, empty, or vouched for). */
+export function knownFinite(t: Tensor): boolean {
+  return !(t.data instanceof Float32Array) || t.size === 0 || vouched.has(t);
+}
+
 /** The flat index of the first NaN or ±Infinity in d, or -1. */
 export function firstNonFinite(d: Float32Array): number {
   if (d.length === 0) return -1;

@@ -163,6 +163,8 @@ function rowDataMaker(data: TypedData, stride: number): (i: number) => TypedData
 export function stackElements(elements: readonly unknown[], where: string): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, () => 'element');
+  const logged = Array.isArray(first) ? stackLoggedTuples(elements, first) : null;
+  if (logged) return logged;
   const flat = flatTupleColumns(elements);
   const columns = flat ?? leafColumns(elements, where);
   let paths: string[] | null = null;
@@ -176,6 +178,81 @@ export function stackElements(elements: readonly unknown[], where: string): unkn
     else stacked.push(stackLeaf(col, where, pathOf(j)));
   }
   return flat ? stacked : fromLeaves(first, stacked);
+}
+
+/** Most leaves of a tuple stackLoggedTuples takes (wider tuples take the general path). */
+const MAX_LOGGED_LEAVES = 8;
+/** Row numbers of each leaf of a batch being gathered (reused: the gather kernel reads them synchronously). */
+const tupleRows: Int32Array[] = [];
+
+/**
+ * Flat tuples whose leaves are, leaf by leaf, the last n row views of one slicer each, or in every
+ * element the same tensor as an earlier leaf of it (x => [x, x]): what fromTensorSlices → map →
+ * shuffle → batch yields. Checked and gathered in one pass over the elements (the general path
+ * builds a column per leaf, compares columns, then reads each column's ids: several passes over
+ * elements that a training step has pushed out of the cache meanwhile). Exactly what the general
+ * path stacks; null when any element differs, and the general path stacks them (or names the mismatch).
+ */
+function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown[]): Tensor[] | null {
+  const n = elements.length;
+  const k = first.length;
+  if (n < 2 || n > ROW_LOG_SIZE || k === 0 || k > MAX_LOGGED_LEAVES || backendCount() === 0) return null;
+  const repeats: number[] = []; // per leaf: the first leaf of element 0 holding the same tensor (itself if none)
+  const logs: (RowLog | null)[] = [];
+  for (let j = 0; j < k; j++) {
+    const t = first[j];
+    if (!(t instanceof Tensor)) return null;
+    const r = first.indexOf(t);
+    repeats.push(r);
+    const log = r === j ? logOfLastViews(t, n) : null;
+    if (r === j && !log) return null;
+    logs.push(log);
+    if (r === j && (tupleRows[j]?.length ?? -1) !== n) tupleRows[j] = new Int32Array(n);
+  }
+  for (let i = 0; i < n; i++) {
+    const e = elements[i];
+    if (!Array.isArray(e) || e.length !== k) return null;
+    for (let j = 0; j < k; j++) {
+      const t: unknown = e[j];
+      const r = repeats[j]!;
+      if (r !== j) {
+        if (t !== e[r]) return null;
+        continue;
+      }
+      const log = logs[j]!;
+      const at = (log.count - n + i) & log.mask;
+      // An id names one tensor for good: a match is that view, whose row was logged with it.
+      if (!(t instanceof Tensor) || t.id !== log.ids[at]) return null;
+      tupleRows[j]![i] = log.rows[at]!;
+    }
+  }
+  const stacked: Tensor[] = [];
+  for (let j = 0; j < k; j++) stacked.push(repeats[j] !== j ? stacked[repeats[j]!]! : gatherSourceRows(logs[j]!.source, tupleRows[j]!, first[j] as Tensor));
+  return stacked;
+}
+
+/** The row log of the slicer whose last n views begin with `head` (the first element's leaf), or null. */
+function logOfLastViews(head: Tensor, n: number): RowLog | null {
+  if (!(head.data instanceof Float32Array)) return null;
+  const sources = sliceSources.get(head.data.buffer);
+  if (!sources) return null;
+  for (const src of sources) {
+    const log = rowLogs.get(src);
+    if (!log || n > log.ids.length || src.size / src.shape[0]! !== head.size) continue;
+    const start = log.count - n;
+    if (start >= 0 && log.ids[start & log.mask] === head.id) return log;
+  }
+  return null;
+}
+
+/** Rows `rows` of a registered source, stacked into a batch of `head`'s shape (vouched finite when the source is). */
+function gatherSourceRows(src: Tensor, rows: Int32Array, head: Tensor): Tensor {
+  const stride = head.size;
+  const out = allocFloat32(stride * rows.length, false);
+  kernels().gather(src.data as Float32Array, [src.shape[0]!, stride], rows, 0, out);
+  const batch = new Tensor(out, [rows.length, ...head.shape]);
+  if (sourceKnownFinite(src)) vouchFinite(batch);
+  return batch;
 }
 
 /** Whether two columns hold the same tensor objects, element by element. */
@@ -336,11 +413,7 @@ function gatherLoggedRows(col: readonly (Tensor | number)[], head: Tensor, strid
       if (!(t instanceof Tensor) || t.id !== ids[at]) return null;
       indices[k] = rows[at]!;
     }
-    const out = allocFloat32(stride * n, false);
-    kernels().gather(src.data as Float32Array, [src.shape[0]!, stride], indices, 0, out);
-    const batch = new Tensor(out, [n, ...head.shape]);
-    if (sourceKnownFinite(src)) vouchFinite(batch);
-    return batch;
+    return gatherSourceRows(src, indices, head);
   }
   return null;
 }
