@@ -164,3 +164,44 @@ test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is g
   const h = await model().fit(Dataset.fromTensorSlices([inner, y]).shuffle(40, { seed: 1 }).batch(8), { epochs: 2, verbose: 0 });
   assert.ok(h.history.loss!.every((v) => Number.isFinite(v)));
 });
+
+test('a compiled step copies a fused batch straight from the source rows, never gathering the batch itself, and trains as the gathered batch does', async () => {
+  const { kernels } = await import('../src/backend/registry.js');
+  const x = randomTensor([64, 6], new Rng(11));
+  const train = async (ds: Dataset<[Tensor, Tensor]>): Promise<{ weights: number[][]; gathers: number; copies: number; mode: string }> => {
+    setSeed(7);
+    const m = new Sequential([new Dense(4, { inputShape: [6], activation: 'relu' }), new Dense(6)]);
+    m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+    const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
+    const gather = table.gather;
+    const set = Float32Array.prototype.set;
+    let counting = false;
+    let [gathers, copies] = [0, 0];
+    table.gather = (...a: unknown[]) => {
+      if (counting && a[0] === x.data) gathers++;
+      gather.apply(table, a);
+    };
+    Float32Array.prototype.set = function (this: Float32Array, src: ArrayLike<number>, offset?: number) {
+      if (counting && src.length === 16 * 6) copies++;
+      return set.call(this, src, offset);
+    };
+    try {
+      await m.fit(ds, { epochs: 3, verbose: 0, callbacks: [{ onEpochBegin: (epoch: number) => { counting = epoch === 2; } }] });
+    } finally {
+      table.gather = gather;
+      Float32Array.prototype.set = set;
+    }
+    return { weights: m.getWeights().map((w) => Array.from(w.values)), gathers, copies, mode: m.jitCompileStatus().mode };
+  };
+  const fused = await train(Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(64, { seed: 3 }).batch(16));
+  // The same rows as tensors of their own (not views of x): stacked by copying, then fed to the step.
+  const copied = await train(Dataset.fromTensorSlices(x).map((r) => {
+    const own = new Tensor(r.values.slice(), r.shape);
+    return [own, own] as [Tensor, Tensor];
+  }).shuffle(64, { seed: 3 }).batch(16));
+  assert.deepEqual(fused.weights, copied.weights);
+  assert.equal(fused.mode, 'compiled');
+  assert.equal(fused.gathers, 4, 'one gather of each batch of the third epoch, from x into the plan');
+  assert.equal(fused.copies, 0, 'no batch copied into the plan');
+  assert.ok(copied.copies >= 4, 'the general path copies its stacked batch into the plan');
+});

@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { checkArrays, checkSameCount, checkTargets, knownFinite, rowRange, rowsOf, toTensorList } from './data-adapter.js';
+import { checkArrays, checkSameCount, checkTargets, knownFinite, rowRange, rowSourceOf, rowsOf, toTensorList } from './data-adapter.js';
 import { toSampleWeight } from './sample-weights.js';
 import { kernels } from '../backend/registry.js';
 import { sampleOutputs, type BatchRows, type Compiled, type StepData, type TrainableModel } from './trainer.js';
@@ -136,6 +136,13 @@ export function copyRows(t: Tensor, rows: BatchRows, into: Float32Array | Int32A
   }
 }
 
+function sameRows(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function describe(v: unknown): string {
   if (v instanceof Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of ${v.length} items`;
@@ -161,6 +168,13 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
       if (passed !== null && Array.isArray(e) && e.length === 2) {
         const [x, y] = e as unknown[];
         if (x instanceof Tensor && y instanceof Tensor && shapesEqual(x.shape, passed.x) && shapesEqual(y.shape, passed.y) && knownFinite(x) && (y === x || knownFinite(y))) {
+          // Rows of source tensors (a dataset's fused batch): a compiled step copies them from the sources.
+          const rx = rowSourceOf(x);
+          const ry = y === x ? rx : rowSourceOf(y);
+          if (rx && ry && sameRows(rx.indices, ry.indices)) {
+            const rows: BatchRows = { source: { x: [rx.source], y: [ry.source] }, indices: rx.indices, begin: 0, count: rx.indices.length };
+            return { x: [x], y: [y], rows };
+          }
           return { x: [x], y: [y] };
         }
       }

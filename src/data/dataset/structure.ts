@@ -10,6 +10,7 @@ import { allocate, type TypedData } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { backendCount, kernels } from '../../backend/registry.js';
 import { firstNonFinite, vouchFinite } from '../../train/data-adapter.js';
+import { rowBatch } from './row-batch.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -160,10 +161,10 @@ function rowDataMaker(data: TypedData, stride: number): (i: number) => TypedData
  * autoencoder's [x, x]) is stacked once and shared, so the trainer also gathers it once.
  * Runs once per batch in a training loop: plain loops, and leaf paths only for error messages.
  */
-export function stackElements(elements: readonly unknown[], where: string): unknown {
+export function stackElements(elements: readonly unknown[], where: string, lazy = false): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, () => 'element');
-  const logged = Array.isArray(first) ? stackLoggedTuples(elements, first) : null;
+  const logged = Array.isArray(first) ? stackLoggedTuples(elements, first, lazy) : null;
   if (logged) return logged;
   const flat = flatTupleColumns(elements);
   const columns = flat ?? leafColumns(elements, where);
@@ -182,8 +183,6 @@ export function stackElements(elements: readonly unknown[], where: string): unkn
 
 /** Most leaves of a tuple stackLoggedTuples takes (wider tuples take the general path). */
 const MAX_LOGGED_LEAVES = 8;
-/** Row numbers of each leaf of a batch being gathered (reused: the gather kernel reads them synchronously). */
-const tupleRows: Int32Array[] = [];
 
 /**
  * Flat tuples whose leaves are, leaf by leaf, the last n row views of one slicer each, or in every
@@ -193,7 +192,7 @@ const tupleRows: Int32Array[] = [];
  * elements that a training step has pushed out of the cache meanwhile). Exactly what the general
  * path stacks; null when any element differs, and the general path stacks them (or names the mismatch).
  */
-function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown[]): Tensor[] | null {
+function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown[], lazy: boolean): Tensor[] | null {
   const n = elements.length;
   const k = first.length;
   if (n < 2 || n > ROW_LOG_SIZE || k === 0 || k > MAX_LOGGED_LEAVES || backendCount() === 0) return null;
@@ -207,8 +206,9 @@ function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown
     const log = r === j ? logOfLastViews(t, n) : null;
     if (r === j && !log) return null;
     logs.push(log);
-    if (r === j && (tupleRows[j]?.length ?? -1) !== n) tupleRows[j] = new Int32Array(n);
   }
+  // Each batch its own row numbers: a lazy batch (row-batch.ts) keeps them until it is read.
+  const rowsOf = logs.map((log) => (log ? new Int32Array(n) : null));
   for (let i = 0; i < n; i++) {
     const e = elements[i];
     if (!Array.isArray(e) || e.length !== k) return null;
@@ -223,11 +223,11 @@ function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown
       const at = (log.count - n + i) & log.mask;
       // An id names one tensor for good: a match is that view, whose row was logged with it.
       if (!(t instanceof Tensor) || t.id !== log.ids[at]) return null;
-      tupleRows[j]![i] = log.rows[at]!;
+      rowsOf[j]![i] = log.rows[at]!;
     }
   }
   const stacked: Tensor[] = [];
-  for (let j = 0; j < k; j++) stacked.push(repeats[j] !== j ? stacked[repeats[j]!]! : gatherSourceRows(logs[j]!.source, tupleRows[j]!, first[j] as Tensor));
+  for (let j = 0; j < k; j++) stacked.push(repeats[j] !== j ? stacked[repeats[j]!]! : gatherSourceRows(logs[j]!.source, rowsOf[j]!, first[j] as Tensor, lazy));
   return stacked;
 }
 
@@ -246,11 +246,8 @@ function logOfLastViews(head: Tensor, n: number): RowLog | null {
 }
 
 /** Rows `rows` of a registered source, stacked into a batch of `head`'s shape (vouched finite when the source is). */
-function gatherSourceRows(src: Tensor, rows: Int32Array, head: Tensor): Tensor {
-  const stride = head.size;
-  const out = allocFloat32(stride * rows.length, false);
-  kernels().gather(src.data as Float32Array, [src.shape[0]!, stride], rows, 0, out);
-  const batch = new Tensor(out, [rows.length, ...head.shape]);
+function gatherSourceRows(src: Tensor, rows: Int32Array, head: Tensor, lazy: boolean): Tensor {
+  const batch = rowBatch(src, rows, head.shape, lazy);
   if (sourceKnownFinite(src)) vouchFinite(batch);
   return batch;
 }
@@ -413,7 +410,7 @@ function gatherLoggedRows(col: readonly (Tensor | number)[], head: Tensor, strid
       if (!(t instanceof Tensor) || t.id !== ids[at]) return null;
       indices[k] = rows[at]!;
     }
-    return gatherSourceRows(src, indices, head);
+    return gatherSourceRows(src, indices, head, false);
   }
   return null;
 }
