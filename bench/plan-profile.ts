@@ -5,18 +5,19 @@
  * wall ms per step, the calling thread's CPU ms (exact with DEEPTS_NUM_THREADS=1 even on a busy
  * machine), and GFLOPS for the GEMMs.
  * Run as a child: `DEEPTS_BACKEND=native node dist/bench/plan-profile.js [steps]` prints one
- * RESULT_MARK line; `--table` prints the table instead.
+ * RESULT_MARK line; `--table` prints the table instead; `--convnet` profiles Keras' simple MNIST
+ * convnet (batch 128, adam) instead of the autoencoder.
  */
 import { RESULT_MARK } from './epoch.js';
 
 export interface PlanProfileItem { name: string; ms: number; cpuMs: number; flops: number }
 export interface PlanProfile { threads: number; steps: number; stepMs: number; stepCpuMs: number; items: PlanProfileItem[] }
 
-async function measure(steps: number): Promise<PlanProfile> {
+async function measure(steps: number, which: 'autoencoder' | 'convnet' = 'autoencoder'): Promise<PlanProfile> {
   const deepts = await import('../src/index.js');
   const { findBackend } = await import('../src/backend/registry.js');
   const { withBufferScope } = await import('../src/tensor/buffer-pool.js');
-  const { buildAutoencoder } = await import('../src/models/mnist-models.js');
+  const { buildAutoencoder, buildConvnet } = await import('../src/models/mnist-models.js');
   const { Tensor, setSeed, Rng } = deepts;
   type Item = { name: string; seconds: number; cpuSeconds: number; runs: number; flops: number };
   const addon = (findBackend('native') as { addon?: Record<string, (...a: unknown[]) => unknown> } | undefined)?.addon;
@@ -25,11 +26,15 @@ async function measure(steps: number): Promise<PlanProfile> {
   const runPlan = addon['runPlan']!.bind(addon);
   addon['runPlan'] = (p: unknown) => { plans.add(p); return runPlan(p); };
   const rng = new Rng(1);
-  const x = new Tensor(Float32Array.from({ length: 256 * 784 }, () => rng.next()), [256, 28, 28]);
+  const convnet = which === 'convnet';
+  const batch = convnet ? 128 : 256;
+  const x = new Tensor(Float32Array.from({ length: batch * 784 }, () => rng.next()), convnet ? [batch, 28, 28, 1] : [batch, 28, 28]);
+  const y = convnet ? new Tensor(Float32Array.from({ length: batch }, () => rng.int(10)), [batch]) : x;
   setSeed(42);
-  const model = buildAutoencoder();
-  model.compile({ optimizer: 'adamax', loss: 'mse', jitCompile: true });
-  const step = (): void => { withBufferScope(() => model.runTrainStep({ x: [x], y: [x] })); };
+  const model = convnet ? buildConvnet() : buildAutoencoder();
+  if (convnet) model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], jitCompile: true });
+  else model.compile({ optimizer: 'adamax', loss: 'mse', jitCompile: true });
+  const step = (): void => { withBufferScope(() => model.runTrainStep({ x: [x], y: [y] })); };
   for (let i = 0; i < 20; i++) step();
   plans.clear();
   addon['setPlanProfiling']!(true);
@@ -66,7 +71,7 @@ export function formatPlanProfile(p: PlanProfile, label: string): string {
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isMain) {
   const args = process.argv.slice(2);
-  const p = await measure(Number(args.find((a) => !a.startsWith('--')) ?? 200));
+  const p = await measure(Number(args.find((a) => !a.startsWith('--')) ?? 200), args.includes('--convnet') ? 'convnet' : 'autoencoder');
   if (args.includes('--table')) console.log(formatPlanProfile(p, `native, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`));
   else process.stdout.write(`${RESULT_MARK}${JSON.stringify(p)}\n`);
 }

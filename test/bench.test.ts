@@ -10,7 +10,7 @@ import { UNREAPED_TICKS_MARK, closeCountingTree, detectMachine, unreapedTicksLin
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { formatEpochTable, formatGemmTable } from '../bench/report.js';
-import { parseBenchArgs } from '../bench/run.js';
+import { formatCnnRows, parseBenchArgs } from '../bench/run.js';
 import { CNN_ACCURACY_CONFIGS, formatCnnAccuracy, parseTestAccuracy } from '../bench/cnn-accuracy.js';
 
 /** A runner whose training costs `perImage` seconds per image and validation `perValImage`. */
@@ -129,6 +129,19 @@ test('cnn-accuracy section: reads the accuracy deepts cnn prints and says whethe
   assert.match(text, /npx deepts cnn --model wide {2,}\s+99\.31 % {2}meets 99\.2 %/);
   assert.match(text, /--dataset fashion --model wide +91\.85 % {2}below 92\.0 %/);
   assert.match(text, /npx deepts cnn --dataset fashion +failed: not installed/);
+});
+
+test('cnn section: says which rows timed real epochs and which were extrapolated, and the ratio to PyTorch\'s best', () => {
+  const text = formatCnnRows([
+    { config: 'deepts-native', backend: 'native', mode: 'full', stepSeconds: 0.008, testBatchSeconds: 0.0025, epochSeconds: 4, steps: 0, epochs: [4.1, 3.9], valAccuracy: [0.97, 0.98], othersBusyCores: 0.05 },
+    { config: 'tfjs-cpu', backend: 'tfjs-cpu', mode: 'extrapolated', stepSeconds: 5, testBatchSeconds: 1, epochSeconds: 2424, steps: 3 },
+    { config: 'pytorch-1thread', backend: 'pytorch', mode: 'full', stepSeconds: 0.07, testBatchSeconds: 0.03, epochSeconds: 36, steps: 0, epochs: [36] },
+    { config: 'pytorch-2threads', backend: 'pytorch', mode: 'full', stepSeconds: 0.045, testBatchSeconds: 0.02, epochSeconds: 24, steps: 0, epochs: [24, 24] },
+  ]);
+  assert.match(text, /deepts-native +4\.0 s\/epoch {2}full, median of 2 epochs \(4\.1, 3\.9\): 8\.0 ms\/step, 2\.5 ms\/test batch, val accuracy 98\.0 %, others used 0\.05 cores/);
+  assert.match(text, /tfjs-cpu +2424\.0 s\/epoch {2}extrapolated from 3 steps/);
+  assert.match(text, /pytorch-1thread +36\.0 s\/epoch {2}full, 1 epoch/);
+  assert.match(text, /deepts-native vs PyTorch's best \(pytorch-2threads\): 6\.00× faster \(full vs full/);
 });
 
 test('a measuring child counts the CPU of descendants it cannot reap (Chromium renderers) as its own', { skip: !existsSync('/proc/self/stat') }, async () => {
