@@ -9,7 +9,8 @@ import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/tape.js';
 import { checkArrays, checkSameCount, checkTargets, rowRange, rowsOf, toTensorList } from './data-adapter.js';
 import { toSampleWeight } from './sample-weights.js';
-import type { Compiled, StepData, TrainableModel } from './trainer.js';
+import { kernels } from '../backend/registry.js';
+import type { BatchRows, Compiled, StepData, TrainableModel } from './trainer.js';
 
 /** What fit/evaluate/predict accept besides tensors (deepts' Dataset satisfies it). */
 export interface DatasetLike {
@@ -73,6 +74,33 @@ export function batchOf(data: StepData, pick: (t: Tensor) => Tensor): StepData {
   return data.sw ? { x, y, sw: data.sw.map(pick) } : { x, y };
 }
 
+/**
+ * A batch of rows of tensor data, gathered when x, y or sw is first read (inside the step's
+ * buffer scope); a compiled step reads `rows` instead and copies them into its plan (copyRows).
+ */
+class RowBatch implements StepData {
+  private made: StepData | null = null;
+
+  constructor(readonly rows: BatchRows) {}
+
+  private make(): StepData {
+    const { source, indices, begin, count } = this.rows;
+    return (this.made ??= batchOf(source, indices ? (t) => rowsOf(t, indices) : (t) => rowRange(t, begin, count)));
+  }
+
+  get x(): Tensor[] {
+    return this.make().x;
+  }
+
+  get y(): Tensor[] {
+    return this.make().y;
+  }
+
+  get sw(): Tensor[] | undefined {
+    return this.rows.source.sw ? this.make().sw : undefined;
+  }
+}
+
 /** Batches of rows `order` (shuffled; null: in order) of tensor data. */
 export function tensorFeed(data: StepData, batchSize: number, order: Int32Array | null): BatchFeed {
   const n = data.x[0]!.shape[0]!;
@@ -82,13 +110,31 @@ export function tensorFeed(data: StepData, batchSize: number, order: Int32Array 
     next: (step) => {
       if (step >= steps) return null;
       const begin = step * batchSize;
-      const end = Math.min(n, begin + batchSize);
-      if (!order) return () => batchOf(data, (t) => rowRange(t, begin, end - begin));
-      const idx = order.subarray(begin, end);
-      return () => batchOf(data, (t) => rowsOf(t, idx));
+      const count = Math.min(n, begin + batchSize) - begin;
+      const indices = order ? order.subarray(begin, begin + count) : null;
+      return () => new RowBatch({ source: data, indices, begin, count });
     },
     close: () => {},
   };
+}
+
+/** The tensor a batch's input or target `t` of `rows` is cut from: its shape and dtype, as a batch. */
+export function rowsShape(t: Tensor, rows: BatchRows): number[] {
+  return [rows.count, ...t.shape.slice(1)];
+}
+
+/** Copies the batch's rows of `t` (a tensor of rows.source) into `into` (a batch-sized buffer of t's dtype). */
+export function copyRows(t: Tensor, rows: BatchRows, into: Float32Array | Int32Array): void {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const { indices, begin, count } = rows;
+  if (!indices) {
+    into.set(t.data.subarray(begin * rowSize, (begin + count) * rowSize));
+  } else if (t.dtype === 'float32' && into instanceof Float32Array) {
+    kernels().gather(t.values, t.shape, indices, 0, into);
+  } else {
+    const src = t.data;
+    for (let j = 0; j < indices.length; j++) into.set(src.subarray(indices[j]! * rowSize, (indices[j]! + 1) * rowSize), j * rowSize);
+  }
 }
 
 function describe(v: unknown): string {

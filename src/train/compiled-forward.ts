@@ -15,13 +15,15 @@ import { getBackend } from '../backend/registry.js';
 import { noGrad } from '../autograd/tape.js';
 import type { Logs } from './callbacks/callback.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData } from './trainer.js';
-import { MAX_PLANS, checkTrace, close, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
+import { MAX_PLANS, batchKey, checkTrace, close, feedRows, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
 
 interface ForwardOut {
   yPreds: Tensor[];
   /** The total loss (null for predict's plans). */
   total: Tensor | null;
   perOutput: (Tensor | null)[];
+  /** The plan's targets, when the batch's rows were copied straight into them (data.rows). */
+  ys?: Tensor[];
 }
 
 interface ForwardPlan {
@@ -64,7 +66,7 @@ export class CompiledForward {
     if (!c) throw new Error('internal error: a predict plan cannot run test steps');
     const out = this.forward(data);
     if (!out) return eager();
-    return updateMetrics(c, out.total!.item(), out.perOutput, data.y, out.yPreds);
+    return updateMetrics(c, out.total!.item(), out.perOutput, out.ys ?? data.y, out.yPreds);
   }
 
   /** The model's outputs for a batch (training = false), in buffers the next call overwrites; null: run it eagerly. */
@@ -85,8 +87,14 @@ export class CompiledForward {
       }
       return this.record(key, data);
     }
-    plan.xs.forEach((t, i) => t.data.set(data.x[i]!.data));
-    plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
+    // Rows of larger tensors (evaluate's and validation's tensor feed) go straight into the plan.
+    const direct = plan.verified && data.rows !== undefined;
+    if (direct) {
+      feedRows(plan.xs, plan.ys, data.rows!);
+    } else {
+      plan.xs.forEach((t, i) => t.data.set(data.x[i]!.data));
+      plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && t.data.set(data.y[i]!.data));
+    }
     for (const f of plan.run) f();
     // Checked against an eager pass on its first replay and once more after the weights moved:
     // between a test plan's trace and its first replay nothing trains, so a value the trace took
@@ -106,7 +114,7 @@ export class CompiledForward {
       return eager;
     }
     this.replayed++;
-    return plan.out;
+    return direct ? { ...plan.out, ys: plan.ys } : plan.out;
   }
 
   private iterations(): number {
@@ -122,10 +130,8 @@ export class CompiledForward {
     });
   }
 
-  private keyOf({ x, y }: StepData): string {
-    const xs = x.map((t) => `${t.dtype}${t.shape.join('x')}`).join(',');
-    const ys = y.map((t) => `${t.dtype}${t.shape.join('x')}=${x.findIndex((u) => u.data === t.data)}`).join(',');
-    return `${getBackend().name}|${xs}|${ys}`;
+  private keyOf(data: StepData): string {
+    return batchKey(data);
   }
 
   private record(key: string, data: StepData): ForwardOut {

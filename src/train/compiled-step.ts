@@ -33,7 +33,8 @@ import { SpatialDropout2D } from '../nn/layers/spatial.js';
 import { serializeLoss, type Loss } from './losses.js';
 import { Optimizer } from './optimizers/optimizer.js';
 import type { Logs } from './callbacks/callback.js';
-import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData, type TrainableModel } from './trainer.js';
+import { computeLosses, updateMetrics, withModelLosses, type BatchRows, type Compiled, type StepData, type TrainableModel } from './trainer.js';
+import { copyRows } from './batch-feed.js';
 
 /** Keras' jit_compile: 'auto' (the default) and true compile where the model allows it; false runs every step eagerly. */
 export type JitCompile = boolean | 'auto';
@@ -159,21 +160,27 @@ export class CompiledTrainStep {
     const withUpdate = plan.verified && plan.optimizerVersion === this.c.optimizer.stateVersion ? plan.runWithUpdate : null;
     // The batch into the plan's inputs: straight into the backend's copy where it offers that (WASM).
     const actions = withUpdate ?? plan.run;
-    const feed = (t: Tensor, values: Tensor): void => {
-      if (!(plan!.verified && actions.feed?.(t.data, values.data))) t.data.set(values.data);
-    };
-    plan.xs.forEach((t, i) => feed(t, data.x[i]!));
-    plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && feed(t, data.y[i]!));
+    // Rows of larger tensors (fit's tensor feed) go straight into the plan's buffers, which the
+    // metrics then read as the targets: the batch itself is never gathered.
+    const direct = plan.verified && data.rows !== undefined && !actions.feed;
+    if (direct) {
+      feedRows(plan.xs, plan.ys, data.rows!);
+    } else {
+      const feed = (t: Tensor, values: Tensor): void => {
+        if (!(plan!.verified && actions.feed?.(t.data, values.data))) t.data.set(values.data);
+      };
+      plan.xs.forEach((t, i) => feed(t, data.x[i]!));
+      plan.ys.forEach((t, i) => t.data !== plan!.xs[i]?.data && feed(t, data.y[i]!));
+    }
     if (!plan.verified) return this.verify(key, plan, data);
     for (const f of actions) f();
     this.replayed++;
-    return withUpdate ? this.metrics(plan.out, data) : this.finish(plan.out, data);
+    const fed = direct ? { x: plan.xs, y: plan.ys } : data;
+    return withUpdate ? this.metrics(plan.out, fed) : this.finish(plan.out, fed);
   }
 
-  private keyOf({ x, y }: StepData): string {
-    const xs = x.map((t) => `${t.dtype}${pad(t.shape)}`).join(',');
-    const ys = y.map((t) => `${t.dtype}${pad(t.shape)}=${x.findIndex((u) => u.data === t.data)}`).join(',');
-    return `${getBackend().name}|${xs}|${ys}`;
+  private keyOf(data: StepData): string {
+    return batchKey(data);
   }
 
   private fallBack(reason: string, eager: () => Logs): Logs {
@@ -314,6 +321,24 @@ export class CompiledTrainStep {
     r.grads.forEach((g, i) => g && pairs.push([g, weights[i]!]));
     return pairs;
   }
+}
+
+/**
+ * A batch's plan key: the backend, each input's and target's dtype and shape, and which input each
+ * target is (an autoencoder's). Rows of larger tensors (data.rows) are described without gathering them.
+ */
+export function batchKey(data: StepData): string {
+  const { x, y } = data.rows?.source ?? data;
+  const shape = (t: Tensor): string => pad(data.rows ? [data.rows.count, ...t.shape.slice(1)] : t.shape);
+  const xs = x.map((t) => `${t.dtype}${shape(t)}`).join(',');
+  const ys = y.map((t) => `${t.dtype}${shape(t)}=${x.findIndex((u) => u.data === t.data)}`).join(',');
+  return `${getBackend().name}|${xs}|${ys}`;
+}
+
+/** Copies a batch's rows into a plan's input and target buffers (targets that are inputs share them). */
+export function feedRows(xs: readonly Tensor[], ys: readonly Tensor[], rows: BatchRows): void {
+  xs.forEach((t, i) => copyRows(rows.source.x[i]!, rows, t.data));
+  ys.forEach((t, i) => t.data !== xs[i]?.data && copyRows(rows.source.y[i]!, rows, t.data));
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -45,6 +45,20 @@ export interface StepData {
   y: Tensor[];
   /** Keras' sample_weight: one weight per sample for each output's loss, when given. */
   sw?: Tensor[];
+  /**
+   * Set when the batch is rows of larger tensors (fit's and evaluate's tensor feeds): x and y
+   * are then gathered only when read, and a compiled step copies the rows straight into its
+   * own input buffers instead (one copy of each batch, not two).
+   */
+  readonly rows?: BatchRows;
+}
+
+/** Where a batch's rows come from: rows `indices` (a shuffled epoch) or begin..begin+count of `source`. */
+export interface BatchRows {
+  readonly source: StepData;
+  readonly indices: Int32Array | null;
+  readonly begin: number;
+  readonly count: number;
 }
 
 export interface TrainableModel extends CallbackModel {
