@@ -26,7 +26,7 @@ const rng = new Rng(21);
 const batch: Tensor = randomTensor([16, 28, 28], rng, 0, 1);
 
 /** Trains the autoencoder for `steps` batches on `backend`, compiled or eager; counts plan_run calls on the replays. */
-function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: number, between?: () => void, x = batch): { weights: Float32Array[]; losses: number[]; planRuns: number; mode: string } {
+function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: number, between?: () => void, x = batch): { weights: Float32Array[]; losses: number[]; planRuns: number; mode: string; codes: number[] } {
   const before = getBackend().name;
   const previous = findBackend('wasm');
   registerBackend(backend);
@@ -34,8 +34,11 @@ function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: numb
   const ex = backend.arena.exports;
   const run = ex.plan_run;
   let planRuns = 0;
+  let codes: number[] = []; // the op codes of the last plan replayed (native/plan.inc's PlanCode)
   ex.plan_run = (ops: number, count: number) => {
     planRuns++;
+    const words = new Int32Array(backend.arena.memory.buffer);
+    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
     run.call(ex, ops, count);
   };
   try {
@@ -48,7 +51,7 @@ function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: numb
       losses.push(Number(m.trainOnBatch(x, x)));
       between?.();
     }
-    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, planRuns, mode: m.jitCompileStatus().mode };
+    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, planRuns, mode: m.jitCompileStatus().mode, codes };
   } finally {
     ex.plan_run = run;
     if (previous) registerBackend(previous);
@@ -94,6 +97,10 @@ test('the threaded build replays a step in one call with its work on the workers
   assert.equal(compiled.planRuns, 4);
   assert.ok(eagerJobs.posted > 0, 'the eager step posts GEMM jobs');
   assert.ok(compiledJobs.posted >= eagerJobs.posted, `a replayed step posts its GEMMs (and pairs and elementwise splits) to the workers: ${compiledJobs.posted} jobs, eager ${eagerJobs.posted}`);
+  // The first layer's weight gradient (784x128x64, no input gradient to pair with) carries its
+  // weight's Adamax update in its epilogue: one K_GEMM_UPDATE (24), split over the threads by rows.
+  assert.equal(compiled.codes.filter((c) => c === 24).length, 1, `plan op codes: ${compiled.codes.join(' ')}`);
+  assert.equal(trainAutoencoder(single, true, 4, undefined, x).codes.filter((c) => c === 24).length, 0, 'one thread: no update in a GEMM epilogue');
   assertClose(compiled.losses, eager.losses, 1e-6, 'losses');
   compiled.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, 1e-6, `weight ${i}`));
   // Bit-identical to the single-threaded build: the row split changes no sum.

@@ -79,7 +79,13 @@ EXPORT(plan_end) int planEnd() {
   // applies it to its own rows as soon as they are done), the output layer's backward in its loss.
   g_planCount = fuseGemmEpilogues(g_planOps, g_planCount);
   g_planCount = fuseLossBackward(g_planOps, g_planCount);
-  if (kPlanHost.threads >= 2) g_planCount = pairGemms(g_planOps, g_planCount);
+  if (kPlanHost.threads >= 2) {
+    g_planCount = pairGemms(g_planOps, g_planCount);
+    // As the addon, after pairing: an unpaired weight gradient's GEMM (the first layer's: no input
+    // gradient to pair it with) takes its weight's update into its epilogue, each thread updating
+    // its own rows of the weight while they are in cache instead of a pass of its own.
+    g_planCount = fuseGemmUpdates(g_planOps, g_planCount);
+  }
   return int(g_planCount);
 }
 EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kPlanHost); }
@@ -355,7 +361,8 @@ static struct {
   void (*fn)(void*, int);
   void* ctx;
   int tasks, next;
-  // A fused Dense forward (K_GEMM_BIAS_ACT): each thread runs the epilogue on its rows after its GEMM.
+  // A fused Dense forward (K_GEMM_BIAS_ACT) or weight update (K_GEMM_UPDATE): each thread runs the
+  // epilogue on its rows after its GEMM.
   const GemmEpilogue* epi;
 } job;
 
@@ -383,7 +390,7 @@ EXPORT(gemm_job_part) void gemm_job_part(int index) {
   const long m0 = index * per, m1 = m0 + per < m ? m0 + per : m;
   if (m0 < m1) {
     gemm(job.g, m0, m1, 0, job.g.n);
-    if (const GemmEpilogue* e = job.epi) kWasmTable.biasAct(job.g.c, e->bias, e->act, e->alpha, e->out, job.g.n, m0, m1);
+    if (const GemmEpilogue* e = job.epi) applyEpilogue(&kWasmTable, job.g, *e, m0, m1);
   }
 }
 
@@ -429,11 +436,7 @@ static void postedGemmWith(const GemmArgs& g, const GemmEpilogue* e) {
   const int threads = kPlanHost.threads;
   if (threads < 2 || 2.0 * double(g.m) * double(g.n) * double(g.k) < 4e6 || g.m < 8L * threads) {
     serialGemm(g);
-    if (e) {  // the epilogue as the biasAct op it replaces (split over the threads like one)
-      PlanOp b = planOp(K_BIAS_ACT);
-      b.biasAct = {g.c, e->bias, e->act, e->alpha, e->out, g.m, g.n};
-      runPlanOp(b, kPlanHost);
-    }
+    if (e) runPlanOp(epilogueOp(g, *e), kPlanHost);  // the epilogue as the op it replaces (split over the threads like one)
     return;
   }
   job.g = g;
