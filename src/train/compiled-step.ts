@@ -328,8 +328,22 @@ export class CompiledTrainStep {
  * target is (an autoencoder's). Rows of larger tensors (data.rows) are described without gathering them.
  */
 export function batchKey(data: StepData): string {
-  const { x, y } = data.rows?.source ?? data;
-  const shape = (t: Tensor): string => pad(data.rows ? [data.rows.count, ...t.shape.slice(1)] : t.shape);
+  const rows = data.rows;
+  if (!rows) return describeBatch(data, null);
+  // Every batch of a tensor feed has the same key but the last: remember it per source.
+  const backend = getBackend().name;
+  const memo = rowKeys.get(rows.source);
+  if (memo && memo.backend === backend && memo.count === rows.count) return memo.key;
+  const key = describeBatch(rows.source, rows.count);
+  rowKeys.set(rows.source, { backend, count: rows.count, key });
+  return key;
+}
+
+const rowKeys = new WeakMap<StepData, { backend: string; count: number; key: string }>();
+
+/** batchKey of `data`, or of `count` of its rows. */
+function describeBatch({ x, y }: StepData, count: number | null): string {
+  const shape = (t: Tensor): string => pad(count === null ? t.shape : [count, ...t.shape.slice(1)]);
   const xs = x.map((t) => `${t.dtype}${shape(t)}`).join(',');
   const ys = y.map((t) => `${t.dtype}${shape(t)}=${x.findIndex((u) => u.data === t.data)}`).join(',');
   return `${getBackend().name}|${xs}|${ys}`;
