@@ -5,6 +5,7 @@ import { Adam, Dense, Sequential, Tensor, setSeed, type TextOutput } from '../sr
 import { Dataset } from '../src/data/dataset/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { assertClose, randomTensor } from './helpers.js';
+import { vouchFinite } from '../src/train/data-adapter.js';
 
 const silent: TextOutput = { write: () => {}, isTTY: false };
 
@@ -101,6 +102,44 @@ test('fit with a dataset: clear errors for an infinite dataset without stepsPerE
   await assert.rejects(m.fit(bad, { epochs: 1, verbose: 0, output: silent }), /Dataset map failed on element 2 \(pipeline: fromTensorSlices → batch\(5\) → map\): corrupt record/);
 });
 
+test('the one-sample forward pass that shapes the target check runs once per input signature, not once per fit', async () => {
+  const { x, y } = regressionData(20);
+  const m = model();
+  const forwardAll = m.forwardAll.bind(m);
+  let inference = 0;
+  m.forwardAll = (xs: Tensor[], training: boolean) => {
+    if (!training) inference++;
+    return forwardAll(xs, training);
+  };
+  const ds = Dataset.fromTensorSlices([x, y]).batch(5);
+  for (let i = 0; i < 3; i++) await m.fit(ds, { epochs: 2, verbose: 0 });
+  assert.equal(inference, 1);
+  // Targets are still checked against the remembered output shape in later fits.
+  await assert.rejects(m.fit(Dataset.fromTensorSlices([x, x]).batch(5), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[1\]/);
+});
+
+test('every batch of a dataset is checked: a later batch with targets of another shape, or (for a probability loss) values outside [0, 1], is named', async () => {
+  const { x, y } = regressionData(16);
+  // Inputs gathered from a checked source and targets vouched finite: after the first batch only shapes could differ.
+  const labels = (i: number): Tensor => {
+    const t = new Tensor(new Float32Array(i < 2 ? 4 : 8), [4, i < 2 ? 1 : 2]);
+    vouchFinite(t);
+    return t;
+  };
+  const pairs = Dataset.fromTensorSlices(x).batch(4).map((b, i) => [b, labels(i)] as [Tensor, Tensor]);
+  await assert.rejects(model().fit(pairs, { verbose: 0 }), /dataset batch 2: .*per-sample shape \[2\] but the model outputs \[1\]|per-sample shape \[2\] but the model outputs \[1\]/);
+  assert.equal(y.shape[0], 16);
+  setSeed(1);
+  const m = new Sequential([new Dense(1, { inputShape: [3], activation: 'sigmoid' })]);
+  m.compile({ optimizer: 'adam', loss: 'binary_crossentropy' });
+  const probs = new Tensor(new Float32Array(16).fill(0.5), [16, 1]);
+  const outside = new Tensor(new Float32Array(16).fill(0.5).map((v, i) => (i === 5 ? 1.5 : v)), [16, 1]);
+  await assert.rejects(m.fit(Dataset.fromGenerator(function* () {
+    yield [x, probs] as [Tensor, Tensor];
+    yield [x, outside] as [Tensor, Tensor];
+  }), { verbose: 0 }), /target 1.5 at index 5 is not a probability in \[0, 1\]/);
+});
+
 test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is gathered from its source or computed by a map', async () => {
   const { x, y } = regressionData(40);
   // The fast path (rows of x gathered into a batch) checks x once; a source with a NaN is checked batch by batch.
@@ -124,4 +163,45 @@ test('fit with a dataset reports NaN/Infinity in a batch, whether the batch is g
   big[3 * 5 + 3 * 33] = clean[3 * 33]!;
   const h = await model().fit(Dataset.fromTensorSlices([inner, y]).shuffle(40, { seed: 1 }).batch(8), { epochs: 2, verbose: 0 });
   assert.ok(h.history.loss!.every((v) => Number.isFinite(v)));
+});
+
+test('a compiled step copies a fused batch straight from the source rows, never gathering the batch itself, and trains as the gathered batch does', async () => {
+  const { kernels } = await import('../src/backend/registry.js');
+  const x = randomTensor([64, 6], new Rng(11));
+  const train = async (ds: Dataset<[Tensor, Tensor]>): Promise<{ weights: number[][]; gathers: number; copies: number; mode: string }> => {
+    setSeed(7);
+    const m = new Sequential([new Dense(4, { inputShape: [6], activation: 'relu' }), new Dense(6)]);
+    m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+    const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
+    const gather = table.gather;
+    const set = Float32Array.prototype.set;
+    let counting = false;
+    let [gathers, copies] = [0, 0];
+    table.gather = (...a: unknown[]) => {
+      if (counting && a[0] === x.data) gathers++;
+      gather.apply(table, a);
+    };
+    Float32Array.prototype.set = function (this: Float32Array, src: ArrayLike<number>, offset?: number) {
+      if (counting && src.length === 16 * 6) copies++;
+      return set.call(this, src, offset);
+    };
+    try {
+      await m.fit(ds, { epochs: 3, verbose: 0, callbacks: [{ onEpochBegin: (epoch: number) => { counting = epoch === 2; } }] });
+    } finally {
+      table.gather = gather;
+      Float32Array.prototype.set = set;
+    }
+    return { weights: m.getWeights().map((w) => Array.from(w.values)), gathers, copies, mode: m.jitCompileStatus().mode };
+  };
+  const fused = await train(Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(64, { seed: 3 }).batch(16));
+  // The same rows as tensors of their own (not views of x): stacked by copying, then fed to the step.
+  const copied = await train(Dataset.fromTensorSlices(x).map((r) => {
+    const own = new Tensor(r.values.slice(), r.shape);
+    return [own, own] as [Tensor, Tensor];
+  }).shuffle(64, { seed: 3 }).batch(16));
+  assert.deepEqual(fused.weights, copied.weights);
+  assert.equal(fused.mode, 'compiled');
+  assert.equal(fused.gathers, 4, 'one gather of each batch of the third epoch, from x into the plan');
+  assert.equal(fused.copies, 0, 'no batch copied into the plan');
+  assert.ok(copied.copies >= 4, 'the general path copies its stacked batch into the plan');
 });

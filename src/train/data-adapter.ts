@@ -95,6 +95,30 @@ export function vouchFinite(t: Tensor): void {
   vouched.add(t);
 }
 
+/** A batch that is rows of a larger tensor: the tensor and the row numbers, in batch order. */
+export interface RowSource {
+  readonly source: Tensor;
+  readonly indices: Int32Array;
+}
+
+/** Batches a dataset gathers lazily from its source tensor's rows (data/dataset/row-batch.ts). */
+const rowSources = new WeakMap<Tensor, RowSource>();
+
+/** Records that `batch` holds rows `indices` of `source`, so a compiled step can copy them from the source itself. */
+export function markRows(batch: Tensor, source: Tensor, indices: Int32Array): void {
+  rowSources.set(batch, { source, indices });
+}
+
+/** Where a batch's rows come from, when markRows recorded it. */
+export function rowSourceOf(t: Tensor): RowSource | undefined {
+  return rowSources.get(t);
+}
+
+/** Whether assertFinite would pass t without reading its values (int32, empty, or vouched for). */
+export function knownFinite(t: Tensor): boolean {
+  return vouched.has(t) || t.dtype !== 'float32' || t.size === 0; // (not t.data: a lazy batch would be gathered)
+}
+
 /** The flat index of the first NaN or ±Infinity in d, or -1. */
 export function firstNonFinite(d: Float32Array): number {
   if (d.length === 0) return -1;

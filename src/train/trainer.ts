@@ -232,7 +232,7 @@ export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys
 const sampleOutputShapes = new WeakMap<Compiled, Map<string, number[][]>>();
 const MAX_SIGNATURES = 16;
 
-function sampleOutputs(model: TrainableModel, c: Compiled, xs: Tensor[], nx: number): Tensor[] {
+export function sampleOutputs(model: TrainableModel, c: Compiled, xs: Tensor[], nx: number): Tensor[] {
   const run = (): Tensor[] => noGrad(() => model.forwardAll(xs.map((x) => rowRange(x, 0, Math.min(1, nx))), false));
   if (nx === 0) return run();
   // The weights' count and the outputs stand for the architecture: layers added after compile change the key.

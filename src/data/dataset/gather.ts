@@ -78,7 +78,7 @@ export function gatherBatchIterator<T>(source: Gatherable<T>, size: number, drop
     if (count === 0 || (dropRemainder && count < size)) return DONE;
     if (items.length !== count) items.length = count;
     const where = `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`;
-    return { done: false, value: deferred ? () => stackElements(items, where) : stackElements(items, where) };
+    return { done: false, value: deferred ? () => stackElements(items, where, true) : stackElements(items, where) };
   };
   return {
     next: () => {

@@ -107,7 +107,7 @@ export function batchIterator<T>(up: ElementIterator<T>, size: number, dropRemai
   };
   function finish(items: T[]): IteratorResult<unknown, undefined> {
     const where = `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`;
-    return { done: false, value: deferred ? () => stackElements(items, where) : stackElements(items, where) };
+    return { done: false, value: deferred ? () => stackElements(items, where, true) : stackElements(items, where) };
   }
 }
 

@@ -6,10 +6,11 @@
  */
 import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, type TypedData } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { backendCount, kernels } from '../../backend/registry.js';
 import { firstNonFinite, vouchFinite } from '../../train/data-adapter.js';
+import { rowBatch } from './row-batch.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -115,14 +116,14 @@ export function row(t: Tensor, i: number): Tensor {
  */
 export function slicer(structure: unknown): (i: number) => unknown {
   if (structure instanceof Tensor) {
-    const { data } = structure;
     const log = registerSliceSource(structure);
     const stride = structure.size / structure.shape[0]!;
     const view = Tensor.viewMaker(structure.shape.slice(1));
-    if (!log) return (i) => view(data.subarray(i * stride, (i + 1) * stride));
+    const rowData = rowDataMaker(structure.data, stride);
+    if (!log) return (i) => view(rowData(i));
     const { ids, rows, mask } = log;
     return (i) => {
-      const t = view(data.subarray(i * stride, (i + 1) * stride));
+      const t = view(rowData(i));
       const at = log.count++ & mask;
       ids[at] = t.id;
       rows[at] = i;
@@ -143,14 +144,28 @@ export function slicer(structure: unknown): (i: number) => unknown {
 }
 
 /**
+ * Row i of `data` (rows of `stride` values) as a typed-array view. Made by the typed array's
+ * constructor over the buffer: subarray() (a species lookup, then the same constructor) was
+ * about 40 % of the instructions the fused pipeline spends per element (callgrind).
+ */
+function rowDataMaker(data: TypedData, stride: number): (i: number) => TypedData {
+  const { buffer, byteOffset } = data;
+  const rowBytes = stride * data.BYTES_PER_ELEMENT;
+  if (data instanceof Float32Array) return (i) => new Float32Array(buffer, byteOffset + i * rowBytes, stride);
+  return (i) => new Int32Array(buffer, byteOffset + i * rowBytes, stride);
+}
+
+/**
  * Stacks elements of one structure into a batch: every leaf gains a first axis of length
  * elements.length. A leaf that is the same tensor as an earlier one in every element (an
  * autoencoder's [x, x]) is stacked once and shared, so the trainer also gathers it once.
  * Runs once per batch in a training loop: plain loops, and leaf paths only for error messages.
  */
-export function stackElements(elements: readonly unknown[], where: string): unknown {
+export function stackElements(elements: readonly unknown[], where: string, lazy = false): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, () => 'element');
+  const logged = Array.isArray(first) ? stackLoggedTuples(elements, first, lazy) : null;
+  if (logged) return logged;
   const flat = flatTupleColumns(elements);
   const columns = flat ?? leafColumns(elements, where);
   let paths: string[] | null = null;
@@ -164,6 +179,77 @@ export function stackElements(elements: readonly unknown[], where: string): unkn
     else stacked.push(stackLeaf(col, where, pathOf(j)));
   }
   return flat ? stacked : fromLeaves(first, stacked);
+}
+
+/** Most leaves of a tuple stackLoggedTuples takes (wider tuples take the general path). */
+const MAX_LOGGED_LEAVES = 8;
+
+/**
+ * Flat tuples whose leaves are, leaf by leaf, the last n row views of one slicer each, or in every
+ * element the same tensor as an earlier leaf of it (x => [x, x]): what fromTensorSlices → map →
+ * shuffle → batch yields. Checked and gathered in one pass over the elements (the general path
+ * builds a column per leaf, compares columns, then reads each column's ids: several passes over
+ * elements that a training step has pushed out of the cache meanwhile). Exactly what the general
+ * path stacks; null when any element differs, and the general path stacks them (or names the mismatch).
+ */
+function stackLoggedTuples(elements: readonly unknown[], first: readonly unknown[], lazy: boolean): Tensor[] | null {
+  const n = elements.length;
+  const k = first.length;
+  if (n < 2 || n > ROW_LOG_SIZE || k === 0 || k > MAX_LOGGED_LEAVES || backendCount() === 0) return null;
+  const repeats: number[] = []; // per leaf: the first leaf of element 0 holding the same tensor (itself if none)
+  const logs: (RowLog | null)[] = [];
+  for (let j = 0; j < k; j++) {
+    const t = first[j];
+    if (!(t instanceof Tensor)) return null;
+    const r = first.indexOf(t);
+    repeats.push(r);
+    const log = r === j ? logOfLastViews(t, n) : null;
+    if (r === j && !log) return null;
+    logs.push(log);
+  }
+  // Each batch its own row numbers: a lazy batch (row-batch.ts) keeps them until it is read.
+  const rowsOf = logs.map((log) => (log ? new Int32Array(n) : null));
+  for (let i = 0; i < n; i++) {
+    const e = elements[i];
+    if (!Array.isArray(e) || e.length !== k) return null;
+    for (let j = 0; j < k; j++) {
+      const t: unknown = e[j];
+      const r = repeats[j]!;
+      if (r !== j) {
+        if (t !== e[r]) return null;
+        continue;
+      }
+      const log = logs[j]!;
+      const at = (log.count - n + i) & log.mask;
+      // An id names one tensor for good: a match is that view, whose row was logged with it.
+      if (!(t instanceof Tensor) || t.id !== log.ids[at]) return null;
+      rowsOf[j]![i] = log.rows[at]!;
+    }
+  }
+  const stacked: Tensor[] = [];
+  for (let j = 0; j < k; j++) stacked.push(repeats[j] !== j ? stacked[repeats[j]!]! : gatherSourceRows(logs[j]!.source, rowsOf[j]!, first[j] as Tensor, lazy));
+  return stacked;
+}
+
+/** The row log of the slicer whose last n views begin with `head` (the first element's leaf), or null. */
+function logOfLastViews(head: Tensor, n: number): RowLog | null {
+  if (!(head.data instanceof Float32Array)) return null;
+  const sources = sliceSources.get(head.data.buffer);
+  if (!sources) return null;
+  for (const src of sources) {
+    const log = rowLogs.get(src);
+    if (!log || n > log.ids.length || src.size / src.shape[0]! !== head.size) continue;
+    const start = log.count - n;
+    if (start >= 0 && log.ids[start & log.mask] === head.id) return log;
+  }
+  return null;
+}
+
+/** Rows `rows` of a registered source, stacked into a batch of `head`'s shape (vouched finite when the source is). */
+function gatherSourceRows(src: Tensor, rows: Int32Array, head: Tensor, lazy: boolean): Tensor {
+  const batch = rowBatch(src, rows, head.shape, lazy);
+  if (sourceKnownFinite(src)) vouchFinite(batch);
+  return batch;
 }
 
 /** Whether two columns hold the same tensor objects, element by element. */
@@ -324,11 +410,7 @@ function gatherLoggedRows(col: readonly (Tensor | number)[], head: Tensor, strid
       if (!(t instanceof Tensor) || t.id !== ids[at]) return null;
       indices[k] = rows[at]!;
     }
-    const out = allocFloat32(stride * n, false);
-    kernels().gather(src.data as Float32Array, [src.shape[0]!, stride], indices, 0, out);
-    const batch = new Tensor(out, [n, ...head.shape]);
-    if (sourceKnownFinite(src)) vouchFinite(batch);
-    return batch;
+    return gatherSourceRows(src, indices, head, false);
   }
   return null;
 }
