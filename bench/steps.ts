@@ -6,9 +6,13 @@
  *
  * Models: the lecture autoencoder (batch 256), the default MNIST classifier (batch 256, dropout)
  * and Keras' simple convnet (batch 128), on random data of MNIST's shapes (timing only).
+ * Eager and compiled alternate in 5 rounds of `steps` steps each (convnet: steps / 6), medians reported.
  * Run as a child: `DEEPTS_BACKEND=native node dist/bench/steps.js [steps]`; prints one RESULT_MARK line.
  */
-import { RESULT_MARK } from './epoch.js';
+import { RESULT_MARK, median } from './epoch.js';
+
+/** Alternated rounds of eager and compiled steps per model (the median round is reported). */
+const ROUNDS = 5;
 
 export interface StepSplitRow {
   model: string;
@@ -68,17 +72,28 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
     const x = data(m.x);
     const y = m.classes ? data([m.batch], m.classes) : x;
     const n = m.name === 'convnet' ? Math.max(3, Math.round(steps / 6)) : steps;
-    for (const mode of ['eager', 'compiled'] as const) {
+    const modes = (['eager', 'compiled'] as const).map((mode) => {
       setSeed(42);
       const model = m.build();
       model.compile({ optimizer: m.optimizer, loss: m.loss, metrics: m.metrics, jitCompile: mode === 'compiled' });
       const step = (): void => { withBufferScope(() => model.runTrainStep({ x: [x], y: [y] })); };
       for (let i = 0; i < Math.max(3, n / 5); i++) step(); // warm-up: JIT, pools, the plan
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) step();
-      const ms = (performance.now() - t0) / n;
-      const cpu = process.cpuUsage(c0);
+      return { mode, model, step, ms: [] as number[], cpu: [] as number[] };
+    });
+    // The two modes alternate in rounds of n steps and each reports its median round: a burst of
+    // other load hits both, and one slow round does not decide (10 steps of the convnet swing ±15 %).
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const o of modes) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) o.step();
+        o.ms.push((performance.now() - t0) / n);
+        const cpu = process.cpuUsage(c0);
+        o.cpu.push((cpu.user + cpu.system) / 1000 / n);
+      }
+    }
+    for (const { mode, model, step, ms: msRounds, cpu: cpuRounds } of modes) {
+      const ms = median(msRounds);
       timing = true;
       kernelMs = 0;
       calls = 0;
@@ -90,8 +105,8 @@ async function measure(steps: number): Promise<StepSplitRow[]> {
       if (mode === 'compiled' && model.jitCompileStatus().mode !== 'compiled') throw new Error(`${m.name}: not compiled: ${model.jitCompileStatus().reason}`);
       // The timers' own cost lands in "other": take the other part from the timed pass, scaled to the untimed one.
       rows.push({
-        model: m.name, backend: getBackend().name, mode, msPerStep: ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / n,
-        kernelMsPerStep: kernel, otherMsPerStep: Math.max(0, Math.min(ms, timedMs) - kernel), kernelCallsPerStep: calls / n, steps: n,
+        model: m.name, backend: getBackend().name, mode, msPerStep: ms, cpuMsPerStep: median(cpuRounds),
+        kernelMsPerStep: kernel, otherMsPerStep: Math.max(0, Math.min(ms, timedMs) - kernel), kernelCallsPerStep: calls / n, steps: n * ROUNDS,
       });
     }
   }

@@ -80,6 +80,31 @@ test('kernel, bias and activity regularizers: model.losses, the trained and logg
   assertClose([activity], [0.02 * sumOf(h2.values, Math.abs)], 1e-5, 'frozen');
 });
 
+test("a training step forgets its model's call losses (activity penalties) and leaves other models' alone", () => {
+  setSeed(4);
+  const make = (): Sequential => {
+    const m = new Sequential([new InputLayer({ shape: [3] }), new Dense(2, { activityRegularizer: regularizers.l1(0.02) }), new Dense(1)]);
+    m.compile({ optimizer: new SGD(0.1), loss: 'mse' });
+    return m;
+  };
+  const a = make();
+  const b = make();
+  const { x, y } = regressionData();
+  a.predictOnBatch(x);
+  b.predictOnBatch(x);
+  assert.equal(a.losses.length, 1);
+  assert.equal(b.losses.length, 1);
+  a.trainOnBatch(x, y);
+  assert.equal(a.losses.length, 0, "the step's tensors are recycled when it ends: its call losses go with them");
+  assert.equal(b.losses.length, 1, 'another model keeps those of its last call');
+  b.trainOnBatch(x, y);
+  assert.equal(b.losses.length, 0);
+  a.predictOnBatch(x);
+  assert.equal(a.losses.length, 1, 'a new call adds them again');
+  a.trainOnBatch(x, y);
+  assert.equal(a.losses.length, 0);
+});
+
 test('the penalty gradient reaches the weights: one SGD step moves w by lr·(∂mse/∂w + 2·l2·w)', () => {
   const make = (reg: boolean): Sequential => {
     setSeed(9);

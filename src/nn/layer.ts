@@ -113,6 +113,15 @@ export function declaredBatchShape(args: LayerArgs): LayerShape | undefined {
   return [args.batchSize ?? null, ...sample];
 }
 
+/**
+ * Layers whose call losses are not empty, over all models: while it is 0, clearLosses (at the
+ * end of every training step) has nothing to forget and skips its walk over the layer tree
+ * (Object.values of every layer: ~20 µs per lecture-autoencoder step, timed around the call in
+ * a loop of compiled steps in Node; ~1 % of a native compiled step). A layer dropped while
+ * holding losses keeps it above 0, which only brings the walk back.
+ */
+let layersWithCallLosses = 0;
+
 const isShapeList = (s: LayerShape | readonly LayerShape[]): s is readonly LayerShape[] => s.length > 0 && Array.isArray(s[0]);
 
 export abstract class Layer {
@@ -146,6 +155,7 @@ export abstract class Layer {
    */
   addLoss(loss: Tensor): void {
     if (!(loss instanceof Tensor)) throw new Error(`layer '${this.name}'.addLoss expects a Tensor, got ${describe(loss)}`);
+    if (this.callLosses.length === 0) layersWithCallLosses++;
     this.callLosses.push(loss.rank === 0 ? loss : ops.sum(loss));
   }
 
@@ -169,14 +179,21 @@ export abstract class Layer {
 
   /** Forgets the losses of the last call, in this layer and its sub-layers (before a new forward pass). */
   clearLosses(): void {
+    if (layersWithCallLosses === 0) return;
     const seen = new Set<Layer>();
     const visit = (l: Layer): void => {
       if (seen.has(l)) return;
       seen.add(l);
-      l.callLosses = [];
+      l.forgetCallLosses();
       for (const s of l.subLayers()) visit(s);
     };
     visit(this);
+  }
+
+  private forgetCallLosses(): void {
+    if (this.callLosses.length === 0) return;
+    layersWithCallLosses--;
+    this.callLosses = [];
   }
 
   /** The input shape (batch axis first) this layer was declared with, if any. */
@@ -288,7 +305,7 @@ export abstract class Layer {
     const list = Array.isArray(tensors) ? tensors : [tensors];
     const shapes = Array.isArray(tensors) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors.shape.slice(1)];
     this.ensureBuilt(shapes);
-    this.callLosses = [];
+    this.forgetCallLosses();
     const masks = list.map((t) => getMask(t));
     const mask = masks.every((m) => m === null) ? null : Array.isArray(tensors) ? masks : masks[0]!;
     let out = run(tensors, mask ? { training: kwargs.training ?? false, mask } : { training: kwargs.training ?? false });
@@ -297,7 +314,10 @@ export abstract class Layer {
       out = out[0]!;
     }
     if (!(out instanceof Tensor)) throw new Error(`layer '${this.name}' (${this.className}): call() must return a Tensor, got ${describe(out)}`);
-    if (this.activityRegularizer) this.callLosses.push(this.activityRegularizer.apply(out));
+    if (this.activityRegularizer) {
+      if (this.callLosses.length === 0) layersWithCallLosses++;
+      this.callLosses.push(this.activityRegularizer.apply(out));
+    }
     const outMask = this.computeMask(tensors, mask);
     if (outMask) setMask(out, outMask);
     else if (mask && !this.supportsMasking && !this.maskWarned && out !== tensors) {
