@@ -9,7 +9,8 @@
  * whole 4×4 output tile comes from one 6×6 window, so its rounding error is larger than a direct
  * sum's and relative to the tile's values. Results are compared as
  *   |got − want| ≤ 1e-5 · √K · scale + 1e-7,   K = 9 · (input channels of the pass),
- * scale = the largest sum of term magnitudes within ±3 pixels (neighbourhood()); the worst seen
+ * scale = the largest sum of term magnitudes within ±3 pixels (neighbourhood()), each term taken with
+ * its channel pair's largest filter tap (tapMax: the filter's transform mixes all 9); the worst seen
  * over 300 random shapes per instruction set was 2.8e-6 · √K · scale. The filter gradient sums
  * over every pixel: K = batch · outH · outW, scale = the largest sum of term magnitudes over the 9
  * taps of the entry's channel pair (one inverse transform makes them all).
@@ -81,6 +82,24 @@ function winogradGeometry(): fc.Arbitrary<Conv2DGeometry> {
     .map((a) => conv2dGeometry({ batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: a.outC, kernelSize: [3, 3], padding: a.padding }));
 }
 
+/**
+ * |w| with each of a channel pair's 9 taps replaced by the largest of them. The input gradient's
+ * Winograd form multiplies dY tiles by the filter's transform, which mixes all 9 taps of a pair,
+ * and the taps that fall in the padding cancel only in exact arithmetic: an input pixel's error
+ * scales with every tap's magnitude, not with the taps that reach it (fast-check found a 1×1 input,
+ * padding 'same', whose one in-image tap was 1e-4 of the others: error 2.7e-7, 2.6× the bound
+ * computed from |w| itself).
+ */
+function tapMax(w: Float32Array, pair: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let p = 0; p < pair; p++) {
+    let m = 0;
+    for (let t = 0; t < 9; t++) m = Math.max(m, Math.abs(w[t * pair + p]!));
+    for (let t = 0; t < 9; t++) out[t * pair + p] = m;
+  }
+  return out;
+}
+
 function checkForward(g: Conv2DGeometry, seed: number): void {
   const k = native!.kernels;
   const x = data(g.batch * g.inH * g.inW * g.inC, seed, -3, 3), w = data(9 * g.inC * g.outC, seed + 1);
@@ -88,7 +107,7 @@ function checkForward(g: Conv2DGeometry, seed: number): void {
   const [got, want, mag] = [new Float32Array(n).fill(NaN), new Float32Array(n), new Float32Array(n)];
   k.conv2d!(x, w, got, g);
   jsKernels.conv2d(x, w, want, g);
-  jsKernels.conv2d(x.map(Math.abs), w.map(Math.abs), mag, g);
+  jsKernels.conv2d(x.map(Math.abs), tapMax(w, g.inC * g.outC), mag, g); // as the input gradient (tapMax)
   compare(got, want, neighbourhood(mag, g.batch, g.outH, g.outW, g.outC), 9 * g.inC, `conv2d ${JSON.stringify(g)}`);
 }
 
@@ -99,7 +118,7 @@ function checkInputGradient(g: Conv2DGeometry, seed: number): void {
   const [got, want, mag] = [new Float32Array(n).fill(NaN), new Float32Array(n), new Float32Array(n)];
   k.conv2dBackpropInput!(dy, w, got, g);
   jsKernels.conv2dBackpropInput(dy, w, want, g);
-  jsKernels.conv2dBackpropInput(dy.map(Math.abs), w.map(Math.abs), mag, g);
+  jsKernels.conv2dBackpropInput(dy.map(Math.abs), tapMax(w, g.inC * g.outC), mag, g);
   compare(got, want, neighbourhood(mag, g.batch, g.inH, g.inW, g.inC), 9 * g.outC, `conv2dBackpropInput ${JSON.stringify(g)}`);
 }
 
@@ -140,6 +159,8 @@ describe('native Winograd 3×3 convolutions', { skip: hasSwitch ? false : 'the n
       setNativeConvWinograd('always');
       fc.assert(fc.property(winogradGeometry(), fc.integer(), (g, seed) => { checkForward(g, seed); checkInputGradient(g, seed); checkFilterGradient(g, seed); }), { numRuns: 40 });
       LARGE.forEach((g, i) => { checkForward(g, i); checkInputGradient(g, i); checkFilterGradient(g, i); });
+      // fast-check's counterexample for the input gradient's error scale (see tapMax), kept.
+      checkInputGradient(conv2dGeometry({ batch: 1, inH: 1, inW: 1, inC: 31, outC: 1, kernelSize: [3, 3], padding: 'same' }), -445877092);
     });
   }
 
