@@ -11,6 +11,7 @@ import '../src/backend/index.js'; // the gather kernel stacks row views (without
 import { Tensor } from '../src/tensor/tensor.js';
 import { withBufferScope } from '../src/tensor/buffer-pool.js';
 import { Dataset, type ElementIterator } from '../src/data/dataset/index.js';
+import { kernels } from '../src/backend/registry.js';
 
 type Structure = 'tensor' | 'tuple' | 'record';
 type MapKind = 'none' | 'pair' | 'scale' | 'async';
@@ -189,11 +190,8 @@ test('shuffled index order drawn ahead in chunks: the same order as the generic 
   ), { numRuns: 25, examples: [[4096, 4096, 1], [4097, 10000, 2], [8192, 100, 3], [8193, 1, 4], [9000, 4095, 5]] });
 });
 
-test('a batch of the last row views one slicer made is gathered straight from the source rows (row log); other batches of views still stack right', async () => {
-  const { kernels } = await import('../src/backend/registry.js');
-  const n = 300;
-  const width = 5;
-  const x = new Tensor(Float32Array.from({ length: n * width }, (_, i) => i), [n, width]);
+/** What `run` returns, with the source array of every call it made to the backend's gather kernel. */
+async function recordGathers<T>(run: () => Promise<T>): Promise<{ result: T; sources: unknown[] }> {
   const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
   const original = table.gather;
   const sources: unknown[] = [];
@@ -202,31 +200,37 @@ test('a batch of the last row views one slicer made is gathered straight from th
     original.apply(table, a);
   };
   try {
-    const rowsOf = (b: Tensor): number[] => Array.from({ length: b.shape[0]! }, (_, r) => b.data[r * width]! / width);
-    // map(x => [x, x]) → shuffle → batch: the fused path, every batch one gather from x's own data.
-    const pairs = await Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(n, { seed: 4 }).batch(64).toArray();
-    assert.ok(sources.length === pairs.length && sources.every((s) => s === x.data), 'gathered from the source array itself');
-    assert.ok(pairs.every(([a, b]) => a === b), 'the pair shares one stacked tensor');
-    const order = pairs.flatMap(([a]) => rowsOf(a));
-    assert.deepEqual([...order].sort((p, q) => p - q), Array.from({ length: n }, (_, i) => i));
-    assert.deepEqual(order, (await Dataset.range(n).shuffle(n, { seed: 4 }).toArray()), 'the rows in the shuffled order');
-    // Two pipelines over x made alternately: a batch's views are not the last views made, so the views themselves are read.
-    sources.length = 0;
-    const zipped = await Dataset.zip([Dataset.fromTensorSlices(x), Dataset.fromTensorSlices(x).skip(1)]).batch(10).take(3).toArray();
-    assert.deepEqual(zipped.map(([a, b]) => [rowsOf(a), rowsOf(b)]), [0, 1, 2].map((k) => [
-      Array.from({ length: 10 }, (_, i) => 10 * k + i), Array.from({ length: 10 }, (_, i) => 10 * k + i + 1)]));
-    assert.ok(sources.length > 0 && sources.every((s) => s !== x.data), 'not through the row log');
-    // A map handing out the previous element's view: the column is not the last views made, in order.
-    let prev: Tensor | null = null;
-    const lagged = await Dataset.fromTensorSlices(x).map((r) => {
-      const out = prev ?? r;
-      prev = r;
-      return out;
-    }).batch(8).take(2).toArray();
-    assert.deepEqual(lagged.map(rowsOf), [[0, 0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14]]);
+    return { result: await run(), sources };
   } finally {
     table.gather = original;
   }
+}
+
+test('a batch of the last row views one slicer made is gathered straight from the source rows (row log); other batches of views still stack right', async () => {
+  const n = 300;
+  const width = 5;
+  const x = new Tensor(Float32Array.from({ length: n * width }, (_, i) => i), [n, width]);
+  const rowsOf = (b: Tensor): number[] => Array.from({ length: b.shape[0]! }, (_, r) => b.data[r * width]! / width);
+  // map(x => [x, x]) → shuffle → batch: the fused path, every batch one gather from x's own data.
+  const { result: pairs, sources } = await recordGathers(() => Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(n, { seed: 4 }).batch(64).toArray());
+  assert.ok(sources.length === pairs.length && sources.every((s) => s === x.data), 'gathered from the source array itself');
+  assert.ok(pairs.every(([a, b]) => a === b), 'the pair shares one stacked tensor');
+  const order = pairs.flatMap(([a]) => rowsOf(a));
+  assert.deepEqual([...order].sort((p, q) => p - q), Array.from({ length: n }, (_, i) => i));
+  assert.deepEqual(order, (await Dataset.range(n).shuffle(n, { seed: 4 }).toArray()), 'the rows in the shuffled order');
+  // Two pipelines over x made alternately: a batch's views are not the last views made, so the views themselves are read.
+  const zip = await recordGathers(() => Dataset.zip([Dataset.fromTensorSlices(x), Dataset.fromTensorSlices(x).skip(1)]).batch(10).take(3).toArray());
+  assert.deepEqual(zip.result.map(([a, b]) => [rowsOf(a), rowsOf(b)]), [0, 1, 2].map((k) => [
+    Array.from({ length: 10 }, (_, i) => 10 * k + i), Array.from({ length: 10 }, (_, i) => 10 * k + i + 1)]));
+  assert.ok(zip.sources.length > 0 && zip.sources.every((s) => s !== x.data), 'not through the row log');
+  // A map handing out the previous element's view: the column is not the last views made, in order.
+  let prev: Tensor | null = null;
+  const lagged = await Dataset.fromTensorSlices(x).map((r) => {
+    const out = prev ?? r;
+    prev = r;
+    return out;
+  }).batch(8).take(2).toArray();
+  assert.deepEqual(lagged.map(rowsOf), [[0, 0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14]]);
 });
 
 test('fromTensorSlices of tensors over part of a buffer: rows are views at the right offsets, float32 and int32', async () => {
@@ -247,7 +251,6 @@ test('fromTensorSlices of tensors over part of a buffer: rows are views at the r
 });
 
 test('tuples of row views from two sources, with a repeated leaf, are gathered leaf by leaf in one pass: the same batches as the generic path', async () => {
-  const { kernels } = await import('../src/backend/registry.js');
   await fc.assert(fc.asyncProperty(
     fc.integer({ min: 2, max: 90 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(),
     async (n, width, batch, seed, drop) => {
@@ -257,19 +260,7 @@ test('tuples of row views from two sources, with a repeated leaf, are gathered l
       const fast = Dataset.fromTensorSlices([x, z]).map(triple).shuffle(n, { seed }).batch(batch, { dropRemainder: drop });
       const generic = Dataset.fromGenerator(function* () { for (let i = 0; i < n; i++) yield [rowOf(x, i), rowOf(z, i)]; })
         .map(triple).shuffle(n, { seed }).batch(batch, { dropRemainder: drop });
-      const table = kernels() as unknown as { gather: (...a: unknown[]) => void };
-      const original = table.gather;
-      const sources: unknown[] = [];
-      table.gather = (...a: unknown[]) => {
-        sources.push(a[0]);
-        original.apply(table, a);
-      };
-      let got: Tensor[][];
-      try {
-        got = await fast.toArray();
-      } finally {
-        table.gather = original;
-      }
+      const { result: got, sources } = await recordGathers(() => fast.toArray());
       assert.deepEqual(plain(got), plain(await generic.toArray()));
       for (const b of got) assert.equal(b[2], b[0], 'the repeated leaf shares its stacked tensor');
       // Every batch of two rows or more: one gather from x's data and one from z's.
