@@ -197,6 +197,7 @@ std::string planOpName(const PlanOp& op) {
     case K_BATCH_NORM: return "batchNorm";
     case K_BATCH_NORM_BACKWARD: return op.bnBackward.training ? "batchNormBackward" : "batchNormBackward inference";
     case K_DROPOUT: return "dropout";
+    case K_CONV_POOL_BACKPROP: return std::string("conv2dBiasActPoolBackprop ") + kUnaryNames[op.convPool.act];
   }
   return "?";
 }
@@ -412,7 +413,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"measureClockGHz", MeasureClockGHz}, {"measureFmaPeakGflops", MeasureFmaPeak},
     {"conv2d", Conv2D}, {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
-    {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter},
+    {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter}, {"conv2dBiasActPoolBackprop", ConvBiasActPoolBackprop},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
     {"setPlanProfiling", SetPlanProfiling}, {"adviseHugePages", AdviseHugePages}, {"setPlanFusion", SetPlanFusion}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
   };

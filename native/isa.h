@@ -23,6 +23,10 @@ struct ConvGeom {
   int winograd;
 };
 constexpr int kConvWinogradAuto = 0, kConvWinogradNever = 1, kConvWinogradAlways = 2;
+// The gradient of a conv output that went through conv-pool.inc's biasActPool, read from the pooled
+// values instead of stored (biasActPoolBackward's dz): dz = dy·act'(y) at each pH × pW window's
+// argmax tap, 0 elsewhere. y, dy, idx: the pooled image [batch, outH / pH, outW / pW, outC].
+struct PooledGrad { int act; long pH, pW; const float *y, *dy; const uint8_t* idx; };
 // The GEMM a convolution runs its products on (the caller's: threaded natively).
 typedef void (*ConvGemmFn)(void* ctx, const GemmArgs& g);
 
@@ -78,6 +82,10 @@ struct IsaTable {
   // (nothing written) where Winograd is not wanted or cannot pool (then: conv2d, then biasActPool).
   bool (*winogradConvPool)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* w, const float* bias, float* out,
                            uint8_t* idx, float* scratch, long floats);
+  // Its input and filter gradients on Winograd with the conv output's gradient read from the pooled
+  // ones (p), never stored; same conditions and the same values as the two passes on biasActPoolBackward's dz.
+  bool (*winogradPooledBackpropInput)(const ConvGeom& c, const PooledGrad& p, const float* w, float* dx, float* scratch, long floats);
+  bool (*winogradPooledBackpropFilter)(const ConvGeom& c, const float* x, const PooledGrad& p, float* dw, float* scratch, long floats);
   // Batch normalization's passes over a rows × cols matrix (see kernels.inc): column sums of
   // (a − ca) and (a − ca)·(b − cb) over all rows for columns [c0, c1), and rows [r0, r1) of
   // out = (a − ca)·sa + (b − cb)·sb + shift; per-column arrays start at column c0.

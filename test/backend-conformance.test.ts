@@ -615,6 +615,27 @@ const checks: Record<keyof Kernels, KernelCheck> = {
     fc.assert(fc.property(fewTapConvPool(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.boolean(), fc.integer(), check), { numRuns: RUNS });
     CONV_POOL_SIZED.forEach((c, i) => check(c, 'relu', true, i));
   },
+  // Any convolution (few-tap and wider): dx, dw and dbias against the reference's three kernels.
+  conv2dBiasActPoolBackprop(k) {
+    const check = ({ g, pH, pW }: { g: Conv2DGeometry; pH: number; pW: number }, act: UnaryOp, want3: [boolean, boolean, boolean], seed: number): void => {
+      const { x, w, bias } = convPoolInputs(g, seed, false, true);
+      const n = g.batch * Math.floor(g.outH / pH) * Math.floor(g.outW / pW) * g.outC;
+      const y = new Float32Array(n), argmax = new Float32Array(Math.ceil(n / 4));
+      ref.conv2dBiasActPool(act, x, w, bias, y, argmax, g, pH, pW);
+      const dy = randomData(n, seed + 1).map(Math.round);
+      const sizes = [x.length, w.length, g.outC];
+      const got = sizes.map((m, i) => (want3[i] ? new Float32Array(m).fill(NaN) : null));
+      const want = sizes.map((m, i) => (want3[i] ? new Float32Array(m) : null));
+      const mag = sizes.map((m) => new Float32Array(m));
+      k.conv2dBiasActPoolBackprop(act, x, w, y, dy, argmax, got[0]!, got[1]!, got[2]!, g, pH, pW);
+      ref.conv2dBiasActPoolBackprop(act, x, w, y, dy, argmax, want[0]!, want[1]!, want[2]!, g, pH, pW);
+      ref.conv2dBiasActPoolBackprop(act, x.map(Math.abs), w.map(Math.abs), y, dy.map(Math.abs), argmax, mag[0]!, mag[1]!, mag[2]!, g, pH, pW);
+      const what = `conv2dBiasActPoolBackprop ${act} ${JSON.stringify(g)} pool ${pH}x${pW}`;
+      ['dx', 'dw', 'dbias'].forEach((name, i) => { if (got[i]) assertClose(got[i]!, want[i]!, `${what}: ${name}`, mag[i]!); });
+    };
+    fc.assert(fc.property(convPoolAnyTaps(), fc.constantFrom<UnaryOp>('relu', 'linear'), fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), fc.integer(), check), { numRuns: RUNS });
+    CONV_POOL_SIZED.forEach((c, i) => check(c, 'relu', [true, true, true], i));
+  },
   // Bit-identical to the reference: the mask is a function of (key, element index) only.
   dropout(k) {
     const check = (n: number, rate: number, k0: number, k1: number, inPlace: boolean, seed: number): void => {
@@ -664,6 +685,21 @@ const CONV_POOL_SIZED: readonly { g: Conv2DGeometry; pH: number; pW: number }[] 
 ];
 
 /** x and w on an integer grid (conv sums exact in any order: ties and argmax compare exactly), a NaN in x when `nan`. */
+/** Conv + pool geometries of any tap count (up to 3×3 over 12 channels), strided, dilated and padded as fewTapConvPool's. */
+function convPoolAnyTaps(): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> {
+  return fc.record({
+    batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 2, max: 9 }), inW: fc.integer({ min: 2, max: 9 }),
+    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), inC: fc.integer({ min: 1, max: 12 }),
+    outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 15, max: 40 })),
+    sH: fc.integer({ min: 1, max: 2 }), sW: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }),
+    padding: fc.constantFrom<Padding>('valid', 'same'), pH: fc.integer({ min: 1, max: 3 }), pW: fc.integer({ min: 1, max: 3 }),
+  }).filter((a) => (a.d === 1 || (a.sH === 1 && a.sW === 1)) && (a.padding === 'same' || ((a.kH - 1) * a.d < a.inH && (a.kW - 1) * a.d < a.inW)))
+    .map((a) => ({
+      g: conv2dGeometry({ batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: a.outC, kernelSize: [a.kH, a.kW], strides: [a.sH, a.sW], dilationRate: [a.d, a.d], padding: a.padding }),
+      pH: a.pH, pW: a.pW,
+    })).filter(({ g, pH, pW }) => g.outH >= pH && g.outW >= pW);
+}
+
 function convPoolInputs(g: Conv2DGeometry, seed: number, nan: boolean, withBias: boolean): { x: Float32Array; w: Float32Array; bias: Float32Array | null } {
   const x = randomData(g.batch * g.inH * g.inW * g.inC, seed).map(Math.round);
   if (nan) x[Math.abs(seed) % x.length] = NaN;

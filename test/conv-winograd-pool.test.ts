@@ -93,7 +93,7 @@ describe('conv2dBiasActPool on wider convolutions (native: pooled in Winograd\'s
     }
   });
 
-  it('the convnet\'s conv2 split over the threads: the same bits as conv2d then biasActPool', () => {
+  it('the convnet\'s conv2 split over the threads: the same bits as the unfused kernels, both ways', () => {
     setNativeIsa(nativeIsas()[0]!);
     setNativeConvWinograd('auto');
     if (threadsBefore > 0) setNativeThreads(threadsBefore);
@@ -101,6 +101,50 @@ describe('conv2dBiasActPool on wider convolutions (native: pooled in Winograd\'s
     const { fused, split } = bothWays(native!.kernels, { g, pool: 2, act: 'relu', bias: true, poison: NaN, seed: 5 });
     assertBitEqual(fused[0], split[0], 'values');
     assert.deepEqual(fused[1], split[1], 'argmax bytes');
+    const k = native!.kernels, x = data(g.batch * 13 * 13 * 32, new Rng(6)), w = data(9 * 32 * 64, new Rng(7), -0.5, 0.5);
+    const y = new Float32Array(128 * 25 * 64), argmax = new Float32Array(128 * 25 * 16);
+    k.conv2dBiasActPool!('relu', x, w, null, y, argmax, g, 2, 2);
+    const dy = data(y.length, new Rng(8)), dz = new Float32Array(128 * 121 * 64), db = new Float32Array(64);
+    const pg = conv2dGeometry({ batch: 128, inH: 11, inW: 11, inC: 64, outC: 64, kernelSize: [2, 2], strides: [2, 2], padding: 'valid' });
+    k.biasActPoolBackward!('relu', y, dy, argmax, dz, db, pg);
+    const [dx, dw] = [new Float32Array(x.length), new Float32Array(w.length)];
+    k.conv2dBackpropInput!(dz, w, dx, g);
+    k.conv2dBackpropFilter!(x, dz, dw, g);
+    const [dx2, dw2, db2] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(64)];
+    k.conv2dBiasActPoolBackprop!('relu', x, w, y, dy, argmax, dx2, dw2, db2, g, 2, 2);
+    assertBitEqual(dx2, dx, 'dx');
+    assertBitEqual(dw2, dw, 'dw');
+    assertBitEqual(db2, db, 'dbias');
+  });
+
+  it('its backward pass (conv2dBiasActPoolBackprop: dY read from the pooled gradient) equals biasActPoolBackward then the two backprops bit for bit', () => {
+    setNativeThreads(1);
+    const k = native!.kernels;
+    for (const isa of nativeIsas()) {
+      setNativeIsa(isa);
+      for (const mode of ['always', 'auto', 'never'] as ConvWinogradMode[]) {
+        setNativeConvWinograd(mode);
+        fc.assert(fc.property(wideCase(), fc.boolean(), fc.boolean(), (c, wantDx, wantDb) => {
+          const { g, pool, act } = c;
+          const { fused, x, w } = bothWays(k, c);
+          const y = fused[0], argmax = new Float32Array(fused[1].buffer);
+          const dy = data(y.length, new Rng(c.seed + 1));
+          const pg = conv2dGeometry({ batch: g.batch, inH: g.outH, inW: g.outW, inC: g.outC, outC: g.outC, kernelSize: [pool, pool], strides: [pool, pool], padding: 'valid' });
+          const dz = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+          const [dbWant, dbGot] = [new Float32Array(g.outC), new Float32Array(g.outC).fill(NaN)];
+          k.biasActPoolBackward!(act, y, dy, argmax, dz, dbWant, pg);
+          const [dxWant, dwWant] = [new Float32Array(x.length), new Float32Array(w.length)];
+          k.conv2dBackpropInput!(dz, w, dxWant, g);
+          k.conv2dBackpropFilter!(x, dz, dwWant, g);
+          const [dxGot, dwGot] = [new Float32Array(x.length).fill(NaN), new Float32Array(w.length).fill(NaN)];
+          k.conv2dBiasActPoolBackprop!(act, x, w, y, dy, argmax, wantDx ? dxGot : null, dwGot, wantDb ? dbGot : null, g, pool, pool);
+          const what = `${isa} ${mode} ${act} pool ${pool} ${JSON.stringify(g)}`;
+          if (wantDx) assertBitEqual(dxGot, dxWant, `${what}: dx`);
+          assertBitEqual(dwGot, dwWant, `${what}: dw`);
+          if (wantDb) assertBitEqual(dbGot, dbWant, `${what}: dbias`);
+        }), { numRuns: isa === nativeIsas()[0] ? 30 : 10 });
+      }
+    }
   });
 
   it('agrees with the js reference (Winograd\'s rounding; a NaN or Inf makes its tile NaN, as conv2d on Winograd)', () => {

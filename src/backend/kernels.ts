@@ -181,6 +181,16 @@ export interface Kernels {
   conv2dBiasActPoolBackpropFilter(act: UnaryOp, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, g: Conv2DGeometry, poolH: number, poolW: number): void;
 
   /**
+   * The whole backward pass of conv2dBiasActPool for any convolution, from x, w, its y and argmax,
+   * and dy: dz = biasActPoolBackward's (never stored where the backend can avoid it: the native
+   * addon's Winograd passes read it from the pooled values), then dx = conv2dBackpropInput(dz, w),
+   * dw = conv2dBackpropFilter(x, dz) and dbias = biasActPoolBackward's bias gradient, each skipped
+   * when null; the same values as those three kernels.
+   */
+  conv2dBiasActPoolBackprop(act: UnaryOp, x: F32, w: F32, y: F32, dy: F32, argmax: F32, dx: F32 | null, dw: F32 | null, dbias: F32 | null,
+    g: Conv2DGeometry, poolH: number, poolW: number): void;
+
+  /**
    * Inverted dropout without a stored mask: out[i] = x[i] · (uᵢ ≥ rate ? fround(1/(1 − rate)) : 0)
    * for rate in [0, 1), where uᵢ = wordᵢ / 2^32 and wordᵢ is element i's Philox4x32-10 word under
    * key[0..1] (src/tensor/philox.ts: it depends only on the key and i, so every backend, vector
@@ -198,7 +208,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'gather', 'scatterAdd', 'concat', 'biasAct', 'biasActBackward', 'pointwiseLoss', 'softmax', 'optimizerStep',
   'batchNormStats', 'batchNorm', 'batchNormBackward',
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'biasActPool', 'biasActPoolBackward',
-  'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter', 'dropout',
+  'conv2dBiasActPool', 'conv2dBiasActPoolBackpropFilter', 'conv2dBiasActPoolBackprop', 'dropout',
 ];
 
 /**
@@ -212,5 +222,6 @@ export const KERNEL_WRITES: Readonly<Record<KernelName, readonly number[]>> = {
   batchNormStats: [1, 2], batchNorm: [5], batchNormBackward: [5, 6, 7],
   optimizerStep: [1, 3], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2], pool2d: [2], pool2dBackward: [4],
   biasActPool: [3, 4], biasActPoolBackward: [4, 5], conv2dBiasActPool: [4, 5], conv2dBiasActPoolBackpropFilter: [5, 6],
+  conv2dBiasActPoolBackprop: [6, 7, 8],
   dropout: [3],
 };

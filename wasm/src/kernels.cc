@@ -227,7 +227,7 @@ static ConvGeom convGeom(const int* v) {
 }
 static void conv(PlanCode code, const int* geom, const float* a, const float* b, float* out, float* col, int colFloats) {
   PlanOp op = planOp(code);
-  op.conv = {convGeom(geom), a, b, out, col, colFloats};
+  op.conv = {convGeom(geom), a, b, out, col, colFloats, nullptr};
   run(op);
 }
 

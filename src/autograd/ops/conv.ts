@@ -279,6 +279,17 @@ export function conv2dBiasActivationMaxPool(x: Tensor, kernel: Tensor, bias: Ten
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(y, what, inputs, (dy) => {
     const needW = kernel.requiresGrad, needB = bias?.requiresGrad === true;
+    if (!fewTap && getBackend().fusesWideConvPool === true) {
+      // One kernel: dz read from the pooled gradients where the backend can (native Winograd), never stored.
+      const dxWide = x.requiresGrad ? newTensor(x.shape) : null;
+      const dwWide = needW ? newTensor(kernel.shape) : null;
+      const db = needB && bias ? newTensor(bias.shape) : null;
+      if (dxWide || dwWide || db) {
+        kernels().conv2dBiasActPoolBackprop(activation, float(x, what), float(kernel, what), y.values, dy.values, argmax.values,
+          dxWide ? dxWide.values : null, dwWide ? dwWide.values : null, db ? db.values : null, g, pH, pW);
+      }
+      return bias ? [dxWide, dwWide, db] : [dxWide, dwWide];
+    }
     if (!fewTap) {
       // The unfused backward: dz (and the bias gradient) from the pooled gradients, then conv2d's.
       const dz = newTensor([g.batch, g.outH, g.outW, g.outC]);

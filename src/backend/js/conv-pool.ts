@@ -6,7 +6,7 @@
 import type { Conv2DGeometry } from '../conv-geometry.js';
 import type { F32, UnaryOp } from '../kernels.js';
 import { conv2dGeometry } from '../conv-geometry.js';
-import { conv2d, conv2dBackpropFilter } from './conv.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 
 /** The argmax bytes of a Float32Array (one byte per pooled value, 4 per float). */
 export const argmaxBytes = (a: F32): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -118,4 +118,13 @@ export function conv2dBiasActPoolBackpropFilter(act: UnaryOp, x: F32, y: F32, dy
     const c = i % g.outC, d = dy[i]!;
     dbias[c] += act === 'relu' ? (y[i]! > 0 ? d : d * 0) : d;
   }
+}
+
+export function conv2dBiasActPoolBackprop(act: UnaryOp, x: F32, w: F32, y: F32, dy: F32, argmax: F32, dx: F32 | null, dw: F32 | null, dbias: F32 | null,
+  g: Conv2DGeometry, poolH: number, poolW: number): void {
+  const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackprop', true);
+  const dz = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+  biasActPoolBackward(act, y, dy, argmax, dz, dbias, pg);
+  if (dx) conv2dBackpropInput(dz, w, dx, g);
+  if (dw) conv2dBackpropFilter(x, dz, dw, g);
 }

@@ -12,7 +12,7 @@ import { LOSS_EPSILON } from '../ops.js';
 import { matmul } from './matmul.js';
 import { optimizerStep } from './optimizer-step.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, pool2d, pool2dBackward } from './conv.js';
-import { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackpropFilter } from './conv-pool.js';
+import { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackprop, conv2dBiasActPoolBackpropFilter } from './conv-pool.js';
 import { batchNorm, batchNormBackward, batchNormStats } from './batch-norm.js';
 import { dropout } from './dropout.js';
 
@@ -331,5 +331,5 @@ export const jsKernels: Kernels = {
   matmul, unary, unaryBackward, binary, reduce, argReduce, transpose, slice, gather, scatterAdd, concat,
   biasAct, biasActBackward, pointwiseLoss, softmax, optimizerStep,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
-  conv2dBiasActPool, conv2dBiasActPoolBackpropFilter, dropout,
+  conv2dBiasActPool, conv2dBiasActPoolBackpropFilter, conv2dBiasActPoolBackprop, dropout,
 };

@@ -57,6 +57,8 @@ export interface NativeAddon {
   biasActPoolBackward?(act: number, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, geometry: readonly number[]): void;
   conv2dBiasActPool?(act: number, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, geometry: readonly number[], poolH: number, poolW: number): void;
   conv2dBiasActPoolBackpropFilter?(act: number, x: F32, y: F32, dy: F32, argmax: F32, dw: F32, dbias: F32 | null, geometry: readonly number[], poolH: number, poolW: number): void;
+  conv2dBiasActPoolBackprop?(act: number, x: F32, w: F32, y: F32, dy: F32, argmax: F32, dx: F32 | null, dw: F32 | null, dbias: F32 | null,
+    geometry: readonly number[], poolH: number, poolW: number): void;
   readonly poolOps?: readonly string[];
   /** Recorded plans (compiled training steps, ./plan.ts); absent from addons built before them. */
   beginPlan?(): void;
@@ -211,8 +213,8 @@ function makeKernels(addon: NativeAddon): Partial<Kernels> {
 
 /** The conv epilogue fused with max pooling, when the addon has it (the addon checks act and geometry). */
 function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Partial<Kernels> {
-  const { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackpropFilter } = addon;
-  if (!biasActPool || !biasActPoolBackward || !conv2dBiasActPool || !conv2dBiasActPoolBackpropFilter) return {};
+  const { biasActPool, biasActPoolBackward, conv2dBiasActPool, conv2dBiasActPoolBackpropFilter, conv2dBiasActPoolBackprop } = addon;
+  if (!biasActPool || !biasActPoolBackward || !conv2dBiasActPool || !conv2dBiasActPoolBackpropFilter || !conv2dBiasActPoolBackprop) return {};
   const code = (act: UnaryOp): number => {
     const c = unaryCode.get(act);
     if (c === undefined) throw new Error(`native addon: unknown activation '${act}'`);
@@ -226,6 +228,8 @@ function biasPoolKernels(addon: NativeAddon, unaryCode: Map<string, number>): Pa
       conv2dBiasActPool.call(addon, code(act), x, w, bias, out, argmax, conv2dGeometryFields(g), poolH, poolW),
     conv2dBiasActPoolBackpropFilter: (act, x, y, dy, argmax, dw, dbias, g, poolH, poolW) =>
       conv2dBiasActPoolBackpropFilter.call(addon, code(act), x, y, dy, argmax, dw, dbias, conv2dGeometryFields(g), poolH, poolW),
+    conv2dBiasActPoolBackprop: (act, x, w, y, dy, argmax, dx, dw, dbias, g, poolH, poolW) =>
+      conv2dBiasActPoolBackprop.call(addon, code(act), x, w, y, dy, argmax, dx, dw, dbias, conv2dGeometryFields(g), poolH, poolW),
   };
 }
 
@@ -283,7 +287,7 @@ export function loadNativeBackend(): NativeBackend | null {
       priority: 20,
       kernels,
       compileTrace: planAddon(addon) ? (entries) => compileNativeTrace(planAddon(addon)!, entries) : undefined,
-      fusesWideConvPool: kernels.conv2dBiasActPool !== undefined,
+      fusesWideConvPool: kernels.conv2dBiasActPool !== undefined && kernels.conv2dBiasActPoolBackprop !== undefined,
       fallbackKernels: [...NATIVE_FALLBACK_KERNELS, ...CONV_KERNELS.filter((n) => kernels[n] === undefined)],
       addon,
       addonPath,

@@ -21,7 +21,7 @@ import type { GemmThreadPool } from './threads.js';
 const TRIG_EXACT_BELOW = 2 ** 20;
 
 /** Kernels this backend leaves to the reference js backend entirely (data movement: a copy into linear memory costs as much as the JS loop). */
-export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat'];
+export const WASM_FALLBACK_KERNELS: readonly string[] = ['argReduce', 'transpose', 'slice', 'gather', 'scatterAdd', 'concat', 'conv2dBiasActPoolBackprop'];
 
 function reference(): Kernels {
   const js = findBackend('js');
