@@ -73,6 +73,11 @@ struct IsaTable {
                           uint8_t* idx, long n0, long n1);
   void (*convBiasActPoolFilter)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* y, const float* dy,
                                 const uint8_t* idx, float* dw, float* dbias, long n0, long n1, long j0, long j1);
+  // A 3×3 stride-1 convolution of all c.batch images with that epilogue and pooling done in Winograd's
+  // output transform (native/conv-winograd.inc; scratch as conv2d's col), on the calling thread: false
+  // (nothing written) where Winograd is not wanted or cannot pool (then: conv2d, then biasActPool).
+  bool (*winogradConvPool)(int act, const ConvGeom& c, long pH, long pW, const float* x, const float* w, const float* bias, float* out,
+                           uint8_t* idx, float* scratch, long floats);
   // Batch normalization's passes over a rows × cols matrix (see kernels.inc): column sums of
   // (a − ca) and (a − ca)·(b − cb) over all rows for columns [c0, c1), and rows [r0, r1) of
   // out = (a − ca)·sa + (b − cb)·sb + shift; per-column arrays start at column c0.

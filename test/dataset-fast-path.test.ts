@@ -12,6 +12,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { withBufferScope } from '../src/tensor/buffer-pool.js';
 import { Dataset, type ElementIterator } from '../src/data/dataset/index.js';
 import { kernels } from '../src/backend/registry.js';
+import { RowView } from '../src/data/dataset/row-view.js';
 
 type Structure = 'tensor' | 'tuple' | 'record';
 type MapKind = 'none' | 'pair' | 'scale' | 'async';
@@ -206,7 +207,7 @@ async function recordGathers<T>(run: () => Promise<T>): Promise<{ result: T; sou
   }
 }
 
-test('a batch of the last row views one slicer made is gathered straight from the source rows (row log); other batches of views still stack right', async () => {
+test('a batch of row views (RowView) is gathered straight from its source rows, whichever slicer made them, without making their typed arrays', async () => {
   const n = 300;
   const width = 5;
   const x = new Tensor(Float32Array.from({ length: n * width }, (_, i) => i), [n, width]);
@@ -218,12 +219,12 @@ test('a batch of the last row views one slicer made is gathered straight from th
   const order = pairs.flatMap(([a]) => rowsOf(a));
   assert.deepEqual([...order].sort((p, q) => p - q), Array.from({ length: n }, (_, i) => i));
   assert.deepEqual(order, (await Dataset.range(n).shuffle(n, { seed: 4 }).toArray()), 'the rows in the shuffled order');
-  // Two pipelines over x made alternately: a batch's views are not the last views made, so the views themselves are read.
+  // Two pipelines over x made alternately: each batch's rows still come from x itself.
   const zip = await recordGathers(() => Dataset.zip([Dataset.fromTensorSlices(x), Dataset.fromTensorSlices(x).skip(1)]).batch(10).take(3).toArray());
   assert.deepEqual(zip.result.map(([a, b]) => [rowsOf(a), rowsOf(b)]), [0, 1, 2].map((k) => [
     Array.from({ length: 10 }, (_, i) => 10 * k + i), Array.from({ length: 10 }, (_, i) => 10 * k + i + 1)]));
-  assert.ok(zip.sources.length > 0 && zip.sources.every((s) => s !== x.data), 'not through the row log');
-  // A map handing out the previous element's view: the column is not the last views made, in order.
+  assert.ok(zip.sources.length === 6 && zip.sources.every((s) => s === x.data), 'one gather per column, from x');
+  // A map handing out the previous element's view: repeated and lagged rows.
   let prev: Tensor | null = null;
   const lagged = await Dataset.fromTensorSlices(x).map((r) => {
     const out = prev ?? r;
@@ -231,6 +232,34 @@ test('a batch of the last row views one slicer made is gathered straight from th
     return out;
   }).batch(8).take(2).toArray();
   assert.deepEqual(lagged.map(rowsOf), [[0, 0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14]]);
+  // A column mixing rows of x with a tensor of its own: stacked view by view, same values.
+  const own = new Tensor(Float32Array.from({ length: width }, (_, i) => -i), [width]);
+  const mixed = await Dataset.fromTensorSlices(x).map((r, i) => (i === 3 ? own : r)).batch(5).take(1).toArray();
+  assert.deepEqual(Array.from(mixed[0]!.data), [...Array.from({ length: 3 * width }, (_, i) => i), ...Array.from(own.data), ...Array.from({ length: width }, (_, i) => 4 * width + i)]);
+  // Rows that only passed through (map x => [x, x], shuffle, batch) never made a typed array.
+  const elements: Tensor[] = [];
+  await Dataset.fromTensorSlices(x).map((r) => {
+    elements.push(r);
+    return [r, r] as [Tensor, Tensor];
+  }).shuffle(n, { seed: 4 }).batch(64).toArray();
+  const madeView = (t: Tensor): boolean => (t as unknown as { stored: Float32Array | null }).stored !== null;
+  assert.ok(elements.length === n && elements.every((t) => t instanceof RowView && !madeView(t)), 'no row made its typed array');
+  // Read, a row's view is made once, over the source's buffer at its row.
+  const r7 = elements.find((t) => (t as RowView).row === 7)!;
+  assert.equal(r7.data, r7.data);
+  assert.ok(madeView(r7) && r7.data.buffer === x.data.buffer && r7.data.byteOffset === 7 * width * 4);
+  assert.deepEqual(Array.from(r7.data), Array.from({ length: width }, (_, i) => 7 * width + i));
+});
+
+test('fromTensorSlices rows of int32, empty and trainable tensors are plain typed-array views (not RowViews), and stack the same', async () => {
+  const ints = new Tensor(Int32Array.from({ length: 12 }, (_, i) => i), [4, 3]);
+  const empty = new Tensor(new Float32Array(0), [4, 0]);
+  const weights = new Tensor(Float32Array.from({ length: 8 }, (_, i) => i / 2), [4, 2], true);
+  const rows = await Dataset.fromTensorSlices([ints, empty, weights]).toArray();
+  assert.ok(rows.every((e) => e.every((t) => !(t instanceof RowView))));
+  const [b] = await Dataset.fromTensorSlices([ints, empty, weights]).batch(4).toArray();
+  assert.deepEqual(b!.map((t) => [t.dtype, [...t.shape], Array.from(t.data)]), [
+    ['int32', [4, 3], Array.from(ints.data)], ['float32', [4, 0], []], ['float32', [4, 2], Array.from(weights.data)]]);
 });
 
 test('fromTensorSlices of tensors over part of a buffer: rows are views at the right offsets, float32 and int32', async () => {

@@ -205,3 +205,23 @@ test('a compiled step copies a fused batch straight from the source rows, never 
   assert.equal(fused.copies, 0, 'no batch copied into the plan');
   assert.ok(copied.copies >= 4, 'the general path copies its stacked batch into the plan');
 });
+
+test('the batches of a fused dataset name one row source for the whole fit, so a compiled step finds its plan key in its memo', async () => {
+  const x = randomTensor([48, 5], new Rng(12));
+  setSeed(8);
+  const m = new Sequential([new Dense(3, { inputShape: [5], activation: 'relu' }), new Dense(5)]);
+  m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+  const sources = new Set<unknown>();
+  let withRows = 0;
+  const run = m.runTrainStep.bind(m);
+  m.runTrainStep = (data) => {
+    if (data.rows) {
+      withRows++;
+      sources.add(data.rows.source);
+    }
+    return run(data);
+  };
+  await m.fit(Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(48, { seed: 1 }).batch(16), { epochs: 3, verbose: 0 });
+  assert.equal(withRows, 3 * 3 - 1, 'every batch after the first (which is checked in full) hands its rows over');
+  assert.equal(sources.size, 1, 'one source object for all of them');
+});

@@ -51,8 +51,8 @@ test('npm pack ships the library, install script, native sources, data, the buil
   const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8')) as { targets: { sources: string[] }[] };
   for (const source of gyp.targets.flatMap((t) => t.sources)) assert.ok(files.includes(source), `${source} (binding.gyp) is packed`);
   assert.ok(files.some((f) => /^native\/.*\.h$/.test(f)), 'native headers are packed');
-  // The library grows with every feature; the bound catches tests, bench or page sources slipping in (~700 with them).
-  assert.ok(r.entryCount < 500, `${r.entryCount} files`);
+  // The library grows with every feature (501 files on 2026-11-30); the bound catches tests, bench or page sources slipping in (~700 with them).
+  assert.ok(r.entryCount < 580, `${r.entryCount} files`);
   // 1.88 MB on 2026-11-29 (after the fused conv/pool and GEMM-epilogue kernels), 2.04 MB after the Philox dropout kernels
   // (20:00–21:10 UTC); ~0.27 MB of it photographs `deepts denoise` reads and ~0.6 MB the WASM builds (4 modules, embedded
   // in the library and again in the lab's files). A stray test, bench or page-source tree adds far more than the margin.

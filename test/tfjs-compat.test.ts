@@ -5,37 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import * as tf from '../src/tfjs/index.js';
 import { listBackends } from '../src/backend/index.js';
 import { Dense } from '../src/nn/layers/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { examples, runExample, tfjsTwin } from './tfjs-examples.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const examples = join(root, 'examples', 'tfjs');
-const IMPORT_LINE = "import * as tf from 'deepts/tfjs';";
-const run = promisify(execFile);
-
-async function runExample(file: string, env: Record<string, string>): Promise<string> {
-  const { stdout } = await run(process.execPath, [file], { env: { ...process.env, DEEPTS_QUIET: '1', ...env }, cwd: root, timeout: 240_000 });
-  return stdout;
-}
-
-/** The example with its import line switched to tfjs, written beside it in dist/ (so it resolves node_modules). */
-function tfjsTwin(name: string): string {
-  const text = readFileSync(join(examples, name), 'utf8');
-  assert.ok(text.startsWith(`${IMPORT_LINE}\n`), `${name} must start with the deepts/tfjs import line`);
-  const dir = join(root, 'dist', 'tfjs-twins');
-  mkdirSync(dir, { recursive: true });
-  const twin = join(dir, name);
-  writeFileSync(twin, text.replace(IMPORT_LINE, "import * as tf from '@tensorflow/tfjs';").replace(/from '\.\/(.*)'/g, `from '${examples}/$1'`));
-  return twin;
-}
 
 const backends = ['native', 'wasm'].filter((b) => listBackends().some((x) => x.name === b));
 

@@ -7,41 +7,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import * as real from '@tensorflow/tfjs';
 import * as tf from '../src/tfjs/index.js';
 import { listBackends } from '../src/backend/index.js';
 import { Rng } from '../src/index.js';
 import { assertClose } from './helpers.js';
+import { examples, runExample, tfjsTwin } from './tfjs-examples.js';
 
 real.env().set('IS_NODE', true);
 await real.setBackend('cpu');
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const examples = join(root, 'examples', 'tfjs');
-const IMPORT_LINE = "import * as tf from 'deepts/tfjs';";
-const run = promisify(execFile);
-
-async function runExample(file: string, env: Record<string, string>): Promise<string> {
-  const { stdout } = await run(process.execPath, [file], { env: { ...process.env, DEEPTS_QUIET: '1', ...env }, cwd: root, timeout: 300_000 });
-  return stdout;
-}
-
-/** The example with its import line switched to tfjs, written beside it in dist/ (so it resolves node_modules). */
-function tfjsTwin(name: string): string {
-  const text = readFileSync(join(examples, name), 'utf8');
-  assert.ok(text.startsWith(`${IMPORT_LINE}\n`), `${name} must start with the deepts/tfjs import line`);
-  const dir = join(root, 'dist', 'tfjs-twins');
-  mkdirSync(dir, { recursive: true });
-  const twin = join(dir, name);
-  writeFileSync(twin, text.replace(IMPORT_LINE, "import * as tf from '@tensorflow/tfjs';").replace(/from '\.\/(.*)'/g, `from '${examples}/$1'`));
-  return twin;
-}
 
 const line = (out: string, what: string): string => new RegExp(`^${what}: (.*)$`, 'm').exec(out)?.[1] ?? `(no ${what} line)`;
 const epochLosses = (out: string): number[] => [...out.matchAll(/^epoch \d+: loss (\S+)/gm)].map((m) => Number(m[1]));
@@ -49,7 +27,7 @@ const backends = ['native', 'wasm'].filter((b) => listBackends().some((x) => x.n
 
 test('the tfjs MNIST CNN tutorial runs unchanged on deepts, and in tfjs with the same shapes and a similar loss', async () => {
   // A run long enough to learn (native, else the first backend): far above the trivial baseline (≈ 0.11).
-  const learned = await runExample(join(examples, 'mnist-cnn.mjs'), { DEEPTS_BACKEND: backends[0]!, MNIST_EXAMPLE_TRAIN: '3000', MNIST_EXAMPLE_TEST: '500', MNIST_EXAMPLE_EPOCHS: '3' });
+  const learned = await runExample(join(examples, 'mnist-cnn.mjs'), { DEEPTS_BACKEND: backends[0]!, MNIST_EXAMPLE_TRAIN: '3000', MNIST_EXAMPLE_TEST: '500', MNIST_EXAMPLE_EPOCHS: '3' }, 300_000);
   assert.match(learned, /epochs run: 3/);
   const valAcc = Number(/epoch 3: .* val_acc (\S+)/.exec(learned)?.[1]);
   assert.ok(valAcc > 0.4, `deepts: validation accuracy after 3 epochs ${valAcc}`);
@@ -64,7 +42,7 @@ test('the tfjs MNIST CNN tutorial runs unchanged on deepts, and in tfjs with the
   assert.equal(line(theirs, 'parameters'), '5994');
   const theirLoss = epochLosses(theirs)[0]!;
   for (const backend of backends) {
-    const ours = await runExample(join(examples, 'mnist-cnn.mjs'), { ...small, DEEPTS_BACKEND: backend });
+    const ours = await runExample(join(examples, 'mnist-cnn.mjs'), { ...small, DEEPTS_BACKEND: backend }, 300_000);
     for (const what of ['output shape', 'weight shapes', 'parameters']) assert.equal(line(ours, what), line(theirs, what), `${backend}: ${what}`);
     const ourLoss = epochLosses(ours)[0]!;
     // Both start near ln 10 ≈ 2.30 from different random weights.

@@ -164,9 +164,11 @@ export interface Kernels {
   biasActPoolBackward(act: UnaryOp, y: F32, dy: F32, argmax: F32, dz: F32, dbias: F32 | null, g: Conv2DGeometry): void;
 
   /**
-   * A few-tap convolution (g.kH·g.kW·g.inC ≤ 9: a first layer on grayscale pictures) with
-   * biasActPool after it, the conv output never stored: out and argmax are biasActPool's of
-   * conv2d(x, w) under a poolH × poolW pooling (strides = pool size, valid) of g's output.
+   * A convolution with biasActPool after it, the conv output never stored: out and argmax are
+   * biasActPool's of conv2d(x, w) under a poolH × poolW pooling (strides = pool size, valid) of
+   * g's output. Every backend takes few-tap convolutions (g.kH·g.kW·g.inC ≤ 9: a first layer on
+   * grayscale pictures); wider ones only the js reference and backends with
+   * Backend.fusesWideConvPool (native: Winograd pools in its output transform).
    */
   conv2dBiasActPool(act: UnaryOp, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, g: Conv2DGeometry, poolH: number, poolW: number): void;
 

@@ -32,6 +32,12 @@ export interface Backend {
    * outputs), which a backend holding its own copies must write back.
    */
   compileTrace?(entries: readonly TraceEntry[], keep?: readonly (Float32Array | Int32Array | Float64Array)[]): CompiledTrace;
+  /**
+   * Optional: its conv2dBiasActPool takes convolutions of any tap count (the native addon pools in
+   * Winograd's output transform). On other backends only few-tap convolutions (≤ 9 taps) go through
+   * that kernel: a wider convolution and its pool run as conv2d, then biasActPool.
+   */
+  readonly fusesWideConvPool?: boolean;
   /** Facts for `deepts info` (CPU features, threads, ...). */
   describe?(): Record<string, string | number | boolean>;
 }

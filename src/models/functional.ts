@@ -11,6 +11,7 @@ import { SymbolicTensor, type GraphNode } from '../nn/symbolic.js';
 import { deserializeLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
 import { formatShape } from '../tensor/shape.js';
 import { applyConvPool, fusesConvPool } from './fusion.js';
+import type { SummaryRow } from './summary.js';
 
 /** A reference to a layer call: [layer name, call number of that layer in this graph]. */
 type NodeRef = [string, number];
@@ -116,6 +117,16 @@ export class FunctionalGraph {
   /** Keras' "Connected to" entries of the call producing t: layer[call][0] per input. */
   connections(t: SymbolicTensor): string[] {
     return t.node.inputs.map((i) => `${i.node.layer.name}[${this.callIndex.get(i) ?? 0}][0]`);
+  }
+
+  /** model.summary()'s rows: one per layer, its first call's output shape, "Connected to" from all its calls. */
+  summaryRows(): SummaryRow[] {
+    const firstCall = new Map<Layer, SymbolicTensor[]>();
+    for (const t of this.order) firstCall.set(t.node.layer, [...(firstCall.get(t.node.layer) ?? []), t]);
+    return this.layers.map((l) => {
+      const calls = firstCall.get(l)!;
+      return { name: l.name, type: l.className, outputShape: calls[0]!.shape, params: l.countParams(), connectedTo: calls.flatMap((t) => this.connections(t)) };
+    });
   }
 
   toConfig(): { [k: string]: JsonValue } {

@@ -27,51 +27,14 @@ import { CompiledTrainStep, type JitCompile, type JitStatus } from '../train/com
 import { CompiledForward } from '../train/compiled-forward.js';
 import { withSampleWeights, type SampleWeightArgs } from '../train/sample-weights.js';
 import { FunctionalGraph } from './functional.js';
-import { summaryTable, type SummaryRow } from './summary.js';
+import { summaryTable } from './summary.js';
 import { resolveCompile, type CompileArgs, type CompileConfig } from './compile.js';
+import { requireSaveHandler, type ModelArgs, type ModelOutputs, type ModelSaveOptions, type Prediction, type TrainStepData } from './model-types.js';
 
 export type { CompileArgs, CompileConfig, LossSpec, MetricSpec } from './compile.js';
 
 export type { TensorInput, ModelData };
-
-
-export interface ModelArgs<O extends ModelOutputs = SymbolicTensor> {
-  /** Symbolic inputs from Input() (one, or a list). */
-  inputs?: SymbolicTensor | readonly SymbolicTensor[];
-  /** Symbolic outputs computed from the inputs (one, or a list). */
-  outputs?: O;
-  name?: string;
-  trainable?: boolean;
-}
-
-export type ModelOutputs = SymbolicTensor | readonly SymbolicTensor[];
-/** What predict() returns: one tensor for a model with one output, else one per output. */
-export type Prediction<O extends ModelOutputs> = O extends SymbolicTensor ? Tensor : Tensor[];
-
-/** The (x, y) a trainStep / testStep receives: a Tensor each for one input/output, else lists. */
-export type TrainStepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
-
-/** Saves models to a path; the Node file handler registers itself from deepts' io module. */
-export interface ModelSaveHandler {
-  save(model: Model, path: string, options?: ModelSaveOptions): Promise<void>;
-}
-
-/**
- * Options for model.save; `format` picks the file format (the io module lists the ones it knows);
- * `overwrite` as Keras' (see SaveOptions in src/io/model-io.ts: left out, an existing model is
- * replaced but a directory holding other things is refused).
- */
-export interface ModelSaveOptions {
-  format?: string;
-  overwrite?: boolean;
-}
-
-let saveHandler: ModelSaveHandler | null = null;
-
-export function registerSaveHandler(handler: ModelSaveHandler): void {
-  saveHandler = handler;
-}
-
+export { registerSaveHandler, type ModelArgs, type ModelOutputs, type ModelSaveHandler, type ModelSaveOptions, type Prediction, type TrainStepData } from './model-types.js';
 
 const single = <T>(list: readonly T[]): T | T[] => (list.length === 1 ? list[0]! : [...list]);
 
@@ -425,18 +388,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
   /** The Keras summary table; functional models add the "Connected to" column. */
   summary(print: (line: string) => void = console.log): void {
     const trainable = this.trainableWeights.reduce((s, w) => s + w.size, 0);
-    let rows: SummaryRow[];
-    if (this.graph) {
-      const g = this.graph;
-      const firstCall = new Map<Layer, SymbolicTensor[]>();
-      for (const t of g.order) firstCall.set(t.node.layer, [...(firstCall.get(t.node.layer) ?? []), t]);
-      rows = g.layers.map((l) => {
-        const calls = firstCall.get(l)!;
-        return { name: l.name, type: l.className, outputShape: calls[0]!.shape, params: l.countParams(), connectedTo: calls.flatMap((t) => g.connections(t)) };
-      });
-    } else {
-      rows = this.subLayers().map((l) => ({ name: l.name, type: l.className, outputShape: l.lastOutputShape, params: l.countParams() }));
-    }
+    const rows = this.graph ? this.graph.summaryRows() : this.subLayers().map((l) => ({ name: l.name, type: l.className, outputShape: l.lastOutputShape, params: l.countParams() }));
     print(summaryTable(this.name, rows, trainable, this.countParams() - trainable, this.graph !== null));
   }
 
@@ -468,8 +420,7 @@ export class Model<O extends ModelOutputs = SymbolicTensor> extends Layer implem
    * model.json + weights.bin, loadable by tfjs).
    */
   async save(path: string, options: ModelSaveOptions = {}): Promise<void> {
-    if (!saveHandler) throw new Error('model.save needs a save handler: in Node import from "deepts" (not "deepts/core"); in a browser use model.toConfig() and getWeights()');
-    await saveHandler.save(this as Model, path, options);
+    await requireSaveHandler().save(this as Model, path, options);
   }
 }
 

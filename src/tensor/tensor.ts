@@ -65,14 +65,22 @@ export class Tensor {
    * shape is checked and frozen once and shared by them all, instead of copied per tensor.
    */
   static viewMaker(shape: Shape): (data: TypedData) => Tensor {
+    return Tensor.viewsOf(shape, (data: TypedData, frozen) => new Tensor(data, frozen));
+  }
+
+  /**
+   * viewMaker for tensors that `make` constructs from `arg` (a subclass, whose constructor hands
+   * `frozen` and data of its size to this one): one checked, frozen shape for all of them.
+   */
+  static viewsOf<A, T extends Tensor>(shape: Shape, make: (arg: A, frozen: Shape) => T): (arg: A) => T {
     assertValidShape(shape);
     const frozen = Object.freeze([...shape]);
     const size = sizeOf(frozen);
-    return (data) => {
+    return (arg) => {
       viewShape = frozen;
       viewSize = size;
       try {
-        return new Tensor(data, frozen);
+        return make(arg, frozen);
       } finally {
         viewShape = null;
       }

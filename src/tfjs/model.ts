@@ -11,19 +11,13 @@ import type { Variable } from '../nn/variable.js';
 import type { Loss } from '../train/losses.js';
 import { getMetric } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizers/index.js';
-import { History, type Logs } from '../train/callbacks/callback.js';
+import { History, type LambdaCallbackArgs, type Logs } from '../train/callbacks/callback.js';
 import { TfTensor, scalar, unwrap } from './tensor.js';
 
 type In = TfTensor | Tensor;
 
-/** tfjs' CustomCallbackArgs (each hook may be async). */
-export interface TfCallbackArgs {
-  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
-  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
-  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
-  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
-  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+/** tfjs' CustomCallbackArgs (each hook may be async): Keras' LambdaCallback hooks and tfjs' onYield. */
+export interface TfCallbackArgs extends LambdaCallbackArgs {
   onYield?: (epoch: number, batch: number, logs?: Logs) => void | Promise<void>;
 }
 

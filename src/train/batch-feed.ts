@@ -160,6 +160,7 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
   // the same shapes whose values are known finite would pass them again: one input, one output, and
   // a loss that checks target shapes only (label and probability losses read every batch's values).
   let passed: { x: readonly number[]; y: readonly number[] } | null = null;
+  let rowSource: StepData | null = null;
   const shapeOnly = model.inputNames.length === 1 && model.outputNames.length === 1 && c.losses.length === 1 && c.losses[0]?.accuracyKind === undefined;
   return {
     dataset,
@@ -172,7 +173,9 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
           const rx = rowSourceOf(x);
           const ry = y === x ? rx : rowSourceOf(y);
           if (rx && ry && sameRows(rx.indices, ry.indices)) {
-            const rows: BatchRows = { source: { x: [rx.source], y: [ry.source] }, indices: rx.indices, begin: 0, count: rx.indices.length };
+            // One source object while the tensors stay the same: a compiled step remembers its batch key per source (batchKey).
+            if (rowSource === null || rowSource.x[0] !== rx.source || rowSource.y[0] !== ry.source) rowSource = { x: [rx.source], y: [ry.source] };
+            const rows: BatchRows = { source: rowSource, indices: rx.indices, begin: 0, count: rx.indices.length };
             return { x: [x], y: [y], rows };
           }
           return { x: [x], y: [y] };

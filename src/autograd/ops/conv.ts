@@ -18,6 +18,7 @@ import { OUTPUT_DIFFERENTIABLE } from '../../backend/kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type Padding } from '../../backend/conv-geometry.js';
 import { record } from '../tape.js';
 import { float, kernels, newTensor, zerosTensor } from './util.js';
+import { getBackend } from '../../backend/registry.js';
 import { concat, reshape, slice, transpose } from './shape.js';
 
 export type { Padding } from '../../backend/conv-geometry.js';
@@ -246,36 +247,53 @@ export const isFewTapConv = (kernelShape: readonly number[]): boolean => {
 };
 
 /**
- * biasActivationMaxPool(conv2d(x, kernel, o), bias, activation, poolSize) for a convolution of
- * at most 9 taps (isFewTapConv: a first layer on grayscale pictures) in one kernel each way: the
- * forward pass computes the convolution window by window of the pooling and never stores its
- * output; the backward pass computes the kernel and bias gradients straight from the pooled
- * gradients and the argmax bytes. x's gradient (when x needs one) goes through the conv output's
- * gradient and conv2dBackpropInput. Same values as the separate ops (the native backend's
- * bit for bit), gradients to float rounding.
+ * biasActivationMaxPool(conv2d(x, kernel, o), bias, activation, poolSize) without the conv output
+ * as a tensor. A convolution of at most 9 taps (isFewTapConv: a first layer on grayscale
+ * pictures) is one kernel each way: the forward pass computes the convolution window by window
+ * of the pooling, and the backward pass the kernel and bias gradients straight from the pooled
+ * gradients and the argmax bytes; x's gradient (when x needs one) goes through the conv output's
+ * gradient and conv2dBackpropInput. A wider one is one kernel forward where the backend fuses it
+ * (Backend.fusesWideConvPool: the native addon pools in Winograd's output transform), else
+ * conv2d then biasActPool; its backward is biasActivationMaxPool's and conv2d's. Same values as
+ * the separate ops (the native backend's bit for bit), gradients to float rounding.
  */
 export function conv2dBiasActivationMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: UnaryOp, o: Conv2DOptions, poolSize: Size2): Tensor {
   checkBatch(x, 'conv2dBiasActivationMaxPool');
-  if (!isFewTapConv(kernel.shape)) throw new Error(`conv2dBiasActivationMaxPool: the kernel ${formatShape(kernel.shape)} has more than 9 taps; use conv2d and biasActivationMaxPool`);
   if (!POOL_FUSABLE_ACTIVATIONS.has(activation)) throw new Error(`conv2dBiasActivationMaxPool: activation must be 'relu' or 'linear', got '${activation}'`);
   const g = conv2dGeometryOf(x.shape, kernel.shape, o, 'conv2dBiasActivationMaxPool');
   if (bias && (bias.rank !== 1 || bias.shape[0] !== g.outC)) throw new Error(`conv2dBiasActivationMaxPool: bias shape ${formatShape(bias.shape)} does not match the ${g.outC} filters`);
   const [pH, pW] = pair(poolSize, 'conv2dBiasActivationMaxPool: poolSize');
   if (g.outH < pH || g.outW < pW) throw new Error(`conv2dBiasActivationMaxPool: the ${g.outH}×${g.outW} conv output is smaller than the ${pH}×${pW} pool`);
+  if (pH * pW > 256) throw new Error(`conv2dBiasActivationMaxPool: at most 256 taps per pooling window, got ${pH}×${pW}`);
   const pg = conv2dGeometry({ batch: g.batch, inH: g.outH, inW: g.outW, inC: g.outC, outC: g.outC, kernelSize: [pH, pW], strides: [pH, pW], padding: 'valid' });
   const y = newTensor([g.batch, pg.outH, pg.outW, g.outC]);
   const argmax = newTensor([Math.ceil(y.size / 4)]);
   const what = 'conv2dBiasActivationMaxPool';
-  kernels().conv2dBiasActPool(activation, float(x, what), float(kernel, what), bias ? float(bias, what) : null, y.values, argmax.values, g, pH, pW);
+  const fewTap = isFewTapConv(kernel.shape);
+  if (fewTap || getBackend().fusesWideConvPool === true) {
+    kernels().conv2dBiasActPool(activation, float(x, what), float(kernel, what), bias ? float(bias, what) : null, y.values, argmax.values, g, pH, pW);
+  } else {
+    const z = conv2dRaw(x, kernel, g);
+    kernels().biasActPool(activation, z.values, bias ? float(bias, what) : null, y.values, argmax.values, pg);
+  }
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(y, what, inputs, (dy) => {
+    const needW = kernel.requiresGrad, needB = bias?.requiresGrad === true;
+    if (!fewTap) {
+      // The unfused backward: dz (and the bias gradient) from the pooled gradients, then conv2d's.
+      const dz = newTensor([g.batch, g.outH, g.outW, g.outC]);
+      const db = needB && bias ? newTensor(bias.shape) : null;
+      kernels().biasActPoolBackward(activation, y.values, dy.values, argmax.values, dz.values, db ? db.values : null, pg);
+      const dxWide = x.requiresGrad ? backpropInputRaw(dz, kernel, g) : null;
+      const dwWide = needW ? backpropFilterRaw(x, dz, g) : null;
+      return bias ? [dxWide, dwWide, db] : [dxWide, dwWide];
+    }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const dz = newTensor([g.batch, g.outH, g.outW, g.outC]);
       kernels().biasActPoolBackward(activation, y.values, dy.values, argmax.values, dz.values, null, pg);
       dx = backpropInputRaw(dz, kernel, g);
     }
-    const needW = kernel.requiresGrad, needB = bias?.requiresGrad === true;
     let dw: Tensor | null = null, dbias: Tensor | null = null;
     if (needW || needB) {
       dw = newTensor(kernel.shape);

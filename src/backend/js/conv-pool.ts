@@ -87,17 +87,20 @@ export function poolGeometryOf(g: Conv2DGeometry, poolH: number, poolW: number):
   return { ...p, inH: g.outH, inW: g.outW, outH: Math.floor(g.outH / poolH), outW: Math.floor(g.outW / poolW) };
 }
 
-/** Throws unless conv2dBiasActPool supports g (at most 9 taps). */
-export function checkConvBiasActPool(act: UnaryOp, g: Conv2DGeometry, poolH: number, poolW: number, what: string): Conv2DGeometry {
+/**
+ * Throws unless conv2dBiasActPool supports g: at most 9 taps, unless anyTaps (the reference and
+ * native forward kernels take any convolution; filter gradients and WASM only few-tap ones).
+ */
+export function checkConvBiasActPool(act: UnaryOp, g: Conv2DGeometry, poolH: number, poolW: number, what: string, anyTaps = false): Conv2DGeometry {
   const taps = g.kH * g.kW * g.inC;
-  if (taps < 1 || taps > 9) throw new Error(`${what}: the convolution must have at most 9 taps (kernelH·kernelW·inChannels), got ${taps}`);
+  if (taps < 1 || (taps > 9 && !anyTaps)) throw new Error(`${what}: the convolution must have at most 9 taps (kernelH·kernelW·inChannels), got ${taps}`);
   const pg = poolGeometryOf(g, poolH, poolW);
   checkBiasActPool(act, pg, what);
   return pg;
 }
 
 export function conv2dBiasActPool(act: UnaryOp, x: F32, w: F32, bias: F32 | null, out: F32, argmax: F32, g: Conv2DGeometry, poolH: number, poolW: number): void {
-  const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool');
+  const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool', true);
   const z = new Float32Array(g.batch * g.outH * g.outW * g.outC);
   conv2d(x, w, z, g);
   biasActPool(act, z, bias, out, argmax, pg);

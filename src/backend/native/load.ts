@@ -283,6 +283,7 @@ export function loadNativeBackend(): NativeBackend | null {
       priority: 20,
       kernels,
       compileTrace: planAddon(addon) ? (entries) => compileNativeTrace(planAddon(addon)!, entries) : undefined,
+      fusesWideConvPool: kernels.conv2dBiasActPool !== undefined,
       fallbackKernels: [...NATIVE_FALLBACK_KERNELS, ...CONV_KERNELS.filter((n) => kernels[n] === undefined)],
       addon,
       addonPath,

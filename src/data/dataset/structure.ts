@@ -8,7 +8,8 @@ import { Tensor, tensor, type NestedArray } from '../../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { allocate, type TypedData } from '../../tensor/dtype.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
-import { gatherLoggedRows, gatherRowViews, registerSliceSource, stackLoggedTuples } from './row-gather.js';
+import { gatherRowViewColumn, gatherRowViews, registerSliceSource, stackRowViewTuples } from './row-gather.js';
+import { rowViewMaker } from './row-view.js';
 
 /** One dataset element: tensors or numbers, possibly inside tuples and records. */
 export type Element = Tensor | number | readonly Element[] | { readonly [key: string]: Element };
@@ -114,19 +115,11 @@ export function row(t: Tensor, i: number): Tensor {
  */
 export function slicer(structure: unknown): (i: number) => unknown {
   if (structure instanceof Tensor) {
-    const log = registerSliceSource(structure);
-    const stride = structure.size / structure.shape[0]!;
+    // Float32 rows as RowViews (typed arrays made only when read); others as typed-array views now.
+    if (registerSliceSource(structure)) return rowViewMaker(structure);
     const view = Tensor.viewMaker(structure.shape.slice(1));
-    const rowData = rowDataMaker(structure.data, stride);
-    if (!log) return (i) => view(rowData(i));
-    const { ids, rows, mask } = log;
-    return (i) => {
-      const t = view(rowData(i));
-      const at = log.count++ & mask;
-      ids[at] = t.id;
-      rows[at] = i;
-      return t;
-    };
+    const rowData = rowDataMaker(structure.data, structure.size / structure.shape[0]!);
+    return (i) => view(rowData(i));
   }
   if (Array.isArray(structure)) {
     const parts = structure.map(slicer);
@@ -162,8 +155,8 @@ function rowDataMaker(data: TypedData, stride: number): (i: number) => TypedData
 export function stackElements(elements: readonly unknown[], where: string, lazy = false): unknown {
   const first = elements[0];
   if (first instanceof Tensor) return stackLeaf(elements as (Tensor | number)[], where, () => 'element');
-  const logged = Array.isArray(first) ? stackLoggedTuples(elements, first, lazy) : null;
-  if (logged) return logged;
+  const rowTuples = Array.isArray(first) ? stackRowViewTuples(elements, first, lazy) : null;
+  if (rowTuples) return rowTuples;
   const flat = flatTupleColumns(elements);
   const columns = flat ?? leafColumns(elements, where);
   let paths: string[] | null = null;
@@ -237,7 +230,7 @@ function stackLeaf(col: readonly (Tensor | number)[], batchWhere: string, path: 
     return new Tensor(data, [col.length]);
   }
   const stride = head.size;
-  const gathered = gatherLoggedRows(col, head, stride) ?? gatherRowViews(col, head, stride);
+  const gathered = gatherRowViewColumn(col, head) ?? gatherRowViews(col, head, stride);
   if (gathered) return gathered;
   // Every value is written below; inside a trainer's step scope (Dataset.deferredIterator) the buffer is recycled.
   const data = head.dtype === 'float32' ? allocFloat32(stride * col.length, false) : allocate(head.dtype, stride * col.length);

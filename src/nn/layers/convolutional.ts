@@ -181,9 +181,9 @@ export class Conv2D extends ConvBase {
     const act = this.activation.fused!.op;
     const [, oh, ow] = this.computeOutputShape([null, ...x.shape.slice(1)]);
     const convShape: LayerShape = [null, oh ?? null, ow ?? null, this.filters];
-    // A first layer on grayscale pictures (≤ 9 taps): the whole block in one kernel, the conv output never stored.
-    if (ops.isFewTapConv(this.kernel!.shape)) return { pooled: ops.conv2dBiasActivationMaxPool(x, this.kernel!, this.bias, act, this.options, poolSize), convShape };
-    return { pooled: ops.biasActivationMaxPool(ops.conv2d(x, this.kernel!, this.options), this.bias, act, poolSize), convShape };
+    // The conv output is never a tensor: a first layer on grayscale pictures (≤ 9 taps) is one
+    // kernel each way, a wider one (native) pools in Winograd's output transform.
+    return { pooled: ops.conv2dBiasActivationMaxPool(x, this.kernel!, this.bias, act, this.options, poolSize), convShape };
   }
 
   override computeOutputShape(s: LayerShape): LayerShape {
