@@ -78,6 +78,13 @@ napi_value EndPlan(napi_env env, napi_callback_info) {
   // cache any more), and moving a large update ahead of the rest of the backward pass evicts what it
   // still needs: measured 2-4 % more CPU per autoencoder step (bench/plan-fusion-ab.ts), so not there.
   if (g_fusePlans && g_pool->threads() >= 2) ops->resize(size_t(fuseGemmUpdates(ops->data(), long(ops->size()))));
+  // The output layer's loss and backward inside its forward GEMM's epilogue: on two or more threads,
+  // where each row task's finished rows are still in its core's cache (the serial GEMM runs the
+  // epilogue only after all of C). DEEPTS_PLAN_FUSE_GEMM_LOSS=0 (read when a plan is recorded) keeps
+  // the two ops apart, for A/B measurements.
+  const char* gemmLoss = getenv("DEEPTS_PLAN_FUSE_GEMM_LOSS");
+  if (g_fusePlans && g_pool->threads() >= 2 && !(gemmLoss && gemmLoss[0] == '0'))
+    ops->resize(size_t(fuseGemmLossBackward(ops->data(), long(ops->size()))));
   auto* plan = new RecordedPlan{std::move(*ops), {}, {}, 0};
   delete ops;
   napi_value ext;
@@ -197,6 +204,9 @@ std::string planOpName(const PlanOp& op) {
     case K_BATCH_NORM: return "batchNorm";
     case K_BATCH_NORM_BACKWARD: return op.bnBackward.training ? "batchNormBackward" : "batchNormBackward inference";
     case K_DROPOUT: return "dropout";
+    case K_GEMM_LOSS_BACKWARD:
+      return "matmul+biasAct+pointwiseLoss+biasActBackward " + std::string(kUnaryNames[op.gemmLoss.e.act]) + " " + kLossNames[op.gemmLoss.lossOp] + " " +
+             gemmName(op.gemmLoss.g);
   }
   return "?";
 }
@@ -207,6 +217,7 @@ double planOpFlops(const PlanOp& op) {
   if (op.code == K_GEMM_PAIR) return f(op.pair.x) + f(op.pair.y);
   if (op.code == K_GEMM_BIAS_ACT) return f(op.gemmBiasAct.g);
   if (op.code == K_GEMM_UPDATE) return f(op.gemmUpdate.g);
+  if (op.code == K_GEMM_LOSS_BACKWARD) return f(op.gemmLoss.g);
   return 0;
 }
 

@@ -298,3 +298,15 @@ test('tuples of row views from two sources, with a repeated leaf, are gathered l
     },
   ), { numRuns: 40 });
 });
+
+test('lazily gathered batches keep their own row numbers: made first, read last in reverse order, across more rows than one arena of row numbers holds', async () => {
+  const n = 70_000;
+  const x = new Tensor(Float32Array.from({ length: n }, (_, i) => i), [n, 1]);
+  const it = Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(n, { seed: 9 }).batch(1000).deferredIterator();
+  const batches: Tensor[][] = [];
+  for (let r = it.next() as IteratorResult<() => Tensor[]>; !r.done; r = it.next() as IteratorResult<() => Tensor[]>) batches.push(r.value());
+  assert.equal(batches.length, 70);
+  const read = batches.map(() => [] as number[]);
+  for (let b = batches.length - 1; b >= 0; b--) read[b] = Array.from(batches[b]![0]!.data);
+  assert.deepEqual(read.flat(), await Dataset.range(n).shuffle(n, { seed: 9 }).toArray());
+});

@@ -73,6 +73,28 @@ describe('native backend', { skip }, () => {
     assert.deepEqual(all, one);
   });
 
+  it('gives the same matmul products, bit for bit, with AVX-512\'s 6×64 tile as with AVX2\'s 6×16 (same sums in the same order)', (t) => {
+    const isas = nativeIsas();
+    if (!isas.includes('avx512') || !isas.includes('avx2')) { t.skip('needs a CPU with AVX-512 and AVX2'); return; }
+    after(() => { setNativeIsa(isas[0]!); setNativeThreads(0); });
+    let seed = 11;
+    const next = (lo: number, hi: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return lo + (seed % (hi - lo + 1)); };
+    for (let run = 0; run < 60; run++) {
+      // Column counts around the tile widths (32, 64) and the lecture's; rows and depth around MR, KC.
+      const m = next(1, 40) * (run % 3 === 0 ? 7 : 1), n = [1, 17, 31, 32, 33, 63, 64, 65, 96, 127, 128, 130, 784][next(0, 12)]!, k = next(1, 600);
+      const transA = next(0, 1) === 1, transB = next(0, 1) === 1, accumulate = next(0, 3) === 0;
+      const a = random(m * k, run * 3 + 1), w = random(k * n, run * 3 + 2), c0 = random(m * n, run * 3 + 3);
+      setNativeThreads(1 + (run % 2));
+      const product = (isa: string): Float32Array => {
+        assert.ok(setNativeIsa(isa));
+        const out = c0.slice();
+        b.kernels.matmul!(a, w, out, m, n, k, transA, transB, accumulate);
+        return out;
+      };
+      assert.deepEqual(product('avx512'), product('avx2'), `${m}x${n}x${k}${transA ? ' At' : ''}${transB ? ' Bt' : ''}${accumulate ? ' +=' : ''}`);
+    }
+  });
+
   it('survives resizing the pool between calls and interleaved small and large work', () => {
     const a = random(200 * 200, 3), out = new Float32Array(200 * 200), small = new Float32Array(9);
     for (let i = 0; i < 40; i++) {

@@ -2,7 +2,8 @@
  * The native plan's fusions (native/plan.inc): a recorded matmul + biasAct becomes one GEMM with
  * the bias and activation in its epilogue, and a pointwise loss followed by the biasActBackward of
  * its gradient becomes one pass, and a weight gradient's GEMM runs its weight's optimizer update in
- * its epilogue. A fused replay must give what the separate kernels give: the same
+ * its epilogue; on two or more threads the output layer's forward GEMM also runs that loss pass in its
+ * epilogue. A fused replay must give what the separate kernels give: the same
  * numbers for the epilogues (same arithmetic), float rounding for the loss pass's bias gradient
  * (summed per block of rows). Checked on random shapes on one thread and on the pool, against the
  * addon's own unfused calls. Skipped when the addon is not built here.
@@ -159,6 +160,69 @@ describe('native plan fusions', { skip }, () => {
       a.optimizerStep(code(a.optimizerRules, 'sgd'), w, dw, [], Float64Array.of(0.1));
     });
     assert.deepEqual(ops, ['matmul 8x4x16 At', 'unary neg', 'optimizerStep sgd']);
+  });
+
+  // A Dense output layer's step as autograd records it: matmul, biasAct (the predictions), the loss
+  // (sum, gradient), the mean's division, the zero fills of the new gradient buffers, the layer's backward.
+  const outputLayerStep = (x: Float32Array, w: Float32Array, b: Float32Array | null, t: Float32Array, m: number, n: number, k: number,
+    act: string, bAct: string, loss: string) => (out: Float32Array[]): void => {
+    const [z, y, sum, grad, dz, dbias] = out;
+    a.matmul(x, w, z!, m, n, k, false, false, false);
+    a.biasAct(z!, b, code(a.unaryOps, act), 0, y!, m, n);
+    a.pointwiseLoss!(code(a.lossOps, loss), y!, t, sum!, grad!, 2 / (m * n));
+    a.binary(code(a.binaryOps, 'div'), sum!, [], Float32Array.of(m * n), [], sum!, []);
+    a.fill!(dz!, 0);
+    if (b) a.fill!(dbias!, 0);
+    a.biasActBackward(y!, grad!, code(a.unaryOps, bAct), 0, dz!, b ? dbias! : null, m, n);
+  };
+  const stepBuffers = (m: number, n: number): Float32Array[] =>
+    [new Float32Array(m * n), new Float32Array(m * n), new Float32Array(1), new Float32Array(m * n), new Float32Array(m * n), new Float32Array(n)];
+
+  it('the output layer\'s loss and backward run in its forward GEMM\'s epilogue on two threads: the same predictions, gradients and dz, loss and bias gradient within float rounding', () => {
+    if (!a.pointwiseLoss || !a.lossOps) return;
+    const acts = ['sigmoid', 'relu', 'linear', 'tanh'].filter((n) => a.unaryOps.includes(n));
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 200 }), fc.constantFrom(...a.lossOps!),
+      fc.constantFrom(...acts), fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (m, n, k, loss, act, bias, seed) => {
+        setNativeThreads(2);
+        const x = random(m * k, seed), w = random(k * n, seed + 1), b = bias ? random(n, seed + 2) : null, t = random(m * n, seed + 3, 0, 1);
+        const { eager, planned, ops } = eagerAndPlanned(stepBuffers(m, n), outputLayerStep(x, w, b, t, m, n, k, act, act, loss));
+        assert.deepEqual(ops, [`matmul+biasAct+pointwiseLoss+biasActBackward ${act} ${loss} ${m}x${n}x${k}`, 'binary div']);
+        assert.deepEqual(planned[0], eager[0], 'the GEMM output');
+        assert.deepEqual(planned[1], eager[1], 'the predictions');
+        assertClose(planned[2]!, eager[2]!, 1e-6, 'loss');
+        assert.deepEqual(planned[3], eager[3], 'the loss gradient');
+        assert.deepEqual(planned[4], eager[4], 'dz');
+        assertClose(planned[5]!, eager[5]!, 1e-5, 'dbias');
+      },
+    ), { numRuns: 60 });
+  });
+
+  it('the fused output layer step sums its loss and bias gradient the same way on any number of threads, and stays two ops on one', () => {
+    if (!a.pointwiseLoss || !a.lossOps) return;
+    const m = 256, n = 784, k = 128;
+    const x = random(m * k, 5), w = random(k * n, 6), b = random(n, 7), t = random(m * n, 8, 0, 1);
+    const run = (threads: number): { planned: Float32Array[]; ops: string[] } => {
+      setNativeThreads(threads);
+      return eagerAndPlanned(stepBuffers(m, n), outputLayerStep(x, w, b, t, m, n, k, 'sigmoid', 'sigmoid', 'squaredError'));
+    };
+    const two = run(2), three = run(3), one = run(1);
+    assert.equal(two.ops[0], 'matmul+biasAct+pointwiseLoss+biasActBackward sigmoid squaredError 256x784x128');
+    three.planned.forEach((p, i) => assert.deepEqual(p, two.planned[i], `output ${i}, 3 threads vs 2`));
+    assert.deepEqual(one.ops, ['matmul+biasAct sigmoid 256x784x128', 'pointwiseLoss+biasActBackward squaredError sigmoid', 'binary div']);
+  });
+
+  it('the loss is not moved into the GEMM when its targets are the GEMM\'s output', () => {
+    if (!a.pointwiseLoss || !a.lossOps) return;
+    setNativeThreads(2);
+    const m = 16, n = 32, k = 8, x = random(m * k, 1), w = random(k * n, 2);
+    const { ops } = eagerAndPlanned(stepBuffers(m, n), (out) => {
+      // The targets are z, the matmul's output, which the fused GEMM writes while the loss reads it.
+      const [z] = out;
+      outputLayerStep(x, w, null, z!, m, n, k, 'sigmoid', 'sigmoid', 'squaredError')(out);
+    });
+    assert.deepEqual(ops, [`matmul+biasAct sigmoid ${m}x${n}x${k}`, 'pointwiseLoss+biasActBackward squaredError sigmoid', 'binary div']);
   });
 
   it('the loss pass is not fused across an op that reads what the backward writes', () => {

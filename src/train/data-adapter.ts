@@ -87,12 +87,23 @@ export function checkSameCount(nx: number, ny: number, xs: readonly Tensor[], ys
   }
 }
 
-/** Tensors whose values are known to be finite (a dataset's batch gathered from rows it checked): not checked again. */
-const vouched = new WeakSet<Tensor>();
+/**
+ * Marks of a dataset's batch, as properties of the tensor itself: true when its values are known
+ * to be finite (gathered from rows of a source that was checked), not checked again; and where its
+ * rows come from. Properties, not WeakSet/WeakMap entries: one of each per batch, and an
+ * insertion into a weak table (its ephemeron write barrier) cost more than the step's use of it.
+ */
+const FINITE = Symbol('knownFinite');
+const ROWS = Symbol('rowSource');
+type Marked = Tensor & { [FINITE]?: true; [ROWS]?: RowSource };
 
 /** Records that t holds no NaN or ±Infinity, so checkArrays skips its pass over t (the caller checked its source). */
 export function vouchFinite(t: Tensor): void {
-  vouched.add(t);
+  (t as Marked)[FINITE] = true;
+}
+
+function vouched(t: Tensor): boolean {
+  return (t as Marked)[FINITE] === true;
 }
 
 /** A batch that is rows of a larger tensor: the tensor and the row numbers, in batch order. */
@@ -101,22 +112,22 @@ export interface RowSource {
   readonly indices: Int32Array;
 }
 
-/** Batches a dataset gathers lazily from its source tensor's rows (data/dataset/row-batch.ts). */
-const rowSources = new WeakMap<Tensor, RowSource>();
-
-/** Records that `batch` holds rows `indices` of `source`, so a compiled step can copy them from the source itself. */
+/**
+ * Records that `batch` holds rows `indices` of `source`, so a compiled step can copy them from the
+ * source itself (the batches a dataset gathers lazily, data/dataset/row-batch.ts).
+ */
 export function markRows(batch: Tensor, source: Tensor, indices: Int32Array): void {
-  rowSources.set(batch, { source, indices });
+  (batch as Marked)[ROWS] = { source, indices };
 }
 
 /** Where a batch's rows come from, when markRows recorded it. */
 export function rowSourceOf(t: Tensor): RowSource | undefined {
-  return rowSources.get(t);
+  return (t as Marked)[ROWS];
 }
 
 /** Whether assertFinite would pass t without reading its values (int32, empty, or vouched for). */
 export function knownFinite(t: Tensor): boolean {
-  return vouched.has(t) || t.dtype !== 'float32' || t.size === 0; // (not t.data: a lazy batch would be gathered)
+  return vouched(t) || t.dtype !== 'float32' || t.size === 0; // (not t.data: a lazy batch would be gathered)
 }
 
 /** The flat index of the first NaN or ±Infinity in d, or -1. */
@@ -132,7 +143,7 @@ export function firstNonFinite(d: Float32Array): number {
 }
 
 export function assertFinite(t: Tensor, what: string): void {
-  if (!(t.data instanceof Float32Array) || t.size === 0 || vouched.has(t)) return; // int32 cannot hold NaN or Infinity
+  if (!(t.data instanceof Float32Array) || t.size === 0 || vouched(t)) return; // int32 cannot hold NaN or Infinity
   const i = firstNonFinite(t.data);
   if (i >= 0) {
     throw new Error(`${what} contain ${t.data[i]} at flat index ${i} (sample ${Math.floor(i / Math.max(1, t.size / (t.shape[0] ?? 1)))}): clean or impute the data first`);

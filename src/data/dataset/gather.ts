@@ -45,15 +45,21 @@ export function shuffledOrder(n: number, size: number, rng: Rng): IndexOrder {
   let count = 0;
   let at = 0;
   const draw = (): void => {
-    count = 0;
-    at = 0;
-    while (count < drawn.length) {
-      while (length < size && next < n) buffer[length++] = next++;
-      if (length === 0) return;
-      const i = Math.floor(rng.next() * length); // rng.int(length), without its argument check per draw
-      drawn[count++] = buffer[i]!;
-      buffer[i] = buffer[--length]!;
+    // The loop works on locals (the closure's variables live in its context object, not in registers).
+    let len = length;
+    let nxt = next;
+    let c = 0;
+    while (c < drawn.length) {
+      while (len < size && nxt < n) buffer[len++] = nxt++;
+      if (len === 0) break;
+      const i = Math.floor(rng.next() * len); // rng.int(len), without its argument check per draw
+      drawn[c++] = buffer[i]!;
+      buffer[i] = buffer[--len]!;
     }
+    length = len;
+    next = nxt;
+    count = c;
+    at = 0;
   };
   return () => {
     if (at === count) {
