@@ -16,7 +16,7 @@ import { buildAutoencoder } from '../src/models/mnist-models.js';
 import { findBackend, kernels } from '../src/backend/registry.js';
 import { traceStep } from '../src/tensor/step-trace.js';
 import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
-import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/load.js';
+import { createWasmBackend, type WasmBackend, type WasmWorkerFactory } from '../src/backend/wasm/load.js';
 import { compileWasmTrace } from '../src/backend/wasm/plan.js';
 import { Rng } from '../src/tensor/random.js';
 import { assertClose, randomTensor } from './helpers.js';
@@ -106,6 +106,32 @@ test('the threaded build replays a step in one call with its work on the workers
   // Bit-identical to the single-threaded build: the row split changes no sum.
   const one = trainAutoencoder(single, true, 6, undefined, x);
   compiled.weights.forEach((w, i) => assert.deepEqual(w, one.weights[i], `weight ${i}`));
+});
+
+test('a job never waits for a worker to wake: with a worker that never takes a task, eager and replayed steps finish on the caller alone', async (t) => {
+  // A pool whose one worker says it is ready and then never runs anything: every job's tasks are
+  // taken by the caller (wasm/src/threads.inc), where waiting for the worker would hang for 30 s.
+  const asleep: WasmWorkerFactory = () => {
+    let reply: ((data: unknown) => void) | null = null;
+    return { postMessage: () => queueMicrotask(() => reply?.({ ready: true })), onMessage: (h) => { reply = h; }, terminate: () => {} };
+  };
+  const lone = await createWasmBackend({ threads: 2, workerFactory: asleep });
+  if (!lone || lone.describe?.()['threads'] !== 2) {
+    t.skip(`the threaded WASM build did not start here (${String(lone?.describe?.()['threadsNote'])})`);
+    return;
+  }
+  const x = randomTensor([64, 28, 28], rng, 0, 1);
+  const started = performance.now();
+  const eager = trainAutoencoder(lone, false, 4, undefined, x);
+  const compiled = trainAutoencoder(lone, true, 6, undefined, x);
+  assert.ok(performance.now() - started < 20_000, 'no job waited for the worker');
+  assert.equal(compiled.mode, 'compiled');
+  // The same numbers as one thread: row blocks and pairs taken by any thread change no sum.
+  const oneEager = trainAutoencoder(single, false, 4, undefined, x);
+  const one = trainAutoencoder(single, true, 6, undefined, x);
+  eager.weights.forEach((w, i) => assert.deepEqual(w, oneEager.weights[i], `eager weight ${i}`));
+  compiled.weights.forEach((w, i) => assert.deepEqual(w, one.weights[i], `weight ${i}`));
+  lone.stopThreads?.();
 });
 
 test('linear memory growing between replays (views detached) leaves the plan working', () => {

@@ -1,10 +1,13 @@
 /**
  * Multithreaded GEMM for the WASM backend: worker threads instantiate the threaded build
  * of the kernels on the same shared linear memory, each with its own stack and packing
- * scratch, and compute a block of rows of C while the calling thread computes the first.
+ * scratch, and take blocks of rows of C (tasks) while the calling thread takes the others.
  *
- * Protocol on ctrl (an Int32Array in shared memory): ctrl[GEN] is bumped (and notified) to
- * post a job, each worker bumps ctrl[DONE] when its part is written, ctrl[STOP] ends the
+ * Protocol on ctrl (an Int32Array in shared memory; the module's side is wasm/src/threads.inc):
+ * ctrl[GEN] is bumped (and notified) to post a job; each thread, the caller included, takes
+ * the job's tasks one at a time with a compare-and-swap on ctrl[CLAIM] (job_work) and bumps
+ * ctrl[FINISHED] per finished task; the caller returns when all are finished, so a worker that
+ * wakes late finds its share taken instead of holding the caller up. ctrl[STOP] ends the
  * workers. Workers block in Atomics.wait, so an idle pool costs no CPU.
  *
  * Browser-safe: Node's worker_threads is never imported here; in Node the caller passes a
@@ -31,7 +34,7 @@ export type WasmWorkerFactory = (source: string) => WasmWorker;
 const WORKER_STALL_MS = 30000;
 
 const GEN = 0;
-const DONE = 1;
+const FINISHED = 1;
 const STOP = 2;
 
 /** Runs inside each worker (Web Worker or Node worker_threads with eval: true). */
@@ -48,9 +51,7 @@ const start = (init) => {
     Atomics.wait(ctrl, ${GEN}, gen);
     gen = Atomics.load(ctrl, ${GEN});
     if (Atomics.load(ctrl, ${STOP}) !== 0) break;
-    ex.gemm_job_part(worker + 1);
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
+    ex.job_work();
   }
 };
 if (typeof require === 'function') {
@@ -66,7 +67,10 @@ if (typeof require === 'function') {
 /** Exports of the threaded build used by the pool. */
 export interface ThreadedExports {
   gemm_job(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number, threads: number): void;
-  gemm_job_part(index: number): void;
+  /** Publishes the job gemm_job set up and wakes the workers; returns its number of tasks. */
+  job_post(): number;
+  /** Takes and runs tasks of the current job until none is left. */
+  job_work(): void;
   thread_ctrl(): number;
   thread_max_workers(): number;
 }
@@ -126,25 +130,22 @@ export class GemmThreadPool {
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void {
     const ctrl = this.ctrl;
     this.ex.gemm_job(a, b, c, m, n, k, transA, transB, accumulate, this.threads);
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.add(ctrl, GEN, 1);
-    Atomics.notify(ctrl, GEN);
-    this.ex.gemm_job_part(0);
-    const want = this.workers.length;
-    let done = Atomics.load(ctrl, DONE);
-    // Spin briefly (the other parts usually finish within microseconds of ours), then sleep.
-    for (let spin = 0; done < want && spin < 20000; spin++) done = Atomics.load(ctrl, DONE);
+    const want = this.ex.job_post();
+    this.ex.job_work();
+    let done = Atomics.load(ctrl, FINISHED);
+    // Spin briefly (tasks in progress usually finish within microseconds of ours), then sleep.
+    for (let spin = 0; done < want && spin < 20000; spin++) done = Atomics.load(ctrl, FINISHED);
     let last = done;
     let since = performance.now();
     while (done < want) {
-      if (this.canBlock) Atomics.wait(ctrl, DONE, done, 100);
-      else for (let spin = 0; spin < 100000 && done === last; spin++) done = Atomics.load(ctrl, DONE);
-      done = Atomics.load(ctrl, DONE);
+      if (this.canBlock) Atomics.wait(ctrl, FINISHED, done, 100);
+      else for (let spin = 0; spin < 100000 && done === last; spin++) done = Atomics.load(ctrl, FINISHED);
+      done = Atomics.load(ctrl, FINISHED);
       if (done !== last) {
         last = done;
         since = performance.now();
       } else if (performance.now() - since > WORKER_STALL_MS) {
-        throw new Error(`wasm backend: a GEMM worker thread stopped responding (${want - done} of ${want} did not finish in ${WORKER_STALL_MS / 1000} s)`);
+        throw new Error(`wasm backend: a GEMM worker thread stopped responding (${want - done} of ${want} row blocks did not finish in ${WORKER_STALL_MS / 1000} s)`);
       }
     }
   }
