@@ -274,7 +274,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_object(env, &o);
   napi_set_named_property(env, o, "isa", str(env, g_isa->name));
   napi_set_named_property(env, o, "lanes", numv(env, g_isa->lanes));
-  napi_set_named_property(env, o, "microTile", str(env, (std::to_string(g_isa->mr) + "x" + std::to_string(g_isa->nr)).c_str()));
+  napi_set_named_property(env, o, "microTile", str(env, (std::to_string(g_isa->mr) + "x" + std::to_string(g_isa->tileCols)).c_str()));
   napi_set_named_property(env, o, "threads", numv(env, g_pool->threads()));
   napi_set_named_property(env, o, "avx2", boolv(env, kFeatures.avx2));
   napi_set_named_property(env, o, "fma", boolv(env, kFeatures.fma));

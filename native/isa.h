@@ -30,6 +30,7 @@ struct IsaTable {
   const char* name;
   int lanes;
   int mr, nr;  // micro-tile, used by the threaded driver to split work on tile boundaries
+  int tileCols;  // columns one micro-kernel call computes: nr, or 2·nr where the wide tile spans two panels (AVX-512)
   // Serial blocked GEMM of the output block rows [i0, i1) × cols [j0, j1).
   long kc, nc;  // cache blocking of the depth and of the columns
   void (*gemm)(const GemmArgs& g, long i0, long i1, long j0, long j1);

@@ -310,3 +310,24 @@ test('lazily gathered batches keep their own row numbers: made first, read last 
   for (let b = batches.length - 1; b >= 0; b--) read[b] = Array.from(batches[b]![0]!.data);
   assert.deepEqual(read.flat(), await Dataset.range(n).shuffle(n, { seed: 9 }).toArray());
 });
+
+test('a fused batch is known finite without a check: iterated, as a plain tensor of one hidden class (no marks of its own); made for a trainer, with its rows marked on it', async () => {
+  const { knownFinite, rowSourceOf } = await import('../src/train/data-adapter.js');
+  const x = new Tensor(Float32Array.from({ length: 40 }, (_, i) => i), [20, 2]);
+  const ds = Dataset.fromTensorSlices(x).map((r) => [r, r] as [Tensor, Tensor]).shuffle(20, { seed: 2 }).batch(5);
+  const [iterated] = (await ds.take(1).toArray())[0]!;
+  assert.ok(knownFinite(iterated!) && rowSourceOf(iterated!) === undefined);
+  assert.deepEqual(Object.getOwnPropertySymbols(iterated!), [], 'no property added to a plain tensor');
+  const r = ds.deferredIterator().next() as IteratorResult<() => Tensor[]>;
+  assert.ok(!r.done);
+  withBufferScope(() => {
+    const [lazy] = r.value();
+    const rows = rowSourceOf(lazy!);
+    assert.ok(knownFinite(lazy!) && rows !== undefined && rows.source === x);
+    assert.deepEqual(Array.from(lazy!.data), Array.from(rows.indices).flatMap((i) => [2 * i, 2 * i + 1]));
+  });
+  // A source holding NaN: its batches are not vouched for, so fit's check reads them.
+  const bad = new Tensor(Float32Array.from([1, NaN, 3, 4]), [2, 2]);
+  const [b] = (await Dataset.fromTensorSlices(bad).map((t) => [t, t] as [Tensor, Tensor]).batch(2).toArray())[0]!;
+  assert.equal(knownFinite(b!), false);
+});

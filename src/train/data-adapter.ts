@@ -88,22 +88,27 @@ export function checkSameCount(nx: number, ny: number, xs: readonly Tensor[], ys
 }
 
 /**
- * Marks of a dataset's batch, as properties of the tensor itself: true when its values are known
- * to be finite (gathered from rows of a source that was checked), not checked again; and where its
- * rows come from. Properties, not WeakSet/WeakMap entries: one of each per batch, and an
- * insertion into a weak table (its ephemeron write barrier) cost more than the step's use of it.
+ * Marks of a dataset's lazily gathered batch (markRows), as properties of the batch itself: where
+ * its rows come from, and true when its values are known to be finite (gathered from rows of a
+ * source that was checked), so they are not checked again. Properties, not WeakMap/WeakSet
+ * entries: one of each per batch, and an insertion into a weak table (its ephemeron write
+ * barrier) cost more than the step's use of it. Other tensors are vouched for in a WeakSet, so
+ * plain tensors keep one hidden class (a property added to some would split it at every site
+ * that reads tensors).
  */
 const FINITE = Symbol('knownFinite');
 const ROWS = Symbol('rowSource');
 type Marked = Tensor & { [FINITE]?: true; [ROWS]?: RowSource };
+const vouchedTensors = new WeakSet<Tensor>();
 
 /** Records that t holds no NaN or ±Infinity, so checkArrays skips its pass over t (the caller checked its source). */
 export function vouchFinite(t: Tensor): void {
-  (t as Marked)[FINITE] = true;
+  if (ROWS in t) (t as Marked)[FINITE] = true;
+  else vouchedTensors.add(t);
 }
 
 function vouched(t: Tensor): boolean {
-  return (t as Marked)[FINITE] === true;
+  return (t as Marked)[FINITE] === true || vouchedTensors.has(t);
 }
 
 /** A batch that is rows of a larger tensor: the tensor and the row numbers, in batch order. */
