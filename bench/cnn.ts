@@ -64,7 +64,7 @@ export function median(xs: readonly number[]): number {
 async function poolKernelCalls(model: { apply(x: never, kw: { training: boolean }): unknown }, x: unknown): Promise<string> {
   const { kernels } = await import('../src/backend/registry.js');
   const table = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const names = ['biasActPool', 'pool2d', 'biasAct'];
+  const names = ['conv2dBiasActPool', 'biasActPool', 'pool2d', 'biasAct'];
   const counts = new Map<string, number>();
   const orig = names.map((n) => table[n]!);
   names.forEach((n, i) => { table[n] = (...a: unknown[]): unknown => { counts.set(n, (counts.get(n) ?? 0) + 1); return orig[i]!(...a); }; });

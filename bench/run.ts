@@ -291,7 +291,7 @@ export function formatCnnRows(rows: readonly CnnEpochResult[]): string {
     const acc = r.valAccuracy?.length ? `, val accuracy ${(100 * r.valAccuracy[r.valAccuracy.length - 1]!).toFixed(1)} %` : '';
     const load = r.othersBusyCores != null ? `, others used ${r.othersBusyCores.toFixed(2)} cores` : '';
     lines.push(`  ${r.config.padEnd(16)} ${r.epochSeconds.toFixed(1).padStart(8)} s/epoch  ${how}: ${(r.stepSeconds * 1000).toFixed(1)} ms/step, ${(r.testBatchSeconds * 1000).toFixed(1)} ms/test batch${acc}${load}`);
-    if (r.poolKernels) lines.push(`  ${''.padEnd(16)} one forward pass calls ${r.poolKernels} (biasActPool: Conv2D(relu) → MaxPooling2D fused)`);
+    if (r.poolKernels) lines.push(`  ${''.padEnd(16)} one forward pass calls ${r.poolKernels} (conv2dBiasActPool, biasActPool: Conv2D(relu) → MaxPooling2D fused)`);
   }
   const torch = rows.filter((r) => r.backend === 'pytorch' && Number.isFinite(r.epochSeconds));
   const best = torch.length ? torch.reduce((a, b) => (b.epochSeconds < a.epochSeconds ? b : a)) : null;
