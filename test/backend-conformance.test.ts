@@ -661,15 +661,18 @@ const checks: Record<keyof Kernels, KernelCheck> = {
   },
 };
 
-/** A few-tap convolution (≤ 9 taps, any padding / stride / dilation) and a pool size its output allows. */
-function fewTapConvPool(): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> {
+/**
+ * A convolution (any padding / stride / dilation, up to 3×3 over `maxInC` channels, at most `maxTaps`
+ * taps kH·kW·inC) and a pool size its output allows.
+ */
+function convPoolGeometry(maxInC: number, maxTaps: number): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> {
   return fc.record({
     batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 2, max: 9 }), inW: fc.integer({ min: 2, max: 9 }),
-    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), inC: fc.integer({ min: 1, max: 9 }),
+    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), inC: fc.integer({ min: 1, max: maxInC }),
     outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 15, max: 40 })),
     sH: fc.integer({ min: 1, max: 2 }), sW: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }),
     padding: fc.constantFrom<Padding>('valid', 'same'), pH: fc.integer({ min: 1, max: 3 }), pW: fc.integer({ min: 1, max: 3 }),
-  }).filter((a) => a.kH * a.kW * a.inC <= 9 && (a.d === 1 || (a.sH === 1 && a.sW === 1)) &&
+  }).filter((a) => a.kH * a.kW * a.inC <= maxTaps && (a.d === 1 || (a.sH === 1 && a.sW === 1)) &&
     (a.padding === 'same' || ((a.kH - 1) * a.d < a.inH && (a.kW - 1) * a.d < a.inW)))
     .map((a) => ({
       g: conv2dGeometry({ batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: a.outC, kernelSize: [a.kH, a.kW], strides: [a.sH, a.sW], dilationRate: [a.d, a.d], padding: a.padding }),
@@ -678,6 +681,11 @@ function fewTapConvPool(): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: num
     .filter(({ g, pH, pW }) => g.outH >= pH && g.outW >= pW);
 }
 
+/** A few-tap convolution (≤ 9 taps) and a pool size its output allows. */
+const fewTapConvPool = (): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> => convPoolGeometry(9, 9);
+/** Conv + pool geometries of any tap count (up to 3×3 over 12 channels). */
+const convPoolAnyTaps = (): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> => convPoolGeometry(12, 3 * 3 * 12);
+
 /** Convolutions large enough for the native threads, as `deepts cnn`'s first layer. */
 const CONV_POOL_SIZED: readonly { g: Conv2DGeometry; pH: number; pW: number }[] = [
   { g: conv2dGeometry({ batch: 9, inH: 28, inW: 28, inC: 1, outC: 32, kernelSize: [3, 3] }), pH: 2, pW: 2 },
@@ -685,21 +693,6 @@ const CONV_POOL_SIZED: readonly { g: Conv2DGeometry; pH: number; pW: number }[] 
 ];
 
 /** x and w on an integer grid (conv sums exact in any order: ties and argmax compare exactly), a NaN in x when `nan`. */
-/** Conv + pool geometries of any tap count (up to 3×3 over 12 channels), strided, dilated and padded as fewTapConvPool's. */
-function convPoolAnyTaps(): fc.Arbitrary<{ g: Conv2DGeometry; pH: number; pW: number }> {
-  return fc.record({
-    batch: fc.integer({ min: 1, max: 3 }), inH: fc.integer({ min: 2, max: 9 }), inW: fc.integer({ min: 2, max: 9 }),
-    kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }), inC: fc.integer({ min: 1, max: 12 }),
-    outC: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 15, max: 40 })),
-    sH: fc.integer({ min: 1, max: 2 }), sW: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }),
-    padding: fc.constantFrom<Padding>('valid', 'same'), pH: fc.integer({ min: 1, max: 3 }), pW: fc.integer({ min: 1, max: 3 }),
-  }).filter((a) => (a.d === 1 || (a.sH === 1 && a.sW === 1)) && (a.padding === 'same' || ((a.kH - 1) * a.d < a.inH && (a.kW - 1) * a.d < a.inW)))
-    .map((a) => ({
-      g: conv2dGeometry({ batch: a.batch, inH: a.inH, inW: a.inW, inC: a.inC, outC: a.outC, kernelSize: [a.kH, a.kW], strides: [a.sH, a.sW], dilationRate: [a.d, a.d], padding: a.padding }),
-      pH: a.pH, pW: a.pW,
-    })).filter(({ g, pH, pW }) => g.outH >= pH && g.outW >= pW);
-}
-
 function convPoolInputs(g: Conv2DGeometry, seed: number, nan: boolean, withBias: boolean): { x: Float32Array; w: Float32Array; bias: Float32Array | null } {
   const x = randomData(g.batch * g.inH * g.inW * g.inC, seed).map(Math.round);
   if (nan) x[Math.abs(seed) % x.length] = NaN;
