@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Adam, Dense, Sequential, Tensor, setSeed, type TextOutput } from '../src/core.js';
 import { Dataset } from '../src/data/dataset/index.js';
 import { Rng } from '../src/tensor/random.js';
-import { assertClose, randomTensor } from './helpers.js';
+import { assertClose, countInferencePasses, randomTensor } from './helpers.js';
 import { vouchFinite } from '../src/train/data-adapter.js';
 
 const silent: TextOutput = { write: () => {}, isTTY: false };
@@ -105,15 +105,10 @@ test('fit with a dataset: clear errors for an infinite dataset without stepsPerE
 test('the one-sample forward pass that shapes the target check runs once per input signature, not once per fit', async () => {
   const { x, y } = regressionData(20);
   const m = model();
-  const forwardAll = m.forwardAll.bind(m);
-  let inference = 0;
-  m.forwardAll = (xs: Tensor[], training: boolean) => {
-    if (!training) inference++;
-    return forwardAll(xs, training);
-  };
+  const inference = countInferencePasses(m);
   const ds = Dataset.fromTensorSlices([x, y]).batch(5);
   for (let i = 0; i < 3; i++) await m.fit(ds, { epochs: 2, verbose: 0 });
-  assert.equal(inference, 1);
+  assert.equal(inference(), 1);
   // Targets are still checked against the remembered output shape in later fits.
   await assert.rejects(m.fit(Dataset.fromTensorSlices([x, x]).batch(5), { verbose: 0 }), /per-sample shape \[3\] but the model outputs \[1\]/);
 });

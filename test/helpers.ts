@@ -78,3 +78,14 @@ export function runCli(cwd: string, args: readonly string[], env: NodeJS.Process
     });
   });
 }
+
+/** Wraps a model's forwardAll to count its inference (training = false) passes; returns the counter. */
+export function countInferencePasses(model: { forwardAll(xs: Tensor[], training: boolean): Tensor[] }): () => number {
+  const forwardAll = model.forwardAll.bind(model);
+  let inference = 0;
+  model.forwardAll = (xs: Tensor[], training: boolean) => {
+    if (!training) inference++;
+    return forwardAll(xs, training);
+  };
+  return () => inference;
+}
