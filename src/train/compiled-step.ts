@@ -25,6 +25,7 @@ import { KERNEL_WRITES, type KernelName } from '../backend/kernels.js';
 import { gradients } from '../autograd/tape.js';
 import type { Layer } from '../nn/layer.js';
 import type { Variable } from '../nn/variable.js';
+import { weightStructureVersion } from '../nn/weight-structure.js';
 import { Dense, Flatten, Reshape, InputLayer, Activation, Dropout } from '../nn/layers/index.js';
 import { Conv2D } from '../nn/layers/convolutional.js';
 import { MaxPooling2D, AveragePooling2D } from '../nn/layers/pooling.js';
@@ -77,6 +78,10 @@ interface StepResult {
 
 interface StepPlan {
   readonly weights: readonly Variable[];
+  /** The model's layers when the plan was traced (layers added or removed make it stale). */
+  readonly layers: readonly Layer[];
+  /** weightStructureVersion() when weights and layers were last found unchanged. */
+  version: number;
   /** The plan's own copies of the batch (targets that are the inputs share them). */
   readonly xs: Tensor[];
   readonly ys: Tensor[];
@@ -102,6 +107,8 @@ export interface JitModel extends TrainableModel {
   readonly layers: Layer[];
   /** State a step updates besides the trained weights (BatchNormalization's moving averages). */
   readonly nonTrainableWeights: Variable[];
+  /** Every weight, trainable or not (a forward plan reads them all). */
+  readonly weights: Variable[];
 }
 
 /** Why these layers and losses cannot be traced, or null. */
@@ -145,16 +152,15 @@ export class CompiledTrainStep {
   trainStep(data: StepData, eager: () => Logs): Logs {
     if (this.disabled) return eager();
     const key = this.keyOf(data);
-    const weights = this.model.trainableWeights;
     let plan = this.plans.get(key);
-    if (plan && !sameList(plan.weights, weights)) {
-      this.plans.delete(key); // trainable weights changed (layer.trainable): trace again
+    if (plan && !this.unchanged(plan)) {
+      this.plans.delete(key); // trainable weights or layers changed (layer.trainable, model.add): trace again
       plan = undefined;
     }
     if (!plan) {
       const reason = this.model.jitBlocker() ?? untraceableReason(this.model.layers, this.c.losses);
       if (reason) return this.fallBack(reason, eager);
-      return this.record(key, data, weights);
+      return this.record(key, data, this.model.trainableWeights);
     }
     plan.replays++;
     const withUpdate = plan.verified && plan.optimizerVersion === this.c.optimizer.stateVersion ? plan.runWithUpdate : null;
@@ -183,6 +189,18 @@ export class CompiledTrainStep {
     return batchKey(data);
   }
 
+  /**
+   * Whether the plan's weights and layers are still the model's: walked again only after
+   * something changed some model's weights or layers (nn/weight-structure.ts), not every step.
+   */
+  private unchanged(plan: StepPlan): boolean {
+    const version = weightStructureVersion();
+    if (plan.version === version) return true;
+    if (!sameList(plan.weights, this.model.trainableWeights) || !sameList(plan.layers, this.model.layers)) return false;
+    plan.version = version;
+    return true;
+  }
+
   private fallBack(reason: string, eager: () => Logs): Logs {
     this.disabled = reason;
     this.plans.clear();
@@ -203,6 +221,8 @@ export class CompiledTrainStep {
   }
 
   private record(key: string, data: StepData, weights: readonly Variable[]): Logs {
+    // Taken before the trace: a layer built while tracing moves it, and the next step checks again.
+    const version = weightStructureVersion();
     const copy = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
     const xs = data.x.map(copy);
     const ys = data.y.map((t) => {
@@ -251,7 +271,7 @@ export class CompiledTrainStep {
       // step computes: it goes first, so on the addon the whole step is one plan.
       const runWithUpdate = update ? compile([update[0]!, ...entries, ...update.slice(1)], keep.filter((b) => !gradBuffers.has(b))) : null;
       this.plans.set(key, {
-        weights: [...weights], xs, ys, run: compile(entries), runWithUpdate, optimizerVersion,
+        weights: [...weights], layers: this.model.layers, version, xs, ys, run: compile(entries), runWithUpdate, optimizerVersion,
         trace: update ? [...entries, ...update] : entries, out, verified: false, replays: 0,
       });
       return this.metrics(result, data);
@@ -355,7 +375,8 @@ export function feedRows(xs: readonly Tensor[], ys: readonly Tensor[], rows: Bat
   ys.forEach((t, i) => t.data !== xs[i]?.data && copyRows(rows.source.y[i]!, rows, t.data));
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+/** Whether two lists hold the same items in the same order. */
+export function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
