@@ -4,6 +4,7 @@ import { formatShape } from '../tensor/shape.js';
 import { InputLayer } from '../nn/layers/reshaping.js';
 import { Layer, type CallArgs, type JsonValue, type LayerShape } from '../nn/layer.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from '../nn/serialization.js';
+import { weightStructureChanged } from '../nn/weight-structure.js';
 import { Model } from './model.js';
 import { applyConvPool, fusesConvPool } from './fusion.js';
 import { layerRows, summaryTable } from './summary.js';
@@ -42,6 +43,7 @@ export class Sequential extends Model {
 
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new Error(`Sequential.add: expects a Layer, got ${typeof layer === 'object' && layer !== null ? (layer as object).constructor.name : typeof layer}`);
+    weightStructureChanged(); // compiled plans of this model replay its old layers: they check again
     if (layer instanceof InputLayer) {
       if (this.stack.length > 0) throw new Error('Sequential: an InputLayer can only come first');
       this.inputShape = layer.batchInputShape;
@@ -55,6 +57,7 @@ export class Sequential extends Model {
   pop(): Layer {
     const l = this.stack.pop();
     if (!l) throw new Error('Sequential.pop(): there are no layers');
+    weightStructureChanged();
     return l;
   }
 

@@ -22,6 +22,7 @@ import { ops } from '../autograd/index.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from './constraints.js';
 import { getMask, setMask } from './mask.js';
+import { weightStructureChanged } from './weight-structure.js';
 
 export type LayerShape = readonly (number | null)[];
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -215,6 +216,7 @@ export abstract class Layer {
 
   set trainable(value: boolean) {
     this.trainableFlag = value;
+    weightStructureChanged(); // compiled steps compare their plan's weight list again
     // Frozen weights need no gradient: the backward pass skips them.
     for (const w of this.ownWeights) w.requiresGrad = value && w.trainable;
     for (const l of this.subLayers()) l.trainable = value;
@@ -361,6 +363,7 @@ export abstract class Layer {
     v.regularizer = getRegularizer(a.regularizer, `layer '${this.name}', weight '${name}'`);
     v.constraint = getConstraint(a.constraint, `layer '${this.name}', weight '${name}'`);
     this.ownWeights.push(v);
+    weightStructureChanged();
     return v;
   }
 

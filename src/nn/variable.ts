@@ -5,12 +5,13 @@ import type { Regularizer } from './regularizers.js';
 import type { Constraint } from './constraints.js';
 import type { TypedData } from '../tensor/dtype.js';
 import { syncResidentArray } from '../backend/resident.js';
+import { weightStructureChanged } from './weight-structure.js';
 
 export class Variable extends Tensor {
   /** The array behind `data` (the accessor below). */
   declare private stored: TypedData;
   readonly name: string;
-  trainable: boolean;
+  private trainableFlag = true;
   /** Keras' variable.regularizer: its penalty joins the layer's losses while the weight is trainable. */
   regularizer: Regularizer | null = null;
   /** Keras' variable.constraint: applied by the optimizer after each update of this weight. */
@@ -19,7 +20,17 @@ export class Variable extends Tensor {
   constructor(value: Float32Array, shape: Shape, name: string, trainable = true) {
     super(value, shape, trainable);
     this.name = name;
-    this.trainable = trainable;
+    this.trainableFlag = trainable;
+  }
+
+  /** Whether optimizers update this weight (when its layer is trainable too). */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    weightStructureChanged(); // the model's trainable weights may differ: compiled steps check again
   }
 
   /** Overwrites the value in place (shape must match). */

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { checkArrays, checkSameCount, checkTargets, knownFinite, rowRange, rowSourceOf, rowsOf, toTensorList } from './data-adapter.js';
 import { toSampleWeight } from './sample-weights.js';
+import { keepHiddenClass } from './keep-alive.js';
 import { kernels } from '../backend/registry.js';
 import { sampleOutputs, type BatchRows, type Compiled, type StepData, type TrainableModel } from './trainer.js';
 
@@ -155,50 +156,68 @@ function describe(v: unknown): string {
  * tensors; later batches reuse that probe, so checking costs no forward pass per step.
  */
 export function datasetSource(model: TrainableModel, c: Compiled, dataset: DatasetLike, what: string): DatasetSource {
-  let probes: Tensor[] | null = null;
+  return new DatasetSteps(model, c, dataset, what);
+}
+
+/*
+ * A class, not closures made per fit call: the per-step code (toStep, next) is a prototype
+ * method whose optimized code outlives each fit (a closure's dies with it, V8 holding it weakly),
+ * so fit called once per epoch does not recompile it every epoch (see data/dataset/keep-alive.ts).
+ */
+class DatasetSteps implements DatasetSource {
+  private probes: Tensor[] | null = null;
   // The shapes of the last [x, y] pair of tensors that passed every check unchanged, when a pair of
   // the same shapes whose values are known finite would pass them again: one input, one output, and
   // a loss that checks target shapes only (label and probability losses read every batch's values).
-  let passed: { x: readonly number[]; y: readonly number[] } | null = null;
-  let rowSource: StepData | null = null;
-  const shapeOnly = model.inputNames.length === 1 && model.outputNames.length === 1 && c.losses.length === 1 && c.losses[0]?.accuracyKind === undefined;
-  return {
-    dataset,
-    toStep: (e, index) => {
-      // The same checks as below, passed without walking them again (they run on every step, with the step's data out of cache).
-      if (passed !== null && Array.isArray(e) && e.length === 2) {
-        const [x, y] = e as unknown[];
-        if (x instanceof Tensor && y instanceof Tensor && shapesEqual(x.shape, passed.x) && shapesEqual(y.shape, passed.y) && knownFinite(x) && (y === x || knownFinite(y))) {
-          // Rows of source tensors (a dataset's fused batch): a compiled step copies them from the sources.
-          const rx = rowSourceOf(x);
-          const ry = y === x ? rx : rowSourceOf(y);
-          if (rx && ry && sameRows(rx.indices, ry.indices)) {
-            // One source object while the tensors stay the same: a compiled step remembers its batch key per source (batchKey).
-            if (rowSource === null || rowSource.x[0] !== rx.source || rowSource.y[0] !== ry.source) rowSource = { x: [rx.source], y: [ry.source] };
-            const rows: BatchRows = { source: rowSource, indices: rx.indices, begin: 0, count: rx.indices.length };
-            return { x: [x], y: [y], rows };
-          }
-          return { x: [x], y: [y] };
+  private passed: { x: readonly number[]; y: readonly number[] } | null = null;
+  private rowSource: StepData | null = null;
+  private readonly shapeOnly: boolean;
+
+  constructor(private readonly model: TrainableModel, private readonly c: Compiled, readonly dataset: DatasetLike, private readonly what: string) {
+    this.shapeOnly = model.inputNames.length === 1 && model.outputNames.length === 1 && c.losses.length === 1 && c.losses[0]?.accuracyKind === undefined;
+  }
+
+  toStep(e: unknown, index: number): StepData {
+    // The same checks as below, passed without walking them again (they run on every step, with the step's data out of cache).
+    const passed = this.passed;
+    if (passed !== null && Array.isArray(e) && e.length === 2) {
+      const [x, y] = e as unknown[];
+      if (x instanceof Tensor && y instanceof Tensor && shapesEqual(x.shape, passed.x) && shapesEqual(y.shape, passed.y) && knownFinite(x) && (y === x || knownFinite(y))) {
+        // Rows of source tensors (a dataset's fused batch): a compiled step copies them from the sources.
+        const rx = rowSourceOf(x);
+        const ry = y === x ? rx : rowSourceOf(y);
+        if (rx && ry && sameRows(rx.indices, ry.indices)) {
+          // One source object while the tensors stay the same: a compiled step remembers its batch key per source (batchKey).
+          let rowSource = this.rowSource;
+          if (rowSource === null || rowSource.x[0] !== rx.source || rowSource.y[0] !== ry.source) this.rowSource = rowSource = { x: [rx.source], y: [ry.source] };
+          const rows: BatchRows = { source: rowSource, indices: rx.indices, begin: 0, count: rx.indices.length };
+          return { x: [x], y: [y], rows };
         }
+        return { x: [x], y: [y] };
       }
-      if (!(Array.isArray(e) && (e.length === 2 || e.length === 3))) {
-        throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair or an [inputs, targets, sampleWeights] triple (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
-      }
-      const where = `${what}: dataset batch ${index}`;
-      const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
-      const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
-      // An autoencoder's targets are its inputs, whose values were just checked (a sum over the batch per check).
-      checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
-      // Outputs of the first batch stand in for the model's output shapes afterwards; the one-sample
-      // forward pass runs once per input signature of the compiled model, not once per fit call.
-      probes ??= sampleOutputs(model, c, xs, xs[0]!.shape[0]!);
-      const step: StepData = { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes![i]!, y) : y)) };
-      // Keras' (x, y, sample_weight) elements: the weights of each sample of the batch.
-      if (e.length === 3) step.sw = [toSampleWeight(e[2], xs[0]!.shape[0]!, where)];
-      else if (shapeOnly && xs[0] === e[0] && ys[0] === e[1] && step.y[0] === ys[0]) passed = { x: xs[0]!.shape, y: ys[0]!.shape };
-      return step;
-    },
-  };
+    }
+    return this.checkedStep(e, index);
+  }
+
+  private checkedStep(e: unknown, index: number): StepData {
+    const { model, c, what } = this;
+    if (!(Array.isArray(e) && (e.length === 2 || e.length === 3))) {
+      throw new Error(`${what}: dataset element ${index} is ${describe(e)}, expected an [inputs, targets] pair or an [inputs, targets, sampleWeights] triple (e.g. Dataset.fromTensorSlices([x, y]).batch(32); an autoencoder maps x => [x, x])`);
+    }
+    const where = `${what}: dataset batch ${index}`;
+    const xs = toTensorList(e[0], model.inputNames, `${where} inputs`);
+    const ys = e[1] === e[0] ? xs : toTensorList(e[1], model.outputNames, `${where} targets`);
+    // An autoencoder's targets are its inputs, whose values were just checked (a sum over the batch per check).
+    checkSameCount(checkArrays(xs, model.inputNames.length, where, 'input'), checkArrays(ys, model.outputNames.length, where, 'target', xs), xs, ys, where);
+    // Outputs of the first batch stand in for the model's output shapes afterwards; the one-sample
+    // forward pass runs once per input signature of the compiled model, not once per fit call.
+    const probes = (this.probes ??= sampleOutputs(model, c, xs, xs[0]!.shape[0]!));
+    const step: StepData = { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, probes[i]!, y) : y)) };
+    // Keras' (x, y, sample_weight) elements: the weights of each sample of the batch.
+    if (e.length === 3) step.sw = [toSampleWeight(e[2], xs[0]!.shape[0]!, where)];
+    else if (this.shapeOnly && xs[0] === e[0] && ys[0] === e[1] && step.y[0] === ys[0]) this.passed = { x: xs[0]!.shape, y: ys[0]!.shape };
+    return step;
+  }
 }
 
 /**
@@ -224,35 +243,63 @@ export function datasetFeeds(source: DatasetSource, what: string, steps: number 
     throw new Error(`${what}: the dataset is infinite (repeat() without a count), so pass ${stepsName} to say how many batches make ${stepsName === 'stepsPerEpoch' ? 'an epoch' : 'a pass'}`);
   }
   if (steps !== undefined && (!Number.isInteger(steps) || steps <= 0)) throw new Error(`${what}: ${stepsName} must be a positive integer, got ${steps}`);
-  const known = steps ?? (card >= 0 ? card : null);
-  let it: DeferredPass | null = null;
-  let elementIndex = 0;
-  return () => {
-    if (!persistent || !it) {
-      it?.return?.();
-      it = deferredPass(ds);
-      elementIndex = 0;
+  const passes = new DatasetPasses(source, steps, steps ?? (card >= 0 ? card : null), persistent);
+  return () => passes.feed();
+}
+
+/** The passes of datasetFeeds (a class for the reason DatasetSteps is one). */
+class DatasetPasses {
+  private it: DeferredPass | null = null;
+  private elementIndex = 0;
+
+  constructor(readonly source: DatasetSource, readonly maxSteps: number | undefined, readonly known: number | null, readonly persistent: boolean) {}
+
+  feed(): BatchFeed {
+    if (!this.persistent || !this.it) {
+      this.it?.return?.();
+      this.it = deferredPass(this.source.dataset);
+      this.elementIndex = 0;
     }
-    const current = it;
-    return {
-      steps: known,
-      next: (step) => {
-        if (steps !== undefined && step >= steps) return null;
-        const toThunk = (r: IteratorResult<() => unknown>): BatchThunk | null => {
-          if (r.done) {
-            if (persistent) it = null;
-            return null;
-          }
-          const index = elementIndex++;
-          const make = r.value;
-          return () => source.toStep(make(), index);
-        };
-        const r = current.next();
-        return r instanceof Promise ? r.then(toThunk) : toThunk(r);
-      },
-      close: () => {
-        if (!persistent) current.return?.();
-      },
-    };
-  };
+    return new DatasetFeed(this, this.it);
+  }
+
+  /** The batch thunk of a pass's next element, or null when the pass has ended. */
+  thunk(r: IteratorResult<() => unknown>): BatchThunk | null {
+    if (r.done) {
+      if (this.persistent) this.it = null;
+      return null;
+    }
+    const index = this.elementIndex++;
+    const make = r.value;
+    const source = this.source;
+    return () => source.toStep(make(), index);
+  }
+}
+
+class DatasetFeed implements BatchFeed {
+  constructor(private readonly passes: DatasetPasses, private readonly current: DeferredPass) {}
+
+  get steps(): number | null {
+    return this.passes.known;
+  }
+
+  next(step: number): BatchThunk | null | Promise<BatchThunk | null> {
+    const { passes, current } = this;
+    if (passes.maxSteps !== undefined && step >= passes.maxSteps) return null;
+    const r = current.next();
+    return r instanceof Promise ? r.then((v) => passes.thunk(v)) : passes.thunk(r);
+  }
+
+  close(): void {
+    if (!this.passes.persistent) this.current.return?.();
+  }
+}
+
+// One instance of each, made with stand-ins (no user data), keeps their hidden classes between fits (keep-alive.ts).
+{
+  const noModel = { inputNames: [], outputNames: [] } as unknown as TrainableModel;
+  const noData: DatasetLike = { iterator: () => ({ next: () => ({ done: true, value: undefined }) }), cardinality: () => 0 };
+  const steps = keepHiddenClass(new DatasetSteps(noModel, { losses: [] } as unknown as Compiled, noData, ''));
+  const passes = keepHiddenClass(new DatasetPasses(steps, undefined, 0, false));
+  keepHiddenClass(passes.feed());
 }

@@ -13,9 +13,13 @@ import { withoutBufferScope } from '../tensor/buffer-pool.js';
 import { traceStep, type TraceEntry } from '../tensor/step-trace.js';
 import { getBackend } from '../backend/registry.js';
 import { noGrad } from '../autograd/tape.js';
+import type { Layer } from '../nn/layer.js';
+import type { Variable } from '../nn/variable.js';
+import { weightStructureVersion } from '../nn/weight-structure.js';
 import type { Logs } from './callbacks/callback.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData } from './trainer.js';
-import { MAX_PLANS, batchKey, checkTrace, close, feedRows, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
+import { MAX_PLANS, batchKey, feedRows, type JitCompile, type JitModel } from './compiled-step.js';
+import { checkTrace, close, sameList, untraceableReason } from './trace-checks.js';
 
 interface ForwardOut {
   yPreds: Tensor[];
@@ -27,6 +31,11 @@ interface ForwardOut {
 }
 
 interface ForwardPlan {
+  /** The model's layers and weights when the plan was traced (layers added or removed make it stale). */
+  readonly layers: readonly Layer[];
+  readonly weights: readonly Variable[];
+  /** weightStructureVersion() when they were last found unchanged. */
+  version: number;
   readonly xs: Tensor[];
   readonly ys: Tensor[];
   readonly run: (() => void)[];
@@ -78,6 +87,10 @@ export class CompiledForward {
     if (this.disabled) return null;
     const key = this.keyOf(data);
     let plan = this.plans.get(key);
+    if (plan && !this.unchanged(plan)) {
+      this.plans.delete(key); // the model's layers or weights changed (model.add, pop): trace again
+      plan = undefined;
+    }
     if (!plan) {
       const reason = this.model.jitBlocker() ?? untraceableReason(this.model.layers, this.c?.losses ?? []);
       if (reason) {
@@ -117,6 +130,15 @@ export class CompiledForward {
     return direct ? { ...plan.out, ys: plan.ys } : plan.out;
   }
 
+  /** Whether the plan's layers and weights are still the model's (walked again only after some changed). */
+  private unchanged(plan: ForwardPlan): boolean {
+    const version = weightStructureVersion();
+    if (plan.version === version) return true;
+    if (!sameList(plan.layers, this.model.layers) || !sameList(plan.weights, this.model.weights)) return false;
+    plan.version = version;
+    return true;
+  }
+
   private iterations(): number {
     return (this.model as { optimizer?: { iterations: number } | null }).optimizer?.iterations ?? 0;
   }
@@ -141,6 +163,8 @@ export class CompiledForward {
       const i = data.x.findIndex((u) => u.data === t.data);
       return i >= 0 ? xs[i]! : copy(t);
     });
+    // Taken before the trace: a layer built while tracing moves it, and the next batch checks again.
+    const version = weightStructureVersion();
     const { result, entries } = withoutBufferScope(() => traceStep(() => this.pass(xs, ys)));
     const problem = checkTrace(entries);
     if (problem) {
@@ -151,7 +175,7 @@ export class CompiledForward {
     const plain = (t: Tensor): Tensor => new Tensor(t.data, t.shape);
     const out: ForwardOut = { yPreds: result.yPreds.map(plain), total: result.total && plain(result.total), perOutput: result.perOutput.map((t) => t && plain(t)) };
     const run = getBackend().compileTrace?.(entries) ?? entries.map((e) => (e.kind === 'host' ? e.fill : () => e.fn(...(e.args as never[]))));
-    this.plans.set(key, { xs, ys, run, trace: entries, out, tracedAt: this.iterations(), verified: false, verifiedAfterUpdate: false });
+    this.plans.set(key, { layers: this.model.layers, weights: this.model.weights, version, xs, ys, run, trace: entries, out, tracedAt: this.iterations(), verified: false, verifiedAfterUpdate: false });
     return result;
   }
 }

@@ -70,6 +70,10 @@ EXPORT(plan_begin) void planBegin(PlanOp* ops, int capacity) {
 }
 // Ops recorded so far (-1 when not recording): JavaScript checks each call it replays was recorded.
 EXPORT(plan_length) int planLength() { return g_planRecording ? int(g_planCount) : -1; }
+// plan_fuse_gemm_loss(0) keeps the output layer's GEMM and loss pass apart in plans recorded
+// afterwards (A/B measurements, as the addon's DEEPTS_PLAN_FUSE_GEMM_LOSS=0).
+static bool g_fuseGemmLoss = true;
+EXPORT(plan_fuse_gemm_loss) void planFuseGemmLoss(int on) { g_fuseGemmLoss = on != 0; }
 // Ends the recording: the number of ops, or -1 when they did not fit the capacity given. With
 // worker threads, adjacent independent GEMMs become pairs that run one per thread.
 EXPORT(plan_end) int planEnd() {
@@ -85,6 +89,10 @@ EXPORT(plan_end) int planEnd() {
     // gradient to pair it with) takes its weight's update into its epilogue, each thread updating
     // its own rows of the weight while they are in cache instead of a pass of its own.
     g_planCount = fuseGemmUpdates(g_planOps, g_planCount);
+    // As the addon on two or more threads: the output layer's loss and backward in its forward
+    // GEMM's epilogue, each row task's rows while they are in its core's cache (on one thread the
+    // GEMM would run the epilogue only after all of C: no gain, so two ops there).
+    if (g_fuseGemmLoss) g_planCount = fuseGemmLossBackward(g_planOps, g_planCount);
   }
   return int(g_planCount);
 }

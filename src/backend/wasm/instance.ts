@@ -46,6 +46,8 @@ export interface WasmKernelExports {
   plan_run(ops: number, count: number): void;
   /** Threaded build only: threads a replayed plan's GEMMs use, and whether the calling thread may block (Atomics.wait). */
   plan_threads?(threads: number, canBlock: number): void;
+  /** Whether plans recorded afterwards run the output layer's loss pass in its GEMM's epilogue (two threads; A/B measurements). */
+  plan_fuse_gemm_loss(on: number): void;
 }
 
 const PAGE_BYTES = 65536;

@@ -263,7 +263,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         const order = gather.order();
         return {
           next: () => {
-            const i = order();
+            const i = order.next();
             return i < 0 ? DONE : then(at(i), (value) => ({ done: false, value }));
           },
         };

@@ -7,12 +7,15 @@
  * shuffle of indices over a random-access source). It yields exactly what the generic
  * operators yield (test/dataset-fast-path.test.ts checks both against each other).
  */
-import type { Rng } from '../../tensor/random.js';
+import { Rng } from '../../tensor/random.js';
 import { DONE, isPromise, loop, type ElementIterator, type MaybePromise } from './iterator.js';
 import { stackElements } from './structure.js';
+import { keepHiddenClass } from '../../train/keep-alive.js';
 
-/** One pass as indices: each call gives the next index, or -1 when the pass is over. */
-export type IndexOrder = () => number;
+/** One pass as indices: each next() gives the next index, or -1 when the pass is over. */
+export interface IndexOrder {
+  next(): number;
+}
 
 /** A dataset whose pass is an index order into element(i) (batch fuses with it). */
 export interface Gatherable<T> {
@@ -20,13 +23,65 @@ export interface Gatherable<T> {
   element(i: number): MaybePromise<T>;
 }
 
+// Classes with methods, not closures made per pass: a closure's optimized code dies with its last
+// instance (V8 holds it weakly), a prototype method's does not. See keep-alive.ts.
+class InOrder implements IndexOrder {
+  private i = 0;
+
+  constructor(private readonly n: number) {}
+
+  next(): number {
+    return this.i < this.n ? this.i++ : -1;
+  }
+}
+
 export function inOrder(n: number): IndexOrder {
-  let i = 0;
-  return () => (i < n ? i++ : -1);
+  return new InOrder(n);
 }
 
 /** Outputs of a shuffled order drawn per call of its refill (see shuffledOrder). */
 const DRAWN_AHEAD = 4096;
+
+class ShuffledOrder implements IndexOrder {
+  private readonly buffer: Int32Array;
+  private readonly drawn: Int32Array;
+  private length = 0;
+  private upNext = 0;
+  private count = 0;
+  private at = 0;
+
+  constructor(private readonly n: number, private readonly size: number, private readonly rng: Rng) {
+    this.buffer = new Int32Array(Math.min(size, n));
+    this.drawn = new Int32Array(Math.min(DRAWN_AHEAD, n));
+  }
+
+  next(): number {
+    if (this.at === this.count) {
+      this.draw();
+      if (this.count === 0) return -1;
+    }
+    return this.drawn[this.at++]!;
+  }
+
+  private draw(): void {
+    // The loop works on locals (fields are loads and stores through the object).
+    const { buffer, drawn, size, n, rng } = this;
+    let len = this.length;
+    let nxt = this.upNext;
+    let c = 0;
+    while (c < drawn.length) {
+      while (len < size && nxt < n) buffer[len++] = nxt++;
+      if (len === 0) break;
+      const i = Math.floor(rng.next() * len); // rng.int(len), without its argument check per draw
+      drawn[c++] = buffer[i]!;
+      buffer[i] = buffer[--len]!;
+    }
+    this.length = len;
+    this.upNext = nxt;
+    this.count = c;
+    this.at = 0;
+  }
+}
 
 /**
  * tf.data's shuffle over the indices 0..n-1: a buffer of `size`, refilled in order; each output
@@ -38,36 +93,7 @@ const DRAWN_AHEAD = 4096;
  * paid a cache miss per element that a tight loop overlaps.
  */
 export function shuffledOrder(n: number, size: number, rng: Rng): IndexOrder {
-  const buffer = new Int32Array(Math.min(size, n));
-  const drawn = new Int32Array(Math.min(DRAWN_AHEAD, n));
-  let length = 0;
-  let next = 0;
-  let count = 0;
-  let at = 0;
-  const draw = (): void => {
-    // The loop works on locals (the closure's variables live in its context object, not in registers).
-    let len = length;
-    let nxt = next;
-    let c = 0;
-    while (c < drawn.length) {
-      while (len < size && nxt < n) buffer[len++] = nxt++;
-      if (len === 0) break;
-      const i = Math.floor(rng.next() * len); // rng.int(len), without its argument check per draw
-      drawn[c++] = buffer[i]!;
-      buffer[i] = buffer[--len]!;
-    }
-    length = len;
-    next = nxt;
-    count = c;
-    at = 0;
-  };
-  return () => {
-    if (at === count) {
-      draw();
-      if (count === 0) return -1;
-    }
-    return drawn[at++]!;
-  };
+  return new ShuffledOrder(n, size, rng);
 }
 
 /**
@@ -76,51 +102,65 @@ export function shuffledOrder(n: number, size: number, rng: Rng): IndexOrder {
  * function that stacks it (Dataset.deferredIterator).
  */
 export function gatherBatchIterator<T>(source: Gatherable<T>, size: number, dropRemainder: boolean, pipeline: string, deferred: boolean): ElementIterator<unknown> {
-  const order = source.order();
-  let ended = false;
-  let batchIndex = 0;
-  // A batch's array is sized once (grown element by element it leaves ~6 KB of garbage per batch for the scavenger).
-  const finish = (items: T[], count: number): IteratorResult<unknown, undefined> => {
-    if (count === 0 || (dropRemainder && count < size)) return DONE;
-    if (items.length !== count) items.length = count;
-    const where = `Dataset batch ${batchIndex++} (pipeline: ${pipeline})`;
-    return { done: false, value: deferred ? () => stackElements(items, where, true) : stackElements(items, where) };
-  };
-  return {
-    next: () => {
-      if (ended) return DONE;
-      const items = new Array<T>(Math.min(size, 4096)); // (huge batch sizes grow it as they fill)
-      let count = 0;
-      // Synchronous elements in a plain loop; after an asynchronous one, one element per turn.
-      while (count < size) {
-        const i = order();
-        if (i < 0) {
-          ended = true;
-          return finish(items, count);
-        }
-        const e = source.element(i);
-        if (isPromise(e)) {
-          return e.then((first) => {
-            items[count++] = first;
-            return loop(() => {
-              if (count === size) return finish(items, count);
-              const j = order();
-              if (j < 0) {
-                ended = true;
-                return finish(items, count);
-              }
-              const v = source.element(j);
-              const add = (x: T): null => {
-                items[count++] = x;
-                return null;
-              };
-              return isPromise(v) ? v.then(add) : add(v);
-            });
-          });
-        }
-        items[count++] = e;
-      }
-      return finish(items, count);
-    },
-  };
+  return new GatherBatches(source, size, dropRemainder, pipeline, deferred);
 }
+
+class GatherBatches<T> implements ElementIterator<unknown> {
+  private readonly order: IndexOrder;
+  private ended = false;
+  private batchIndex = 0;
+
+  constructor(private readonly source: Gatherable<T>, private readonly size: number, private readonly dropRemainder: boolean, private readonly pipeline: string, private readonly deferred: boolean) {
+    this.order = source.order();
+  }
+
+  next(): MaybePromise<IteratorResult<unknown, undefined>> {
+    if (this.ended) return DONE;
+    const { order, source, size } = this;
+    // A batch's array is sized once (grown element by element it leaves ~6 KB of garbage per batch for the scavenger).
+    const items = new Array<T>(Math.min(size, 4096)); // (huge batch sizes grow it as they fill)
+    let count = 0;
+    // Synchronous elements in a plain loop; after an asynchronous one, one element per turn.
+    while (count < size) {
+      const i = order.next();
+      if (i < 0) {
+        this.ended = true;
+        return this.finish(items, count);
+      }
+      const e = source.element(i);
+      if (isPromise(e)) {
+        return e.then((first) => {
+          items[count++] = first;
+          return loop(() => {
+            if (count === size) return this.finish(items, count);
+            const j = order.next();
+            if (j < 0) {
+              this.ended = true;
+              return this.finish(items, count);
+            }
+            const v = source.element(j);
+            const add = (x: T): null => {
+              items[count++] = x;
+              return null;
+            };
+            return isPromise(v) ? v.then(add) : add(v);
+          });
+        });
+      }
+      items[count++] = e;
+    }
+    return this.finish(items, count);
+  }
+
+  private finish(items: T[], count: number): IteratorResult<unknown, undefined> {
+    if (count === 0 || (this.dropRemainder && count < this.size)) return DONE;
+    if (items.length !== count) items.length = count;
+    const where = `Dataset batch ${this.batchIndex++} (pipeline: ${this.pipeline})`;
+    return { done: false, value: this.deferred ? () => stackElements(items, where, true) : stackElements(items, where) };
+  }
+}
+
+// One instance of each pass class, so their hidden classes outlive every pass (keep-alive.ts).
+keepHiddenClass(new InOrder(0));
+keepHiddenClass(new ShuffledOrder(0, 1, new Rng(0)));
+keepHiddenClass(new GatherBatches({ order: () => new InOrder(0), element: () => 0 }, 1, false, '', false));

@@ -8,7 +8,8 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { allocFloat32 } from '../../tensor/buffer-pool.js';
 import { kernels } from '../../backend/registry.js';
-import { markRows } from '../../train/data-adapter.js';
+import { markRows, vouchFinite } from '../../train/data-adapter.js';
+import { keepHiddenClass } from '../../train/keep-alive.js';
 
 class GatheredRows extends Tensor {
   /** The array behind `data` (the accessor below). */
@@ -57,4 +58,13 @@ export function rowBatch(source: Tensor, rows: Int32Array, rowShape: readonly nu
   const batch = new GatheredRows(out, shape, source, rows);
   markRows(batch, source, rows);
   return batch;
+}
+
+// A batch dies with its step; one kept batch, marked as a fit's batches are (rows, then finite:
+// row-gather.ts), keeps the hidden classes those marks lead to between epochs (keep-alive.ts).
+{
+  const kept = new GatheredRows(new Float32Array(1), [1, 1], new Tensor(new Float32Array(1), [1, 1]), new Int32Array(1));
+  markRows(kept, new Tensor(new Float32Array(1), [1, 1]), new Int32Array(1));
+  vouchFinite(kept);
+  keepHiddenClass(kept);
 }
