@@ -27,7 +27,8 @@ import type { Variable } from '../nn/variable.js';
 import { weightStructureVersion } from '../nn/weight-structure.js';
 import { Optimizer } from './optimizers/optimizer.js';
 import type { Logs } from './callbacks/callback.js';
-import { computeLosses, updateMetrics, withModelLosses, type BatchRows, type Compiled, type StepData, type TrainableModel } from './trainer.js';
+import type { BatchRows, StepData, TrainableModel } from './trainer.js';
+import { computeLosses, updateMetrics, withModelLosses, type Compiled } from './compile-utils.js';
 import { copyRows } from './batch-feed.js';
 import { checkTrace, close, sameList, untraceableReason } from './trace-checks.js';
 
