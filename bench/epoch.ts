@@ -40,6 +40,9 @@ export interface FitTimes {
   trainSeconds: number[];
   valSeconds: number[];
   valMse: number[];
+  /** deepts on the native addon: per epoch, the seconds of those spent inside compiled plans (addon.runPlan). */
+  trainPlanSeconds?: number[];
+  valPlanSeconds?: number[];
 }
 
 /** One framework/backend able to train the lecture autoencoder. */
@@ -63,6 +66,12 @@ export interface EpochResult {
   secondsPerEpoch: number;
   trainSecondsPerEpoch: number;
   valSecondsPerEpoch: number;
+  /**
+   * Full mode, deepts on the native addon: median seconds per epoch spent inside compiled plans
+   * (the replayed steps and validation batches); the rest of train / val is the step loop around them.
+   */
+  trainPlanSecondsPerEpoch?: number;
+  valPlanSecondsPerEpoch?: number;
   /** Full mode: every epoch's seconds and validation MSE. */
   epochSeconds: number[];
   valMse: number[];
@@ -100,6 +109,8 @@ export async function measureEpoch(config: string, runner: EpochRunner, plan: Ep
     return {
       ...common, mode: 'full', secondsPerEpoch: median(epochSeconds),
       trainSecondsPerEpoch: median(t.trainSeconds), valSecondsPerEpoch: median(t.valSeconds),
+      ...(t.trainPlanSeconds?.length ? { trainPlanSecondsPerEpoch: median(t.trainPlanSeconds) } : {}),
+      ...(t.valPlanSeconds?.length ? { valPlanSecondsPerEpoch: median(t.valPlanSeconds) } : {}),
       epochSeconds, valMse: t.valMse, stepsTimed: 0, valImagesTimed: 0,
     };
   }
@@ -142,6 +153,18 @@ async function deeptsRunner(seed: number): Promise<EpochRunner> {
   const xTest = new Tensor(mnist.test.images, [mnist.test.n, 28, 28]);
   const first = (t: InstanceType<typeof Tensor>, n: number): InstanceType<typeof Tensor> => ops.slice(t, [0, 0, 0], [n, 28, 28]);
   let model = buildAutoencoder();
+  // Time inside the addon's plan replays, to split fit's epoch into the compiled steps and the loop around them.
+  const { findBackend } = await import('../src/backend/registry.js');
+  const addon = getBackend().name === 'native' ? (findBackend('native') as { addon?: { runPlan?: (plan: unknown) => void } } | undefined)?.addon : undefined;
+  let inPlan = 0;
+  if (addon?.runPlan) {
+    const runPlan = addon.runPlan.bind(addon);
+    addon.runPlan = (plan: unknown): void => {
+      const t = performance.now();
+      runPlan(plan);
+      inPlan += performance.now() - t;
+    };
+  }
   return {
     async reset() {
       setSeed(seed);
@@ -168,19 +191,23 @@ async function deeptsRunner(seed: number): Promise<EpochRunner> {
       return { seconds: (performance.now() - t0) / 1000, mse: logs['loss']! };
     },
     async fit(epochs) {
-      const times: FitTimes = { trainSeconds: [], valSeconds: [], valMse: [] };
+      const times: FitTimes = { trainSeconds: [], valSeconds: [], valMse: [], ...(addon?.runPlan ? { trainPlanSeconds: [], valPlanSeconds: [] } : {}) };
       let begin = 0;
       let lastBatch = 0;
+      let planAtBegin = 0;
+      let planAtLastBatch = 0;
       await model.fit(xTrain, xTrain, {
         epochs, batchSize: BATCH, shuffle: true, validationData: [xTest, xTest], verbose: 0,
         callbacks: [{
-          onEpochBegin: () => { begin = performance.now(); },
-          onBatchEnd: () => { lastBatch = performance.now(); },
+          onEpochBegin: () => { begin = performance.now(); planAtBegin = inPlan; },
+          onBatchEnd: () => { lastBatch = performance.now(); planAtLastBatch = inPlan; },
           onEpochEnd: (_epoch: number, logs?: Record<string, number>) => {
             const end = performance.now();
             times.trainSeconds.push((lastBatch - begin) / 1000);
             times.valSeconds.push((end - lastBatch) / 1000);
             times.valMse.push(logs?.['val_loss'] ?? Number.NaN);
+            times.trainPlanSeconds?.push((planAtLastBatch - planAtBegin) / 1000);
+            times.valPlanSeconds?.push((inPlan - planAtLastBatch) / 1000);
           },
         }],
       });

@@ -2,7 +2,7 @@
  * Readable tables for `npm run bench`: GEMM rates as % of the machine's fp32 peak, and
  * seconds per epoch of the lecture autoencoder with ratios (peer time / deepts time).
  */
-import type { EpochResult } from './epoch.js';
+import { BATCH, TRAIN_IMAGES, type EpochResult } from './epoch.js';
 import type { MachineInfo } from './machine.js';
 
 /** One GEMM shape: GFLOPS per implementation (null: not measured here). */
@@ -98,6 +98,14 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
     lines.push(line);
   }
   lines.push('s/epoch = training on 60,000 images + validation on 10,000 (batch 256); * = timed on part of an epoch and scaled to a full one.');
+  for (const row of rows) {
+    const r = row.result;
+    if (r?.trainPlanSecondsPerEpoch === undefined || r.valPlanSecondsPerEpoch === undefined) continue;
+    const steps = Math.ceil(TRAIN_IMAGES / BATCH);
+    const outside = r.trainSecondsPerEpoch - r.trainPlanSecondsPerEpoch;
+    lines.push(`${row.config}: inside compiled plans train ${r.trainPlanSecondsPerEpoch.toFixed(3)} s (${((1000 * r.trainPlanSecondsPerEpoch) / steps).toFixed(3)} ms/step) + val ${r.valPlanSecondsPerEpoch.toFixed(3)} s; `
+      + `around them train ${outside.toFixed(3)} s (${((1000 * outside) / steps).toFixed(3)} ms/step: the shuffled batch's gather, JavaScript) + val ${(r.valSecondsPerEpoch - r.valPlanSecondsPerEpoch).toFixed(3)} s.`);
+  }
   lines.push('÷ X = this row\'s time / deepts-X\'s time (above 1: deepts-X is that many times faster).');
   lines.push(`others = cores' worth of CPU other processes used meanwhile (! above ${DISTURBED_CORES}: that row is slowed by other load; re-run on a quiet machine).`);
   return lines.join('\n');

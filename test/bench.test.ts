@@ -40,6 +40,21 @@ test('cheap configurations run full epochs from a fresh model and report the med
   assert.deepEqual(r.valMse, [0.05, 0.025, 0.05 / 3]);
 });
 
+test('full epochs of deepts-native split train and validation into time inside compiled plans and around them', async () => {
+  const runner = fakeRunner(1e-5, 1e-6);
+  const fit = runner.fit.bind(runner);
+  runner.fit = async (epochs) => ({ ...(await fit(epochs)), trainPlanSeconds: [0.5, 0.3, 0.4], valPlanSeconds: [0.008, 0.009, 0.007] });
+  const r = await measureEpoch('deepts-native', runner, DEFAULT_PLAN);
+  assert.equal(r.trainPlanSecondsPerEpoch, 0.4);
+  assert.equal(r.valPlanSecondsPerEpoch, 0.008);
+  const line = formatEpochTable([{ config: 'deepts-native', result: r }]).split('\n').find((l) => l.includes('inside compiled plans'));
+  // train 1.2 s (median of 0.6, 1.2, 1.8) of which 0.4 in plans: 0.8 s around them, 3.404 ms over 235 steps.
+  assert.match(line ?? '', /train 0\.400 s \(1\.702 ms\/step\) \+ val 0\.008 s; around them train 0\.800 s \(3\.404 ms\/step/);
+  const plain = await measureEpoch('fake', fakeRunner(1e-5, 1e-6), DEFAULT_PLAN);
+  assert.equal(plain.trainPlanSecondsPerEpoch, undefined);
+  assert.ok(!formatEpochTable([{ config: 'fake', result: plain }]).includes('inside compiled plans'));
+});
+
 test('slow configurations time whole steps plus a proportional share of validation, scaled to one epoch', async () => {
   const perImage = 1e-3; // 60 s per epoch of training
   const runner = fakeRunner(perImage, 2e-4);

@@ -14,7 +14,8 @@ import {
 import { buildAutoencoder, buildClassifier, buildConvnet } from '../src/models/mnist-models.js';
 import { buildRegressionNetwork } from '../src/tasks/tabular-regression.js';
 import { buildDenoiser } from '../src/tasks/denoise-model.js';
-import { CompiledTrainStep, MAX_PLANS, MAX_UNUSED_PLANS, checkTrace, type JitModel } from '../src/train/compiled-step.js';
+import { CompiledTrainStep, MAX_PLANS, MAX_UNUSED_PLANS, type JitModel } from '../src/train/compiled-step.js';
+import { checkTrace } from '../src/train/trace-checks.js';
 import { CompiledForward } from '../src/train/compiled-forward.js';
 import { traceStep } from '../src/tensor/step-trace.js';
 import { kernels } from '../src/backend/registry.js';

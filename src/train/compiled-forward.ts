@@ -17,8 +17,10 @@ import type { Layer } from '../nn/layer.js';
 import type { Variable } from '../nn/variable.js';
 import { weightStructureVersion } from '../nn/weight-structure.js';
 import type { Logs } from './callbacks/callback.js';
-import { computeLosses, updateMetrics, withModelLosses, type Compiled, type StepData } from './trainer.js';
-import { MAX_PLANS, batchKey, checkTrace, close, feedRows, sameList, untraceableReason, type JitCompile, type JitModel } from './compiled-step.js';
+import type { StepData } from './trainer.js';
+import { computeLosses, updateMetrics, withModelLosses, type Compiled } from './compile-utils.js';
+import { MAX_PLANS, batchKey, feedRows, type JitCompile, type JitModel } from './compiled-step.js';
+import { checkTrace, close, sameList, untraceableReason } from './trace-checks.js';
 
 interface ForwardOut {
   yPreds: Tensor[];
