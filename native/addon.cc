@@ -19,6 +19,9 @@
 #include <vector>
 #if defined(__linux__)
 #include <sys/mman.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 #endif
 
 #include "arg_check.h"
@@ -110,10 +113,35 @@ double threadCpuSeconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+// A replayed plan (a compiled training step, or a compiled forward pass) runs with denormals
+// flushed to zero, as TensorFlow's CPU runtime runs its kernels (FTZ and DAZ): in training,
+// Adam-family first moments of weights whose gradient stays 0 decay by β1 per step into the
+// denormal range (measured on the lecture autoencoder: from the third epoch ~17,000 of its
+// 200,000 Adamax moments at a time), where every instruction touching them takes a microcode
+// assist — the epoch grew 10-15 % slower over a fit. Eager kernels keep denormals (README).
+// DEEPTS_PLAN_FLUSH_DENORMALS=0 or setPlanFlushDenormals(false) keeps them in plans too.
+bool g_planFlushDenormals = [] { const char* e = getenv("DEEPTS_PLAN_FLUSH_DENORMALS"); return !(e && e[0] == '0'); }();
+
+// Denormals flushed (when `on`) until the scope ends; the pool's workers adopt the mode per job.
+struct DenormalsFlushed {
+#if defined(__x86_64__) || defined(__i386__)
+  const unsigned saved = _mm_getcsr();
+  explicit DenormalsFlushed(bool on) {
+    if (on) _mm_setcsr(saved | 0x8040);  // FTZ (bit 15): denormal results are 0; DAZ (bit 6): denormal inputs read as 0
+  }
+  ~DenormalsFlushed() { _mm_setcsr(saved); }
+#else
+  explicit DenormalsFlushed(bool) {}
+#endif
+  DenormalsFlushed(const DenormalsFlushed&) = delete;
+  DenormalsFlushed& operator=(const DenormalsFlushed&) = delete;
+};
+
 napi_value RunPlan(napi_env env, napi_callback_info info) {
   RecordedPlan* plan = planArg(env, info, "runPlan");
   if (!plan) return nullptr;
   const PlanHost h = host();
+  const DenormalsFlushed flushed(g_planFlushDenormals);
   if (!g_planProfiling) {
     runPlan(plan->ops.data(), long(plan->ops.size()), h);
     return nullptr;
@@ -160,6 +188,11 @@ napi_value SetConvWinograd(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   g_convWinograd = !strcmp(mode, "never") ? kConvWinogradNever : !strcmp(mode, "always") ? kConvWinogradAlways : kConvWinogradAuto;
+  return undefined(env);
+}
+
+napi_value SetPlanFlushDenormals(napi_env env, napi_callback_info info) {
+  g_planFlushDenormals = optionalBoolArg(env, info, true);
   return undefined(env);
 }
 
@@ -426,7 +459,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"pool2d", Pool2D}, {"pool2dBackward", Pool2DBackward}, {"biasActPool", BiasActPool}, {"biasActPoolBackward", BiasActPoolBackward},
     {"conv2dBiasActPool", ConvBiasActPool}, {"conv2dBiasActPoolBackpropFilter", ConvBiasActPoolFilter}, {"conv2dBiasActPoolBackprop", ConvBiasActPoolBackprop},
     {"abiVersion", AbiVersion}, {"beginPlan", BeginPlan}, {"planLength", PlanLength}, {"endPlan", EndPlan}, {"runPlan", RunPlan}, {"fill", Fill},
-    {"setPlanProfiling", SetPlanProfiling}, {"adviseHugePages", AdviseHugePages}, {"setPlanFusion", SetPlanFusion}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
+    {"setPlanProfiling", SetPlanProfiling}, {"adviseHugePages", AdviseHugePages}, {"setPlanFusion", SetPlanFusion}, {"setPlanFlushDenormals", SetPlanFlushDenormals}, {"setConvWinograd", SetConvWinograd}, {"planProfile", PlanProfile},
   };
   for (const Fn& f : fns) {
     napi_value v;

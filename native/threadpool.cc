@@ -1,6 +1,9 @@
 #include "threadpool.h"
 
 #include <chrono>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 namespace deepts {
 
@@ -14,6 +17,26 @@ static inline void cpuRelax() {
   __builtin_ia32_pause();
 #elif defined(__aarch64__)
   __asm__ volatile("yield");
+#endif
+}
+
+// The floating-point control word that decides denormal flushing (x86: MXCSR; elsewhere none).
+// A job's tasks run under its caller's: a replayed plan flushes denormals (addon.cc, RunPlan)
+// on every thread it runs on, and eager kernels keep them on every thread, whichever thread
+// takes which part.
+static inline unsigned fpMode() {
+#if defined(__x86_64__) || defined(__i386__)
+  return _mm_getcsr();
+#else
+  return 0;
+#endif
+}
+
+static inline void adoptFpMode(unsigned mode) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (_mm_getcsr() != mode) _mm_setcsr(mode);
+#else
+  (void)mode;
 #endif
 }
 
@@ -59,6 +82,7 @@ void ThreadPool::run(int tasks, TaskFn fn, void* ctx) {
   job.fn = fn;
   job.ctx = ctx;
   job.tasks = tasks;
+  job.fpMode = fpMode();
   {
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &job;
@@ -106,6 +130,7 @@ void ThreadPool::workerLoop(uint64_t seen) {
       if (job) ++attached_;
     }
     if (!job) continue;
+    adoptFpMode(job->fpMode);
     drain(job);
     std::lock_guard<std::mutex> lock(mu_);
     --attached_;

@@ -42,6 +42,7 @@ class ThreadPool {
     TaskFn fn;
     void* ctx;
     int tasks;
+    unsigned fpMode;  // the caller's floating-point control (denormal flushing), which workers adopt
     std::atomic<int> next{0};
     std::atomic<int> done{0};
   };
