@@ -61,16 +61,21 @@ describe('native backend', { skip }, () => {
     assert.ok(nativeIsas().includes('generic'), 'the portable kernels are always available');
   });
 
-  it('gives bit-identical matmul results on 1 and on all threads (rows are split, sums are not)', () => {
-    const [m, n, k] = [256, 130, 301];
-    const a = random(m * k, 1), w = random(k * n, 2);
-    const one = new Float32Array(m * n), all = new Float32Array(m * n);
-    assert.equal(setNativeThreads(1), 1);
-    b.kernels.matmul!(a, w, one, m, n, k, false, false, false);
-    const threads = setNativeThreads(4);
-    assert.equal(threads, 4);
-    b.kernels.matmul!(a, w, all, m, n, k, false, false, false);
-    assert.deepEqual(all, one);
+  it('gives bit-identical matmul results on 1 and on all threads (rows or columns are split, sums are not)', () => {
+    // Tall C: row blocks against a shared packed B; wide C (m <= n): each thread its own columns
+    // (784 on 2 threads: 384 + 400, a 16-column tail; on 3: 256 + 256 + 272).
+    for (const [m, n, k, transA, transB] of [[256, 130, 301, false, false], [120, 784, 300, true, false], [256, 784, 128, false, true], [200, 300, 257, false, false]] as const) {
+      const a = random(m * k, 1), w = random(k * n, 2);
+      const one = new Float32Array(m * n);
+      assert.equal(setNativeThreads(1), 1);
+      b.kernels.matmul!(a, w, one, m, n, k, transA, transB, false);
+      for (const t of [2, 3, 4]) {
+        const all = new Float32Array(m * n);
+        assert.equal(setNativeThreads(t), t);
+        b.kernels.matmul!(a, w, all, m, n, k, transA, transB, false);
+        assert.deepEqual(all, one, `${m}x${n}x${k} on ${t} threads`);
+      }
+    }
   });
 
   it('gives the same matmul products, bit for bit, with AVX-512\'s 6×64 tile as with AVX2\'s 6×16 (same sums in the same order)', (t) => {

@@ -126,6 +126,29 @@ describe('native plan fusions', { skip }, () => {
     ), { numRuns: 60 });
   });
 
+  it('a wide GEMM split by columns over the pool applies bias + activation and the optimizer update to its columns exactly as the kernels', () => {
+    // m <= n and n >= 64 per thread: each thread computes and finishes its own columns (native/host.inc, matmulByColumns).
+    for (const threads of [2, 3]) {
+      setNativeThreads(threads);
+      const [m, n, k] = [96, 784, 200];
+      const x = random(m * k, 1), w = random(k * n, 2), b = random(n, 3);
+      const fused = eagerAndPlanned([new Float32Array(m * n), new Float32Array(m * n)], ([z, y]) => {
+        a.matmul(x, w, z!, m, n, k, false, false, false);
+        a.biasAct(z!, b, code(a.unaryOps, 'sigmoid'), 0, y!, m, n);
+      });
+      assert.deepEqual(fused.ops, [`matmul+biasAct sigmoid ${m}x${n}x${k}`]);
+      fused.planned.forEach((p, i) => assert.deepEqual(p, fused.eager[i], `biasAct output ${i}, ${threads} threads`));
+      const [um, un, uk] = [64, 300, 500];
+      const xt = random(uk * um, 4), dy = random(uk * un, 5), h = Float64Array.from([0.001, 0.9, 0.999, 1e-7]);
+      const update = eagerAndPlanned([new Float32Array(um * un), random(um * un, 6), random(um * un, 7, 0, 1), random(um * un, 8, 0, 1)], ([dw, wt, ...state]) => {
+        a.matmul(xt, dy, dw!, um, un, uk, true, false, false);
+        a.optimizerStep(code(a.optimizerRules, 'adamax'), wt!, dw!, state, h);
+      });
+      assert.deepEqual(update.ops, [`matmul+optimizerStep adamax ${um}x${un}x${uk} At`]);
+      update.planned.forEach((p, i) => assert.deepEqual(p, update.eager[i], `update output ${i}, ${threads} threads`));
+    }
+  });
+
   it('a weight gradient GEMM runs its weight\'s optimizer update in the epilogue, exactly as the separate step', () => {
     const rules = ['sgd', 'adam', 'adamax', 'rmsprop'].filter((r) => a.optimizerRules.includes(r));
     const slots: Record<string, number> = { sgd: 0, adam: 2, adamax: 2, rmsprop: 3 };

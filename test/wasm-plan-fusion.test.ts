@@ -1,12 +1,15 @@
 /**
- * The output layer's step fused into its forward GEMM on the threaded WASM build
+ * Plan rewrites of the threaded WASM build checked against the eager kernels. The output layer's
+ * step fused into its forward GEMM on the threaded WASM build
  * (K_GEMM_LOSS_BACKWARD, native/plan-fusion.inc's fuseGemmLossBackward, as the addon's on two
  * threads): a recorded matmul, biasAct, pointwise loss and biasActBackward of the loss gradient
  * replay as one GEMM whose row tasks run the bias, activation, loss and backward on their rows.
  * It must give what the eager WASM kernels give (the same bits for the GEMM output, predictions,
  * loss gradient and dz: the same kernels per element; the loss and bias gradient within float
  * rounding: summed by rows and by blocks of rows), and the js reference within float tolerance.
- * Random shapes (fast-check), on the threaded build with its workers.
+ * And a pair of large independent GEMMs (a layer's dX and dW), which the threaded host splits
+ * into row halves of both products: the eager kernels' bits. Random shapes (fast-check), on the
+ * threaded build with its workers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,3 +148,51 @@ test('the fused output layer step sums the same on one and two threads running, 
 });
 
 test.after(() => threaded?.stopThreads?.());
+
+test('a replayed pair of large independent GEMMs, split into row halves over the threads, gives the eager kernels\' bits', { skip }, () => {
+  const backend = threaded!;
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  registerBackend(backend);
+  setBackend('wasm');
+  const ex = backend.arena.exports;
+  const run = ex.plan_run;
+  let codes: number[] = [];
+  ex.plan_run = (ops: number, count: number) => {
+    const words = new Int32Array(backend.arena.memory.buffer);
+    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
+    run.call(ex, ops, count);
+  };
+  try {
+    // A layer's backward as autograd records it: dX = dZ·Wᵀ and dW = Xᵀ·dZ, one after the other
+    // (rows on both sides of the 128-row split threshold; all transposes of the pair's shapes).
+    fc.assert(fc.property(
+      fc.integer({ min: 100, max: 300 }), fc.integer({ min: 100, max: 200 }), fc.integer({ min: 16, max: 200 }), fc.integer({ min: 1, max: 1e6 }),
+      (batch, inDim, outDim, seed) => {
+        const x = random(batch * inDim, seed), w = random(inDim * outDim, seed + 1), dz = random(batch * outDim, seed + 2);
+        const calls = (k: Kernels, dx: Float32Array, dw: Float32Array): void => {
+          k.matmul(dz, w, dx, batch, inDim, outDim, false, true, false);
+          k.matmul(x, dz, dw, inDim, outDim, batch, true, false, false);
+        };
+        const eager = [new Float32Array(batch * inDim), new Float32Array(inDim * outDim)] as const;
+        calls(kernels(), eager[0], eager[1]);
+        const planned = [new Float32Array(batch * inDim), new Float32Array(inDim * outDim)] as const;
+        const { entries } = traceStep(() => calls(kernels(), planned[0], planned[1]));
+        planned[0].fill(Number.NaN);
+        planned[1].fill(Number.NaN);
+        for (const f of compileWasmTrace(backend.arena, entries)) f();
+        const work = [batch * inDim * outDim, inDim * outDim * batch];
+        if (work[0]! <= 2 * work[1]! && work[1]! <= 2 * work[0]!) assert.deepEqual(codes, [2], `one K_GEMM_PAIR op, got codes ${codes.join(' ')}`);
+        assert.deepEqual(planned[0], eager[0], 'dX');
+        assert.deepEqual(planned[1], eager[1], 'dW');
+        const reference = new Float32Array(inDim * outDim);
+        jsKernels.matmul(x, dz, reference, inDim, outDim, batch, true, false, false);
+        assertClose(planned[1], reference, 1e-5, 'dW vs the js reference');
+      },
+    ), { numRuns: 12 });
+  } finally {
+    ex.plan_run = run;
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+});
