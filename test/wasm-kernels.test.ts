@@ -6,7 +6,7 @@ import { BINARY_OPS, UNARY_OPS, KERNEL_NAMES, OUTPUT_DIFFERENTIABLE, type Kernel
 import { jsBackend } from '../src/backend/js/index.js';
 import { ownKernels, registerBackend } from '../src/backend/registry.js';
 import { loadWasmBackend } from '../src/backend/wasm/load.js';
-import { ELEMENTWISE_CHUNK } from '../src/backend/wasm/kernels.js';
+import { ELEMENTWISE_CHUNK } from '../src/backend/wasm/instance.js';
 
 registerBackend(jsBackend);
 const backend = await loadWasmBackend();

@@ -8,6 +8,9 @@
  * growth, no free lists).
  */
 
+/** Elements per pass of the elementwise kernels through linear memory (4 MiB per buffer). */
+export const ELEMENTWISE_CHUNK = 1 << 20;
+
 /** Exports of wasm/src/kernels.cc (op codes: indices in the op table, src/backend/ops.ts); pointers are byte offsets into linear memory, 0 means null. */
 export interface WasmKernelExports {
   readonly __heap_base: WebAssembly.Global;

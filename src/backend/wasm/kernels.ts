@@ -4,18 +4,18 @@
  * wasm/src/kernels.cc), which know every op of the op table (src/backend/ops.ts) by the
  * same codes. Shape patterns the compiled code does not take (broadcasts other than same
  * shape / scalar / row / column, reductions over non-adjacent axes, empty reductions) are
- * forwarded to the reference js kernels, which work on the same memory.
+ * forwarded to the reference js kernels, which work on the same memory. Convolution and
+ * pooling kernels are in conv-kernels.ts.
  */
 import type { BinaryOp, F32, Kernels, ReduceOp, UnaryOp } from '../kernels.js';
 import { OUTPUT_DIFFERENTIABLE } from '../kernels.js';
-import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
-import { argmaxFloats, checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
 import { checkDropout } from '../js/dropout.js';
-import { BINARY_OPS, LOSS_OPS, POOL_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
+import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, REDUCE_OPS, REDUCE_OP_TABLE, UNARY_OPS, UNARY_OP_TABLE, opCode } from '../ops.js';
 import { findBackend } from '../registry.js';
 import type { Shape } from '../../tensor/shape.js';
-import type { WasmArena } from './instance.js';
+import { ELEMENTWISE_CHUNK, type WasmArena } from './instance.js';
 import type { GemmThreadPool } from './threads.js';
+import { createWasmConvKernels } from './conv-kernels.js';
 
 /** |x| from which WASM's sin/cos leave the argument to Math.sin / Math.cos (see fixLargeTrig). */
 const TRIG_EXACT_BELOW = 2 ** 20;
@@ -82,17 +82,10 @@ function vectorGrid(shape: Shape, outShape: Shape, size: number): { rows: number
   return null;
 }
 
-/** Elements per pass of the elementwise kernels through linear memory (4 MiB per buffer). */
-export const ELEMENTWISE_CHUNK = 1 << 20;
 
 /** Below this many flops a GEMM runs on the calling thread: waking workers costs tens of microseconds. */
 export const THREADED_GEMM_MIN_FLOPS = 4e6;
 
-/** The im2col scratch of a convolution, floats: the kernel sizes its blocks of pixels (and so a filter gradient's order of sums) to it. */
-export function convColFloats(g: Conv2DGeometry): number {
-  const k = g.kH * g.kW * g.inC;
-  return Math.max(k * 64, Math.min(g.batch * g.outH * g.outW * k, ELEMENTWISE_CHUNK));
-}
 
 /** The GEMM worker pool, if any; read on every matmul so stopping the pool takes effect at once. */
 export interface PoolHolder { pool: GemmThreadPool | null }
@@ -374,101 +367,6 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
     }
   };
 
-  // Convolutions: inputs and outputs are batch-sized; the im2col scratch is at most
-  // ELEMENTWISE_CHUNK floats (the kernel sizes its blocks of pixels to it). The GEMMs inside
-  // run on the calling thread.
-  const putGeometry = (g: Conv2DGeometry): number => {
-    const p = arena.alloc(16);
-    arena.putInt32(conv2dGeometryFields(g), p);
-    return p;
-  };
-  const colFloats = convColFloats;
-  const sizes = (g: Conv2DGeometry): { x: number; y: number; w: number } => ({
-    x: g.batch * g.inH * g.inW * g.inC, y: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.inC * g.outC,
-  });
-
-  const conv2d: Kernels['conv2d'] = (x, w, out, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.y === 0) return;
-    arena.begin(n.x, n.w, n.y, 16, cf);
-    const px = arena.put(x, n.x), pw = arena.put(w, n.w), po = arena.alloc(n.y), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d(px, pw, po, pg, pc, cf);
-    arena.get(po, out, n.y);
-  };
-  const conv2dBackpropInput: Kernels['conv2dBackpropInput'] = (dy, w, dx, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.x === 0) return;
-    arena.begin(n.y, n.w, n.x, 16, cf);
-    const pdy = arena.put(dy, n.y), pw = arena.put(w, n.w), pdx = arena.alloc(n.x), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d_backprop_input(pdy, pw, pdx, pg, pc, cf);
-    arena.get(pdx, dx, n.x);
-  };
-  const conv2dBackpropFilter: Kernels['conv2dBackpropFilter'] = (x, dy, dw, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.w === 0) return;
-    arena.begin(n.x, n.y, n.w, 16, cf);
-    const px = arena.put(x, n.x), pdy = arena.put(dy, n.y), pdw = arena.alloc(n.w), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d_backprop_filter(px, pdy, pdw, pg, pc, cf);
-    arena.get(pdw, dw, n.w);
-  };
-  const pool2d: Kernels['pool2d'] = (op, x, out, g) => {
-    const n = sizes(g);
-    if (n.y === 0) return;
-    arena.begin(n.x, n.y, 16);
-    const px = arena.put(x, n.x), po = arena.alloc(n.y), pg = putGeometry(g);
-    ex.pool2d(opCode(POOL_OPS, op), px, po, pg);
-    arena.get(po, out, n.y);
-  };
-  const pool2dBackward: Kernels['pool2dBackward'] = (op, x, y, dy, dx, g) => {
-    const n = sizes(g);
-    if (n.x === 0) return;
-    arena.begin(n.x, n.y, n.y, n.x, 16);
-    const px = arena.put(x, n.x), py = arena.put(y, n.y), pdy = arena.put(dy, n.y), pdx = arena.alloc(n.x), pg = putGeometry(g);
-    ex.pool2d_backward(opCode(POOL_OPS, op), px, py, pdy, pdx, pg);
-    arena.get(pdx, dx, n.x);
-  };
-  // The conv epilogue fused with max pooling: whole batches in one call (as the conv kernels).
-  const biasActPool: Kernels['biasActPool'] = (act, z, bias, out, argmax, g) => {
-    checkBiasActPool(act, g, 'biasActPool');
-    const n = sizes(g), na = argmaxFloats(n.y);
-    if (n.y === 0) return;
-    arena.begin(n.x, g.inC, n.y, na, 16);
-    const pz = arena.put(z, n.x), pb = bias ? arena.put(bias, g.inC) : 0, po = arena.alloc(n.y), pa = arena.alloc(na), pg = putGeometry(g);
-    ex.bias_act_pool(opCode(UNARY_OPS, act), pz, pb, po, pa, pg);
-    arena.get(po, out, n.y);
-    arena.get(pa, argmax, na);
-  };
-  const biasActPoolBackward: Kernels['biasActPoolBackward'] = (act, y, dy, argmax, dz, dbias, g) => {
-    checkBiasActPool(act, g, 'biasActPoolBackward');
-    const n = sizes(g), na = argmaxFloats(n.y);
-    arena.begin(n.y, n.y, na, n.x, g.inC, 16);
-    const py = arena.put(y, n.y), pdy = arena.put(dy, n.y), pa = arena.put(argmax, na), pdz = arena.alloc(n.x);
-    const pdb = dbias ? arena.alloc(g.inC) : 0, pg = putGeometry(g);
-    ex.bias_act_pool_backward(opCode(UNARY_OPS, act), py, pdy, pa, pdz, pdb, pg);
-    arena.get(pdz, dz, n.x);
-    if (dbias) arena.get(pdb, dbias, g.inC);
-  };
-  const conv2dBiasActPool: Kernels['conv2dBiasActPool'] = (act, x, w, bias, out, argmax, g, poolH, poolW) => {
-    const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPool');
-    const n = sizes(g), ny = sizes(pg).y, na = argmaxFloats(ny);
-    if (ny === 0) return;
-    arena.begin(n.x, n.w, g.outC, ny, na, 16);
-    const px = arena.put(x, n.x), pw = arena.put(w, n.w), pb = bias ? arena.put(bias, g.outC) : 0, po = arena.alloc(ny), pa = arena.alloc(na), pg2 = putGeometry(g);
-    ex.conv_bias_act_pool(opCode(UNARY_OPS, act), px, pw, pb, po, pa, pg2, poolH, poolW);
-    arena.get(po, out, ny);
-    arena.get(pa, argmax, na);
-  };
-  const conv2dBiasActPoolBackpropFilter: Kernels['conv2dBiasActPoolBackpropFilter'] = (act, x, y, dy, argmax, dw, dbias, g, poolH, poolW) => {
-    const pg = checkConvBiasActPool(act, g, poolH, poolW, 'conv2dBiasActPoolBackpropFilter');
-    const n = sizes(g), ny = sizes(pg).y, na = argmaxFloats(ny);
-    arena.begin(n.x, ny, ny, na, n.w, g.outC, 16);
-    const px = arena.put(x, n.x), py = arena.put(y, ny), pdy = arena.put(dy, ny), pa = arena.put(argmax, na);
-    const pdw = arena.alloc(n.w), pdb = dbias ? arena.alloc(g.outC) : 0, pg2 = putGeometry(g);
-    ex.conv_bias_act_pool_filter(opCode(UNARY_OPS, act), px, py, pdy, pa, pdw, pdb, pg2, poolH, poolW);
-    arena.get(pdw, dw, n.w);
-    if (dbias) arena.get(pdb, dbias, g.outC);
-  };
-
   // Chunk by chunk; each chunk is told where it starts in the stream, so the mask is the whole tensor's.
   const dropout: Kernels['dropout'] = (x, key, rate, out) => {
     checkDropout(x, key, rate, out);
@@ -485,8 +383,7 @@ export function createWasmKernels(arena: WasmArena, threads: PoolHolder = { pool
 
   return {
     matmul, unary, unaryBackward, binary, reduce, softmax, biasAct, biasActBackward, pointwiseLoss, optimizerStep,
-    batchNormStats, batchNorm, batchNormBackward,
-    conv2d, conv2dBackpropInput, conv2dBackpropFilter, pool2d, pool2dBackward, biasActPool, biasActPoolBackward,
-    conv2dBiasActPool, conv2dBiasActPoolBackpropFilter, dropout,
+    batchNormStats, batchNorm, batchNormBackward, dropout,
+    ...createWasmConvKernels(arena),
   };
 }

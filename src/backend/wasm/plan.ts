@@ -26,8 +26,9 @@ import { BINARY_OPS, LOSS_OPS, OPTIMIZER_RULES, OPTIMIZER_RULE_TABLE, OUTPUT_DIF
 import { conv2dGeometryFields, type Conv2DGeometry } from '../conv-geometry.js';
 import { checkBiasActPool, checkConvBiasActPool } from '../js/conv-pool.js';
 import { checkDropout } from '../js/dropout.js';
-import { ELEMENTWISE_CHUNK, convColFloats, planBinary } from './kernels.js';
-import type { WasmArena, WasmKernelExports } from './instance.js';
+import { planBinary } from './kernels.js';
+import { convColFloats } from './conv-kernels.js';
+import { ELEMENTWISE_CHUNK, type WasmArena, type WasmKernelExports } from './instance.js';
 import { claimResident, residentClaim, syncResident } from '../resident.js';
 import type { CompiledTrace } from '../registry.js';
 
