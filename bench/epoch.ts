@@ -109,8 +109,9 @@ export async function measureEpoch(config: string, runner: EpochRunner, plan: Ep
     return {
       ...common, mode: 'full', secondsPerEpoch: median(epochSeconds),
       trainSecondsPerEpoch: median(t.trainSeconds), valSecondsPerEpoch: median(t.valSeconds),
-      ...(t.trainPlanSeconds?.length ? { trainPlanSecondsPerEpoch: median(t.trainPlanSeconds) } : {}),
-      ...(t.valPlanSeconds?.length ? { valPlanSecondsPerEpoch: median(t.valPlanSeconds) } : {}),
+      // Only where plans ran (not the eager rows, whose runner times an idle runPlan).
+      ...(t.trainPlanSeconds?.some((v) => v > 0) ? { trainPlanSecondsPerEpoch: median(t.trainPlanSeconds) } : {}),
+      ...(t.valPlanSeconds?.some((v) => v > 0) ? { valPlanSecondsPerEpoch: median(t.valPlanSeconds) } : {}),
       epochSeconds, valMse: t.valMse, stepsTimed: 0, valImagesTimed: 0,
     };
   }

@@ -50,6 +50,10 @@ test('full epochs of deepts-native split train and validation into time inside c
   const line = formatEpochTable([{ config: 'deepts-native', result: r }]).split('\n').find((l) => l.includes('inside compiled plans'));
   // train 1.2 s (median of 0.6, 1.2, 1.8) of which 0.4 in plans: 0.8 s around them, 3.404 ms over 235 steps.
   assert.match(line ?? '', /train 0\.400 s \(1\.702 ms\/step\) \+ val 0\.008 s; around them train 0\.800 s \(3\.404 ms\/step/);
+  const eager = fakeRunner(1e-5, 1e-6);
+  const eagerFit = eager.fit.bind(eager);
+  eager.fit = async (epochs) => ({ ...(await eagerFit(epochs)), trainPlanSeconds: [0, 0, 0], valPlanSeconds: [0, 0, 0] });
+  assert.equal((await measureEpoch('deepts-native-eager', eager, DEFAULT_PLAN)).trainPlanSecondsPerEpoch, undefined, 'no plan ran');
   const plain = await measureEpoch('fake', fakeRunner(1e-5, 1e-6), DEFAULT_PLAN);
   assert.equal(plain.trainPlanSecondsPerEpoch, undefined);
   assert.ok(!formatEpochTable([{ config: 'fake', result: plain }]).includes('inside compiled plans'));
