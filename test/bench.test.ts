@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { formatEpochTable, formatGemmTable } from '../bench/report.js';
 import { formatCnnRows, parseBenchArgs } from '../bench/run.js';
 import { CNN_ACCURACY_CONFIGS, formatCnnAccuracy, parseTestAccuracy } from '../bench/cnn-accuracy.js';
+import { PYTORCH_AUTOENCODER_SETTINGS, pytorchCommand } from '../bench/peers/pytorch.js';
 
 /** A runner whose training costs `perImage` seconds per image and validation `perValImage`. */
 function fakeRunner(perImage: number, perValImage: number): EpochRunner & { calls: string[] } {
@@ -133,6 +134,25 @@ test('tables: % of peak and peer ÷ deepts ratios', () => {
   assert.match(table, /50\.0×/);
   assert.match(table, /EXTRAPOLATED/);
   assert.match(table, /skipped: no torch/);
+  assert.doesNotMatch(table, /PyTorch's best/, 'no PyTorch row measured, no ratio');
+});
+
+test('autoencoder table: deepts-native against the faster of PyTorch\'s thread settings', () => {
+  const base = { trainSecondsPerEpoch: 0, valSecondsPerEpoch: 0, epochSeconds: [1], valMse: [0.05], stepsTimed: 0, valImagesTimed: 0, probeEstimate: 1, info: {} };
+  const row = (config: string, secondsPerEpoch: number, mode: 'full' | 'extrapolated' = 'full') => ({ config, result: { ...base, config, mode, secondsPerEpoch } });
+  const table = formatEpochTable([row('deepts-native', 0.4), row('pytorch-1thread', 1.2), row('pytorch-2threads', 1.0), row('tfjs-wasm', 0.1, 'extrapolated')]);
+  assert.match(table, /deepts-native vs PyTorch's best \(pytorch-2threads\): 2\.50× faster/);
+  const oneThreadBest = formatEpochTable([row('deepts-native', 0.4), row('pytorch-1thread', 0.9), row('pytorch-2threads', 1.0)]);
+  assert.match(oneThreadBest, /\(pytorch-1thread\): 2\.25× faster/);
+});
+
+test('the PyTorch autoencoder child runs each setting on the threads it names, in every library it may use', () => {
+  assert.deepEqual(PYTORCH_AUTOENCODER_SETTINGS.map((s) => s.config), ['pytorch-1thread', 'pytorch-2threads', 'pytorch-2t-blas1t']);
+  for (const { threads, blasThreads } of PYTORCH_AUTOENCODER_SETTINGS) {
+    const { env } = pytorchCommand('/mnist', '{}', threads, blasThreads);
+    for (const k of ['OMP_NUM_THREADS', 'DEEPTS_BENCH_TORCH_THREADS']) assert.equal(env[k], String(threads), k);
+    for (const k of ['OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) assert.equal(env[k], String(blasThreads), k);
+  }
 });
 
 test('cnn-accuracy section: reads the accuracy deepts cnn prints and says whether each target is met', () => {

@@ -30,14 +30,30 @@ export function pytorchScriptPath(): string {
   throw new Error('bench/pytorch_autoencoder.py not found above ' + path.dirname(fileURLToPath(import.meta.url)));
 }
 
-/** Command line and environment of the PyTorch child process. */
-export function pytorchCommand(mnistDir: string, planJson: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+/**
+ * Command line and environment of the PyTorch child process: `threads` intra-op threads
+ * (torch.set_num_threads, OpenMP) and `blasThreads` BLAS threads (OpenBLAS, MKL).
+ */
+export function pytorchCommand(mnistDir: string, planJson: string, threads = 1, blasThreads = threads): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const n = String(threads), blas = String(blasThreads);
   return {
     command: PYTHON,
     args: [pytorchScriptPath(), mnistDir, planJson],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env: { ...process.env, OPENBLAS_NUM_THREADS: blas, MKL_NUM_THREADS: blas, OMP_NUM_THREADS: n, DEEPTS_BENCH_TORCH_THREADS: n },
   };
 }
+
+/**
+ * The PyTorch settings the autoencoder row tries; the targets compare with the fastest, and
+ * which one that is changes between hosts. On 2 cores, letting both OpenMP and OpenBLAS run two
+ * threads each (PyTorch's default) was measured 2-3× slower than one thread (2026-11-30: 2.97
+ * against 1.14 s/epoch); two intra-op threads over a one-thread BLAS were 3-9 % faster on one host.
+ */
+export const PYTORCH_AUTOENCODER_SETTINGS = [
+  { config: 'pytorch-1thread', threads: 1, blasThreads: 1 },
+  { config: 'pytorch-2threads', threads: 2, blasThreads: 2 },
+  { config: 'pytorch-2t-blas1t', threads: 2, blasThreads: 1 },
+] as const;
 
 /** Command line and environment of the PyTorch GEMM child (torch.mm, 1 thread). */
 export function pytorchGemmCommand(secondsPerShape: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
