@@ -247,7 +247,12 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
       await page.click('#train .train');
       // Pressed while MNIST loads, pause holds training right after its first batch.
       await page.click('#train .pause');
-      await page.waitForFunction(() => (window as unknown as LabWindow).__lab.train.paused, undefined, { timeout: 10_000 });
+      // 30 s like the other waits here (it takes 1.3-3 s); on a timeout, say what the panel shows
+      // (an error from the worker lands in its status line) instead of only "Timeout exceeded".
+      await page.waitForFunction(() => (window as unknown as LabWindow).__lab.train.paused, undefined, { timeout: 30_000 }).catch(async (e: Error) => {
+        const train = await page.evaluate(() => { const s = (window as unknown as LabWindow).__lab.train; return { status: s.status, running: s.running, batches: s.batchLoss.length }; });
+        throw new Error(`${e.message}; the training panel: ${JSON.stringify(train)}`);
+      });
       const heldAt = await page.evaluate(() => (window as unknown as LabWindow).__lab.train.batchLoss.length);
       assert.ok(heldAt >= 1);
       await page.waitForTimeout(400);
