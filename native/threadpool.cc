@@ -21,7 +21,7 @@ static inline void cpuRelax() {
 }
 
 // The floating-point control word that decides denormal flushing (x86: MXCSR; elsewhere none).
-// A job's tasks run under its caller's: a replayed plan flushes denormals (addon.cc, RunPlan)
+// A job's tasks run under its caller's: a replayed plan flushes denormals (plan-entries.inc, RunPlan)
 // on every thread it runs on, and eager kernels keep them on every thread, whichever thread
 // takes which part.
 static inline unsigned fpMode() {

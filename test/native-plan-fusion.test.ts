@@ -157,7 +157,7 @@ describe('native plan fusions', { skip }, () => {
       fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 160 }), fc.integer({ min: 1, max: 300 }), fc.constantFrom(...rules),
       fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
       (m, n, k, rule, between, seed) => {
-        setNativeThreads(2); // fused on two or more threads only (native/addon.cc, EndPlan)
+        setNativeThreads(2); // fused on two or more threads only (native/plan-entries.inc, EndPlan)
         const x = random(k * m, seed), dy = random(k * n, seed + 1), other = random(64, seed + 2);
         const h = Float64Array.from(hyper[rule]!); // live hyper-parameters, as the optimizers pass them
         const outputs = [new Float32Array(m * n), random(m * n, seed + 3), new Float32Array(64)];
