@@ -22,9 +22,37 @@ import { traceStep } from '../src/tensor/step-trace.js';
 import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
 import { createWasmBackend } from '../src/backend/wasm/load.js';
 import { compileWasmTrace } from '../src/backend/wasm/plan.js';
+import type { WasmKernelExports } from '../src/backend/wasm/instance.js';
 
 const threaded = await createWasmBackend({ threads: 2, workerFactory: nodeWasmWorkerFactory });
 const skip = threaded?.describe?.()['threads'] === 2 ? false : `the threaded WASM build did not start here (${String(threaded?.describe?.()['threadsNote'])})`;
+
+/**
+ * Runs `body` with the threaded build as the 'wasm' backend and its plan_run wrapped to keep the
+ * op codes of the last plan it replayed (native/plan.inc's PlanCode); puts both back after.
+ */
+function onThreadedWasm(body: (ex: WasmKernelExports, lastCodes: () => readonly number[]) => void): void {
+  const backend = threaded!;
+  const before = getBackend().name;
+  const previous = findBackend('wasm');
+  registerBackend(backend);
+  setBackend('wasm');
+  const ex = backend.arena.exports;
+  const run = ex.plan_run;
+  let codes: number[] = [];
+  ex.plan_run = (ops: number, count: number) => {
+    const words = new Int32Array(backend.arena.memory.buffer);
+    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
+    run.call(ex, ops, count);
+  };
+  try {
+    body(ex, () => codes);
+  } finally {
+    ex.plan_run = run;
+    if (previous) registerBackend(previous);
+    setBackend(before);
+  }
+}
 
 function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const d = new Float32Array(n);
@@ -56,20 +84,7 @@ const outputs = (m: number, n: number): Float32Array[] =>
   [new Float32Array(m * n), new Float32Array(m * n), new Float32Array(1), new Float32Array(m * n), new Float32Array(m * n), new Float32Array(n)];
 
 test('the output layer\'s loss and backward run in its forward GEMM on the threaded WASM build: eager WASM bits, the js reference within rounding', { skip }, () => {
-  const backend = threaded!;
-  const before = getBackend().name;
-  const previous = findBackend('wasm');
-  registerBackend(backend);
-  setBackend('wasm');
-  const ex = backend.arena.exports;
-  const run = ex.plan_run;
-  let codes: number[] = [];
-  ex.plan_run = (ops: number, count: number) => {
-    const words = new Int32Array(backend.arena.memory.buffer);
-    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
-    run.call(ex, ops, count);
-  };
-  try {
+  onThreadedWasm((ex, lastCodes) => {
     fc.assert(fc.property(
       // Rows from a few (the GEMM on the caller, the epilogue after it) to several row tasks per thread.
       fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 160 }),
@@ -82,8 +97,8 @@ test('the output layer\'s loss and backward run in its forward GEMM on the threa
         const planned = outputs(m, n);
         const { entries } = traceStep(() => outputLayerStep(kernels(), x, w, b, t, m, n, kk, act, loss, planned));
         for (const o of planned) o.fill(Number.NaN);
-        for (const f of compileWasmTrace(backend.arena, entries)) f();
-        assert.deepEqual(codes, [29], `one K_GEMM_LOSS_BACKWARD op, got codes ${codes.join(' ')}`);
+        for (const f of compileWasmTrace(threaded!.arena, entries)) f();
+        assert.deepEqual(lastCodes(), [29], `one K_GEMM_LOSS_BACKWARD op, got codes ${lastCodes().join(' ')}`);
         const names = ['the GEMM output', 'the predictions', 'loss', 'the loss gradient', 'dz', 'dbias'];
         for (const i of [0, 1, 3, 4]) assert.deepEqual(planned[i], eager[i], names[i]);
         assertClose(planned[2]!, eager[2]!, 1e-6, 'loss');
@@ -99,71 +114,48 @@ test('the output layer\'s loss and backward run in its forward GEMM on the threa
         planned.forEach((o, i) => { if (i !== 5 || b) assertClose(o, reference[i]!, 1e-4, `${names[i]} vs the js reference`); });
       },
     ), { numRuns: 40 });
-  } finally {
-    ex.plan_run = run;
-    if (previous) registerBackend(previous);
-    setBackend(before);
-  }
+  });
 });
 
 test('the fused output layer step sums the same on one and two threads running, and a one-thread plan keeps two ops', { skip }, () => {
-  const backend = threaded!;
-  const before = getBackend().name;
-  const previous = findBackend('wasm');
-  registerBackend(backend);
-  setBackend('wasm');
-  const ex = backend.arena.exports;
-  try {
-    const m = 256, n = 784, kk = 128;
-    const x = random(m * kk, 5), w = random(kk * n, 6), b = random(n, 7), t = random(m * n, 8, 0, 1);
-    const replay = (threads: number): { out: Float32Array[]; ops: number } => {
-      ex.plan_threads!(threads, 1);
-      const out = outputs(m, n);
-      const { entries } = traceStep(() => outputLayerStep(kernels(), x, w, b, t, m, n, kk, 'sigmoid', 'squaredError', out));
-      for (const o of out) o.fill(0);
-      const actions = compileWasmTrace(backend.arena, entries);
-      const run = ex.plan_run;
-      let ops = 0;
-      ex.plan_run = (p: number, count: number) => { ops += count; run.call(ex, p, count); };
-      try {
-        for (const f of actions) f();
-      } finally {
-        ex.plan_run = run;
-      }
-      return { out, ops };
-    };
-    const two = replay(2);
-    assert.equal(two.ops, 1);
-    // The same plan again: whichever thread takes which row task, the same bits.
-    const again = replay(2);
-    again.out.forEach((o, i) => assert.deepEqual(o, two.out[i], `output ${i}, second replay`));
-    const one = replay(1);
-    assert.equal(one.ops, 2, 'one thread: the GEMM with its bias and activation, then the loss pass');
-    one.out.forEach((o, i) => assertClose(o, two.out[i]!, 1e-5, `output ${i}, one thread vs two`));
-  } finally {
-    ex.plan_threads!(2, 1);
-    if (previous) registerBackend(previous);
-    setBackend(before);
-  }
+  onThreadedWasm((ex) => {
+    try {
+      const m = 256, n = 784, kk = 128;
+      const x = random(m * kk, 5), w = random(kk * n, 6), b = random(n, 7), t = random(m * n, 8, 0, 1);
+      const replay = (threads: number): { out: Float32Array[]; ops: number } => {
+        ex.plan_threads!(threads, 1);
+        const out = outputs(m, n);
+        const { entries } = traceStep(() => outputLayerStep(kernels(), x, w, b, t, m, n, kk, 'sigmoid', 'squaredError', out));
+        for (const o of out) o.fill(0);
+        const actions = compileWasmTrace(threaded!.arena, entries);
+        const run = ex.plan_run;
+        let ops = 0;
+        ex.plan_run = (p: number, count: number) => { ops += count; run.call(ex, p, count); };
+        try {
+          for (const f of actions) f();
+        } finally {
+          ex.plan_run = run;
+        }
+        return { out, ops };
+      };
+      const two = replay(2);
+      assert.equal(two.ops, 1);
+      // The same plan again: whichever thread takes which row task, the same bits.
+      const again = replay(2);
+      again.out.forEach((o, i) => assert.deepEqual(o, two.out[i], `output ${i}, second replay`));
+      const one = replay(1);
+      assert.equal(one.ops, 2, 'one thread: the GEMM with its bias and activation, then the loss pass');
+      one.out.forEach((o, i) => assertClose(o, two.out[i]!, 1e-5, `output ${i}, one thread vs two`));
+    } finally {
+      ex.plan_threads!(2, 1);
+    }
+  });
 });
 
 test.after(() => threaded?.stopThreads?.());
 
 test('a replayed pair of large independent GEMMs, split into row halves over the threads, gives the eager kernels\' bits', { skip }, () => {
-  const backend = threaded!;
-  const before = getBackend().name;
-  const previous = findBackend('wasm');
-  registerBackend(backend);
-  setBackend('wasm');
-  const ex = backend.arena.exports;
-  const run = ex.plan_run;
-  let codes: number[] = [];
-  ex.plan_run = (ops: number, count: number) => {
-    const words = new Int32Array(backend.arena.memory.buffer);
-    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
-    run.call(ex, ops, count);
-  };
-  try {
+  onThreadedWasm((ex, lastCodes) => {
     // A layer's backward as autograd records it: dX = dZ·Wᵀ and dW = Xᵀ·dZ, one after the other
     // (rows on both sides of the 128-row split threshold; all transposes of the pair's shapes).
     fc.assert(fc.property(
@@ -180,9 +172,9 @@ test('a replayed pair of large independent GEMMs, split into row halves over the
         const { entries } = traceStep(() => calls(kernels(), planned[0], planned[1]));
         planned[0].fill(Number.NaN);
         planned[1].fill(Number.NaN);
-        for (const f of compileWasmTrace(backend.arena, entries)) f();
+        for (const f of compileWasmTrace(threaded!.arena, entries)) f();
         const work = [batch * inDim * outDim, inDim * outDim * batch];
-        if (work[0]! <= 2 * work[1]! && work[1]! <= 2 * work[0]!) assert.deepEqual(codes, [2], `one K_GEMM_PAIR op, got codes ${codes.join(' ')}`);
+        if (work[0]! <= 2 * work[1]! && work[1]! <= 2 * work[0]!) assert.deepEqual(lastCodes(), [2], `one K_GEMM_PAIR op, got codes ${lastCodes().join(' ')}`);
         assert.deepEqual(planned[0], eager[0], 'dX');
         assert.deepEqual(planned[1], eager[1], 'dW');
         const reference = new Float32Array(inDim * outDim);
@@ -190,9 +182,5 @@ test('a replayed pair of large independent GEMMs, split into row halves over the
         assertClose(planned[1], reference, 1e-5, 'dW vs the js reference');
       },
     ), { numRuns: 12 });
-  } finally {
-    ex.plan_run = run;
-    if (previous) registerBackend(previous);
-    setBackend(before);
-  }
+  });
 });
