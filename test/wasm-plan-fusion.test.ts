@@ -14,45 +14,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { getBackend, setBackend } from '../src/index.js';
-import { findBackend, kernels, registerBackend } from '../src/backend/registry.js';
+import { kernels } from '../src/backend/registry.js';
 import { jsKernels } from '../src/backend/js/kernels.js';
 import type { Kernels, LossOp, UnaryOp } from '../src/backend/kernels.js';
 import { traceStep } from '../src/tensor/step-trace.js';
 import { nodeWasmWorkerFactory } from '../src/backend/wasm-node-workers.js';
 import { createWasmBackend } from '../src/backend/wasm/load.js';
 import { compileWasmTrace } from '../src/backend/wasm/plan.js';
-import type { WasmKernelExports } from '../src/backend/wasm/instance.js';
+import { withWasmPlanSpy } from './wasm-plan-spy.js';
 
 const threaded = await createWasmBackend({ threads: 2, workerFactory: nodeWasmWorkerFactory });
 const skip = threaded?.describe?.()['threads'] === 2 ? false : `the threaded WASM build did not start here (${String(threaded?.describe?.()['threadsNote'])})`;
-
-/**
- * Runs `body` with the threaded build as the 'wasm' backend and its plan_run wrapped to keep the
- * op codes of the last plan it replayed (native/plan.inc's PlanCode); puts both back after.
- */
-function onThreadedWasm(body: (ex: WasmKernelExports, lastCodes: () => readonly number[]) => void): void {
-  const backend = threaded!;
-  const before = getBackend().name;
-  const previous = findBackend('wasm');
-  registerBackend(backend);
-  setBackend('wasm');
-  const ex = backend.arena.exports;
-  const run = ex.plan_run;
-  let codes: number[] = [];
-  ex.plan_run = (ops: number, count: number) => {
-    const words = new Int32Array(backend.arena.memory.buffer);
-    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
-    run.call(ex, ops, count);
-  };
-  try {
-    body(ex, () => codes);
-  } finally {
-    ex.plan_run = run;
-    if (previous) registerBackend(previous);
-    setBackend(before);
-  }
-}
 
 function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const d = new Float32Array(n);
@@ -84,7 +56,7 @@ const outputs = (m: number, n: number): Float32Array[] =>
   [new Float32Array(m * n), new Float32Array(m * n), new Float32Array(1), new Float32Array(m * n), new Float32Array(m * n), new Float32Array(n)];
 
 test('the output layer\'s loss and backward run in its forward GEMM on the threaded WASM build: eager WASM bits, the js reference within rounding', { skip }, () => {
-  onThreadedWasm((ex, lastCodes) => {
+  withWasmPlanSpy(threaded!, (spy) => {
     fc.assert(fc.property(
       // Rows from a few (the GEMM on the caller, the epilogue after it) to several row tasks per thread.
       fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 160 }),
@@ -98,7 +70,7 @@ test('the output layer\'s loss and backward run in its forward GEMM on the threa
         const { entries } = traceStep(() => outputLayerStep(kernels(), x, w, b, t, m, n, kk, act, loss, planned));
         for (const o of planned) o.fill(Number.NaN);
         for (const f of compileWasmTrace(threaded!.arena, entries)) f();
-        assert.deepEqual(lastCodes(), [29], `one K_GEMM_LOSS_BACKWARD op, got codes ${lastCodes().join(' ')}`);
+        assert.deepEqual(spy.codes, [29], `one K_GEMM_LOSS_BACKWARD op, got codes ${spy.codes.join(' ')}`);
         const names = ['the GEMM output', 'the predictions', 'loss', 'the loss gradient', 'dz', 'dbias'];
         for (const i of [0, 1, 3, 4]) assert.deepEqual(planned[i], eager[i], names[i]);
         assertClose(planned[2]!, eager[2]!, 1e-6, 'loss');
@@ -118,7 +90,7 @@ test('the output layer\'s loss and backward run in its forward GEMM on the threa
 });
 
 test('the fused output layer step sums the same on one and two threads running, and a one-thread plan keeps two ops', { skip }, () => {
-  onThreadedWasm((ex) => {
+  withWasmPlanSpy(threaded!, ({ ex }) => {
     try {
       const m = 256, n = 784, kk = 128;
       const x = random(m * kk, 5), w = random(kk * n, 6), b = random(n, 7), t = random(m * n, 8, 0, 1);
@@ -155,7 +127,7 @@ test('the fused output layer step sums the same on one and two threads running, 
 test.after(() => threaded?.stopThreads?.());
 
 test('a replayed pair of large independent GEMMs, split into row halves over the threads, gives the eager kernels\' bits', { skip }, () => {
-  onThreadedWasm((ex, lastCodes) => {
+  withWasmPlanSpy(threaded!, (spy) => {
     // A layer's backward as autograd records it: dX = dZ·Wᵀ and dW = Xᵀ·dZ, one after the other
     // (rows on both sides of the 128-row split threshold; all transposes of the pair's shapes).
     fc.assert(fc.property(
@@ -174,7 +146,7 @@ test('a replayed pair of large independent GEMMs, split into row halves over the
         planned[1].fill(Number.NaN);
         for (const f of compileWasmTrace(threaded!.arena, entries)) f();
         const work = [batch * inDim * outDim, inDim * outDim * batch];
-        if (work[0]! <= 2 * work[1]! && work[1]! <= 2 * work[0]!) assert.deepEqual(lastCodes(), [2], `one K_GEMM_PAIR op, got codes ${lastCodes().join(' ')}`);
+        if (work[0]! <= 2 * work[1]! && work[1]! <= 2 * work[0]!) assert.deepEqual(spy.codes, [2], `one K_GEMM_PAIR op, got codes ${spy.codes.join(' ')}`);
         assert.deepEqual(planned[0], eager[0], 'dX');
         assert.deepEqual(planned[1], eager[1], 'dW');
         const reference = new Float32Array(inDim * outDim);

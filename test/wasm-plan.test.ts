@@ -20,6 +20,7 @@ import { createWasmBackend, type WasmBackend, type WasmWorkerFactory } from '../
 import { compileWasmTrace } from '../src/backend/wasm/plan.js';
 import { Rng } from '../src/tensor/random.js';
 import { assertClose, randomTensor } from './helpers.js';
+import { withWasmPlanSpy } from './wasm-plan-spy.js';
 
 const rng = new Rng(21);
 /** One batch for every run: the runs differ only in how the step executes. */
@@ -29,36 +30,18 @@ const batch64: Tensor = randomTensor([64, 28, 28], rng, 0, 1);
 
 /** Trains the autoencoder for `steps` batches on `backend`, compiled or eager; counts plan_run calls on the replays. */
 function trainAutoencoder(backend: WasmBackend, jitCompile: boolean, steps: number, between?: () => void, x = batch): { weights: Float32Array[]; losses: number[]; planRuns: number; mode: string; codes: number[] } {
-  const before = getBackend().name;
-  const previous = findBackend('wasm');
-  registerBackend(backend);
-  setBackend('wasm');
-  const ex = backend.arena.exports;
-  const run = ex.plan_run;
-  let planRuns = 0;
-  let codes: number[] = []; // the op codes of the last plan replayed (native/plan.inc's PlanCode)
-  ex.plan_run = (ops: number, count: number) => {
-    planRuns++;
-    const words = new Int32Array(backend.arena.memory.buffer);
-    codes = Array.from({ length: count }, (_, i) => words[(ops + i * ex.plan_op_bytes()) / 4]!);
-    run.call(ex, ops, count);
-  };
-  try {
+  return withWasmPlanSpy(backend, (spy) => {
     setSeed(3);
     const m = buildAutoencoder();
     m.compile({ optimizer: 'adamax', loss: 'mse', jitCompile });
     const losses: number[] = [];
     for (let i = 0; i < steps; i++) {
-      if (i === 2) planRuns = 0; // steps 0 and 1 trace and check the plan
+      if (i === 2) spy.runs = 0; // steps 0 and 1 trace and check the plan
       losses.push(Number(m.trainOnBatch(x, x)));
       between?.();
     }
-    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, planRuns, mode: m.jitCompileStatus().mode, codes };
-  } finally {
-    ex.plan_run = run;
-    if (previous) registerBackend(previous);
-    setBackend(before);
-  }
+    return { weights: m.getWeights().map((w) => Float32Array.from(w.values)), losses, planRuns: spy.runs, mode: m.jitCompileStatus().mode, codes: spy.codes };
+  });
 }
 
 const single = (await createWasmBackend({ threads: 1 }))!;
