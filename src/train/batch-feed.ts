@@ -162,7 +162,7 @@ export function datasetSource(model: TrainableModel, c: Compiled, dataset: Datas
 /*
  * A class, not closures made per fit call: the per-step code (toStep, next) is a prototype
  * method whose optimized code outlives each fit (a closure's dies with it, V8 holding it weakly),
- * so fit called once per epoch does not recompile it every epoch (see data/dataset/keep-alive.ts).
+ * so fit called once per epoch does not recompile it every epoch (see keep-alive.ts).
  */
 class DatasetSteps implements DatasetSource {
   private probes: Tensor[] | null = null;
