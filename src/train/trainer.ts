@@ -16,7 +16,7 @@ import type { SampleWeightArgs } from './sample-weights.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled } from './compile-utils.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
-import { checkArrays, checkSameCount, checkTargets, rowRange } from './data-adapter.js';
+import { checkArrays, checkSameCount, checkTargets, recheckFinite, rowRange } from './data-adapter.js';
 import { INFINITE, batchOf, datasetFeeds, deferredPass, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
 
 export type { DatasetLike, DatasetSource } from './batch-feed.js';
@@ -130,8 +130,8 @@ export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y, sw }
  * the first epoch; returns the targets shaped as the losses expect them.
  */
 export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys: Tensor[], what: string): StepData {
-  const nx = checkArrays(xs, model.inputNames.length, what, 'input');
-  const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs); // an autoencoder's y is its x: one pass
+  const nx = checkArrays(xs, model.inputNames.length, what, 'input', [], true);
+  const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs, true); // an autoencoder's y is its x: one pass
   checkSameCount(nx, ny, xs, ys, what);
   const outs = sampleOutputs(model, c, xs, nx);
   return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, outs[i]!, y) : y)) };
@@ -319,7 +319,9 @@ export async function fitLoop(model: TrainableModel, train: StepData | DatasetSo
     const { logs, step, ranOut } = await trainEpoch(model, feed, callbacks, bar, steps);
     if (step === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${'dataset' in train ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
     steps ??= step; // a dataset of unknown size: the first epoch counted its batches
+    if (!('dataset' in train)) recheckFinite(train, logs, 'fit');
     if (data.validate) Object.assign(logs, await data.validate());
+    if (validation && !('dataset' in validation)) recheckFinite(validation, logs, 'validationData');
     bar?.update(step, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
     if (ranOut) {
@@ -364,7 +366,9 @@ export async function evaluateLoop(model: TrainableModel, data: StepData | Datas
     return runEvaluation(model, datasetFeeds(data, 'evaluate', args.steps, 'steps', false)(), args, prefix);
   }
   if (args.steps !== undefined) throw new Error('evaluate: steps applies to datasets; with tensors set batchSize');
-  return runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
+  const logs = await runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
+  recheckFinite(data, logs, 'evaluate');
+  return logs;
 }
 
 /** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
@@ -373,7 +377,7 @@ export type CompiledBatchForward = (xs: Tensor[]) => Tensor[] | null;
 
 export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32, compiled?: CompiledBatchForward): Tensor[] {
   positiveInt(batchSize, 'batchSize');
-  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input');
+  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input', [], true);
   if (n === 0) throw new Error('predict: no samples given');
   let results: Tensor[] | null = null;
   for (let begin = 0; begin < n; begin += batchSize) {
