@@ -64,6 +64,11 @@ export function withBufferScope<T>(fn: () => T): T {
   }
 }
 
+/** Whether pooled allocation is on: arrays allocated now may be recycled when the scope ends. */
+export function inBufferScope(): boolean {
+  return scope !== null;
+}
+
 /** Runs fn with ordinary allocation, even inside a scope: what it allocates is never recycled. */
 export function withoutBufferScope<T>(fn: () => T): T {
   const outer = scope;

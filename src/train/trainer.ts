@@ -16,7 +16,7 @@ import type { SampleWeightArgs } from './sample-weights.js';
 import { computeLosses, updateMetrics, withModelLosses, type Compiled } from './compile-utils.js';
 import { Callback, History, LambdaCallback, type CallbackModel, type LambdaCallbackArgs, type Logs } from './callbacks/callback.js';
 import { Progbar, defaultOutput, type TextOutput } from './progbar.js';
-import { checkArrays, checkSameCount, checkTargets, rowRange } from './data-adapter.js';
+import { checkArrays, checkSameCount, checkTargets, recheckFinite, rowRange } from './data-adapter.js';
 import { INFINITE, batchOf, datasetFeeds, deferredPass, predictInputs, tensorFeed, type BatchFeed, type DatasetLike, type DatasetSource } from './batch-feed.js';
 
 export type { DatasetLike, DatasetSource } from './batch-feed.js';
@@ -130,8 +130,8 @@ export function defaultTestStep(model: TrainableModel, c: Compiled, { x, y, sw }
  * the first epoch; returns the targets shaped as the losses expect them.
  */
 export function prepareData(model: TrainableModel, c: Compiled, xs: Tensor[], ys: Tensor[], what: string): StepData {
-  const nx = checkArrays(xs, model.inputNames.length, what, 'input');
-  const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs); // an autoencoder's y is its x: one pass
+  const nx = checkArrays(xs, model.inputNames.length, what, 'input', [], true);
+  const ny = checkArrays(ys, model.outputNames.length, what, 'target', xs, true); // an autoencoder's y is its x: one pass
   checkSameCount(nx, ny, xs, ys, what);
   const outs = sampleOutputs(model, c, xs, nx);
   return { x: xs, y: ys.map((y, i) => (c.losses[i] ? checkTargets(c.losses[i]!, outs[i]!, y) : y)) };
@@ -162,13 +162,68 @@ export function sampleOutputs(model: TrainableModel, c: Compiled, xs: Tensor[], 
 let lastYield = 0;
 const YIELD_EVERY_MS = 30;
 
-/** Lets timers, rendering and input run now and then, without paying for it on every batch. */
-async function maybeYield(): Promise<void> {
+/**
+ * Lets timers, rendering and input run now and then, without paying for it on every batch:
+ * a promise to await when it is time to yield, else null (nothing to await, no microtask turn).
+ */
+function maybeYield(): Promise<void> | null {
   const t = performance.now();
-  if (t - lastYield < YIELD_EVERY_MS) return;
+  if (t - lastYield < YIELD_EVERY_MS) return null;
   lastYield = t;
   const g = globalThis as { setImmediate?: (f: () => void) => void };
-  await new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+  return new Promise<void>((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/** What one epoch's training steps came to. */
+interface EpochSteps {
+  logs: Logs;
+  /** Steps run. */
+  step: number;
+  /** The data ended before the steps it announced. */
+  ranOut: boolean;
+}
+
+/**
+ * One epoch's training steps, a function of its own so that the code V8 optimizes for the steps
+ * is only the step loop. As part of fitLoop it made V8 compile fitLoop whole (50-110 ms on a
+ * background thread, which on two cores competes with the compiled step's two compute threads),
+ * twice or three times per fit: code after the loop (validation, the epoch's and fit's end) first
+ * ran after fitLoop was optimized, and deoptimized it. fitLoop itself now resumes a few times per
+ * epoch and never gets hot. A callback's or the feed's result is awaited only when it is a
+ * promise (almost none are), and the loop yields only every YIELD_EVERY_MS: a step does not
+ * suspend and resume the loop several times.
+ */
+async function trainEpoch(model: TrainableModel, feed: BatchFeed, callbacks: readonly Callback[], bar: Progbar | null, steps: number | null): Promise<EpochSteps> {
+  let logs: Logs = {};
+  let step = 0;
+  let ranOut = false;
+  for (;; step++) {
+    const next = feed.next(step);
+    const batch = next instanceof Promise ? await next : next;
+    if (batch === null) {
+      ranOut = feed.steps !== null && step < feed.steps;
+      break;
+    }
+    for (const cb of callbacks) {
+      const r = cb.onBatchBegin(step);
+      if (r !== undefined) await r;
+    }
+    // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
+    logs = withBufferScope(() => ({ ...model.runTrainStep(batch()) }));
+    for (const cb of callbacks) {
+      const r = cb.onBatchEnd(step, logs);
+      if (r !== undefined) await r;
+    }
+    if (steps === null || step < steps - 1) bar?.update(step + 1, logs, false);
+    const pause = maybeYield();
+    if (pause) await pause;
+    if (model.stopTraining) {
+      step++;
+      break;
+    }
+  }
+  feed.close();
+  return { logs, step, ranOut };
 }
 
 function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
@@ -179,6 +234,13 @@ function resolveVerbose(v: Verbosity | undefined): 0 | 1 | 2 {
 interface TrainingData {
   epoch(): BatchFeed;
   validate: (() => Promise<Logs>) | null;
+}
+
+/** 0, 1, …, n - 1 (a module function: its optimized loop is reused by every fit, not recompiled per call of tensorTraining). */
+function rowOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }
 
 function tensorTraining(train: StepData, validation: StepData | DatasetSource | null, args: FitArgs, batchSize: number): { data: TrainingData; validation: StepData | DatasetSource | null } {
@@ -195,9 +257,7 @@ function tensorTraining(train: StepData, validation: StepData | DatasetSource | 
     data = batchOf(train, (t) => rowRange(t, 0, nTrain));
     validation = batchOf(train, (t) => rowRange(t, nTrain, n - nTrain));
   }
-  const n = data.x[0]!.shape[0]!;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  const order = rowOrder(data.x[0]!.shape[0]!);
   return {
     data: {
       epoch: () => {
@@ -256,30 +316,12 @@ export async function fitLoop(model: TrainableModel, train: StepData | DatasetSo
     if (epoch !== initialEpoch) feed = data.epoch();
     const bar = verbose > 0 ? new Progbar(steps, out, verbose === 2 ? 2 : 1) : null;
     model.resetMetrics();
-    let logs: Logs = {};
-    let step = 0;
-    let ranOut = false;
-    for (;; step++) {
-      const batch = await feed.next(step);
-      if (batch === null) {
-        ranOut = feed.steps !== null && step < feed.steps;
-        break;
-      }
-      for (const cb of callbacks) await cb.onBatchBegin(step);
-      // Everything a step allocates is recycled for the next one (see tensor/buffer-pool.ts).
-      logs = withBufferScope(() => ({ ...model.runTrainStep(batch()) }));
-      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
-      if (steps === null || step < steps - 1) bar?.update(step + 1, logs, false);
-      await maybeYield();
-      if (model.stopTraining) {
-        step++;
-        break;
-      }
-    }
-    feed.close();
+    const { logs, step, ranOut } = await trainEpoch(model, feed, callbacks, bar, steps);
     if (step === 0) throw new Error(`fit: epoch ${epoch + 1} got no batches: the ${'dataset' in train ? 'dataset is empty (check take/skip/filter, or batch with dropRemainder on too few elements)' : 'data is empty'}`);
     steps ??= step; // a dataset of unknown size: the first epoch counted its batches
+    if (!('dataset' in train)) recheckFinite(train, logs, 'fit');
     if (data.validate) Object.assign(logs, await data.validate());
+    if (validation && !('dataset' in validation)) recheckFinite(validation, logs, 'validationData');
     bar?.update(step, logs, true);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
     if (ranOut) {
@@ -302,11 +344,13 @@ async function runEvaluation(model: TrainableModel, feed: BatchFeed, args: Evalu
   let logs: Logs = {};
   let step = 0;
   for (;; step++) {
-    const batch = await feed.next(step);
+    const next = feed.next(step);
+    const batch = next instanceof Promise ? await next : next;
     if (batch === null) break;
     logs = withBufferScope(() => noGrad(() => ({ ...model.runTestStep(batch()) })));
     if (feed.steps === null || step < feed.steps - 1) bar?.update(step + 1, logs, false);
-    await maybeYield();
+    const pause = maybeYield();
+    if (pause) await pause;
   }
   feed.close();
   if (step === 0) throw new Error(`${prefix === 'val_' ? 'validation' : 'evaluate'}: no batches to evaluate (the data is empty)`);
@@ -322,7 +366,9 @@ export async function evaluateLoop(model: TrainableModel, data: StepData | Datas
     return runEvaluation(model, datasetFeeds(data, 'evaluate', args.steps, 'steps', false)(), args, prefix);
   }
   if (args.steps !== undefined) throw new Error('evaluate: steps applies to datasets; with tensors set batchSize');
-  return runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
+  const logs = await runEvaluation(model, tensorFeed(data, positiveInt(args.batchSize ?? 32, 'batchSize'), null), args, prefix);
+  recheckFinite(data, logs, 'evaluate');
+  return logs;
 }
 
 /** Batched inference; returns one tensor per model output with all samples (noGrad, training=false). */
@@ -331,7 +377,7 @@ export type CompiledBatchForward = (xs: Tensor[]) => Tensor[] | null;
 
 export function predictLoop(model: TrainableModel, xs: Tensor[], batchSize = 32, compiled?: CompiledBatchForward): Tensor[] {
   positiveInt(batchSize, 'batchSize');
-  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input');
+  const n = checkArrays(xs, model.inputNames.length, 'predict', 'input', [], true);
   if (n === 0) throw new Error('predict: no samples given');
   let results: Tensor[] | null = null;
   for (let begin = 0; begin < n; begin += batchSize) {
@@ -361,9 +407,11 @@ export async function predictDatasetLoop(model: TrainableModel, ds: DatasetLike,
       const xs = predictInputs(model, make(), step);
       return (compiled?.(xs) ?? model.forwardAll(xs, false)).map((y) => new Tensor(y.values.slice(), y.shape));
     })));
-    await maybeYield();
+    const pause = maybeYield();
+    if (pause) await pause;
   }
   it.return?.();
   if (outputs.length === 0) throw new Error('predict: the dataset gave no batches');
   return outputs[0]!.map((_, i) => (outputs.length === 1 ? outputs[0]![i]! : ops.concat(outputs.map((o) => o[i]!), 0)));
 }
+
