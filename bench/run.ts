@@ -210,8 +210,11 @@ async function runChromium(opts: BenchOptions): Promise<ChromiumStepsResult | { 
 async function runPlanProfile(opts: BenchOptions): Promise<{ label: string; profile: PlanProfile | null; error?: string }[]> {
   const steps = opts.quick ? '100' : '300';
   const out: { label: string; profile: PlanProfile | null; error?: string }[] = [];
-  for (const [label, env] of [['native', {}], ['native, 1 thread', { DEEPTS_NUM_THREADS: '1' }]] as [string, NodeJS.ProcessEnv][]) {
-    const cmd = { command: process.execPath, args: [path.join(here, 'plan-profile.js'), steps], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native', ...env } };
+  // The last row: the same plan inside fit on MNIST (new shuffled rows from memory every step; epoch time / steps as "whole step").
+  const rows: [string, NodeJS.ProcessEnv, string[]][] = [['native', {}, []], ['native, 1 thread', { DEEPTS_NUM_THREADS: '1' }, []]];
+  if (!opts.quick) rows.push(['native, inside fit on MNIST', {}, ['--fit']]);
+  for (const [label, env, extra] of rows) {
+    const cmd = { command: process.execPath, args: [path.join(here, 'plan-profile.js'), steps, ...extra], env: { ...process.env, DEEPTS_QUIET: '1', DEEPTS_BACKEND: 'native', ...env } };
     const o = await measureQuietly<PlanProfile>(`plan profile ${label}`, cmd, opts, 900);
     out.push(o.result ? { label, profile: o.result } : { label, profile: null, error: o.error ?? 'no result' });
   }
