@@ -8,7 +8,7 @@
  * loss gradient and dz: the same kernels per element; the loss and bias gradient within float
  * rounding: summed by rows and by blocks of rows), and the js reference within float tolerance.
  * And a pair of large independent GEMMs (a layer's dX and dW), which the threaded host splits
- * into row halves of both products: the eager kernels' bits. Random shapes (fast-check), on the
+ * into guided runs of both products' rows: the eager kernels' bits. Random shapes (fast-check), on the
  * threaded build with its workers.
  */
 import { test } from 'node:test';
@@ -126,7 +126,7 @@ test('the fused output layer step sums the same on one and two threads running, 
 
 test.after(() => threaded?.stopThreads?.());
 
-test('a replayed pair of large independent GEMMs, split into row halves over the threads, gives the eager kernels\' bits', { skip }, () => {
+test('a replayed pair of large independent GEMMs, its rows split over the threads, gives the eager kernels\' bits', { skip }, () => {
   withWasmPlanSpy(threaded!, (spy) => {
     // A layer's backward as autograd records it: dX = dZ·Wᵀ and dW = Xᵀ·dZ, one after the other
     // (rows on both sides of the 128-row split threshold; all transposes of the pair's shapes).

@@ -40,10 +40,12 @@ build() {
       "$WASM_LD" --no-entry --export=__heap_base --strip-all -z stack-size=262144 "build/$dir"/*.o -o "build/$out";;
   esac
 }
-THREADS="-matomics -mmutable-globals -DDEEPTS_THREADS"
-build st deepts-kernels.wasm
+# PROFILE=-DDEEPTS_PROFILE: a local profiling build (every plan op and job part timed with an
+# imported clock; bench/chromium-trace.ts reads it). Never commit its generated files.
+THREADS="-matomics -mmutable-globals -DDEEPTS_THREADS ${PROFILE:-}"
+build st deepts-kernels.wasm ${PROFILE:-}
 build mt deepts-kernels-mt.wasm $THREADS
-build st-relaxed deepts-kernels-relaxed.wasm -mrelaxed-simd
+build st-relaxed deepts-kernels-relaxed.wasm -mrelaxed-simd ${PROFILE:-}
 build mt-relaxed deepts-kernels-mt-relaxed.wasm -mrelaxed-simd $THREADS
 # The modules' bytes (imported only when no .wasm files are given, e.g. not by the lab page)
 # and the threaded build's memory limits (always needed) go to two generated files.

@@ -18,6 +18,28 @@ using namespace deepts;
 using namespace isa_wasm;
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name)))
+#ifdef DEEPTS_PROFILE
+// A profiling build only (PROFILE=-DDEEPTS_PROFILE sh wasm/build.sh; never committed): a clock
+// imported from JavaScript (ms on one epoch for every thread) and a log of plan ops, job posts and
+// tasks per thread, read by bench/chromium-trace.ts.
+extern "C" __attribute__((import_module("env"), import_name("now"))) double deepts_now();
+static int threadIndex();
+struct ProfEvent { double t0, t1; int kind, thread, a, b; };
+enum { EV_OP = 1, EV_TASK = 2, EV_POST = 3, EV_WAKE = 4, EV_WAITDONE = 5 };
+static ProfEvent g_prof[8192];
+static int g_profN = 0;
+static void profEvent(int kind, double t0, double t1, int a, int b) {
+  const int i = __atomic_fetch_add(&g_profN, 1, __ATOMIC_SEQ_CST);
+  if (i < 8192) g_prof[i] = ProfEvent{t0, t1, kind, threadIndex(), a, b};
+}
+EXPORT(prof_events) ProfEvent* profEvents() { return g_prof; }
+EXPORT(prof_count) int profCount() { return g_profN; }
+EXPORT(prof_reset) void profReset() { g_profN = 0; }
+#define PROF_NOW() deepts_now()
+#else
+#define PROF_NOW() 0.0
+#define profEvent(...) ((void)0)
+#endif
 
 // ---- the plan executor's host: everything on the calling thread ---------------------------------
 
@@ -96,7 +118,27 @@ EXPORT(plan_end) int planEnd() {
   }
   return int(g_planCount);
 }
-EXPORT(plan_run) void planRun(const PlanOp* ops, int count) { runPlan(ops, count, kPlanHost); }
+#ifdef DEEPTS_THREADS
+static void planSpinBegin();
+static void planSpinEnd();
+#else
+static void planSpinBegin() {}
+static void planSpinEnd() {}
+#endif
+// A replay is one call; its workers spin for its jobs while it runs (threads.inc: plan_spin).
+EXPORT(plan_run) void planRun(const PlanOp* ops, int count) {
+  planSpinBegin();
+#ifdef DEEPTS_PROFILE
+  for (int i = 0; i < count; ++i) {
+    const double t0 = PROF_NOW();
+    runPlanOp(ops[i], kPlanHost);
+    profEvent(EV_OP, t0, PROF_NOW(), i, 0);
+  }
+#else
+  runPlan(ops, count, kPlanHost);
+#endif
+  planSpinEnd();
+}
 
 // ---- kernels: each builds its PlanOp and runs (or records) it -----------------------------------
 

@@ -230,10 +230,17 @@ async function compileFromUrl(url: string | URL): Promise<WebAssembly.Module> {
   }
 }
 
+/**
+ * The clock a profiling build imports (`PROFILE=-DDEEPTS_PROFILE sh wasm/build.sh`, read by
+ * bench/chromium-trace.ts): ms on one epoch for every thread. The committed builds import nothing
+ * but memory, and an unused import is ignored.
+ */
+const profileClock = (): number => performance.timeOrigin + performance.now();
+
 /** Compiles and instantiates the single-threaded module; throws if the runtime lacks WebAssembly SIMD128. */
 export async function instantiateKernels(source: WasmModuleSource): Promise<WasmArena> {
   const module = await compile(source);
-  const instance = await WebAssembly.instantiate(module, {});
+  const instance = await WebAssembly.instantiate(module, { env: { now: profileClock } });
   // A plain copy: the instance's own exports object is frozen, and the bench times plan_run by wrapping it.
   const exports = { ...instance.exports } as unknown as WasmKernelExports & { memory: WebAssembly.Memory };
   return new WasmArena(exports, exports.memory);
@@ -250,6 +257,6 @@ export async function instantiateThreadedKernels(source: WasmModuleSource, initi
   if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available (in browsers the page must be crossOriginIsolated)');
   const module = await compile(source);
   const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, now: profileClock } });
   return { arena: new WasmArena({ ...instance.exports } as unknown as WasmKernelExports, memory), module, memory };
 }

@@ -8,7 +8,10 @@
  * the job's tasks one at a time with a compare-and-swap on ctrl[CLAIM] (job_work) and bumps
  * ctrl[FINISHED] per finished task; the caller returns when all are finished, so a worker that
  * wakes late finds its share taken instead of holding the caller up. ctrl[STOP] ends the
- * workers. Workers block in Atomics.wait, so an idle pool costs no CPU.
+ * workers. Workers block in Atomics.wait (counted in ctrl[SLEEPERS]: a post notifies only when
+ * one sleeps), so an idle pool costs no CPU; while a compiled plan replays, the module publishes
+ * a spin budget in ctrl[SPIN_US] and the workers spin that long for its next job before sleeping
+ * (a wake-up through Atomics.notify costs the caller ~15 µs and the worker ~30-70 µs in Chromium).
  *
  * Browser-safe: Node's worker_threads is never imported here; in Node the caller passes a
  * WasmWorkerFactory (see wasm/README.md), in browsers the default uses `Worker` + a Blob
@@ -36,19 +39,41 @@ const WORKER_STALL_MS = 30000;
 const GEN = 0;
 const FINISHED = 1;
 const STOP = 2;
+const SLEEPERS = 4;
+const SPIN_US = 5;
 
 /** Runs inside each worker (Web Worker or Node worker_threads with eval: true). */
 export const WORKER_SOURCE = `
 let post;
 const start = (init) => {
   const { module, memory, worker, ctrlOffset } = init;
-  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  // now: the clock of a profiling build (see instance.ts: profileClock).
+  const ex = new WebAssembly.Instance(module, { env: { memory, now: () => performance.timeOrigin + performance.now() } }).exports;
   ex.__stack_pointer.value = ex.thread_stack_top(worker);
   const ctrl = new Int32Array(memory.buffer, ctrlOffset, 16);
   let gen = Atomics.load(ctrl, ${GEN});
   post({ ready: true });
   for (;;) {
-    Atomics.wait(ctrl, ${GEN}, gen);
+    // While a plan replays (ctrl[SPIN_US] > 0) wait for its next job spinning, at most that many
+    // microseconds, and not at all once this thread finds it was descheduled (a busy machine:
+    // spinning would take CPU from the caller or others); then, or otherwise, sleep.
+    let g = Atomics.load(ctrl, ${GEN});
+    const spinUs = Atomics.load(ctrl, ${SPIN_US});
+    if (g === gen && spinUs > 0) {
+      let last = performance.now();
+      const end = last + spinUs / 1000;
+      for (let i = 1; (g = Atomics.load(ctrl, ${GEN})) === gen && Atomics.load(ctrl, ${SPIN_US}) > 0; i++) {
+        if ((i & 255) !== 0) continue;
+        const now = performance.now();
+        if (now > end || now - last > 0.05) break;
+        last = now;
+      }
+    }
+    if (g === gen) {
+      Atomics.add(ctrl, ${SLEEPERS}, 1);
+      Atomics.wait(ctrl, ${GEN}, gen);
+      Atomics.sub(ctrl, ${SLEEPERS}, 1);
+    }
     gen = Atomics.load(ctrl, ${GEN});
     if (Atomics.load(ctrl, ${STOP}) !== 0) break;
     ex.job_work();
