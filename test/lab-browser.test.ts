@@ -244,9 +244,14 @@ test('deepts lab in Chromium: draw, train, pause/resume, load a CLI model, the l
       // Chromium's trace gives each main-thread task's CPU time: what the page itself costs,
       // unlike wall time, which on a machine shared by many processes also counts waiting for a core.
       await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
-      await page.click('#train .train');
-      // Pressed while MNIST loads, pause holds training right after its first batch.
-      await page.click('#train .pause');
+      // Train, then Pause at once, in one task of the page: 'pause' reaches the worker right after
+      // 'train', while MNIST loads, and holds training right after its first batch. (Two Playwright
+      // clicks raced the training: on a loaded machine the Pause click, which waits for the button to
+      // be enabled and stable over animation frames, sometimes landed after the last batch, and the
+      // panel said "done after 2 epoch(s)" with nothing paused, or found Pause disabled again.)
+      await page.evaluate(() => {
+        for (const button of ['.train', '.pause']) document.querySelector<HTMLButtonElement>(`#train ${button}`)!.click();
+      });
       // 30 s like the other waits here (it takes 1.3-3 s); on a timeout, say what the panel shows
       // (an error from the worker lands in its status line) instead of only "Timeout exceeded".
       await page.waitForFunction(() => (window as unknown as LabWindow).__lab.train.paused, undefined, { timeout: 30_000 }).catch(async (e: Error) => {
