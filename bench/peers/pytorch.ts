@@ -34,12 +34,15 @@ export function pytorchScriptPath(): string {
  * Command line and environment of the PyTorch child process: `threads` intra-op threads
  * (torch.set_num_threads, OpenMP) and `blasThreads` BLAS threads (OpenBLAS, MKL).
  */
-export function pytorchCommand(mnistDir: string, planJson: string, threads = 1, blasThreads = threads): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+export function pytorchCommand(mnistDir: string, planJson: string, threads = 1, blasThreads = threads, flushDenormal = false): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const n = String(threads), blas = String(blasThreads);
   return {
     command: PYTHON,
     args: [pytorchScriptPath(), mnistDir, planJson],
-    env: { ...process.env, OPENBLAS_NUM_THREADS: blas, MKL_NUM_THREADS: blas, OMP_NUM_THREADS: n, DEEPTS_BENCH_TORCH_THREADS: n },
+    env: {
+      ...process.env, OPENBLAS_NUM_THREADS: blas, MKL_NUM_THREADS: blas, OMP_NUM_THREADS: n, DEEPTS_BENCH_TORCH_THREADS: n,
+      DEEPTS_BENCH_TORCH_FLUSH_DENORMAL: flushDenormal ? '1' : '0',
+    },
   };
 }
 
@@ -48,11 +51,15 @@ export function pytorchCommand(mnistDir: string, planJson: string, threads = 1, 
  * which one that is changes between hosts. On 2 cores, letting both OpenMP and OpenBLAS run two
  * threads each (PyTorch's default) was measured 2-3× slower than one thread (2026-11-30: 2.97
  * against 1.14 s/epoch); two intra-op threads over a one-thread BLAS were 3-9 % faster on one host.
+ * The last setting also flushes denormals to zero (torch.set_flush_denormal(True)), as deepts'
+ * replayed plans do: from the third epoch on, Adamax moments decaying into the denormal range
+ * slowed PyTorch's epochs from ~1.15 to ~1.33 s (2026-11-30, 8-epoch runs, 2 threads).
  */
 export const PYTORCH_AUTOENCODER_SETTINGS = [
-  { config: 'pytorch-1thread', threads: 1, blasThreads: 1 },
-  { config: 'pytorch-2threads', threads: 2, blasThreads: 2 },
-  { config: 'pytorch-2t-blas1t', threads: 2, blasThreads: 1 },
+  { config: 'pytorch-1thread', threads: 1, blasThreads: 1, flushDenormal: false },
+  { config: 'pytorch-2threads', threads: 2, blasThreads: 2, flushDenormal: false },
+  { config: 'pytorch-2t-blas1t', threads: 2, blasThreads: 1, flushDenormal: false },
+  { config: 'pytorch-2t-blas1t-ftz', threads: 2, blasThreads: 1, flushDenormal: true },
 ] as const;
 
 /** Command line and environment of the PyTorch GEMM child (torch.mm, 1 thread). */
