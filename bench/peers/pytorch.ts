@@ -1,7 +1,7 @@
 /**
- * Peer (optional): PyTorch from Debian's python3-torch, one thread (OPENBLAS_NUM_THREADS=1,
- * torch.set_num_threads(1): its fastest setting on 2 cores, see /work/shared/PEERS.md),
- * running bench/pytorch_autoencoder.py with the same model and measuring plan.
+ * Peer (optional): PyTorch from Debian's python3-torch in the settings of
+ * PYTORCH_AUTOENCODER_SETTINGS (threads, BLAS threads, denormal flush; the targets compare with
+ * the fastest), running bench/pytorch_autoencoder.py with the same model and measuring plan.
  * When /usr/bin/python3 cannot import torch the row is skipped, never failed.
  */
 import { spawnSync } from 'node:child_process';
