@@ -9,6 +9,8 @@
  * the post itself (Atomics.notify).
  * Browser-safe: no Node built-ins.
  */
+import { planOpName } from './plan-op-names.js';
+
 interface WorkerScope { postMessage(message: unknown): void; onmessage: ((e: { data: unknown }) => void) | null }
 interface ProfExports {
   plan_run: (ops: number, count: number) => void;
@@ -18,19 +20,6 @@ interface ProfExports {
   prof_reset: () => void;
   plan_threads?: (t: number, b: number) => void;
   plan_spin?: (us: number) => void;
-}
-const PLAN_CODES = ['fill', 'gemm', 'gemmPair', 'unary', 'unaryBackward', 'binary', 'reduce', 'biasAct', 'biasActBackward',
-  'softmax', 'optimizer', 'slice', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'pointwiseLoss',
-  'biasActPool', 'biasActPoolBackward', 'gemmBiasAct', 'lossBiasActBackward', 'convPool', 'convPoolFilter',
-  'gemmUpdate', 'batchNormStats', 'batchNorm', 'batchNormBackward', 'dropout', 'gemmLossBackward', 'convPoolBackprop'];
-function opName(mem: WebAssembly.Memory, at: number): string {
-  const i32 = new Int32Array(mem.buffer, at, 16);
-  const u8 = new Uint8Array(mem.buffer, at, 64);
-  const code = PLAN_CODES[i32[0]!] ?? `op${i32[0]}`;
-  const gemm = (w: number): string => `${i32[w + 3]}x${i32[w + 4]}x${i32[w + 5]} ${u8[(w + 6) * 4] ? 'T' : 'N'}${u8[(w + 6) * 4 + 1] ? 'T' : 'N'}`;
-  if (code === 'gemm' || code === 'gemmBiasAct' || code === 'gemmUpdate' || code === 'gemmLossBackward') return `${code} ${gemm(1)}`;
-  if (code === 'gemmPair') return `gemmPair ${gemm(1)} | ${gemm(8)}`;
-  return code;
 }
 interface Ev { t0: number; t1: number; kind: number; thread: number; a: number; b: number }
 function readEvents(ex: ProfExports, mem: WebAssembly.Memory): Ev[] {
@@ -88,7 +77,7 @@ async function run(opts: { steps: number; variants: string[] }): Promise<unknown
       if (ops.length) m.runMs.push(ops[ops.length - 1]!.t1 - ops[0]!.t0);
       for (const o of ops) {
         let st = m.stats.get(o.a);
-        if (!st) { st = { name: opName(m.mem, m.opsAt + o.a * m.ex.plan_op_bytes()), wall: [], pre: [], callerTask: [], workerTask: [], wake: [], wait: [], post: [], jobs: [], workerTasks: [], tasks: [] }; m.stats.set(o.a, st); }
+        if (!st) { st = { name: planOpName(m.mem, m.opsAt + o.a * m.ex.plan_op_bytes()), wall: [], pre: [], callerTask: [], workerTask: [], wake: [], wait: [], post: [], jobs: [], workerTasks: [], tasks: [] }; m.stats.set(o.a, st); }
         st.wall.push(o.t1 - o.t0);
         const posts = evs.filter((e) => e.kind === 3 && e.t0 >= o.t0 && e.t0 <= o.t1);
         const seqs = new Set(posts.map((p) => p.a));

@@ -12,6 +12,7 @@
  * Browser-safe: no Node built-ins; the modules come from the server's dist/ tree.
  */
 import type { StepSplitRow } from './steps.js';
+import { planOpName } from './plan-op-names.js';
 
 interface WorkerScope {
   postMessage(message: unknown): void;
@@ -24,23 +25,6 @@ export interface PlanOpTime { name: string; ms: number }
 interface PlanExports {
   plan_run: (ops: number, count: number) => void;
   plan_op_bytes: () => number;
-}
-
-// native/plan.inc's PlanCode, in order.
-const PLAN_CODES = ['fill', 'gemm', 'gemmPair', 'unary', 'unaryBackward', 'binary', 'reduce', 'biasAct', 'biasActBackward',
-  'softmax', 'optimizer', 'slice', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'pool2d', 'pool2dBackward', 'pointwiseLoss',
-  'biasActPool', 'biasActPoolBackward', 'gemmBiasAct', 'lossBiasActBackward', 'convPool', 'convPoolFilter',
-  'gemmUpdate', 'batchNormStats', 'batchNorm', 'batchNormBackward', 'dropout', 'gemmLossBackward', 'convPoolBackprop'];
-
-/** A PlanOp's name from linear memory (wasm32: the code, then GemmArgs {a, b, c, m, n, k, transA, transB, accumulate} at +4, 28 bytes; a pair's second at +32). */
-function opName(mem: WebAssembly.Memory, at: number): string {
-  const i32 = new Int32Array(mem.buffer, at, 16);
-  const u8 = new Uint8Array(mem.buffer, at, 64);
-  const code = PLAN_CODES[i32[0]!] ?? `op${i32[0]}`;
-  const gemm = (w: number): string => `${i32[w + 3]}x${i32[w + 4]}x${i32[w + 5]} ${u8[(w + 6) * 4] ? 'T' : 'N'}${u8[(w + 6) * 4 + 1] ? 'T' : 'N'}`;
-  if (code === 'gemm' || code === 'gemmBiasAct' || code === 'gemmUpdate' || code === 'gemmLossBackward') return `${code} ${gemm(1)}`;
-  if (code === 'gemmPair') return `gemmPair ${gemm(1)} | ${gemm(8)}`;
-  return code;
 }
 
 async function measure(steps: number, threads: number | undefined, profile: boolean): Promise<{ rows: StepSplitRow[]; profile?: PlanOpTime[] }> {
@@ -87,7 +71,7 @@ async function measure(steps: number, threads: number | undefined, profile: bool
         const at = ops + i * opBytes;
         const t = performance.now();
         run(at, 1);
-        const o = opTimes.get(at) ?? { name: opName(memory, at), ms: 0, runs: 0 };
+        const o = opTimes.get(at) ?? { name: planOpName(memory, at), ms: 0, runs: 0 };
         o.ms += performance.now() - t;
         o.runs++;
         opTimes.set(at, o);
