@@ -31,29 +31,27 @@ export function createWasmConvKernels(arena: WasmArena): Partial<Kernels> {
     x: g.batch * g.inH * g.inW * g.inC, y: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.inC * g.outC,
   });
 
+  /** One convolution pass: operands a (na floats) and b (nb) in, result (nOut floats) out, with its geometry and im2col scratch. */
+  const convPass = (run: (a: number, b: number, out: number, geometry: number, col: number, colFloats: number) => void,
+    a: Float32Array, na: number, b: Float32Array, nb: number, out: Float32Array, nOut: number, g: Conv2DGeometry): void => {
+    if (nOut === 0) return;
+    const cf = colFloats(g);
+    arena.begin(na, nb, nOut, 16, cf);
+    const pa = arena.put(a, na), pb = arena.put(b, nb), po = arena.alloc(nOut), pg = putGeometry(g), pc = arena.alloc(cf);
+    run(pa, pb, po, pg, pc, cf);
+    arena.get(po, out, nOut);
+  };
   const conv2d: Kernels['conv2d'] = (x, w, out, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.y === 0) return;
-    arena.begin(n.x, n.w, n.y, 16, cf);
-    const px = arena.put(x, n.x), pw = arena.put(w, n.w), po = arena.alloc(n.y), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d(px, pw, po, pg, pc, cf);
-    arena.get(po, out, n.y);
+    const n = sizes(g);
+    convPass(ex.conv2d, x, n.x, w, n.w, out, n.y, g);
   };
   const conv2dBackpropInput: Kernels['conv2dBackpropInput'] = (dy, w, dx, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.x === 0) return;
-    arena.begin(n.y, n.w, n.x, 16, cf);
-    const pdy = arena.put(dy, n.y), pw = arena.put(w, n.w), pdx = arena.alloc(n.x), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d_backprop_input(pdy, pw, pdx, pg, pc, cf);
-    arena.get(pdx, dx, n.x);
+    const n = sizes(g);
+    convPass(ex.conv2d_backprop_input, dy, n.y, w, n.w, dx, n.x, g);
   };
   const conv2dBackpropFilter: Kernels['conv2dBackpropFilter'] = (x, dy, dw, g) => {
-    const n = sizes(g), cf = colFloats(g);
-    if (n.w === 0) return;
-    arena.begin(n.x, n.y, n.w, 16, cf);
-    const px = arena.put(x, n.x), pdy = arena.put(dy, n.y), pdw = arena.alloc(n.w), pg = putGeometry(g), pc = arena.alloc(cf);
-    ex.conv2d_backprop_filter(px, pdy, pdw, pg, pc, cf);
-    arena.get(pdw, dw, n.w);
+    const n = sizes(g);
+    convPass(ex.conv2d_backprop_filter, x, n.x, dy, n.y, dw, n.w, g);
   };
   const pool2d: Kernels['pool2d'] = (op, x, out, g) => {
     const n = sizes(g);
